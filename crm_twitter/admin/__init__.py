@@ -1,0 +1,1 @@
+"""Django admin registrations, one module per concept."""

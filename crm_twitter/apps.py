@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CrmTwitterConfig(AppConfig):
+    name = "crm_twitter"
+    verbose_name = _("X/Twitter after-sales desk")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Only registrations here: system checks are imported so Django runs them.
+        from crm_twitter import checks  # noqa: F401

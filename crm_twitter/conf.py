@@ -1,0 +1,138 @@
+"""The app's settings: one ``CRM_TWITTER`` dict in the host project, defaults here.
+
+Values are read lazily on every access (``app_settings.SYNC_INTERVAL_SECONDS``) so tests can use
+``override_settings(CRM_TWITTER={...})`` and a host project can leave out whatever it is happy
+with. Nested dicts (``PRICES``, ``SLA_DEFAULTS`` …) are merged one level deep, so overriding one
+price keeps the others. ``checks.py`` validates the merged result at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings as django_settings
+
+DEFAULTS: dict[str, Any] = {
+    # --- X API access ---------------------------------------------------------------------
+    # Where tweepy sends its requests: X itself, or the sandbox (`crm_twitter_sandbox`).
+    "API_BASE_URL": "https://api.x.com",
+    "HTTP_TIMEOUT_SECONDS": 10.0,
+    # Key(s) for encrypting stored X credentials. None derives one from SECRET_KEY. A list
+    # allows rotation: the first key encrypts, all of them decrypt.
+    "ENCRYPTION_KEY": None,
+    # Consumer secret used to answer CRC challenges and verify webhook signatures.
+    "WEBHOOK_CONSUMER_SECRET": "",
+    # --- Sync ---------------------------------------------------------------------------------
+    "SYNC_INTERVAL_SECONDS": 60,
+    "SYNC_MIN_INTERVAL_SECONDS": 15,
+    "SYNC_MAX_INTERVAL_SECONDS": 900,
+    "MENTIONS_WINDOW": 800,  # X's mentions timeline reaches only the latest 800 mentions.
+    "DM_LOOKBACK_DAYS": 30,  # X's DM lookup reaches only 30 days back.
+    "MAX_PAGES_PER_SYNC": 50,
+    # --- Cost governor (USD, X pay-per-use price table as documented in 2026) ------------------
+    "PRICES": {
+        "owned_read": "0.001",
+        "post_read": "0.005",
+        "user_read": "0.010",
+        "dm_event_read": "0.010",
+        "post_create": "0.015",
+        "dm_create": "0.015",
+        "reply_to_mention": "0.010",
+        "post_with_url": "0.200",
+    },
+    "MONTHLY_POST_READ_CAP": 0,  # 0 = no cap configured.
+    "BUDGET_SLOWDOWN_RATIO": 0.8,  # share of the monthly budget past which polling slows.
+    # --- Matching messages to orders -----------------------------------------------------------
+    # Regexes per store ("*" applies to every store). The first group (or whole match) is the
+    # number looked up in Order.order_number / Order.tracking_number.
+    "ORDER_NUMBER_PATTERNS": {
+        "*": [
+            r"(?<![\w-])#?((?:[A-Z]{2,5}-)?\d{6,12})(?![\w-])",
+        ],
+    },
+    "TRACKING_NUMBER_PATTERNS": [
+        r"\b([A-Z]{2}\d{9}[A-Z]{2})\b",  # UPU S10 (postal services)
+        r"\b(1Z[0-9A-Z]{16})\b",  # UPS
+        r"\b(\d{12}|\d{15}|\d{20,22})\b",  # FedEx / USPS / DHL eCommerce
+        r"\b((?:YT|LP|SF|JD)\d{10,16})\b",  # Yanwen, Cainiao, SF Express, JD
+    ],
+    # --- Workflow -------------------------------------------------------------------------------
+    "CASE_REFERENCE_PREFIX": "CS",
+    "REOPEN_WINDOW_DAYS": 14,
+    "MAX_OPEN_CASES_PER_AGENT": 25,
+    "SLA_PAUSE_WHEN_AWAITING_CUSTOMER": True,
+    # Minutes, per priority; SlaPolicy rows edited in the admin win over these.
+    "SLA_DEFAULTS": {
+        "urgent": {"first_response": 30, "next_response": 60, "resolution": 24 * 60},
+        "high": {"first_response": 60, "next_response": 4 * 60, "resolution": 48 * 60},
+        "normal": {"first_response": 4 * 60, "next_response": 8 * 60, "resolution": 72 * 60},
+        "low": {"first_response": 8 * 60, "next_response": 24 * 60, "resolution": 7 * 24 * 60},
+    },
+    "ESCALATION": {
+        "REACH_FOLLOWERS": 10_000,
+        "REACH_ENGAGEMENT": 200,
+        "EXECUTIVE_MENTION_LEVEL": 2,
+        "SLA_BREACH_LEVEL": 1,
+        "PROMISE_MISSED_LEVEL": 2,
+        "PUBLIC_NUDGE_LEVEL": 1,
+        "RISK_WORDS_LEVEL": 2,
+        "REACH_LEVEL": 1,
+    },
+    "PRIORITY_WEIGHTS": {
+        "followers_per_point": 1000,
+        "max_reach_points": 30,
+        "engagement_per_point": 20,
+        "age_hours_per_point": 4,
+        "repeat_contact": 5,
+        "public_nudge": 15,
+        "risk_words": 25,
+        "vip": 20,
+    },
+    "SATISFACTION_SURVEY": True,
+    "NOTIFY_BY_EMAIL": True,
+    # --- Outbound --------------------------------------------------------------------------------
+    "TWEET_MAX_WEIGHTED_LENGTH": 280,
+    "DM_MAX_LENGTH": 10_000,
+    "OUTBOUND_MAX_ATTEMPTS": 8,
+    "OUTBOUND_BACKOFF_SECONDS": 30,
+    "OUTBOUND_MAX_BACKOFF_SECONDS": 3600,
+    "AGENT_SIGNATURE": "^{initials}",
+    # --- Reports ---------------------------------------------------------------------------------
+    "TIME_ZONE": "UTC",  # the merchant's time zone: month boundaries, report schedule.
+    "REPORTING_CURRENCY": "USD",
+    "REPORT_DAY": 1,
+    "REPORT_HOUR": 6,
+    "REPORT_RECIPIENTS": [],
+    # --- Inbox and API -----------------------------------------------------------------------------
+    "INBOX_PAGE_SIZE": 50,
+    "API_PAGE_SIZE": 50,
+    "API_BULK_MAX_ROWS": 5000,
+    "API_THROTTLE_RATE": "1200/minute",
+}
+
+NESTED = {"PRICES", "SLA_DEFAULTS", "ESCALATION", "PRIORITY_WEIGHTS", "ORDER_NUMBER_PATTERNS"}
+
+
+class AppSettings:
+    """Lazy view over ``settings.CRM_TWITTER`` merged onto ``DEFAULTS``."""
+
+    def user_settings(self) -> dict[str, Any]:
+        return getattr(django_settings, "CRM_TWITTER", None) or {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown crm_twitter setting: {name}")
+        user = self.user_settings()
+        default = DEFAULTS[name]
+        if name not in user:
+            return default
+        value = user[name]
+        if name in NESTED and isinstance(value, dict) and isinstance(default, dict):
+            return {**default, **value}
+        return value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in DEFAULTS}
+
+
+app_settings = AppSettings()

@@ -1,0 +1,128 @@
+"""Every public and private message, keyed by X's own ids so ingesting twice never doubles."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm_twitter.models.choices import Direction
+
+
+class Party(models.TextChoices):
+    """Who wrote a message, relative to the case it belongs to."""
+
+    CUSTOMER = "customer", _("Customer")
+    BRAND = "brand", _("Brand")
+    THIRD_PARTY = "third_party", _("Third party")
+
+
+class Tweet(models.Model):
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", _("Original")
+        REPLY = "reply", _("Reply")
+        QUOTE = "quote", _("Quote")
+        RETWEET = "retweet", _("Retweet")
+
+    x_id = models.CharField(max_length=32, unique=True)
+    brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="tweets")
+    author = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="tweets")
+    case = models.ForeignKey("crm_twitter.Case", on_delete=models.SET_NULL, related_name="tweets",
+                             null=True, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    party = models.CharField(max_length=16, choices=Party.choices, default=Party.CUSTOMER)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ORIGINAL)
+    text = models.TextField()
+    lang = models.CharField(max_length=16, blank=True)
+    conversation_id = models.CharField(max_length=32, blank=True, db_index=True)
+    in_reply_to_tweet_id = models.CharField(max_length=32, blank=True, db_index=True)
+    in_reply_to_user_id = models.CharField(max_length=32, blank=True)
+    quoted_tweet_id = models.CharField(max_length=32, blank=True)
+    mentioned_user_ids = models.JSONField(default=list, blank=True)
+    public_metrics = models.JSONField(default=dict, blank=True)
+    engagement = models.PositiveIntegerField(default=0, help_text=_("Likes + retweets + replies + quotes."))
+    contains_private_data = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(db_index=True)
+    ingested_at = models.DateTimeField(auto_now_add=True)
+    sent_via_desk = models.BooleanField(default=False, help_text=_("Outbound sent by crm_twitter itself."))
+    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "x_id"]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="crm_tw_tweet_case_time"),
+            models.Index(fields=["brand_account", "created_at"], name="crm_tw_tweet_acct_time"),
+            models.Index(fields=["author", "created_at"], name="crm_tw_tweet_author_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tweet {self.x_id}"
+
+    @property
+    def url(self) -> str:
+        return f"https://x.com/i/web/status/{self.x_id}"
+
+
+class DirectMessage(models.Model):
+    x_event_id = models.CharField(max_length=32, unique=True)
+    dm_conversation_id = models.CharField(max_length=80, db_index=True)
+    brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT,
+                                      related_name="direct_messages")
+    sender = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="sent_dms")
+    recipient = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="received_dms",
+                                  null=True, blank=True)
+    case = models.ForeignKey("crm_twitter.Case", on_delete=models.SET_NULL, related_name="direct_messages",
+                             null=True, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    event_type = models.CharField(max_length=32, default="MessageCreate")
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    ingested_at = models.DateTimeField(auto_now_add=True)
+    sent_via_desk = models.BooleanField(default=False)
+    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("direct message")
+        ordering = ["created_at", "x_event_id"]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="crm_tw_dm_case_time"),
+            models.Index(fields=["sender", "created_at"], name="crm_tw_dm_sender_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"DM {self.x_event_id}"
+
+
+class Media(models.Model):
+    class Type(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        VIDEO = "video", _("Video")
+        ANIMATED_GIF = "animated_gif", _("Animated GIF")
+
+    media_key = models.CharField(max_length=64, unique=True)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.PHOTO)
+    url = models.URLField(max_length=500, blank=True)
+    preview_image_url = models.URLField(max_length=500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    alt_text = models.TextField(blank=True)
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="media", null=True, blank=True)
+    direct_message = models.ForeignKey(DirectMessage, on_delete=models.CASCADE, related_name="media",
+                                       null=True, blank=True)
+    is_evidence = models.BooleanField(default=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = _("media")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.media_key}"
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self.preview_image_url or self.url

@@ -1,0 +1,33 @@
+"""The django-q2 schedules crm_twitter needs; `crm_twitter_schedules` registers them idempotently.
+
+Only schedules whose name starts with ``crm_twitter:`` are ever touched, so a host project's own
+schedules are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    func: str
+    minutes: int | None = None  # for MINUTES schedules
+    schedule_type: str = "I"  # django_q.models.Schedule.MINUTES
+    cron: str | None = None
+
+
+def schedule_specs() -> list[ScheduleSpec]:
+    from crm_twitter.conf import app_settings
+
+    sync_minutes = max(1, app_settings.SYNC_INTERVAL_SECONDS // 60)
+    report_cron = f"0 {app_settings.REPORT_HOUR} {app_settings.REPORT_DAY} * *"
+    return [
+        ScheduleSpec("crm_twitter:sync-due-accounts", "crm_twitter.tasks.sync.sync_due_accounts", minutes=sync_minutes),
+        ScheduleSpec("crm_twitter:outbound-drain", "crm_twitter.tasks.outbound.outbound_drain_task", minutes=1),
+        ScheduleSpec("crm_twitter:sla-sweep", "crm_twitter.tasks.workflow.sla_sweep_task", minutes=1),
+        ScheduleSpec("crm_twitter:profile-refresh", "crm_twitter.tasks.sync.profile_refresh_task", minutes=60),
+        ScheduleSpec("crm_twitter:monthly-report", "crm_twitter.tasks.reports.monthly_report_task",
+                     schedule_type="C", cron=report_cron),
+    ]

@@ -1,0 +1,28 @@
+"""Exceptions the services raise; interfaces turn them into messages, 4xx bodies or log lines."""
+
+from __future__ import annotations
+
+
+class CaseRuleError(Exception):
+    """A business rule refused the change. ``code`` is stable; ``field`` names the input at fault."""
+
+    code = "rule"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+
+
+class IllegalTransition(CaseRuleError):
+    code = "illegal_transition"
+
+
+class StaleCase(CaseRuleError):
+    code = "stale"
+
+
+class ComposeRefused(CaseRuleError):
+    code = "compose_refused"

@@ -1,0 +1,39 @@
+"""Shared fixtures. Environment knobs:
+
+- ``CRM_REQUIRE_BROWSER=1`` turns a missing Chromium into a failure instead of a skip (CI).
+- ``CRM_REQUIRE_POSTGRES=1`` does the same for tests that need PostgreSQL (CI's PostgreSQL leg).
+"""
+
+import os
+
+import pytest
+
+
+pytest_plugins = [
+    "tests.plugins.factories",
+    "tests.plugins.sandbox",
+    "tests.plugins.browser",
+]
+
+
+@pytest.fixture(autouse=True)
+def _crm_test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def on_postgres(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CRM_REQUIRE_POSTGRES") == "1":
+            pytest.fail("CRM_REQUIRE_POSTGRES=1 but the test database is not PostgreSQL")
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (see README)")
+    return connection

@@ -1,0 +1,1 @@
+"""Browser fixtures (owned by the inbox tests); placeholder until they land."""
