@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "MENTIONS_WINDOW": 800,  # X's mentions timeline reaches only the latest 800 mentions.
     "DM_LOOKBACK_DAYS": 30,  # X's DM lookup reaches only 30 days back.
     "MAX_PAGES_PER_SYNC": 50,
+    "SYNC_BACKFILL_DAYS": 7,  # how far back the first sync of an account reads mentions and own posts.
     # --- Cost governor (USD, X pay-per-use price table as documented in 2026) ------------------
     "PRICES": {
         "owned_read": "0.001",
@@ -88,6 +89,11 @@ DEFAULTS: dict[str, Any] = {
         "risk_words": 25,
         "vip": 20,
     },
+    # Score cut-offs for the automatic priority (below "high" a case is "normal").
+    "PRIORITY_THRESHOLDS": {"urgent": 60, "high": 30},
+    # "calendar": SLA minutes run around the clock; "working_hours": only during the case
+    # team's working hours, in the team's time zone.
+    "SLA_CLOCK": "calendar",
     "SATISFACTION_SURVEY": True,
     "NOTIFY_BY_EMAIL": True,
     # --- Outbound --------------------------------------------------------------------------------
@@ -96,6 +102,8 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOUND_MAX_ATTEMPTS": 8,
     "OUTBOUND_BACKOFF_SECONDS": 30,
     "OUTBOUND_MAX_BACKOFF_SECONDS": 3600,
+    # A message left "sending" longer than this (its worker died) is queued again, marked ambiguous.
+    "OUTBOUND_CLAIM_TIMEOUT_SECONDS": 300,
     "AGENT_SIGNATURE": "^{initials}",
     # --- Reports ---------------------------------------------------------------------------------
     "TIME_ZONE": "UTC",  # the merchant's time zone: month boundaries, report schedule.
@@ -107,10 +115,12 @@ DEFAULTS: dict[str, Any] = {
     "INBOX_PAGE_SIZE": 50,
     "API_PAGE_SIZE": 50,
     "API_BULK_MAX_ROWS": 5000,
+    # Body size limit of POST /api/v1/orders/bulk/ (other endpoints use DATA_UPLOAD_MAX_MEMORY_SIZE).
+    "API_BULK_MAX_BYTES": 20 * 1024 * 1024,
     "API_THROTTLE_RATE": "1200/minute",
 }
 
-NESTED = {"PRICES", "SLA_DEFAULTS", "ESCALATION", "PRIORITY_WEIGHTS", "ORDER_NUMBER_PATTERNS"}
+NESTED = {"PRICES", "SLA_DEFAULTS", "ESCALATION", "PRIORITY_WEIGHTS", "ORDER_NUMBER_PATTERNS", "PRIORITY_THRESHOLDS"}
 
 
 class AppSettings:

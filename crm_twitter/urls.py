@@ -3,4 +3,7 @@
 from django.urls import include, path
 
 urlpatterns: list = [
+    path("inbox/", include("crm_twitter.inbox.urls")),
+    path("api/", include("crm_twitter.api.urls")),
+    path("", include("crm_twitter.reports.urls")),
 ]

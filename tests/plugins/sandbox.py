@@ -1,1 +1,87 @@
-"""X sandbox fixtures (owned by the X integration tests); placeholder until they land."""
+"""The ``sandbox`` fixture: the fake X API served over real HTTP, fresh state for every test.
+
+The server is started once per test session on a free loopback port; each test gets an empty
+state (users, posts, faults, rate limits, counters) and ``settings.CRM_TWITTER["API_BASE_URL"]``
+pointing at the server, so ``XGateway`` — real tweepy, real HTTP — talks to it.
+
+    def test_x(sandbox):
+        brand = sandbox.state.add_brand("AcmeHelp")
+        alice = sandbox.state.add_user("alice", followers=120)
+        sandbox.state.customer_tweet(alice, "@AcmeHelp my parcel never arrived 😡")
+        sandbox.faults.server_error("GET /2/users/:id/mentions", status=503)
+        gateway = sandbox.gateway(brand)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from crm_twitter.sandbox.server import SandboxServer
+
+# Short enough that a stalled connection fails a test quickly, long enough for a busy CI machine.
+TEST_HTTP_TIMEOUT_SECONDS = 3.0
+
+
+@dataclass
+class Sandbox:
+    server: SandboxServer
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def state(self):
+        return self.server.state
+
+    @property
+    def faults(self):
+        return self.server.state.faults
+
+    def credentials(self, user: Any) -> dict[str, str]:
+        """Credentials the sandbox accepts for ``user`` (a user dict, id or handle)."""
+        return self.server.state.credentials(user)
+
+    def brand_account(self, handle: str = "AcmeHelp", *, role: str = "support", followers: int = 25_000, **fields):
+        """A sandbox brand plus the matching ``BrandAccount`` row with credentials the sandbox accepts
+        (needs the database)."""
+        from tests.factories import BrandAccountFactory
+
+        user = self.state.add_brand(handle, role=role, followers=followers)
+        return BrandAccountFactory(
+            handle=handle, x_user_id=user["id"], role=role, credentials=self.credentials(user), **fields
+        )
+
+    def gateway(self, user: Any, *, on_call=None, timeout: float | None = None, credentials: dict | None = None):
+        """An ``XGateway`` authenticated as ``user`` against this sandbox."""
+        from crm_twitter.x.gateway import XGateway
+
+        return XGateway(
+            credentials=credentials or self.credentials(user),
+            x_user_id=self.state.user_id(user),
+            base_url=self.base_url,
+            timeout=timeout,
+            on_call=on_call,
+        )
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    server = SandboxServer(port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    sandbox_server.reset()
+    settings.CRM_TWITTER = {
+        **(getattr(settings, "CRM_TWITTER", None) or {}),
+        "API_BASE_URL": sandbox_server.base_url,
+        "HTTP_TIMEOUT_SECONDS": TEST_HTTP_TIMEOUT_SECONDS,
+    }
+    yield Sandbox(sandbox_server)
+    sandbox_server.state.faults.clear()

@@ -1,0 +1,43 @@
+"""A JSON parser that refuses oversized bodies (413) and non-standard numbers (NaN, Infinity).
+
+DRF's own parser reads the request stream directly, which bypasses Django's
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` check; this one applies it (or the view's ``max_body_bytes``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from crm_twitter.api.errors import PayloadTooLarge
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+class LimitedJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        view = parser_context.get("view")
+        limit = getattr(view, "max_body_bytes", None) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = parser_context.get("request")
+        if limit is not None and request is not None:
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        raw = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(raw) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = raw.decode(encoding)
+            return json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParseError(f"Malformed JSON: {exc}")

@@ -1,0 +1,1 @@
+"""Serializers: shapes of what the API returns and accepts. Writes go through services."""

@@ -1,0 +1,63 @@
+"""Who may use the inbox: signed-in users with a crm role (or superusers); actions need change_case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from crm_twitter.models import Case
+from crm_twitter.selectors.cases import case_detail
+from crm_twitter.selectors.visibility import user_roles, user_sees_all_cases
+
+ACTION_PERMISSION = "crm_twitter.change_case"
+
+
+def user_has_crm_role(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user_roles(user)))
+
+
+def user_can_act(user) -> bool:
+    """Agents and supervisors work cases; managers read them."""
+    return bool(user.is_superuser or (user_has_crm_role(user) and user.has_perm(ACTION_PERMISSION)))
+
+
+def user_can_assign_others(user) -> bool:
+    return bool(user_can_act(user) and user_sees_all_cases(user))
+
+
+def crm_role_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login, then a crm role; anyone else gets 403 (anonymous users go to the sign-in page)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not user_has_crm_role(request.user):
+            raise PermissionDenied("crm role required")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def crm_action_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A crm role with the right to change cases (agents, supervisors, superusers)."""
+
+    @crm_role_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not user_can_act(request.user):
+            raise PermissionDenied("read-only role")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def visible_case_or_404(request: HttpRequest, pk: int) -> Case:
+    """A case outside the user's teams answers 404, exactly like one that does not exist."""
+    try:
+        return case_detail(user=request.user, pk=pk)
+    except Case.DoesNotExist:
+        raise Http404("No such case")

@@ -1,0 +1,31 @@
+"""Inbox URLs, included by crm_twitter/urls.py under ``inbox/``."""
+
+from django.urls import path
+from django.views.i18n import set_language
+
+from crm_twitter.inbox.views import actions, case, queue
+
+app_name = "crm_twitter_inbox"
+
+urlpatterns = [
+    path("", queue.queue_view, name="queue"),
+    path("language/", set_language, name="set_language"),
+    path("case/<int:pk>/", case.case_view, name="case"),
+    path("case/<int:pk>/presence/", case.presence_view, name="presence"),
+    path("case/<int:pk>/orders/search/", case.order_search_view, name="order_search"),
+    path("case/<int:pk>/take/", actions.take_view, name="take"),
+    path("case/<int:pk>/assign/", actions.assign_view, name="assign"),
+    path("case/<int:pk>/status/", actions.transition_view, name="transition"),
+    path("case/<int:pk>/resolve/", actions.resolve_view, name="resolve"),
+    path("case/<int:pk>/escalate/", actions.escalate_view, name="escalate"),
+    path("case/<int:pk>/note/", actions.note_view, name="note"),
+    path("case/<int:pk>/category/", actions.category_view, name="category"),
+    path("case/<int:pk>/orders/link/", actions.order_link_view, name="order_link"),
+    path("case/<int:pk>/orders/unlink/", actions.order_unlink_view, name="order_unlink"),
+    path("case/<int:pk>/promises/", actions.promise_view, name="promise"),
+    path("case/<int:pk>/promises/keep/", actions.promise_keep_view, name="promise_keep"),
+    path("case/<int:pk>/compose/", actions.compose_view, name="compose"),
+    path("case/<int:pk>/compose/preview/", actions.compose_preview_view, name="compose_preview"),
+    path("case/<int:pk>/compose/template/", actions.template_view, name="template"),
+    path("case/<int:pk>/outbound/retry/", actions.retry_view, name="retry"),
+]

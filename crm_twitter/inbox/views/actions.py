@@ -1,0 +1,298 @@
+"""Case actions: each one validates a small form, refuses stale versions, calls one service.
+
+The services (workflow, outbound) own the rules and the audit trail; a view only translates
+their errors into a message for the agent and goes back to the case (POST → redirect → GET).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm_twitter.conf import app_settings
+from crm_twitter.inbox.access import crm_action_required, user_can_assign_others, visible_case_or_404
+from crm_twitter.inbox.forms import (
+    AssignForm,
+    CategoryForm,
+    ComposeForm,
+    EscalateForm,
+    NoteForm,
+    OrderForm,
+    PromiseForm,
+    PromiseKeepForm,
+    ResolveForm,
+    RetryForm,
+    TransitionForm,
+)
+from crm_twitter.inbox.views.case import case_context
+from crm_twitter.inbox.views.common import ServiceUnavailable, back_to_case, service, stale
+from crm_twitter.models import Case, CaseStatus, Order, OutboundMessage, Promise, ReplyTemplate
+from crm_twitter.services.errors import CaseRuleError, ComposeRefused, StaleCase
+
+
+def _first_error(form: forms.Form) -> str:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields and form.fields[field].label else ""
+        return f"{label}: {errors[0]}" if label and field != "__all__" else str(errors[0])
+    return _("Please check the form.")
+
+
+def _run(request: HttpRequest, pk: int, form_class: type[forms.Form],
+         apply: Callable[[Case, dict[str, Any]], str], *, anchor: str = "", check_version: bool = True) -> HttpResponse:
+    """Validate → check the version → apply → message → back to the case."""
+    case = visible_case_or_404(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return back_to_case(case.pk, anchor)
+    data = form.cleaned_data
+    if check_version and data.get("version") != case.version:
+        stale(request)
+        return back_to_case(case.pk, anchor)
+    try:
+        done = apply(case, data)
+    except StaleCase:
+        stale(request)
+    except CaseRuleError as exc:
+        messages.error(request, exc.message)
+    except ServiceUnavailable:
+        messages.error(request, _("This action is not available on this installation yet."))
+    else:
+        if done:
+            messages.success(request, done)
+    return back_to_case(case.pk, anchor)
+
+
+@require_POST
+@crm_action_required
+def take_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        service("case_take")(case=case, actor=request.user)
+        return _("You own this case now.")
+
+    return _run(request, pk, AssignForm, apply)
+
+
+@require_POST
+@crm_action_required
+def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        raw = (data.get("assignee") or "").strip()
+        if raw and raw != str(request.user.pk) and not user_can_assign_others(request.user):
+            raise CaseRuleError(_("Only supervisors assign cases to other people."))
+        if not raw and case.assignee_id != request.user.pk and not user_can_assign_others(request.user):
+            raise CaseRuleError(_("Only supervisors unassign other people's cases."))
+        assignee = get_object_or_404(get_user_model(), pk=int(raw)) if raw.isdigit() else None
+        service("case_assign")(case=case, assignee=assignee, actor=request.user,
+                                                  expected_version=data["version"])
+        if assignee is None:
+            return _("Case unassigned.")
+        return _("Assigned to %(name)s.") % {"name": assignee.get_full_name() or assignee.get_username()}
+
+    return _run(request, pk, AssignForm, apply)
+
+
+@require_POST
+@crm_action_required
+def transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        to_status = data["to_status"]
+        if to_status == CaseStatus.RESOLVED:
+            raise CaseRuleError(_("Use the resolve form: a resolution needs an outcome."))
+        # Reopening is a transition too (resolved/closed → an open state); the table decides.
+        service("case_transition")(case=case, to_status=to_status, actor=request.user,
+                                   reason=data.get("reason", ""), expected_version=data["version"])
+        return _("Status changed to %(status)s.") % {"status": CaseStatus(to_status).label}
+
+    return _run(request, pk, TransitionForm, apply)
+
+
+@require_POST
+@crm_action_required
+def resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        service("case_resolve")(
+            case=case, actor=request.user, outcome=data["outcome"],
+            refund_amount=data.get("refund_amount"), refund_currency=data.get("refund_currency") or "",
+            note=data.get("note") or "", expected_version=data["version"],
+        )
+        return _("Case resolved. Post the public close so everyone can see it was solved.")
+
+    return _run(request, pk, ResolveForm, apply, anchor="composer")
+
+
+@require_POST
+@crm_action_required
+def escalate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        updated = service("case_escalate")(
+            case=case, actor=request.user, reason=data["reason"], level=data.get("level"))
+        return _("Escalated to level %(level)s.") % {"level": updated.escalation_level}
+
+    return _run(request, pk, EscalateForm, apply)
+
+
+@require_POST
+@crm_action_required
+def note_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # Notes only add to the record, so an older page may still add one: no version check.
+    def apply(case: Case, data: dict) -> str:
+        service("case_add_note")(case=case, actor=request.user, text=data["text"])
+        return _("Note added. Notes stay internal and are never sent.")
+
+    return _run(request, pk, NoteForm, apply, anchor="timeline-end", check_version=False)
+
+
+@require_POST
+@crm_action_required
+def category_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        service("case_set_category")(case=case, actor=request.user,
+                                                               category=data["category"])
+        return _("Category set to %(name)s.") % {"name": data["category"].name}
+
+    return _run(request, pk, CategoryForm, apply)
+
+
+@require_POST
+@crm_action_required
+def order_link_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        order = get_object_or_404(Order, pk=data["order"])
+        service("case_link_order")(case=case, actor=request.user, order=order)
+        return _("Order %(number)s linked.") % {"number": order.order_number}
+
+    return _run(request, pk, OrderForm, apply, anchor="orders")
+
+
+@require_POST
+@crm_action_required
+def order_unlink_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        order = get_object_or_404(Order, pk=data["order"])
+        service("case_unlink_order")(case=case, actor=request.user, order=order)
+        return _("Order %(number)s unlinked.") % {"number": order.order_number}
+
+    return _run(request, pk, OrderForm, apply, anchor="orders")
+
+
+@require_POST
+@crm_action_required
+def promise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        service("promise_create")(case=case, actor=request.user, kind=data["kind"],
+                                                       description=data["description"], due_at=data["due_at"])
+        return _("Promise recorded. It is tracked until you mark it kept.")
+
+    return _run(request, pk, PromiseForm, apply, anchor="promises")
+
+
+@require_POST
+@crm_action_required
+def promise_keep_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        promise = get_object_or_404(Promise, pk=data["promise"], case=case)
+        service("promise_keep")(promise=promise, actor=request.user, note=data.get("note", ""))
+        return _("Promise marked as kept.")
+
+    return _run(request, pk, PromiseKeepForm, apply, anchor="promises")
+
+
+@require_POST
+@crm_action_required
+def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        message = get_object_or_404(OutboundMessage, pk=data["message"], case=case)
+        service("outbound_retry")(message=message, actor=request.user)
+        return _("Sending again.")
+
+    return _run(request, pk, RetryForm, apply, anchor="timeline-end", check_version=False)
+
+
+@require_POST
+@crm_action_required
+def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a public reply or a DM. Refusals keep the text in the composer, with the reason."""
+    case = visible_case_or_404(request, pk)
+    form = ComposeForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = _first_error(form)
+    elif form.cleaned_data["version"] != case.version:
+        error = _("This case changed while you were writing (new messages or actions). Review the timeline, "
+                  "then send again; your text is kept.")
+        data = form.data.copy()
+        data["version"] = str(case.version)
+        form = ComposeForm(data)
+        form.is_valid()
+    else:
+        data = form.cleaned_data
+        template = ReplyTemplate.objects.filter(pk=data["template"]).first() if data.get("template") else None
+        # The outbound service picks the tweet to answer (the customer's latest mention of the brand).
+        try:
+            service("reply_compose")(
+                case=case, actor=request.user, channel=data["channel"], text=data["text"],
+                in_reply_to_tweet_id=None, template=template,
+            )
+        except StaleCase:
+            error = _("This case changed while you were writing. Review the timeline, then send again.")
+        except (ComposeRefused, CaseRuleError) as exc:
+            error = exc.message
+        except ServiceUnavailable:
+            error = _("Sending is not available on this installation yet.")
+        else:
+            if data["channel"] == "dm":
+                messages.success(request, _("Direct message queued for sending."))
+            else:
+                messages.success(request, _("Public reply queued for sending."))
+            return back_to_case(case.pk, "timeline-end")
+    context = case_context(request, case, compose_form=form, compose_error=error)
+    return render(request, "crm_twitter/inbox/case.html", context, status=422)
+
+
+@require_POST
+@crm_action_required
+def compose_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the outbound guard's verdict on the draft (weighted length, private data, cost)."""
+    case = visible_case_or_404(request, pk)
+    channel = "dm" if request.POST.get("channel") == "dm" else "public"
+    text = request.POST.get("text", "")
+    limit = app_settings.DM_MAX_LENGTH if channel == "dm" else app_settings.TWEET_MAX_WEIGHTED_LENGTH
+    context = {"channel": channel, "length": len(text), "limit": limit, "verdict": None}
+    if text.strip():
+        try:
+            context["verdict"] = service("reply_preview")(case=case, channel=channel, text=text)
+        except ServiceUnavailable:
+            pass
+        except CaseRuleError as exc:
+            context["error"] = exc.message
+    return render(request, "crm_twitter/inbox/_compose_verdict.html", context)
+
+
+@require_POST
+@crm_action_required
+def template_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the chosen template rendered for this case, placed in the composer."""
+    case = visible_case_or_404(request, pk)
+    try:
+        template = ReplyTemplate.objects.get(pk=int(request.POST.get("template") or request.POST.get("template_choice") or 0), is_active=True)
+    except (ReplyTemplate.DoesNotExist, ValueError):
+        raise Http404("No such template")
+    try:
+        text = service("template_render")(template=template, case=case, actor=request.user)
+    except ServiceUnavailable:
+        text = template.body
+    channel = "dm" if template.channel == ReplyTemplate.Channel.DM else "public"
+    form = ComposeForm(initial={"version": case.version, "channel": channel, "text": text,
+                                "template": template.pk})
+    return render(request, "crm_twitter/inbox/_composer_fields.html", {
+        "case": case, "compose_form": form, "compose_channel": channel, "template_used": template,
+    })

@@ -1,0 +1,210 @@
+"""The case page: timeline, side panels and composer, plus the small htmx partials it polls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from crm_twitter.inbox import presence
+from crm_twitter.inbox.access import (
+    crm_role_required,
+    user_can_act,
+    user_can_assign_others,
+    visible_case_or_404,
+)
+from crm_twitter.inbox.forms import (
+    CategoryForm,
+    ComposeForm,
+    EscalateForm,
+    NoteForm,
+    PromiseForm,
+    ResolveForm,
+)
+from crm_twitter.inbox.views.common import numbers_in_texts, optional_service
+from crm_twitter.models import Case, CaseStatus, ComplaintCategory, Outcome, Promise, ReplyTemplate
+from crm_twitter.selectors.cases import (
+    case_timeline,
+    customer_case_history,
+    orders_by_numbers,
+    orders_search,
+)
+from crm_twitter.selectors.visibility import cases_visible_to
+
+# Which reply step fits each state of the standard flow (the composer highlights it).
+SUGGESTED_STEP = {
+    CaseStatus.NEW: ReplyTemplate.Step.ACKNOWLEDGE,
+    CaseStatus.ACKNOWLEDGED: ReplyTemplate.Step.REQUEST_DETAILS,
+    CaseStatus.IN_DM: ReplyTemplate.Step.PROMISE,
+    CaseStatus.PENDING_MERCHANT: ReplyTemplate.Step.UPDATE,
+    CaseStatus.AWAITING_CUSTOMER: ReplyTemplate.Step.UPDATE,
+    CaseStatus.RESOLVED: ReplyTemplate.Step.PUBLIC_CLOSE,
+}
+STEP_ORDER = [value for value, _label in ReplyTemplate.Step.choices]
+# Status buttons shown beside "Resolve" (resolve has its own form; reopen comes from the service).
+TRANSITION_STYLE = {
+    CaseStatus.ACKNOWLEDGED: "secondary",
+    CaseStatus.IN_DM: "secondary",
+    CaseStatus.PENDING_MERCHANT: "secondary",
+    CaseStatus.AWAITING_CUSTOMER: "secondary",
+    CaseStatus.CLOSED: "secondary",
+    CaseStatus.NOT_ACTIONABLE: "ghost",
+    CaseStatus.NEW: "ghost",
+}
+
+
+def _templates_for(case: Case) -> list[ReplyTemplate]:
+    """Active templates in the customer's language (English where none exists), in flow order."""
+    language = (case.language or "en").split("-")[0].lower()
+    rows = list(ReplyTemplate.objects.filter(is_active=True, language__in={language, "en"}))
+    steps_in_language = {t.step for t in rows if t.language == language}
+    chosen = [t for t in rows if t.language == language or t.step not in steps_in_language]
+    return sorted(chosen, key=lambda t: (STEP_ORDER.index(t.step) if t.step in STEP_ORDER else 99, t.name))
+
+
+def _allowed_transitions(case: Case) -> list[str]:
+    allowed = optional_service("allowed_transitions")
+    if allowed is None:
+        return []
+    try:
+        return [str(s) for s in allowed(case)]
+    except Exception:  # noqa: BLE001 — a rule bug must not hide the case from the agent
+        return []
+
+
+def _latest_customer_tweet(timeline) -> str:
+    for entry in reversed(timeline):
+        if entry.kind == "tweet" and entry.obj.direction == "inbound":
+            return entry.obj.x_id
+    return ""
+
+
+def _default_currency(case: Case) -> str:
+    for order in case.orders.all():
+        if order.currency:
+            return order.currency
+    return ""
+
+
+def case_context(request: HttpRequest, case: Case, *, compose_form: ComposeForm | None = None,
+                 compose_error: str = "") -> dict:
+    """Everything the case page shows; a fixed number of queries for any size of case."""
+    user = request.user
+    timeline = case_timeline(case=case)
+    can_act = user_can_act(user)
+    linked_orders = list(case.orders.all())
+    inbound_texts = [e.obj.text for e in timeline if e.kind in ("tweet", "dm") and e.obj.direction == "inbound"]
+    found_orders = orders_by_numbers(numbers=numbers_in_texts(inbound_texts), exclude_case=case) if can_act else []
+    promises = list(case.promises.all())
+    open_promises = [p for p in promises if p.status == Promise.Status.OPEN]
+    templates = _templates_for(case) if can_act else []
+    suggested_step = SUGGESTED_STEP.get(case.status, "")
+    in_reply_to = _latest_customer_tweet(timeline)
+    transitions = [s for s in _allowed_transitions(case) if s != CaseStatus.RESOLVED]
+    assignees = []
+    if user_can_assign_others(user):
+        user_model = get_user_model()
+        members = user_model.objects.filter(is_active=True, groups__name__in=("crm_agent", "crm_supervisor"))
+        if case.team_id:
+            members = members.filter(crm_memberships__team_id=case.team_id) | user_model.objects.filter(
+                pk=user.pk)
+        assignees = list(members.distinct().order_by("first_name", "username"))
+    channel = "dm" if case.status in (CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT,
+                                      CaseStatus.AWAITING_CUSTOMER) or not in_reply_to else "public"
+    due_default = (timezone.localtime() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    status_labels = dict(CaseStatus.choices)
+    sla_rows = [
+        (label, value)
+        for label, value in (
+            ("first_response", case.sla_first_response_due),
+            ("next_response", case.sla_next_response_due),
+            ("resolution", case.sla_resolution_due),
+        )
+    ]
+    return {
+        "case": case,
+        "timeline": timeline,
+        "can_act": can_act,
+        "can_assign_others": bool(assignees),
+        "assignees": assignees,
+        "linked_orders": linked_orders,
+        "found_orders": found_orders,
+        "promises": promises,
+        "open_promises": open_promises,
+        "history": customer_case_history(case=case),
+        "templates": templates,
+        "suggested_step": suggested_step,
+        "in_reply_to": in_reply_to,
+        "transitions": [(s, status_labels.get(s, s), TRANSITION_STYLE.get(s, "secondary")) for s in transitions],
+        "can_resolve": case.is_open and can_act,
+        "categories": list(ComplaintCategory.objects.filter(is_active=True)) if can_act else [],
+        "compose_form": compose_form or ComposeForm(initial={"version": case.version, "channel": channel}),
+        "compose_channel": (compose_form.data.get("channel") if compose_form is not None else channel) or channel,
+        "compose_error": compose_error,
+        "note_form": NoteForm(),
+        "escalate_form": EscalateForm(initial={"version": case.version}),
+        "category_form": CategoryForm(initial={"version": case.version}),
+        "promise_form": PromiseForm(initial={"version": case.version, "due_at": due_default}),
+        "resolve_form": ResolveForm(initial={
+            "version": case.version,
+            "outcome": Outcome.REFUND,
+            "refund_currency": _default_currency(case),
+            "refund_amount": sum((o.total_amount for o in linked_orders), Decimal("0")) or None,
+        }),
+        "sla_rows": sla_rows,
+        "others": presence.presence_ping(case_id=case.pk, user=user),
+        "presence_seconds": 4,
+        "x_handle": case.customer_x_user.handle if case.customer_x_user_id else "",
+    }
+
+
+@require_GET
+@crm_role_required
+def case_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case_or_404(request, pk)
+    return render(request, "crm_twitter/inbox/case.html", case_context(request, case))
+
+
+@require_http_methods(["GET", "POST"])
+@crm_role_required
+def presence_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Heartbeat: records this viewer (typing or not) and returns who else is on the case.
+
+    Also tells the page when the case changed since it was drawn, so the agent reloads before
+    acting on a stale picture.
+    """
+    version = cases_visible_to(request.user).filter(pk=pk).values_list("version", flat=True).first()
+    if version is None:
+        return HttpResponse(status=404)
+    if request.POST.get("leaving"):
+        presence.presence_leave(case_id=pk, user=request.user)
+        return HttpResponse(status=204)
+    typing = (request.POST.get("typing") or request.GET.get("typing")) == "1"
+    others = presence.presence_ping(case_id=pk, user=request.user, typing=typing)
+    try:
+        page_version = int(request.POST.get("v") or request.GET.get("v") or 0)
+    except ValueError:
+        page_version = 0
+    return render(request, "crm_twitter/inbox/_presence.html", {
+        "others": others,
+        "changed": bool(page_version and version != page_version),
+        "case_pk": pk,
+    })
+
+
+@require_GET
+@crm_role_required
+def order_search_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case_or_404(request, pk)
+    text = request.GET.get("order_q", "")
+    return render(request, "crm_twitter/inbox/_order_results.html", {
+        "case": case,
+        "orders": orders_search(text=text, exclude_case=case),
+        "searched": len(text.strip()) >= 3,
+        "can_act": user_can_act(request.user),
+    })

@@ -1,0 +1,126 @@
+"""The queue page: queues with live counts, filters, search, urgency order, self-refreshing rows."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from crm_twitter.conf import app_settings
+from crm_twitter.inbox.access import crm_role_required, user_can_act
+from crm_twitter.inbox.forms import QueueFilterForm
+from crm_twitter.models import BrandAccount, ComplaintCategory, ReplyTemplate, Team
+from crm_twitter.selectors.cases import QUEUES, RESOLVED_COUNT_CAP, CaseFilters, case_list, case_queue_counts
+from crm_twitter.selectors.visibility import user_sees_all_cases
+
+QUEUE_LABELS = {
+    "mine": _("My cases"),
+    "unassigned": _("Unassigned"),
+    "escalated": _("Escalated"),
+    "overdue": _("Overdue"),
+    "awaiting_customer": _("Awaiting customer"),
+    "all_open": _("All open"),
+    "resolved": _("Resolved"),
+}
+QUEUE_HINTS = {
+    "mine": _("Nothing assigned to you right now. Take a case from Unassigned."),
+    "unassigned": _("Every open case has an owner."),
+    "escalated": _("No escalated cases. Calm seas."),
+    "overdue": _("Nothing is overdue."),
+    "awaiting_customer": _("No case is waiting on a customer."),
+    "all_open": _("No open cases. Inbox zero!"),
+    "resolved": _("No resolved cases yet."),
+}
+POLL_SECONDS = 20
+
+
+def _filter_choices() -> dict:
+    """The lists the filter form offers (small tables: a fixed handful of queries)."""
+    teams = list(Team.objects.order_by("name"))
+    languages = set(ReplyTemplate.objects.values_list("language", flat=True).distinct())
+    for team in teams:
+        languages.update(team.languages or [])
+    user_model = get_user_model()
+    assignees = list(
+        user_model.objects.filter(groups__name__in=("crm_agent", "crm_supervisor"), is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    return {
+        "categories": list(ComplaintCategory.objects.filter(is_active=True)),
+        "accounts": list(BrandAccount.objects.filter(is_active=True).order_by("handle")),
+        "languages": sorted(code for code in languages if code),
+        "teams": teams,
+        "assignees": assignees,
+    }
+
+
+def _counts_display(counts: dict[str, int]) -> list[dict]:
+    return [
+        {
+            "key": key,
+            "label": QUEUE_LABELS[key],
+            "count": counts[key],
+            "display": f"{RESOLVED_COUNT_CAP}+" if counts[key] > RESOLVED_COUNT_CAP else str(counts[key]),
+        }
+        for key in QUEUES
+    ]
+
+
+@require_GET
+@crm_role_required
+def queue_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    default_queue = "all_open" if user_sees_all_cases(user) else "mine"
+    choices = _filter_choices()
+    form = QueueFilterForm(request.GET or None, **choices)
+    data = form.cleaned_data if form.is_valid() else {}
+    queue = data.get("queue") or default_queue
+    filters = CaseFilters.from_dict(data)
+    page = data.get("page") or 1
+    size = int(app_settings.INBOX_PAGE_SIZE)
+    offset = (page - 1) * size
+    rows = list(case_list(user=user, queue=queue, filters=filters)[offset : offset + size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    counts = case_queue_counts(user=user)
+
+    params = {k: v for k, v in request.GET.items() if k not in ("page", "queue") and v}
+    base_query = urlencode(params)
+
+    def page_url(number: int) -> str:
+        return "?" + urlencode({**params, "queue": queue, "page": number})
+
+    context = {
+        "form": form,
+        "main_fields": [form[name] for name in ("status", "category", "language")],
+        "more_fields": [form[name] for name in ("brand_account", "team", "assignee", "escalation", "reach_min",
+                                                "opened_from", "opened_to")],
+        "queue": queue,
+        "queue_label": QUEUE_LABELS[queue],
+        "empty_hint": QUEUE_HINTS[queue] if filters.is_empty else _("No case matches these filters."),
+        "queues": _counts_display(counts),
+        "queue_count": counts[queue],
+        "rows": rows,
+        "page": page,
+        "first_index": offset + 1 if rows else 0,
+        "last_index": offset + len(rows),
+        "prev_url": page_url(page - 1) if page > 1 else "",
+        "next_url": page_url(page + 1) if has_next else "",
+        "filter_query": base_query,
+        "filters_active": not filters.is_empty,
+        "more_filters_active": any(
+            data.get(k) for k in ("team", "assignee", "escalation", "reach_min", "opened_from", "opened_to",
+                                  "brand_account")
+        ),
+        "poll_seconds": POLL_SECONDS,
+        "can_act": user_can_act(user),
+        "self_url": request.get_full_path(),
+    }
+    if request.htmx and request.htmx.target == "queue-results":
+        return render(request, "crm_twitter/inbox/_queue_results.html", context)
+    return render(request, "crm_twitter/inbox/queue.html", context)

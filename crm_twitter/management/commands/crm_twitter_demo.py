@@ -1,0 +1,640 @@
+"""Load the demo desk: logins, teams, brand accounts, customers, orders — then its cases.
+
+    python manage.py crm_twitter_demo --sync --advance   # cases arrive through a real sync from the sandbox
+    python manage.py crm_twitter_demo --offline          # same desk without the sandbox
+
+Idempotent: running it again creates nothing new and changes nothing that exists. Brands and
+customers come from the sandbox scenario files (``crm_twitter/sandbox/scenarios/*.json``), so the
+desk and the fake X agree on ids and handles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import (
+    BrandAccount,
+    Case,
+    CaseStatus,
+    Customer,
+    ExchangeRate,
+    Order,
+    Outcome,
+    Promise,
+    Team,
+    TeamMembership,
+    XUser,
+)
+
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "scenarios"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo login
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def _hours(weekday: list[list[str]], saturday: list[list[str]] | None = None, sunday=None) -> dict:
+    hours = {day: weekday for day in WEEKDAYS}
+    hours["sat"] = saturday or []
+    hours["sun"] = sunday or []
+    return hours
+
+
+# (slug, name, languages, time zone, working hours, agents: (username, first, last))
+TEAMS: list[tuple[str, str, list[str], str, dict, list[tuple[str, str, str]]]] = [
+    (
+        "americas-en",
+        "English — Americas",
+        ["en"],
+        "America/New_York",
+        _hours([["08:00", "20:00"]], [["10:00", "16:00"]]),
+        [("agent_en", "Emma", "Clarke")],
+    ),
+    (
+        "europe-en",
+        "English — Europe",
+        ["en"],
+        "Europe/London",
+        _hours([["08:00", "18:00"]]),
+        [("agent_uk", "Oliver", "Hughes")],
+    ),
+    (
+        "china-zh",
+        "中文 — 上海",
+        ["zh"],
+        "Asia/Shanghai",
+        _hours([["09:00", "21:00"]], [["10:00", "18:00"]]),
+        [("agent_zh", "伟", "李")],
+    ),
+    (
+        "latam-es",
+        "Español — LatAm y España",
+        ["es"],
+        "America/Mexico_City",
+        _hours([["08:00", "19:00"]]),
+        [("agent_es", "Lucía", "Fernández")],
+    ),
+    (
+        "dach-de",
+        "Deutsch — DACH",
+        ["de"],
+        "Europe/Berlin",
+        _hours([["08:00", "17:00"]]),
+        [("agent_de", "Jonas", "Becker")],
+    ),
+    (
+        "france-fr",
+        "Français — France",
+        ["fr"],
+        "Europe/Paris",
+        _hours([["09:00", "18:00"]]),
+        [("agent_fr", "Camille", "Martin")],
+    ),
+    ("japan-ja", "日本語 — 東京", ["ja"], "Asia/Tokyo", _hours([["09:00", "18:00"]]), [("agent_ja", "優希", "田中")]),
+]
+FALLBACK_TEAM = (
+    "follow-the-sun",
+    "Follow-the-sun (fallback)",
+    [],
+    "UTC",
+    {day: [["00:00", "24:00"]] for day in (*WEEKDAYS, "sat", "sun")},
+    [("agent_oncall", "Sam", "Okafor")],
+)
+
+# Units of USD one unit of each currency buys (demo values, late 2026).
+USD_RATES = {
+    "USD": "1",
+    "EUR": "1.08",
+    "GBP": "1.27",
+    "JPY": "0.0067",
+    "CNY": "0.139",
+    "HKD": "0.128",
+    "TWD": "0.031",
+    "KRW": "0.00073",
+    "MXN": "0.058",
+    "BRL": "0.18",
+    "ARS": "0.0011",
+    "CLP": "0.0011",
+    "COP": "0.00025",
+    "CAD": "0.73",
+    "AUD": "0.66",
+    "NZD": "0.60",
+    "CHF": "1.13",
+    "SEK": "0.095",
+    "NOK": "0.093",
+    "DKK": "0.145",
+    "PLN": "0.25",
+    "INR": "0.012",
+    "SGD": "0.74",
+    "AED": "0.27",
+}
+RATES_VALID_FROM = dt.date(2026, 1, 1)
+
+
+@dataclass
+class Tally:
+    """What this run created, for the summary printed at the end."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, what: str, n: int = 1) -> None:
+        if n:
+            self.created[what] = self.created.get(what, 0) + n
+
+
+def scenario_files(names: list[str] | None) -> list[Path]:
+    if names:
+        paths = [SCENARIO_DIR / (n if n.endswith(".json") else f"{n}.json") for n in names]
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise CommandError(f"Scenario file(s) not found: {', '.join(missing)}")
+        return paths
+    demo = SCENARIO_DIR / "demo.json"
+    if demo.exists():
+        return [demo]
+    return sorted(SCENARIO_DIR.glob("*.json"))
+
+
+def scenarios_load(paths: list[Path]) -> tuple[list[dict], list[dict], list[dict]]:
+    """(scenarios, brands, customers) from the files; brands/customers de-duplicated by X id."""
+    if not paths:
+        raise CommandError(f"No scenario files in {SCENARIO_DIR}: the demo desk is built from them.")
+    scenarios, brands, customers = [], {}, {}
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot read scenario {path.name}: {exc}") from exc
+        scenarios.append(data)
+        for brand in data.get("brands") or []:
+            brands.setdefault(str(brand["x_user_id"]), brand)
+        for customer in data.get("customers") or []:
+            customers.setdefault(str(customer["x_user_id"]), customer)
+    return scenarios, list(brands.values()), list(customers.values())
+
+
+class Command(BaseCommand):
+    help = "Load the demo desk (logins, teams, brand accounts, customers, orders, cases). Idempotent."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help="Sync every active brand account from the X API at CRM_TWITTER['API_BASE_URL'] (the sandbox).",
+        )
+        parser.add_argument(
+            "--advance",
+            action="store_true",
+            help="Move a realistic share of the cases through the lifecycle (replies, DMs, "
+            "promises, refunds, escalations, closing).",
+        )
+        parser.add_argument(
+            "--offline",
+            action="store_true",
+            help="Build the same desk without the sandbox: the scenario's tweets and DMs are "
+            "ingested directly. Implies --advance.",
+        )
+        parser.add_argument(
+            "--scenario",
+            action="append",
+            dest="scenarios",
+            metavar="NAME",
+            help="Scenario file name in crm_twitter/sandbox/scenarios (default: demo, else all).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["sync"] and options["offline"]:
+            raise CommandError("--sync talks to the sandbox, --offline does without it: choose one.")
+        tally = Tally()
+        scenarios, brands, customers = scenarios_load(scenario_files(options["scenarios"]))
+        with transaction.atomic():
+            users = self.users_load(tally)
+            self.teams_load(users, tally)
+            self.accounts_load(brands, tally)
+            self.customers_load(customers, tally)
+            self.rates_load(customers, tally)
+        self.orders_load(customers, tally)
+        if options["offline"]:
+            self.messages_load_offline(scenarios, tally)
+        if options["sync"]:
+            self.accounts_sync(tally)
+        if options["advance"] or options["offline"]:
+            self.cases_advance(users, tally)
+        self.report(tally)
+
+    # --- people and teams ---------------------------------------------------------------------
+
+    def users_load(self, tally: Tally) -> dict[str, Any]:
+        User = get_user_model()
+        groups = {
+            name: Group.objects.get_or_create(name=name)[0] for name in ("crm_agent", "crm_supervisor", "crm_manager")
+        }
+        wanted = [("demo", "Dana", "Demo", True, ["crm_supervisor"])]
+        wanted += [
+            (u, first, last, False, ["crm_agent"])
+            for *_, agents in (*TEAMS, FALLBACK_TEAM)
+            for (u, first, last) in agents
+        ]
+        users = {}
+        for username, first, last, is_admin, roles in wanted:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@demo.example",
+                    "is_staff": is_admin,
+                    "is_superuser": is_admin,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                tally.add("logins")
+            user.groups.add(*(groups[r] for r in roles))
+            users[username] = user
+        return users
+
+    def teams_load(self, users: dict[str, Any], tally: Tally) -> None:
+        for slug, name, languages, zone, hours, agents in (*TEAMS, FALLBACK_TEAM):
+            team, created = Team.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "languages": languages,
+                    "time_zone": zone,
+                    "working_hours": hours,
+                    "is_fallback": slug == FALLBACK_TEAM[0],
+                    "supervisors_email": "supervisors@demo.example",
+                },
+            )
+            tally.add("teams", int(created))
+            members = [(username, TeamMembership.Role.AGENT) for username, *_ in agents]
+            members.append(("demo", TeamMembership.Role.SUPERVISOR))
+            for username, role in members:
+                _, made = TeamMembership.objects.get_or_create(team=team, user=users[username], defaults={"role": role})
+                tally.add("team memberships", int(made))
+
+    def accounts_load(self, brands: list[dict], tally: Tally) -> None:
+        try:
+            from crm_twitter.sandbox.state import sandbox_credentials
+        except ImportError:  # pragma: no cover - the sandbox ships with the app
+
+            def sandbox_credentials(user_id: str) -> dict[str, str]:
+                return {"bearer_token": "sandbox-app-bearer-token", "access_token": f"{user_id}-sandbox-access-token"}
+
+        for brand in brands:
+            x_id = str(brand["x_user_id"])
+            account = BrandAccount.objects.filter(x_user_id=x_id).first()
+            if account is None:
+                account = BrandAccount(
+                    x_user_id=x_id,
+                    handle=brand["handle"].lstrip("@"),
+                    display_name=brand.get("name", "")[:100],
+                    role=brand.get("role") or BrandAccount.Role.SUPPORT,
+                    region=brand.get("region", ""),
+                    default_language=brand.get("lang", "") or brand.get("language", ""),
+                    monthly_budget=Decimal("250.00") if brand.get("role") != BrandAccount.Role.EXECUTIVE else None,
+                )
+                # Placeholder credentials the sandbox accepts; stored encrypted like real ones.
+                account.set_credentials(**sandbox_credentials(x_id))
+                account.save()
+                tally.add("brand accounts")
+            elif not account.has_credentials:
+                account.set_credentials(**sandbox_credentials(x_id))
+                account.save(update_fields=["credentials_encrypted", "updated_at"])
+
+    def customers_load(self, customers: list[dict], tally: Tally) -> None:
+        """A Customer and its XUser per scenario customer, so orders and ingest find them."""
+        existing = {u.x_id: u for u in XUser.objects.filter(x_id__in=[str(c["x_user_id"]) for c in customers])}
+        for row in customers:
+            x_id = str(row["x_user_id"])
+            x_user = existing.get(x_id)
+            if x_user is not None and x_user.customer_id:
+                continue
+            customer = Customer.objects.create(
+                display_name=row.get("name", "")[:200] or row["handle"],
+                country=(row.get("country") or "")[:2].upper(),
+                language=row.get("lang", ""),
+                time_zone=row.get("time_zone", ""),
+                is_vip=bool(row.get("vip")),
+                email=row.get("email", ""),
+            )
+            tally.add("customers")
+            if x_user is None:
+                XUser.objects.create(
+                    x_id=x_id,
+                    handle=row["handle"].lstrip("@"),
+                    name=row.get("name", "")[:200],
+                    customer=customer,
+                    followers_count=int(row.get("followers") or 0),
+                    lang=row.get("lang", ""),
+                    location=row.get("location", "") or row.get("country", ""),
+                    accepts_dms=row.get("accepts_dms", True),
+                )
+                tally.add("X users")
+            else:
+                x_user.customer = customer
+                x_user.save(update_fields=["customer", "updated_at"])
+
+    def rates_load(self, customers: list[dict], tally: Tally) -> None:
+        currencies = {o.get("currency", "USD").upper() for c in customers for o in c.get("orders") or []}
+        currencies |= {"USD", "EUR", "GBP", "CNY", "JPY", "MXN"}
+        reporting = app_settings.REPORTING_CURRENCY
+        base = Decimal(USD_RATES.get(reporting, "1"))
+        for currency in sorted(currencies):
+            if currency == reporting or currency not in USD_RATES:
+                continue
+            rate = (Decimal(USD_RATES[currency]) / base).quantize(Decimal("0.00000001"))
+            _, created = ExchangeRate.objects.get_or_create(
+                currency=currency, valid_from=RATES_VALID_FROM, defaults={"rate": rate}
+            )
+            tally.add("exchange rates", int(created))
+
+    def orders_load(self, customers: list[dict], tally: Tally) -> None:
+        """Orders through the shop-import service (linked to customers by X handle); new ones only."""
+        from crm_twitter.services.orders import orders_upsert
+
+        rows = []
+        now = timezone.now()
+        for c_index, customer in enumerate(customers):
+            for o_index, order in enumerate(customer.get("orders") or []):
+                ordered = now - dt.timedelta(days=12 + (c_index * 5 + o_index * 3) % 30, hours=c_index % 24)
+                row = {
+                    "store": order.get("store") or "default",
+                    "order_number": str(order["order_number"]),
+                    "customer_handle": customer["handle"].lstrip("@"),
+                    "status": order.get("status") or "shipped",
+                    "ordered_at": order.get("ordered_at") or ordered.isoformat(),
+                    "shipped_at": order.get("shipped_at") or (ordered + dt.timedelta(days=2)).isoformat(),
+                    "items": [
+                        {
+                            "sku": i["sku"],
+                            "title": i.get("title", ""),
+                            "quantity": i.get("quantity", 1),
+                            "unit_price": str(i.get("unit_price", "0")),
+                        }
+                        for i in order.get("items") or []
+                    ],
+                }
+                for key in (
+                    "currency",
+                    "total_amount",
+                    "carrier",
+                    "tracking_number",
+                    "destination_country",
+                    "payment_method",
+                    "payment_reference",
+                    "marketplace",
+                ):
+                    if order.get(key) not in (None, ""):
+                        row[key] = str(order[key])
+                rows.append(row)
+        if not rows:
+            return
+        existing = set(
+            Order.objects.filter(order_number__in={r["order_number"] for r in rows}).values_list(
+                "store", "order_number"
+            )
+        )
+        new_rows = [r for r in rows if (r["store"], r["order_number"]) not in existing]
+        if not new_rows:
+            return
+        results = orders_upsert(rows=new_rows)
+        tally.add("orders", sum(1 for r in results if r.status == "created"))
+        for result in results:
+            if result.status == "error":
+                tally.notes.append(f"order {result.order_number} refused: {result.errors}")
+
+    # --- messages and cases ---------------------------------------------------------------------
+
+    def messages_load_offline(self, scenarios: list[dict], tally: Tally) -> None:
+        """Play the scenarios into an in-memory fake X and ingest what it holds — no HTTP, no sandbox.
+
+        Ingest is the same code the sync uses, so threading, order linking and case opening follow
+        the same rules. X ids are generated per playback, so a desk that already holds the
+        scenario customers' messages is left alone.
+        """
+        from crm_twitter.models import DirectMessage, Tweet
+
+        customer_ids = [str(c["x_user_id"]) for s in scenarios for c in s.get("customers") or []]
+        if (
+            Tweet.objects.filter(author__x_id__in=customer_ids).exists()
+            or DirectMessage.objects.filter(sender__x_id__in=customer_ids).exists()
+        ):
+            return
+        from crm_twitter.x.ingest import dm_events_ingest, tweets_ingest
+
+        accounts = {a.x_user_id: a for a in BrandAccount.objects.filter(is_active=True)}
+        for scenario in scenarios:
+            for kind, account_x_id, page in offline_pages(scenario):
+                account = accounts.get(account_x_id)
+                if account is None:
+                    continue
+                if kind == "tweets":
+                    result = tweets_ingest(account=account, page=page)
+                    tally.add("tweets", result.new_tweets)
+                else:
+                    result = dm_events_ingest(account=account, page=page)
+                    tally.add("direct messages", result.new_dms)
+                tally.add("cases", len(result.cases_opened))
+
+    def accounts_sync(self, tally: Tally) -> None:
+        from crm_twitter.x.sync import account_sync
+
+        for account in BrandAccount.objects.filter(is_active=True).order_by("pk"):
+            result = account_sync(account_id=account.pk)
+            tally.add("tweets", result.new_tweets)
+            tally.add("direct messages", result.new_dms)
+            tally.add(
+                "cases",
+                len(result.cases_opened)
+                if isinstance(result.cases_opened, (list, tuple))
+                else int(result.cases_opened or 0),
+            )
+            if result.stopped_reason:
+                tally.notes.append(f"sync of @{account.handle} stopped: {result.stopped_reason}")
+
+    def cases_advance(self, users: dict[str, Any], tally: Tally) -> None:
+        """Walk a share of the untouched cases through the desk's standard flow, each to a planned state."""
+        cases = list(
+            Case.objects.filter(merged_into__isnull=True)
+            .select_related("customer_x_user", "team")
+            .order_by("opened_at", "pk")
+        )
+        agents_by_language = {
+            lang: users[agents[0][0]] for _, _, languages, _, _, agents in TEAMS for lang in languages
+        }
+        touched = set(Case.objects.filter(events__actor__isnull=False).values_list("pk", flat=True).distinct())
+        for index, case in enumerate(cases):
+            plan = PLANS[index % len(PLANS)]
+            if case.status != CaseStatus.NEW or case.pk in touched or plan == "new":
+                continue
+            # A supervisor hands each case to the agent who speaks its language.
+            agent = agents_by_language.get((case.language or "")[:2]) or case.assignee or users["agent_en"]
+            try:
+                with transaction.atomic():
+                    case_walk(case=case, plan=plan, agent=agent, index=index)
+            except Exception as exc:
+                tally.notes.append(f"{case}: could not advance to {plan}: {exc}")
+                continue
+            tally.add(f"cases advanced to {plan}")
+
+    def report(self, tally: Tally) -> None:
+        if tally.created:
+            self.stdout.write("Created:")
+            for what, n in tally.created.items():
+                self.stdout.write(f"  {n:5d} {what}")
+        else:
+            self.stdout.write("The demo desk is already loaded; nothing to create.")
+        for note in tally.notes[:30]:
+            self.stdout.write(self.style.WARNING(f"  note: {note}"))
+        counts = dict(Case.objects.order_by().values_list("status").annotate(n=Count("pk")))
+        self.stdout.write("Cases by status: " + ", ".join(f"{s} {counts.get(s, 0)}" for s in CaseStatus.values))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo login: demo / demo (superuser, supervisor); agents: "
+                + ", ".join(u for *_, agents in (*TEAMS, FALLBACK_TEAM) for u, *_ in agents)
+                + " / demo"
+            )
+        )
+
+
+# --- the lifecycle walk --------------------------------------------------------------------------
+
+# Where the n-th case ends up; "new" leaves it for the agents to pick up.
+PLANS = (
+    "new",
+    "acknowledged",
+    "in_dm",
+    "resolved_refund",
+    "pending_merchant",
+    "awaiting_customer",
+    "closed",
+    "not_actionable",
+    "escalated",
+    "resolved_partial",
+    "new",
+    "closed_reship",
+    "pending_merchant",
+    "resolved_declined",
+)
+
+
+def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
+    """Move one case to ``plan`` the way the desk would: reply, DM, coordinate, resolve, close."""
+    from crm_twitter.services.case_inputs import ResponseArrival
+    from crm_twitter.services.cases import case_response_recorded
+    from crm_twitter.services.escalation import case_escalate
+    from crm_twitter.services.lifecycle import case_close, case_resolve, case_transition
+    from crm_twitter.services.promises import promise_create, promise_keep
+    from crm_twitter.services.routing import case_assign
+    from crm_twitter.services.satisfaction import satisfaction_record
+
+    now = timezone.now()
+    opened = case.opened_at or now
+
+    def at(minutes: int) -> dt.datetime:
+        return min(now, opened + dt.timedelta(minutes=minutes))
+
+    if case.assignee_id != agent.pk:
+        case = case_assign(case=case, assignee=agent, actor=agent)
+    if plan == "not_actionable":
+        return case_transition(
+            case=case, to_status=CaseStatus.NOT_ACTIONABLE, actor=agent, reason="Praise / not a complaint"
+        )
+    # Public acknowledgement within the first-response target, then the move to DM.
+    case = case_response_recorded(
+        response=ResponseArrival(case_id=case.pk, at=at(12 + index % 40), channel="public", actor_id=agent.pk)
+    )
+    if plan == "acknowledged":
+        return case
+    case = case_response_recorded(
+        response=ResponseArrival(case_id=case.pk, at=at(75 + index % 90), channel="dm", actor_id=agent.pk)
+    )
+    if plan == "in_dm":
+        return case
+    order = case.orders.order_by("pk").first()
+    amount = order.total_amount if order else Decimal("39.90")
+    currency = order.currency if order else "USD"
+    if plan in {"pending_merchant", "escalated"}:
+        case = case_transition(
+            case=case, to_status=CaseStatus.PENDING_MERCHANT, actor=agent, reason="Asked the warehouse / carrier"
+        )
+        promise_create(
+            case=case,
+            actor=agent,
+            kind=Promise.Kind.CARRIER_CLAIM if index % 2 else Promise.Kind.REFUND,
+            description="Update the customer on the carrier trace" if index % 2 else "Refund the order",
+            due_at=now + dt.timedelta(hours=20 + index % 30),
+        )
+        if plan == "escalated":
+            case = case_escalate(case=case, actor=agent, reason="Customer threatens a chargeback", level=2)
+        return case
+    if plan == "awaiting_customer":
+        return case_transition(
+            case=case,
+            to_status=CaseStatus.AWAITING_CUSTOMER,
+            actor=agent,
+            reason="Asked for a photo of the parcel label",
+        )
+    # Resolutions: refunds in the order's currency, reships, a reasoned decline.
+    case = case_transition(case=case, to_status=CaseStatus.PENDING_MERCHANT, actor=agent, reason="Refund requested")
+    promise = promise_create(
+        case=case,
+        actor=agent,
+        kind=Promise.Kind.REFUND,
+        description="Refund the order",
+        due_at=now + dt.timedelta(days=1),
+    )
+    promise_keep(promise=promise, actor=agent, note="Done")
+    if plan in {"resolved_refund", "closed"}:
+        case = case_resolve(
+            case=case,
+            actor=agent,
+            outcome=Outcome.REFUND,
+            refund_amount=amount,
+            refund_currency=currency,
+            note="Full refund to the original payment method",
+        )
+    elif plan == "resolved_partial":
+        case = case_resolve(
+            case=case,
+            actor=agent,
+            outcome=Outcome.PARTIAL_REFUND,
+            refund_amount=(amount * Decimal("0.3")).quantize(Decimal("0.01")),
+            refund_currency=currency,
+            note="30% goodwill refund for the late delivery",
+        )
+    elif plan == "closed_reship":
+        case = case_resolve(case=case, actor=agent, outcome=Outcome.RESHIP, note="Reshipped with express tracking")
+    else:
+        case = case_resolve(
+            case=case,
+            actor=agent,
+            outcome=Outcome.DECLINED,
+            note="Delivered and signed for; carrier proof sent to the customer",
+        )
+    if plan != "resolved_declined":
+        case = satisfaction_record(case=case, score=(5, 4, 3, 5, 2)[index % 5], comment="")
+    if plan in {"closed", "closed_reship"}:
+        case = case_close(case=case, actor=agent)
+    return case
+
+
+def offline_pages(scenario: dict) -> list[tuple[str, str, Any]]:
+    """(kind, brand x id, page) pairs in time order, built from the scenario without HTTP."""
+    raise CommandError("offline playback is not available")  # replaced below once the scenario player lands

@@ -1,0 +1,788 @@
+"""The monthly complaint-category report: one generator of the data, formatters elsewhere.
+
+What counts, and why (the rules a manager reads the figures with):
+
+- A complaint belongs to the month it was *opened* in, on the merchant's wall clock
+  (``TIME_ZONE``). Merged duplicates and cases marked not actionable (spam, praise) are not
+  complaints; they are counted in the data-quality section instead of silently disappearing.
+- The category is the one an agent *confirmed*. A suggested but unconfirmed category is never
+  used: such cases are counted as "Uncategorised".
+- First-response time, SLA compliance, escalation, move to DM and satisfaction are measured on
+  the cases opened in the month. Resolution time, outcomes and refunds are measured on the cases
+  *resolved* in the month (what it cost us that month). Promises are those *due* in the month.
+- Destination country, carrier and SKU come from the orders linked to a case. A case with
+  several orders counts once per distinct value; a case without an order, an order without a
+  carrier or country, and an order without items get their own rows — nothing is dropped.
+- Refunds are totalled per currency and converted into ``REPORTING_CURRENCY`` with the latest
+  ``ExchangeRate`` valid on the month's last day. Currencies without a rate are listed as such
+  and left out of the converted total, never converted with a guess.
+
+Every figure comes from an aggregate query; the number of queries is fixed (about 16) whatever
+the amount of data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case as CaseWhen
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    ComplaintCategory,
+    ExchangeRate,
+    Outcome,
+    Promise,
+)
+from crm_twitter.reports.months import MonthSpan, current_month, merchant_tz, month_add, month_first, month_span
+from crm_twitter.reports.queries import DurationStats, EpochSeconds, duration_percentiles
+
+UNCATEGORISED = "uncategorised"
+UNCATEGORISED_LABEL = "Uncategorised"
+NO_ORDER = "__no_order__"
+UNKNOWN = "__unknown__"
+NO_ITEMS = "__no_items__"
+NO_OUTCOME = "__none__"
+ALL = "__all__"
+RISING_LIMIT = 5
+CENT = Decimal("0.01")
+
+# Backlog age buckets for the dashboard: (key, label, lower bound in days, upper bound or None).
+BACKLOG_BUCKETS = (
+    ("lt1d", "Under 1 day", 0, 1),
+    ("1_3d", "1–3 days", 1, 3),
+    ("3_7d", "3–7 days", 3, 7),
+    ("7_14d", "7–14 days", 7, 14),
+    ("14_30d", "14–30 days", 14, 30),
+    ("gt30d", "Over 30 days", 30, None),
+)
+
+
+# --- The data -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """One complaint category (or the total) for the month."""
+
+    key: str
+    name: str
+    cases: int = 0
+    share_pct: float | None = None
+    previous: int | None = None  # None: no data at all for the previous month
+    change_vs_previous: int | None = None
+    change_vs_previous_pct: float | None = None  # None also when the previous count was 0
+    last_year: int | None = None
+    change_vs_last_year: int | None = None
+    change_vs_last_year_pct: float | None = None
+    first_response: DurationStats = field(default_factory=DurationStats)
+    resolved: int = 0
+    resolution: DurationStats = field(default_factory=DurationStats)
+    sla_met: int = 0
+    sla_breached: int = 0
+    sla_compliance_pct: float | None = None
+    escalated: int = 0
+    escalation_rate_pct: float | None = None
+    moved_to_dm: int = 0
+    moved_to_dm_pct: float | None = None
+    promises_kept: int = 0
+    promises_missed: int = 0
+    promises_open: int = 0
+    promises_cancelled: int = 0
+    promises_kept_pct: float | None = None  # kept / (kept + missed)
+    satisfaction_avg: float | None = None
+    satisfaction_count: int = 0
+    refund_cases: int = 0
+    refund_converted: Decimal = Decimal("0.00")  # in the reporting currency, rated currencies only
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    cases: int
+    previous: int
+    by_category: tuple[int, ...]  # aligned with ReportData.categories
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    dimension: str  # brand_account, country, language, carrier, sku
+    title: str
+    rows: tuple[BreakdownRow, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    key: str
+    label: str
+    cases: int
+    by_category: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RefundTotal:
+    currency: str  # "" when an agent recorded an amount without a currency
+    cases: int
+    amount: Decimal
+    rate: Decimal | None  # None: no exchange rate, not converted
+    rate_valid_from: dt.date | None
+    converted: Decimal | None
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    reporting_currency: str
+    totals: tuple[RefundTotal, ...]
+    converted_total: Decimal
+    unconverted_currencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RisingItem:
+    key: str
+    label: str
+    cases: int
+    previous: int
+    growth: int
+    growth_pct: float | None  # None when it was 0 the month before (new)
+
+
+@dataclass(frozen=True)
+class RisingGroup:
+    dimension: str  # category, sku, carrier
+    title: str
+    items: tuple[RisingItem, ...]
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    uncategorised: int = 0
+    without_order: int = 0
+    unknown_carrier: int = 0
+    unknown_country: int = 0
+    order_without_items: int = 0
+    unknown_language: int = 0
+    refunds_without_rate: tuple[str, ...] = ()
+    refunds_without_currency: int = 0
+    excluded_merged: int = 0
+    excluded_not_actionable: int = 0
+
+
+@dataclass(frozen=True)
+class ReportData:
+    month: dt.date
+    time_zone: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    generated_at: dt.datetime
+    is_partial: bool  # the current month, so far
+    reporting_currency: str
+    has_previous: bool
+    has_last_year: bool
+    categories: tuple[CategoryRow, ...]
+    total: CategoryRow
+    breakdowns: tuple[Breakdown, ...]
+    outcomes: tuple[OutcomeRow, ...]
+    refunds: RefundSummary
+    rising: tuple[RisingGroup, ...]
+    data_quality: DataQuality
+
+    @property
+    def title(self) -> str:
+        return f"Complaint report {self.month:%B %Y}"
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total.cases == 0 and self.total.resolved == 0 and not self.outcomes
+
+    def category(self, key: str) -> CategoryRow:
+        for row in self.categories:
+            if row.key == key:
+                return row
+        raise KeyError(key)
+
+    def breakdown(self, dimension: str) -> Breakdown:
+        for b in self.breakdowns:
+            if b.dimension == dimension:
+                return b
+        raise KeyError(dimension)
+
+
+def report_to_dict(data: ReportData) -> dict:
+    """A JSON-safe dict of the report (what a snapshot stores)."""
+
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, dt.datetime | dt.date):
+            return value.isoformat()
+        return value
+
+    return clean({**asdict(data), "title": data.title, "is_empty": data.is_empty})
+
+
+# --- Expressions --------------------------------------------------------------------------------
+
+
+def category_key(prefix: str = "") -> CaseWhen:
+    """The confirmed category's slug, or ``uncategorised`` — a suggestion is never used."""
+    return CaseWhen(
+        When(
+            **{f"{prefix}category_confirmed": True, f"{prefix}category__isnull": False},
+            then=F(f"{prefix}category__slug"),
+        ),
+        default=Value(UNCATEGORISED),
+        output_field=CharField(),
+    )
+
+
+def complaints() -> QuerySet[Case]:
+    """Cases that are complaints: not a merged duplicate, not spam/praise."""
+    return Case.objects.filter(merged_into__isnull=True).exclude(status=CaseStatus.NOT_ACTIONABLE)
+
+
+def _in(span: MonthSpan, field_name: str, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}{field_name}__gte": span.start, f"{prefix}{field_name}__lt": span.end})
+
+
+def _pct(part: int | float, whole: int | float) -> float | None:
+    return None if not whole else round(100.0 * part / whole, 1)
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return (value or Decimal("0")).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _change(cases: int, before: int | None) -> tuple[int | None, float | None]:
+    if before is None:
+        return None, None
+    return cases - before, (_pct(cases - before, before) if before else None)
+
+
+# --- The generator ------------------------------------------------------------------------------
+
+
+def report_generate(*, month: dt.date) -> ReportData:
+    """Build the complaint report for ``month`` (any day in it) with a fixed number of queries."""
+    span = month_span(month_first(month))
+    prev = month_span(month_add(span.month, -1))
+    last_year = month_span(month_add(span.month, -12))
+    cat = category_key()
+
+    # 1. Category names (a small table).
+    category_meta = {
+        c["slug"]: c
+        for c in ComplaintCategory.objects.values("slug", "name", "is_active", "sort_order").order_by(
+            "sort_order", "name"
+        )
+    }
+
+    # 2. Volume per category for this month, the previous month and the same month last year.
+    period = CaseWhen(
+        When(_in(span, "opened_at"), then=Value("cur")),
+        When(_in(prev, "opened_at"), then=Value("prev")),
+        When(_in(last_year, "opened_at"), then=Value("ly")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    volumes: dict[str, dict[str, int]] = {"cur": {}, "prev": {}, "ly": {}}
+    rows = (
+        complaints()
+        .filter(_in(span, "opened_at") | _in(prev, "opened_at") | _in(last_year, "opened_at"))
+        .annotate(_period=period, _cat=cat)
+        .values("_period", "_cat")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for r in rows:
+        volumes[r["_period"]][r["_cat"]] = r["n"]
+    totals = {p: sum(v.values()) for p, v in volumes.items()}
+    has_previous, has_last_year = totals["prev"] > 0, totals["ly"] > 0
+
+    names = {slug: c["name"] for slug, c in category_meta.items()} | {UNCATEGORISED: UNCATEGORISED_LABEL}
+
+    opened = complaints().filter(_in(span, "opened_at"))
+    resolved = complaints().filter(_in(span, "resolved_at"))
+
+    # 3. Case measures on the cases opened this month.
+    measures = {
+        r["_cat"]: r
+        for r in opened.annotate(_cat=cat)
+        .values("_cat")
+        .annotate(
+            sla_breached=Count("pk", filter=Q(sla_breached_at__isnull=False)),
+            escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+            moved_to_dm=Count("pk", filter=Q(moved_to_dm_at__isnull=False)),
+            sat_count=Count("satisfaction"),
+            sat_avg=Avg("satisfaction"),
+        )
+        .order_by()
+    }
+    measures_all = opened.aggregate(
+        sla_breached=Count("pk", filter=Q(sla_breached_at__isnull=False)),
+        escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+        moved_to_dm=Count("pk", filter=Q(moved_to_dm_at__isnull=False)),
+        sat_count=Count("satisfaction"),
+        sat_avg=Avg("satisfaction"),
+    )
+
+    # 4–7. Percentiles (in the database; see queries.py).
+    first_resp = EpochSeconds("first_response_at", "opened_at")
+    resolution = EpochSeconds("resolved_at", "opened_at")
+    fr_by_cat = duration_percentiles(opened, group=cat, duration=first_resp)
+    fr_all = duration_percentiles(opened, group=Value(ALL), duration=first_resp).get(ALL, DurationStats())
+    res_by_cat = duration_percentiles(resolved, group=cat, duration=resolution)
+    res_all = duration_percentiles(resolved, group=Value(ALL), duration=resolution).get(ALL, DurationStats())
+    resolved_counts: dict[str, int] = defaultdict(int)
+
+    # 8. Outcomes and refunds of the cases resolved this month.
+    outcome_rows = list(
+        resolved.annotate(_cat=cat)
+        .values("_cat", "outcome", "refund_currency")
+        .annotate(n=Count("pk"), refunds=Count("refund_amount"), amount=Sum("refund_amount"))
+        .order_by()
+    )
+    # 9. Exchange rates: per currency the latest row valid on the month's last day.
+    latest = ExchangeRate.objects.filter(currency=OuterRef("currency"), valid_from__lte=span.last_day).order_by(
+        "-valid_from"
+    )
+    rates = {
+        r.currency.upper(): r
+        for r in ExchangeRate.objects.filter(valid_from__lte=span.last_day).filter(
+            valid_from=Subquery(latest.values("valid_from")[:1])
+        )
+    }
+    reporting = app_settings.REPORTING_CURRENCY.upper()
+
+    def rate_for(currency: str) -> tuple[Decimal | None, dt.date | None]:
+        if currency == reporting:
+            return Decimal("1"), None
+        row = rates.get(currency)
+        return (row.rate, row.valid_from) if row else (None, None)
+
+    outcome_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_currency: dict[str, list] = {}
+    refund_by_cat: dict[str, Decimal] = defaultdict(Decimal)
+    refund_cases_by_cat: dict[str, int] = defaultdict(int)
+    for r in outcome_rows:
+        resolved_counts[r["_cat"]] += r["n"]
+        outcome_counts[r["outcome"] or NO_OUTCOME][r["_cat"]] += r["n"]
+        if not r["refunds"]:
+            continue
+        currency = (r["refund_currency"] or "").upper()
+        amount = r["amount"] or Decimal("0")
+        entry = per_currency.setdefault(currency, [0, Decimal("0")])
+        entry[0] += r["refunds"]
+        entry[1] += amount
+        refund_cases_by_cat[r["_cat"]] += r["refunds"]
+        rate, _ = rate_for(currency) if currency else (None, None)
+        if rate is not None:
+            refund_by_cat[r["_cat"]] += amount * rate
+    refund_totals = []
+    for currency in sorted(per_currency):
+        n, amount = per_currency[currency]
+        rate, valid_from = rate_for(currency) if currency else (None, None)
+        refund_totals.append(
+            RefundTotal(
+                currency=currency,
+                cases=n,
+                amount=_money(amount),
+                rate=rate,
+                rate_valid_from=valid_from,
+                converted=None if rate is None else _money(amount * rate),
+            )
+        )
+    unconverted = tuple(t.currency for t in refund_totals if t.rate is None)
+    refunds = RefundSummary(
+        reporting_currency=reporting,
+        totals=tuple(refund_totals),
+        converted_total=_money(sum((t.converted for t in refund_totals if t.converted is not None), Decimal("0"))),
+        unconverted_currencies=unconverted,
+    )
+
+    # 10. Promises due this month, by the category of their case.
+    promise_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in (
+        Promise.objects.filter(_in(span, "due_at"), case__merged_into__isnull=True)
+        .exclude(case__status=CaseStatus.NOT_ACTIONABLE)
+        .annotate(_cat=category_key("case__"))
+        .values("_cat", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        promise_counts[r["_cat"]][r["status"]] += r["n"]
+
+    # The categories shown: every active one, plus any inactive one and "Uncategorised" with data.
+    with_data = set().union(*volumes.values(), resolved_counts, promise_counts)
+    keys = _category_keys(category_meta, with_data)
+
+    # 11–15. Breakdowns (this month and the previous one, for the rising section).
+    breakdowns, dims = _breakdowns(span, prev, keys)
+
+    # 16. What was left out of the complaint counts, so it is visible rather than silent.
+    excluded = Case.objects.filter(_in(span, "opened_at")).aggregate(
+        merged=Count("pk", filter=Q(merged_into__isnull=False)),
+        not_actionable=Count("pk", filter=Q(merged_into__isnull=True, status=CaseStatus.NOT_ACTIONABLE)),
+    )
+
+    def row_for(key: str, name: str, *, measure: dict, cur: int, before: int | None, ly: int | None,
+                fr: DurationStats, res: DurationStats, n_resolved: int, promises: dict[str, int],
+                refund_cases: int, refund_converted: Decimal) -> CategoryRow:
+        change_prev, change_prev_pct = _change(cur, before)
+        change_ly, change_ly_pct = _change(cur, ly)
+        breached = measure.get("sla_breached", 0)
+        kept, missed = promises.get(Promise.Status.KEPT, 0), promises.get(Promise.Status.MISSED, 0)
+        sat_avg = measure.get("sat_avg")
+        return CategoryRow(
+            key=key,
+            name=name,
+            cases=cur,
+            share_pct=_pct(cur, totals["cur"]),
+            previous=before,
+            change_vs_previous=change_prev,
+            change_vs_previous_pct=change_prev_pct,
+            last_year=ly,
+            change_vs_last_year=change_ly,
+            change_vs_last_year_pct=change_ly_pct,
+            first_response=fr,
+            resolved=n_resolved,
+            resolution=res,
+            sla_met=cur - breached,
+            sla_breached=breached,
+            sla_compliance_pct=_pct(cur - breached, cur),
+            escalated=measure.get("escalated", 0),
+            escalation_rate_pct=_pct(measure.get("escalated", 0), cur),
+            moved_to_dm=measure.get("moved_to_dm", 0),
+            moved_to_dm_pct=_pct(measure.get("moved_to_dm", 0), cur),
+            promises_kept=kept,
+            promises_missed=missed,
+            promises_open=promises.get(Promise.Status.OPEN, 0),
+            promises_cancelled=promises.get(Promise.Status.CANCELLED, 0),
+            promises_kept_pct=_pct(kept, kept + missed),
+            satisfaction_avg=None if sat_avg is None else round(float(sat_avg), 2),
+            satisfaction_count=measure.get("sat_count", 0),
+            refund_cases=refund_cases,
+            refund_converted=_money(refund_converted),
+        )
+
+    categories = tuple(
+        row_for(
+            key,
+            names.get(key, key),
+            measure=measures.get(key, {}),
+            cur=volumes["cur"].get(key, 0),
+            before=volumes["prev"].get(key, 0) if has_previous else None,
+            ly=volumes["ly"].get(key, 0) if has_last_year else None,
+            fr=fr_by_cat.get(key, DurationStats()),
+            res=res_by_cat.get(key, DurationStats()),
+            n_resolved=resolved_counts.get(key, 0),
+            promises=promise_counts.get(key, {}),
+            refund_cases=refund_cases_by_cat.get(key, 0),
+            refund_converted=refund_by_cat.get(key, Decimal("0")),
+        )
+        for key in keys
+    )
+    all_promises: dict[str, int] = defaultdict(int)
+    for counts in promise_counts.values():
+        for status, n in counts.items():
+            all_promises[status] += n
+    total = row_for(
+        ALL,
+        "All complaints",
+        measure=measures_all,
+        cur=totals["cur"],
+        before=totals["prev"] if has_previous else None,
+        ly=totals["ly"] if has_last_year else None,
+        fr=fr_all,
+        res=res_all,
+        n_resolved=sum(resolved_counts.values()),
+        promises=all_promises,
+        refund_cases=sum(refund_cases_by_cat.values()),
+        refund_converted=sum(refund_by_cat.values(), Decimal("0")),
+    )
+
+    outcome_labels = dict(Outcome.choices) | {NO_OUTCOME: "No outcome recorded"}
+    outcome_order = [o for o in Outcome.values if o in outcome_counts] + (
+        [NO_OUTCOME] if NO_OUTCOME in outcome_counts else []
+    )
+    outcomes = tuple(
+        OutcomeRow(
+            key=o,
+            label=str(outcome_labels.get(o, o)),
+            cases=sum(outcome_counts[o].values()),
+            by_category=tuple(outcome_counts[o].get(k, 0) for k in keys),
+        )
+        for o in outcome_order
+    )
+
+    # Growth needs a month to grow from: without previous-month data nothing is "rising".
+    rising = (
+        RisingGroup(
+            "category",
+            "Categories",
+            _rising((k, names.get(k, k), volumes["cur"].get(k, 0), volumes["prev"].get(k, 0)) for k in keys)
+            if has_previous
+            else (),
+        ),
+        RisingGroup("sku", "Product SKUs", _rising_from(dims["sku"]) if has_previous else ()),
+        RisingGroup("carrier", "Carriers", _rising_from(dims["carrier"]) if has_previous else ()),
+    )
+
+    def cur_count(dimension: str, key: str) -> int:
+        return sum(dims[dimension]["cur"].get(key, {}).values())
+
+    quality = DataQuality(
+        uncategorised=volumes["cur"].get(UNCATEGORISED, 0),
+        without_order=cur_count("country", NO_ORDER),
+        unknown_carrier=cur_count("carrier", UNKNOWN),
+        unknown_country=cur_count("country", UNKNOWN),
+        order_without_items=cur_count("sku", NO_ITEMS),
+        unknown_language=cur_count("language", UNKNOWN),
+        refunds_without_rate=tuple(c for c in unconverted if c),
+        refunds_without_currency=sum(t.cases for t in refund_totals if not t.currency),
+        excluded_merged=excluded["merged"],
+        excluded_not_actionable=excluded["not_actionable"],
+    )
+
+    return ReportData(
+        month=span.month,
+        time_zone=app_settings.TIME_ZONE,
+        period_start=span.start,
+        period_end=span.end,
+        generated_at=timezone.localtime(timezone.now(), merchant_tz()),
+        is_partial=span.month == current_month(),
+        reporting_currency=reporting,
+        has_previous=has_previous,
+        has_last_year=has_last_year,
+        categories=categories,
+        total=total,
+        breakdowns=breakdowns,
+        outcomes=outcomes,
+        refunds=refunds,
+        rising=rising,
+        data_quality=quality,
+    )
+
+
+def _category_keys(category_meta: dict[str, dict], with_data: set[str]) -> list[str]:
+    keys = [slug for slug, c in category_meta.items() if c["is_active"] or slug in with_data]
+    if UNCATEGORISED in with_data:
+        keys.append(UNCATEGORISED)
+    return keys
+
+
+# --- Breakdowns ---------------------------------------------------------------------------------
+
+DIMENSIONS = (
+    # dimension, title, note
+    ("brand_account", "By brand account", ""),
+    ("country", "By destination country", "From linked orders; a case with orders to several countries counts once in each."),
+    ("language", "By language", ""),
+    ("carrier", "By carrier", "From linked orders; a case with several carriers counts once for each."),
+    ("sku", "By product SKU", "From linked orders' items; a case counts once per distinct SKU."),
+)
+
+SENTINEL_LABELS = {
+    "brand_account": {UNKNOWN: "Unknown account"},
+    "country": {NO_ORDER: "No linked order", UNKNOWN: "Unknown country"},
+    "language": {UNKNOWN: "Unknown language"},
+    "carrier": {NO_ORDER: "No linked order", UNKNOWN: "Unknown carrier"},
+    "sku": {NO_ORDER: "No linked order", NO_ITEMS: "Order without items"},
+}
+
+
+def _order_value(field_name: str) -> CaseWhen:
+    return CaseWhen(
+        When(orders__id__isnull=True, then=Value(NO_ORDER)),
+        When(Q(**{f"orders__{field_name}__isnull": True}) | Q(**{f"orders__{field_name}": ""}), then=Value(UNKNOWN)),
+        default=F(f"orders__{field_name}"),
+        output_field=CharField(),
+    )
+
+
+def dimension_expressions() -> dict[str, CaseWhen | Coalesce]:
+    return {
+        "brand_account": Coalesce(F("brand_account__handle"), Value(UNKNOWN), output_field=CharField()),
+        "country": _order_value("destination_country"),
+        "language": CaseWhen(
+            When(Q(language="") | Q(language__isnull=True), then=Value(UNKNOWN)),
+            default=F("language"),
+            output_field=CharField(),
+        ),
+        "carrier": _order_value("carrier"),
+        "sku": CaseWhen(
+            When(orders__id__isnull=True, then=Value(NO_ORDER)),
+            When(orders__items__sku__isnull=True, then=Value(NO_ITEMS)),
+            default=F("orders__items__sku"),
+            output_field=CharField(),
+        ),
+    }
+
+
+def _breakdowns(span: MonthSpan, prev: MonthSpan, keys: list[str]) -> tuple[tuple[Breakdown, ...], dict]:
+    period = CaseWhen(
+        When(_in(span, "opened_at"), then=Value("cur")),
+        default=Value("prev"),
+        output_field=CharField(),
+    )
+    base = complaints().filter(_in(span, "opened_at") | _in(prev, "opened_at"))
+    cat = category_key()
+    dims: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+    result = []
+    for dimension, title, note in DIMENSIONS:
+        expr = dimension_expressions()[dimension]
+        counts: dict[str, dict[str, dict[str, int]]] = {"cur": {}, "prev": {}}
+        for r in (
+            base.annotate(_period=period, _cat=cat, _value=expr)
+            .values("_period", "_cat", "_value")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by()
+        ):
+            value = r["_value"] if r["_value"] not in (None, "") else UNKNOWN
+            bucket = counts[r["_period"]].setdefault(value, {})
+            bucket[r["_cat"]] = bucket.get(r["_cat"], 0) + r["n"]
+        dims[dimension] = counts
+        labels = SENTINEL_LABELS[dimension]
+        rows = [
+            BreakdownRow(
+                key=value,
+                label=labels.get(value, value),
+                cases=sum(by_cat.values()),
+                previous=sum(counts["prev"].get(value, {}).values()),
+                by_category=tuple(by_cat.get(k, 0) for k in keys),
+            )
+            for value, by_cat in counts["cur"].items()
+        ]
+        # Biggest first; the "unknown"/"no order" rows last so real values lead.
+        rows.sort(key=lambda row: (row.key in labels, -row.cases, row.label))
+        result.append(Breakdown(dimension=dimension, title=title, rows=tuple(rows), note=note))
+    return tuple(result), dims
+
+
+# --- Rising -------------------------------------------------------------------------------------
+
+
+def _rising(items: Iterable[tuple[str, str, int, int]]) -> tuple[RisingItem, ...]:
+    """The biggest absolute growth vs the previous month first; only what actually grew."""
+    grown = [
+        RisingItem(key=k, label=label, cases=cur, previous=before, growth=cur - before,
+                   growth_pct=_pct(cur - before, before) if before else None)
+        for k, label, cur, before in items
+        if cur > before
+    ]
+    grown.sort(key=lambda i: (-i.growth, -(i.growth_pct if i.growth_pct is not None else float("inf")), i.label))
+    return tuple(grown[:RISING_LIMIT])
+
+
+def _rising_from(counts: dict[str, dict[str, dict[str, int]]]) -> tuple[RisingItem, ...]:
+    values = set(counts["cur"]) | set(counts["prev"])
+    return _rising(
+        (v, v, sum(counts["cur"].get(v, {}).values()), sum(counts["prev"].get(v, {}).values()))
+        for v in values
+        if v not in (NO_ORDER, UNKNOWN, NO_ITEMS)
+    )
+
+
+# --- Dashboard trend ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: dt.date
+    cases: int
+    by_category: tuple[int, ...]  # aligned with TrendData.categories
+    first_response: DurationStats
+    resolution: DurationStats
+
+
+@dataclass(frozen=True)
+class BacklogBucket:
+    key: str
+    label: str
+    cases: int
+
+
+@dataclass(frozen=True)
+class TrendData:
+    categories: tuple[tuple[str, str], ...]  # (key, name)
+    months: tuple[TrendMonth, ...]  # oldest first, the last one is ``until`` (so far)
+    backlog: tuple[BacklogBucket, ...]
+    backlog_total: int
+
+
+def trend_generate(*, until: dt.date, months: int = 12, now: dt.datetime | None = None) -> TrendData:
+    """Volume by category and response/resolution times for ``months`` months before ``until``
+    and ``until`` itself, plus today's open backlog by age — five queries whatever the data."""
+    now = now or timezone.now()
+    spans = [month_span(month_add(month_first(until), -i)) for i in range(months, -1, -1)]
+    whole = Q(opened_at__gte=spans[0].start, opened_at__lt=spans[-1].end)
+    index_by_open = CaseWhen(
+        *(When(_in(s, "opened_at"), then=Value(str(i))) for i, s in enumerate(spans)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    index_by_resolved = CaseWhen(
+        *(When(_in(s, "resolved_at"), then=Value(str(i))) for i, s in enumerate(spans)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    cat = category_key()
+    category_meta = list(ComplaintCategory.objects.values_list("slug", "name", "is_active").order_by("sort_order", "name"))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in (
+        complaints().filter(whole).annotate(_i=index_by_open, _cat=cat).values("_i", "_cat")
+        .annotate(n=Count("pk")).order_by()
+    ):
+        counts[r["_i"]][r["_cat"]] = r["n"]
+    with_data = {k for c in counts.values() for k in c}
+    cats = [(slug, name) for slug, name, active in category_meta if active or slug in with_data]
+    if UNCATEGORISED in with_data:
+        cats.append((UNCATEGORISED, UNCATEGORISED_LABEL))
+    fr = duration_percentiles(
+        complaints().filter(whole), group=index_by_open, duration=EpochSeconds("first_response_at", "opened_at")
+    )
+    res = duration_percentiles(
+        complaints().filter(resolved_at__gte=spans[0].start, resolved_at__lt=spans[-1].end),
+        group=index_by_resolved,
+        duration=EpochSeconds("resolved_at", "opened_at"),
+    )
+    trend_months = tuple(
+        TrendMonth(
+            month=s.month,
+            cases=sum(counts.get(str(i), {}).values()),
+            by_category=tuple(counts.get(str(i), {}).get(k, 0) for k, _ in cats),
+            first_response=fr.get(str(i), DurationStats()),
+            resolution=res.get(str(i), DurationStats()),
+        )
+        for i, s in enumerate(spans)
+    )
+    backlog_filters = {}
+    for key, _, low, high in BACKLOG_BUCKETS:
+        q = Q(opened_at__lte=now - dt.timedelta(days=low))
+        if high is not None:
+            q &= Q(opened_at__gt=now - dt.timedelta(days=high))
+        backlog_filters[key] = Count("pk", filter=q)
+    backlog_counts = complaints().filter(status__in=OPEN_STATUSES).aggregate(**backlog_filters)
+    backlog = tuple(BacklogBucket(key, label, backlog_counts[key]) for key, label, _, _ in BACKLOG_BUCKETS)
+    return TrendData(
+        categories=tuple(cats),
+        months=trend_months,
+        backlog=backlog,
+        backlog_total=sum(b.cases for b in backlog),
+    )

@@ -1,0 +1,125 @@
+"""Database expressions the report needs: durations in seconds and percentiles, on any backend.
+
+Percentiles are computed in the database. PostgreSQL has ``percentile_cont`` (one aggregate
+query per grouping). On SQLite (and other backends) a window-function query numbers the
+durations inside each group and returns only the one or two rows around each wanted percentile;
+Python interpolates between them exactly like ``percentile_cont`` (linear interpolation).
+Either way it is one query per metric and grouping, and the rows transferred do not grow with
+the data: at most four per group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Aggregate, Count, Expression, F, FloatField, Func, QuerySet
+
+
+class EpochSeconds(Func):
+    """``end - start`` in seconds as a float (NULL when either side is NULL)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str | Expression, start: str | Expression, **extra):
+        end = F(end) if isinstance(end, str) else end
+        start = F(start) if isinstance(start, str) else start
+        super().__init__(end, start, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        end, start = self.get_source_expressions()
+        end_sql, end_params = compiler.compile(end)
+        start_sql, start_params = compiler.compile(start)
+        params = (*end_params, *start_params)
+        if connection.vendor == "postgresql":
+            return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))::double precision", params
+        if connection.vendor == "sqlite":
+            return f"((julianday({end_sql}) - julianday({start_sql})) * 86400.0)", params
+        if connection.vendor == "mysql":
+            return f"(TIMESTAMPDIFF(MICROSECOND, {start_sql}, {end_sql}) / 1000000.0)", params
+        return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))", params
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(p) WITHIN GROUP (ORDER BY expr)``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        # A float we control, rendered as a literal (ordered-set aggregates take a constant).
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """How many durations there were, and their median and 90th percentile in seconds."""
+
+    count: int = 0
+    median: float | None = None
+    p90: float | None = None
+
+
+PERCENTILES = (0.5, 0.9)
+
+
+def _stats_from(count: int, values: dict[float, float | None]) -> DurationStats:
+    def seconds(v: float | None) -> float | None:
+        return None if v is None else round(float(v), 1)
+
+    return DurationStats(count=count, median=seconds(values.get(0.5)), p90=seconds(values.get(0.9)))
+
+
+def duration_percentiles(
+    queryset: QuerySet, *, group: Expression, duration: Expression
+) -> dict[object, DurationStats]:
+    """Median and p90 of ``duration`` per value of ``group`` over ``queryset``, in one query.
+
+    Rows where the duration is NULL (no first response yet, not resolved) are left out: they
+    are counted elsewhere as pending, not as zero.
+    """
+    base = queryset.annotate(_g=group, _d=duration).filter(_d__isnull=False).order_by()
+    if connection.vendor == "postgresql":
+        rows = base.values("_g").annotate(
+            _n=Count("pk"),
+            _p50=PercentileCont("_d", fraction=0.5),
+            _p90=PercentileCont("_d", fraction=0.9),
+        )
+        return {r["_g"]: _stats_from(r["_n"], {0.5: r["_p50"], 0.9: r["_p90"]}) for r in rows}
+    return _window_percentiles(base, PERCENTILES)
+
+
+def _window_percentiles(base: QuerySet, fractions: Sequence[float]) -> dict[object, DurationStats]:
+    inner_sql, params = base.values("_g", "_d").query.sql_with_params()
+    q = connection.ops.quote_name
+    wanted = []
+    for fraction in fractions:
+        floor = f"CAST((w.{q('n')} - 1) * {float(fraction)!r} AS INTEGER)"
+        wanted.append(f"w.{q('rn')} = {floor}")
+        wanted.append(f"w.{q('rn')} = {floor} + 1")
+    sql = (
+        f"SELECT w.{q('_g')}, w.{q('n')}, w.{q('rn')}, w.{q('_d')} FROM ("
+        f"SELECT s.{q('_g')}, s.{q('_d')}, "
+        f"ROW_NUMBER() OVER (PARTITION BY s.{q('_g')} ORDER BY s.{q('_d')}) - 1 AS {q('rn')}, "
+        f"COUNT(*) OVER (PARTITION BY s.{q('_g')}) AS {q('n')} "
+        f"FROM ({inner_sql}) s) w WHERE {' OR '.join(wanted)}"
+    )
+    by_group: dict[object, tuple[int, dict[int, float]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for g, n, rn, d in cursor.fetchall():
+            count, values = by_group.setdefault(g, (int(n), {}))
+            values[int(rn)] = float(d)
+    result = {}
+    for g, (count, values) in by_group.items():
+        found = {}
+        for fraction in fractions:
+            pos = (count - 1) * fraction
+            lo = int(pos)
+            low = values[lo]
+            high = values.get(lo + 1, low)
+            found[fraction] = low + (high - low) * (pos - lo)
+        result[g] = _stats_from(count, found)
+    return result

@@ -1,0 +1,110 @@
+"""Stored monthly reports: a past month's figures and files never change after they are made."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import ReportSnapshot
+from crm_twitter.reports.csv import report_csv
+from crm_twitter.reports.generator import report_generate, report_to_dict
+from crm_twitter.reports.html import report_html
+from crm_twitter.reports.months import month_first, month_validate
+from crm_twitter.reports.xlsx import report_xlsx
+
+logger = logging.getLogger(__name__)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = {
+    "html": ("text/html; charset=utf-8", "html"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": (XLSX_MIME, "xlsx"),
+}
+
+
+def snapshot_filename(month: dt.date, fmt: str) -> str:
+    return f"complaint-report-{month:%Y-%m}.{FORMATS[fmt][1]}"
+
+
+def snapshot_content(snapshot: ReportSnapshot, fmt: str) -> bytes:
+    if fmt == "xlsx":
+        return bytes(snapshot.xlsx)
+    return getattr(snapshot, fmt).encode("utf-8")
+
+
+def snapshot_create(*, month: dt.date, actor=None, scheduled: bool = False) -> ReportSnapshot:
+    """Generate the month's report and store its data and rendered files.
+
+    Scheduled snapshots are unique per month (a database constraint): when the schedule fires
+    twice, the second run returns the snapshot the first one stored. A manual (re)generation
+    always stores a new snapshot and marks the month's earlier ones as no longer current — they
+    are kept, so what was sent to managers can still be read.
+    """
+    month = month_validate(month_first(month))
+    if scheduled:
+        existing = ReportSnapshot.objects.filter(month=month, scheduled=True).first()
+        if existing:
+            return existing
+    data = report_generate(month=month)
+    fields = {
+        "data": report_to_dict(data),
+        "html": report_html(data),
+        "csv": report_csv(data),
+        "xlsx": report_xlsx(data),
+    }
+    try:
+        with transaction.atomic():
+            ReportSnapshot.objects.filter(month=month, is_current=True).update(is_current=False)
+            return ReportSnapshot.objects.create(
+                month=month, generated_by=actor, scheduled=scheduled, is_current=True, **fields
+            )
+    except IntegrityError:
+        if not scheduled:
+            raise
+        # Another worker stored this month's scheduled snapshot between our check and insert.
+        return ReportSnapshot.objects.get(month=month, scheduled=True)
+
+
+def snapshot_email(*, snapshot: ReportSnapshot, recipients: list[str] | None = None, force: bool = False) -> bool:
+    """E-mail the snapshot to ``REPORT_RECIPIENTS`` with the XLSX attached; once per snapshot.
+
+    The snapshot is claimed with a conditional update before sending, so two workers running the
+    same schedule send one e-mail. ``force`` re-sends (an admin asking for it again).
+    Returns whether an e-mail was sent.
+    """
+    to = list(recipients if recipients is not None else app_settings.REPORT_RECIPIENTS)
+    if not to:
+        return False
+    now = timezone.now()
+    claimed = ReportSnapshot.objects.filter(pk=snapshot.pk)
+    if not force:
+        claimed = claimed.filter(emailed_at__isnull=True)
+    if not claimed.update(emailed_at=now):
+        return False
+    data = snapshot.data or {}
+    total = (data.get("total") or {}).get("cases", 0)
+    lines = [
+        f"The complaint report for {snapshot.month:%B %Y} is attached ({total} complaints opened).",
+        "",
+        "Open the XLSX attachment for the figures and charts.",
+    ]
+    message = EmailMessage(
+        subject=f"Complaint report {snapshot.month:%B %Y}",
+        body="\n".join(lines),
+        to=to,
+    )
+    message.attach(snapshot_filename(snapshot.month, "xlsx"), bytes(snapshot.xlsx), XLSX_MIME)
+    try:
+        message.send()
+    except Exception:
+        # Let the next run try again rather than believing it was sent.
+        ReportSnapshot.objects.filter(pk=snapshot.pk, emailed_at=now).update(emailed_at=None)
+        raise
+    snapshot.emailed_at = now
+    logger.info("Complaint report %s e-mailed to %d recipient(s)", f"{snapshot.month:%Y-%m}", len(to))
+    return True

@@ -1,0 +1,102 @@
+"""The managers' dashboard and report downloads (login and a supervisor/manager role required)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from crm_twitter.models import ReportSnapshot
+from crm_twitter.reports.csv import report_csv
+from crm_twitter.reports.dashboard import TREND_MONTHS, dashboard_build
+from crm_twitter.reports.generator import report_generate
+from crm_twitter.reports.html import report_html
+from crm_twitter.reports.months import ReportMonthError, current_month, month_parse
+from crm_twitter.reports.snapshots import FORMATS, snapshot_content, snapshot_filename
+from crm_twitter.reports.xlsx import report_xlsx
+from crm_twitter.selectors.visibility import user_sees_all_cases
+
+SNAPSHOTS_SHOWN = 24
+
+
+def reports_role_required(view):
+    """Managers, supervisors and superusers; agents get 403 (the figures cover every team)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not user_sees_all_cases(request.user):
+            raise PermissionDenied("Reports are for supervisors and managers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@reports_role_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    month, error, status = None, "", 200
+    if request.GET.get("month"):
+        try:
+            month = month_parse(request.GET["month"])
+        except ReportMonthError as exc:
+            error, status = str(exc), 400
+    board = dashboard_build(month=month)
+    snapshots = list(
+        ReportSnapshot.objects.filter(is_current=True).only("pk", "month", "generated_at", "scheduled")[:SNAPSHOTS_SHOWN]
+    )
+    context = {
+        "report": board.report,
+        "sections": board.sections,
+        "trend_charts": board.trend_charts,
+        "backlog_chart": board.backlog_chart,
+        "cards": board.cards,
+        "trend_months": TREND_MONTHS,
+        "current_month": current_month(),
+        "month_error": error,
+        "snapshots": snapshots,
+        "formats": list(FORMATS),
+    }
+    return render(request, "crm_twitter/reports/dashboard.html", context, status=status)
+
+
+def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=FORMATS[fmt][0])
+    disposition = "inline" if fmt == "html" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@reports_role_required
+def snapshot_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404("Unknown format")
+    snapshot = get_object_or_404(ReportSnapshot, pk=pk)
+    return _download(snapshot_content(snapshot, fmt), fmt, snapshot_filename(snapshot.month, fmt))
+
+
+@require_GET
+@reports_role_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Render any month on demand (not stored): ``?month=2026-10&format=xlsx``."""
+    fmt = request.GET.get("format", "html")
+    if fmt not in FORMATS:
+        return HttpResponse(
+            f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.", status=400, content_type="text/plain"
+        )
+    try:
+        month = month_parse(request.GET.get("month", ""))
+    except ReportMonthError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    data = report_generate(month=month)
+    if fmt == "xlsx":
+        content = report_xlsx(data)
+    else:
+        content = (report_html(data) if fmt == "html" else report_csv(data)).encode("utf-8")
+    return _download(content, fmt, snapshot_filename(month, fmt))

@@ -1,0 +1,493 @@
+"""In-memory state of the fake X: users, posts, media, DM events, tokens, rate limits, counters.
+
+Objects are stored in X's own JSON shape (every field, as X would hold it); the API layer picks
+the fields a request asked for. Keys starting with ``_`` are the sandbox's bookkeeping and never
+leave it. Everything is guarded by one lock: the HTTP server is threaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from crm_twitter.sandbox.faults import Faults
+
+TWITTER_EPOCH_MS = 1288834974657
+RATE_WINDOW_SECONDS = 15 * 60
+
+# (requests per 15 minutes with an app bearer token, with a user context); None = not allowed.
+RATE_LIMITS: dict[str, tuple[int | None, int]] = {
+    "GET /2/users/me": (None, 75),
+    "GET /2/users": (300, 900),
+    "GET /2/users/by": (300, 900),
+    "GET /2/users/by/username/:username": (300, 900),
+    "GET /2/users/:id": (300, 900),
+    "GET /2/users/:id/mentions": (450, 300),
+    "GET /2/users/:id/tweets": (1500, 900),
+    "GET /2/tweets": (3500, 5000),
+    "GET /2/tweets/:id": (450, 900),
+    "GET /2/tweets/search/recent": (450, 300),
+    "POST /2/tweets": (None, 100),
+    "DELETE /2/tweets/:id": (None, 50),
+    "GET /2/dm_events": (None, 15),
+    "GET /2/dm_conversations/with/:id/dm_events": (None, 15),
+    "GET /2/dm_conversations/:id/dm_events": (None, 15),
+    "POST /2/dm_conversations/with/:id/messages": (None, 200),
+}
+
+_MENTION = re.compile(r"(?<![\w@＠])[@＠](\w{1,15})")
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+_URL = re.compile(r"https?://[^\s<>\"]+")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+
+
+def iso(moment: float) -> str:
+    """X's timestamp format: ISO 8601, milliseconds, Z."""
+    stamp = dt.datetime.fromtimestamp(moment, tz=dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str) -> float:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def guess_lang(text: str) -> str:
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL.search(text):
+        return "ko"
+    if _HAN.search(text):
+        return "zh"
+    return "en"
+
+
+def sandbox_credentials(user_id: str) -> dict[str, str]:
+    """Credentials the sandbox accepts for ``user_id`` (OAuth 1.0a access tokens start with the
+    user id and a dash, as X's do; the bearer token is an app token)."""
+    return {
+        "bearer_token": "sandbox-app-bearer-token",
+        "consumer_key": "sandbox-consumer-key",
+        "consumer_secret": "sandbox-consumer-secret",
+        "access_token": f"{user_id}-sandbox-access-token",
+        "access_token_secret": "sandbox-access-token-secret",
+    }
+
+
+class SandboxState:
+    """Everything the fake X knows. Test helpers at the bottom script customers and brands."""
+
+    def __init__(self, *, base_url: str = "") -> None:
+        self.lock = threading.RLock()
+        self.base_url = base_url
+        self.faults = Faults()
+        self.clock_offset = 0.0
+        self.users: dict[str, dict] = {}
+        self.usernames: dict[str, str] = {}  # lower-case handle → id
+        self.suspended: set[str] = set()
+        self.no_dms: set[str] = set()
+        self.brands: dict[str, dict] = {}  # id → {"handle","x_user_id","role","name"}
+        self.tweets: dict[str, dict] = {}
+        self.deleted_tweets: dict[str, dict] = {}
+        self.media: dict[str, dict] = {}
+        self.dm_events: list[dict] = []
+        self.posts: list[dict] = []  # tweets created through POST /2/tweets
+        self.request_log: list[dict] = []
+        self.resources_served: Counter[str] = Counter()
+        self.resource_ids_served: dict[str, list[str]] = {}
+        self.revoked_tokens: set[str] = set()
+        self.user_bearer_tokens: dict[str, str] = {}  # OAuth 2.0 user tokens → user id
+        self.rate_limits: dict[str, tuple[int | None, int]] = dict(RATE_LIMITS)
+        self.rate_usage: dict[tuple[str, str], list[float]] = {}  # (endpoint, identity) → [reset, used]
+        self.reply_rule = True  # Feb 2026: self-serve apps may reply only to posts that engaged them
+        self.mentions_window = 800
+        self.search_days = 7
+        self.dm_days = 30
+        self._last_id = 0
+        self._keys = itertools.count(1)
+
+    # --- clock and ids ----------------------------------------------------------------------
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock (rate-limit windows, created_at of new objects) forward."""
+        with self.lock:
+            self.clock_offset += seconds
+
+    def next_id(self, at: float | None = None) -> str:
+        """A snowflake-like id: time-based, strictly increasing in creation order."""
+        with self.lock:
+            moment = self.now() if at is None else at
+            candidate = (max(int(moment * 1000) - TWITTER_EPOCH_MS, 0) << 22) | (next(self._keys) % 4096)
+            self._last_id = max(candidate, self._last_id + 1)
+            return str(self._last_id)
+
+    # --- lookups -----------------------------------------------------------------------------
+
+    def user_id(self, user: Any) -> str:
+        """Accept a user dict, an id or a handle (with or without @)."""
+        if isinstance(user, dict):
+            return str(user["id"])
+        value = str(user)
+        if value in self.users:
+            return value
+        handle = value.lstrip("@").lower()
+        if handle in self.usernames:
+            return self.usernames[handle]
+        raise KeyError(f"unknown sandbox user {user!r}")
+
+    def tweet_id(self, tweet: Any) -> str:
+        return str(tweet["id"]) if isinstance(tweet, dict) else str(tweet)
+
+    def accepts_dms(self, user_id: str) -> bool:
+        return user_id not in self.no_dms
+
+    # --- users ----------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        handle: str,
+        *,
+        user_id: str | None = None,
+        name: str | None = None,
+        followers: int = 0,
+        following: int = 0,
+        verified: bool = False,
+        protected: bool = False,
+        suspended: bool = False,
+        accepts_dms: bool = True,
+        location: str = "",
+        description: str = "",
+        created_at: str | None = None,
+        **extra: Any,
+    ) -> dict:
+        """Add (or replace) a user; ``extra`` keys are stored as further (unknown) fields."""
+        with self.lock:
+            uid = str(user_id) if user_id else self.next_id(self.now() - 3 * 365 * 86400)
+            handle = handle.lstrip("@")
+            user = {
+                "id": uid,
+                "name": name or handle,
+                "username": handle,
+                "created_at": created_at or iso(self.now() - 3 * 365 * 86400),
+                "description": description,
+                "location": location,
+                "profile_image_url": f"https://pbs.twimg.com/profile_images/{uid}/avatar_normal.jpg",
+                "protected": protected,
+                "verified": verified,
+                "public_metrics": {
+                    "followers_count": followers,
+                    "following_count": following,
+                    "tweet_count": 0,
+                    "listed_count": 0,
+                    "like_count": 0,
+                },
+                **extra,
+            }
+            self.users[uid] = user
+            self.usernames[handle.lower()] = uid
+            if suspended:
+                self.suspended.add(uid)
+            if not accepts_dms:
+                self.no_dms.add(uid)
+            return user
+
+    def add_brand(self, handle: str, *, user_id: str | None = None, role: str = "support", name: str | None = None,
+                  followers: int = 25_000, **kwargs: Any) -> dict:
+        """A brand account the desk listens on; returns its user object."""
+        with self.lock:
+            user = self.add_user(handle, user_id=user_id, name=name, followers=followers, verified=True, **kwargs)
+            self.brands[user["id"]] = {"handle": user["username"], "x_user_id": user["id"], "role": role,
+                                       "name": user["name"]}
+            return user
+
+    def credentials(self, user: Any) -> dict[str, str]:
+        return sandbox_credentials(self.user_id(user))
+
+    def suspend(self, user: Any) -> None:
+        with self.lock:
+            self.suspended.add(self.user_id(user))
+
+    def revoke_token(self, token: str) -> None:
+        """Any request carrying this bearer/consumer/access token now gets 401."""
+        with self.lock:
+            self.revoked_tokens.add(token)
+
+    def register_user_token(self, token: str, user: Any) -> None:
+        """An OAuth 2.0 user access token (sent as a bearer token) acting as ``user``."""
+        with self.lock:
+            self.user_bearer_tokens[token] = self.user_id(user)
+
+    def set_rate_limit(self, endpoint: str, limit: int, *, app_limit: int | None = None) -> None:
+        with self.lock:
+            self.rate_limits[endpoint] = (app_limit if app_limit is not None else limit, limit)
+
+    # --- media ----------------------------------------------------------------------------------
+
+    def add_media(self, spec: Any = None, *, at: float | None = None) -> dict:
+        """A photo/video object. ``spec``: None, an alt text, or a dict of media fields."""
+        with self.lock:
+            spec = {"alt_text": spec} if isinstance(spec, str) else dict(spec or {})
+            kind = spec.pop("type", "photo")
+            key = f"{3 if kind == 'photo' else 7}_{self.next_id(at)}"
+            media = {"media_key": key, "type": kind, "width": spec.pop("width", 1200),
+                     "height": spec.pop("height", 900)}
+            image = f"{self.base_url}/_sandbox/media/{key}.svg" if self.base_url else \
+                f"https://pbs.twimg.com/media/{hashlib.sha1(key.encode()).hexdigest()[:15]}.jpg"  # noqa: S324
+            if kind == "photo":
+                media["url"] = image
+            else:
+                media["preview_image_url"] = image
+            if spec.get("alt_text"):
+                media["alt_text"] = spec.pop("alt_text")
+            media.update(spec)
+            self.media[key] = media
+            return media
+
+    # --- tweets ---------------------------------------------------------------------------------
+
+    def entities(self, text: str) -> dict:
+        entities: dict[str, list] = {}
+        mentions = []
+        for match in _MENTION.finditer(text):
+            uid = self.usernames.get(match.group(1).lower())
+            if uid is None:
+                continue
+            mentions.append({"start": match.start(), "end": match.end(), "username": self.users[uid]["username"],
+                             "id": uid})
+        if mentions:
+            entities["mentions"] = mentions
+        hashtags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _HASHTAG.finditer(text)]
+        if hashtags:
+            entities["hashtags"] = hashtags
+        urls = []
+        for match in _URL.finditer(text):
+            url = match.group(0).rstrip(".,;:!?)")
+            urls.append({"start": match.start(), "end": match.start() + len(url), "url": url, "expanded_url": url,
+                         "display_url": url.split("://", 1)[-1][:30]})
+        if urls:
+            entities["urls"] = urls
+        return entities
+
+    def tweet(
+        self,
+        author: Any,
+        text: str,
+        *,
+        in_reply_to: Any = None,
+        quote: Any = None,
+        lang: str | None = None,
+        media: Any = None,
+        missing_media: int = 0,
+        created_at: str | float | None = None,
+        retweet_of: Any = None,
+        **extra: Any,
+    ) -> dict:
+        """A post by ``author`` in X's full shape (conversation, reply links, entities, media).
+
+        ``media``: a list of alt texts / media-field dicts, or a number of photos.
+        ``missing_media``: attachment keys with no media object behind them (X does that).
+        """
+        with self.lock:
+            uid = self.user_id(author)
+            at = parse_iso(created_at) if isinstance(created_at, str) else (created_at or self.now())
+            tid = self.next_id(at)
+            tweet: dict[str, Any] = {
+                "id": tid,
+                "text": text,
+                "author_id": uid,
+                "conversation_id": tid,
+                "created_at": iso(at),
+                "edit_history_tweet_ids": [tid],
+                "lang": lang or guess_lang(text),
+                "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0,
+                                   "bookmark_count": 0, "impression_count": 0},
+                "possibly_sensitive": False,
+                "reply_settings": "everyone",
+            }
+            entities = self.entities(text)
+            if entities:
+                tweet["entities"] = entities
+            referenced = []
+            if in_reply_to is not None:
+                parent_id = self.tweet_id(in_reply_to)
+                parent = self.tweets.get(parent_id) or self.deleted_tweets.get(parent_id)
+                if parent is None:
+                    raise KeyError(f"unknown sandbox tweet {parent_id}")
+                tweet["conversation_id"] = parent["conversation_id"]
+                tweet["in_reply_to_user_id"] = parent["author_id"]
+                referenced.append({"type": "replied_to", "id": parent_id})
+                if parent_id in self.tweets:
+                    parent["public_metrics"]["reply_count"] += 1
+            elif entities.get("mentions") and entities["mentions"][0]["start"] == 0 and retweet_of is None:
+                # A post opening with @handle is, for X, addressed to that user.
+                tweet["in_reply_to_user_id"] = entities["mentions"][0]["id"]
+            if quote is not None:
+                quoted_id = self.tweet_id(quote)
+                referenced.append({"type": "quoted", "id": quoted_id})
+                if quoted_id in self.tweets:
+                    self.tweets[quoted_id]["public_metrics"]["quote_count"] += 1
+            if retweet_of is not None:
+                original_id = self.tweet_id(retweet_of)
+                referenced.append({"type": "retweeted", "id": original_id})
+                if original_id in self.tweets:
+                    self.tweets[original_id]["public_metrics"]["retweet_count"] += 1
+            if referenced:
+                tweet["referenced_tweets"] = referenced
+            keys = []
+            if isinstance(media, int):
+                media = [None] * media
+            for spec in media or []:
+                keys.append(self.add_media(spec, at=at)["media_key"])
+            for _ in range(missing_media):
+                keys.append(f"3_{self.next_id(at)}")
+            if keys:
+                tweet["attachments"] = {"media_keys": keys}
+            tweet.update(extra)
+            self.tweets[tid] = tweet
+            self.users[uid]["public_metrics"]["tweet_count"] += 1
+            return tweet
+
+    def customer_tweet(self, user: Any, text: str, in_reply_to: Any = None, lang: str | None = None,
+                       media: Any = None, **kwargs: Any) -> dict:
+        """A customer (or anyone) posting; mention the brand in ``text`` for it to reach mentions."""
+        return self.tweet(user, text, in_reply_to=in_reply_to, lang=lang, media=media, **kwargs)
+
+    def brand_reply(self, brand: Any, in_reply_to: Any, text: str, **kwargs: Any) -> dict:
+        """A reply the brand sent from X itself (not through the desk)."""
+        return self.tweet(brand, text, in_reply_to=in_reply_to, **kwargs)
+
+    def retweet(self, user: Any, tweet: Any, **kwargs: Any) -> dict:
+        original = self.tweets[self.tweet_id(tweet)]
+        handle = self.users[original["author_id"]]["username"]
+        return self.tweet(user, f"RT @{handle}: {original['text']}", retweet_of=original,
+                          lang=original.get("lang"), **kwargs)
+
+    def delete_tweet(self, tweet: Any) -> bool:
+        with self.lock:
+            tid = self.tweet_id(tweet)
+            found = self.tweets.pop(tid, None)
+            if found is None:
+                return False
+            self.deleted_tweets[tid] = found
+            return True
+
+    def mentions_of(self, user_id: str) -> list[dict]:
+        """Posts mentioning ``user_id``, newest first."""
+        found = [
+            t for t in self.tweets.values()
+            if t["author_id"] != user_id and any(m.get("id") == user_id for m in t.get("entities", {}).get("mentions", []))
+        ]
+        return sorted(found, key=lambda t: int(t["id"]), reverse=True)
+
+    def conversation_of(self, conversation_id: str) -> list[dict]:
+        return sorted((t for t in self.tweets.values() if t["conversation_id"] == str(conversation_id)),
+                      key=lambda t: int(t["id"]))
+
+    # --- direct messages ---------------------------------------------------------------------
+
+    @staticmethod
+    def dm_conversation_id(a: str, b: str) -> str:
+        low, high = sorted((str(a), str(b)), key=int)
+        return f"{low}-{high}"
+
+    def dm(self, sender: Any, recipient: Any, text: str, *, media: Any = None, created_at: str | float | None = None,
+           quote: Any = None) -> dict:
+        """A one-to-one DM event (MessageCreate) in X's shape."""
+        with self.lock:
+            sender_id, recipient_id = self.user_id(sender), self.user_id(recipient)
+            at = parse_iso(created_at) if isinstance(created_at, str) else (created_at or self.now())
+            eid = self.next_id(at)
+            event: dict[str, Any] = {
+                "id": eid,
+                "event_type": "MessageCreate",
+                "text": text,
+                "sender_id": sender_id,
+                "dm_conversation_id": self.dm_conversation_id(sender_id, recipient_id),
+                "created_at": iso(at),
+                "_participants": (sender_id, recipient_id),
+                "_at": at,
+            }
+            if isinstance(media, int):
+                media = [None] * media
+            keys = [self.add_media(spec, at=at)["media_key"] for spec in media or []]
+            if keys:
+                event["attachments"] = {"media_keys": keys}
+            if quote is not None:
+                event["referenced_tweets"] = [{"id": self.tweet_id(quote)}]
+            self.dm_events.append(event)
+            return event
+
+    def customer_dm(self, user: Any, brand_user_id: Any, text: str, **kwargs: Any) -> dict:
+        return self.dm(user, brand_user_id, text, **kwargs)
+
+    def brand_dm(self, brand: Any, user: Any, text: str, **kwargs: Any) -> dict:
+        return self.dm(brand, user, text, **kwargs)
+
+    def dm_events_of(self, user_id: str, *, with_user: str | None = None, conversation_id: str | None = None) -> list:
+        since = self.now() - self.dm_days * 86400
+        found = [
+            e for e in self.dm_events
+            if user_id in e["_participants"] and e["_at"] >= since
+            and (with_user is None or with_user in e["_participants"])
+            and (conversation_id is None or e["dm_conversation_id"] == conversation_id)
+        ]
+        return sorted(found, key=lambda e: int(e["id"]), reverse=True)
+
+    # --- rate limits and counters ----------------------------------------------------------------
+
+    def rate_check(self, endpoint: str, identity: str, *, user_context: bool) -> tuple[int, int, int, bool]:
+        """Consume one request: (limit, remaining, reset epoch, allowed)."""
+        with self.lock:
+            app_limit, user_limit = self.rate_limits.get(endpoint, (900, 900))
+            limit = (user_limit if user_context else app_limit) or user_limit
+            now = self.now()
+            usage = self.rate_usage.get((endpoint, identity))
+            if usage is None or usage[0] <= now:
+                usage = [now + RATE_WINDOW_SECONDS, 0]
+                self.rate_usage[(endpoint, identity)] = usage
+            allowed = usage[1] < limit
+            if allowed:
+                usage[1] += 1
+            return limit, max(limit - int(usage[1]), 0), int(usage[0]), allowed
+
+    def count_served(self, kind: str, ids: Iterable[str]) -> None:
+        with self.lock:
+            ids = list(ids)
+            self.resources_served[kind] += len(ids)
+            self.resource_ids_served.setdefault(kind, []).extend(ids)
+
+    def log_request(self, entry: dict) -> None:
+        with self.lock:
+            self.request_log.append(entry)
+            if len(self.request_log) > 20_000:
+                del self.request_log[:10_000]
+
+    def requests_to(self, endpoint: str) -> list[dict]:
+        """Logged requests whose endpoint name is ``endpoint`` (e.g. "GET /2/users/:id/mentions")."""
+        return [entry for entry in self.request_log if entry["endpoint"] == endpoint]
+
+    def summary(self) -> dict:
+        with self.lock:
+            return {
+                "brands": list(self.brands.values()),
+                "users": len(self.users),
+                "tweets": len(self.tweets),
+                "deleted_tweets": len(self.deleted_tweets),
+                "dm_events": len(self.dm_events),
+                "posts": len(self.posts),
+                "requests": len(self.request_log),
+                "resources_served": dict(self.resources_served),
+                "faults": self.faults.pending(),
+                "clock": iso(self.now()),
+            }

@@ -1,0 +1,327 @@
+"""Reads behind the inbox (and the API): queues, counts, one case and its timeline.
+
+Every function returns rows already joined/prefetched for what the templates show, so a page
+makes a fixed number of queries however many cases or messages there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from crm_twitter.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    DirectMessage,
+    Order,
+    OrderItem,
+    OutboundMessage,
+    Tweet,
+)
+from crm_twitter.selectors.visibility import cases_visible_to
+
+QUEUES = ("mine", "unassigned", "escalated", "overdue", "awaiting_customer", "all_open", "resolved")
+DONE_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+# Counting every resolved case of all time on each refresh is what makes big helpdesks slow; the
+# count stops at this cap ("999+") so it costs the same on a young desk and on a ten-year-old one.
+RESOLVED_COUNT_CAP = 999
+# Timeline noise: these events repeat what the message rows already show.
+TIMELINE_HIDDEN_EVENTS = (
+    CaseEvent.Kind.MESSAGE_RECEIVED,
+    CaseEvent.Kind.REPLY_QUEUED,
+    CaseEvent.Kind.REPLY_SENT,
+)
+REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{3,}$", re.IGNORECASE)
+
+ROW_RELATED = ("customer", "customer_x_user", "category", "suggested_category", "assignee", "team", "brand_account")
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the queue page (or the API) narrows a queue by. Empty values mean "any"."""
+
+    status: str = ""
+    category: str = ""  # slug or id
+    brand_account: str = ""  # id or handle
+    language: str = ""
+    team: str = ""  # id or slug
+    assignee: str = ""  # id, "me" or "none"
+    escalation: int | None = None  # at least this level
+    reach_min: int | None = None  # at least this many followers
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+    q: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> CaseFilters:
+        """Build from a form's cleaned_data or query parameters; unknown keys are ignored."""
+        data = data or {}
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = data.get(f.name)
+            if raw in (None, ""):
+                continue
+            if f.name in ("escalation", "reach_min"):
+                try:
+                    values[f.name] = int(raw)
+                except (TypeError, ValueError):
+                    continue
+            elif f.name in ("opened_from", "opened_to"):
+                if isinstance(raw, dt.date):
+                    values[f.name] = raw
+                else:
+                    try:
+                        values[f.name] = dt.date.fromisoformat(str(raw))
+                    except ValueError:
+                        continue
+            else:
+                values[f.name] = str(raw).strip()
+        return cls(**values)
+
+    @property
+    def is_empty(self) -> bool:
+        return self == CaseFilters()
+
+
+def _queue_q(queue: str, user) -> Q:
+    open_q = Q(status__in=OPEN_STATUSES)
+    if queue == "mine":
+        return open_q & Q(assignee=user)
+    if queue == "unassigned":
+        return open_q & Q(assignee__isnull=True)
+    if queue == "escalated":
+        return open_q & Q(escalation_level__gt=0)
+    if queue == "overdue":
+        return open_q & Q(is_overdue=True)
+    if queue == "awaiting_customer":
+        return Q(status=CaseStatus.AWAITING_CUSTOMER)
+    if queue == "resolved":
+        return Q(status__in=DONE_STATUSES)
+    return open_q
+
+
+def _id_or(value: str, id_field: str, other_field: str) -> Q:
+    return Q(**{id_field: int(value)}) if value.isdigit() else Q(**{other_field: value})
+
+
+def _search_q(text: str) -> Q:
+    """Handle, name, order number, tracking number, case reference or message text."""
+    text = text.strip()
+    if text.startswith("@"):
+        return Q(customer_x_user__handle__iexact=text[1:])
+    if REFERENCE_RE.match(text):
+        return Q(reference__iexact=text)
+    token = text.lstrip("#")
+    orders = Order.objects.filter(Q(order_number__iexact=token) | Q(tracking_number__iexact=token))
+    in_tweets = Tweet.objects.filter(case_id=OuterRef("pk"), text__icontains=text)
+    in_dms = DirectMessage.objects.filter(case_id=OuterRef("pk"), text__icontains=text)
+    return (
+        Q(reference__iexact=text)
+        | Q(customer_x_user__handle__iexact=text)
+        | Q(customer_x_user__name__icontains=text)
+        | Q(customer__display_name__icontains=text)
+        | Q(pk__in=Case.orders.through.objects.filter(order__in=orders).values("case_id"))
+        | Exists(in_tweets)
+        | Exists(in_dms)
+    )
+
+
+def _filters_q(filters: CaseFilters, user) -> Q:
+    q = Q()
+    if filters.status:
+        q &= Q(status=filters.status)
+    if filters.category:
+        q &= _id_or(filters.category, "category_id", "category__slug")
+    if filters.brand_account:
+        q &= _id_or(filters.brand_account, "brand_account_id", "brand_account__handle__iexact")
+    if filters.language:
+        q &= Q(language=filters.language)
+    if filters.team:
+        q &= _id_or(filters.team, "team_id", "team__slug")
+    if filters.assignee == "me":
+        q &= Q(assignee=user)
+    elif filters.assignee == "none":
+        q &= Q(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        q &= Q(assignee_id=int(filters.assignee))
+    if filters.escalation is not None:
+        q &= Q(escalation_level__gte=filters.escalation)
+    if filters.reach_min is not None:
+        q &= Q(reach__gte=filters.reach_min)
+    if filters.opened_from:
+        q &= Q(opened_at__date__gte=filters.opened_from)
+    if filters.opened_to:
+        q &= Q(opened_at__date__lte=filters.opened_to)
+    return q
+
+
+def case_list(*, user, queue: str = "all_open", filters: CaseFilters | dict | None = None) -> QuerySet[Case]:
+    """The cases of one queue the user may see, filtered, most urgent first.
+
+    Urgency: the earliest SLA due time first (cases without one last), then the higher escalation
+    level, then the higher priority score. The resolved queue shows the latest resolutions first.
+    """
+    if queue not in QUEUES:
+        queue = "all_open"
+    if not isinstance(filters, CaseFilters):
+        filters = CaseFilters.from_dict(filters)
+    qs = cases_visible_to(user).filter(_queue_q(queue, user)).filter(_filters_q(filters, user))
+    if filters.q:
+        qs = qs.filter(_search_q(filters.q))
+    qs = qs.select_related(*ROW_RELATED)
+    if queue == "resolved":
+        return qs.order_by(F("resolved_at").desc(nulls_last=True), "-id")
+    return qs.order_by(
+        F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id"
+    )
+
+
+def case_queue_counts(*, user) -> dict[str, int]:
+    """Live count per queue in two aggregate queries (open queues at once; resolved capped)."""
+    visible = cases_visible_to(user)
+    counts = visible.filter(status__in=OPEN_STATUSES).aggregate(
+        mine=Count("id", filter=Q(assignee=user)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        escalated=Count("id", filter=Q(escalation_level__gt=0)),
+        overdue=Count("id", filter=Q(is_overdue=True)),
+        awaiting_customer=Count("id", filter=Q(status=CaseStatus.AWAITING_CUSTOMER)),
+        all_open=Count("id"),
+    )
+    resolved_ids = visible.filter(status__in=DONE_STATUSES).values("id")[: RESOLVED_COUNT_CAP + 1]
+    counts["resolved"] = Case.objects.filter(id__in=resolved_ids).count() if user.is_authenticated else 0
+    return {queue: int(counts.get(queue) or 0) for queue in QUEUES}
+
+
+def case_detail(*, user, pk: int) -> Case:
+    """One case with everything its side panels show; raises Case.DoesNotExist if not visible."""
+    return (
+        cases_visible_to(user)
+        .select_related(
+            "customer",
+            "customer_x_user",
+            "brand_account",
+            "category",
+            "suggested_category",
+            "assignee",
+            "team",
+            "reopened_from",
+            "merged_into",
+        )
+        .prefetch_related(
+            Prefetch("orders", queryset=Order.objects.prefetch_related(
+                Prefetch("items", queryset=OrderItem.objects.order_by("id"))
+            ).order_by("-ordered_at", "-id")),
+            "promises",
+        )
+        .get(pk=pk)
+    )
+
+
+def customer_case_history(*, case: Case, limit: int = 8) -> list[Case]:
+    """The customer's other cases, newest first (the "earlier cases" panel)."""
+    return list(
+        Case.objects.filter(customer_id=case.customer_id)
+        .exclude(pk=case.pk)
+        .select_related("category")
+        .order_by("-opened_at")[:limit]
+    )
+
+
+def orders_search(*, text: str, exclude_case: Case | None = None, limit: int = 8) -> list[Order]:
+    """Orders an agent may link: by order number, tracking number, checkout handle or e-mail."""
+    text = text.strip().lstrip("#@")
+    if len(text) < 3:
+        return []
+    qs = Order.objects.filter(
+        Q(order_number__iexact=text)
+        | Q(order_number__istartswith=text)
+        | Q(tracking_number__iexact=text)
+        | Q(customer_handle__iexact=text)
+        | Q(customer_email__iexact=text)
+    )
+    if exclude_case is not None:
+        qs = qs.exclude(cases=exclude_case)
+    return list(qs.prefetch_related("items").order_by("-ordered_at", "-id")[:limit])
+
+
+def orders_by_numbers(*, numbers: list[str], exclude_case: Case | None = None, limit: int = 5) -> list[Order]:
+    """Orders whose number or tracking number appears in the case's messages (one query)."""
+    if not numbers:
+        return []
+    qs = Order.objects.filter(Q(order_number__in=numbers) | Q(tracking_number__in=numbers))
+    if exclude_case is not None:
+        qs = qs.exclude(cases=exclude_case)
+    return list(qs.prefetch_related("items").order_by("-ordered_at", "-id")[:limit])
+
+
+@dataclass
+class TimelineEntry:
+    """One row of the case timeline. ``kind``: tweet, dm, note, event or outbound."""
+
+    kind: str
+    at: dt.datetime
+    obj: Any
+    outbound: OutboundMessage | None = None  # the send-queue row behind a message sent from the desk
+    reply_to: Tweet | None = None  # the tweet this one answers, when it is in the case
+    depth: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_inbound(self) -> bool:
+        return getattr(self.obj, "direction", "") == "inbound"
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.kind}-{self.obj.pk}"
+
+
+def case_timeline(*, case: Case) -> list[TimelineEntry]:
+    """Tweets (threaded), DMs, notes, events and unsent/failed outbound messages, oldest first.
+
+    Six queries whatever the size of the case: tweets, their media, DMs, their media, events,
+    outbound messages.
+    """
+    tweets = list(
+        Tweet.objects.filter(case=case).select_related("author", "sent_by").prefetch_related("media")
+    )
+    dms = list(
+        DirectMessage.objects.filter(case=case)
+        .select_related("sender", "recipient", "sent_by")
+        .prefetch_related("media")
+    )
+    events = list(
+        CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS).select_related("actor")
+    )
+    outbound = list(OutboundMessage.objects.filter(case=case).select_related("created_by"))
+    outbound_by_xid = {o.x_id: o for o in outbound if o.x_id}
+    by_xid = {t.x_id: t for t in tweets}
+
+    entries: list[TimelineEntry] = []
+    depth_of: dict[str, int] = {}
+    for tweet in tweets:
+        parent = by_xid.get(tweet.in_reply_to_tweet_id) if tweet.in_reply_to_tweet_id else None
+        depth = min(depth_of.get(parent.x_id, 0) + 1, 3) if parent else 0
+        depth_of[tweet.x_id] = depth
+        entries.append(
+            TimelineEntry("tweet", tweet.created_at, tweet, outbound=outbound_by_xid.get(tweet.x_id),
+                          reply_to=parent, depth=depth)
+        )
+    for dm in dms:
+        entries.append(TimelineEntry("dm", dm.created_at, dm, outbound=outbound_by_xid.get(dm.x_event_id)))
+    shown_xids = set(by_xid) | {dm.x_event_id for dm in dms}
+    for message in outbound:
+        # A sent message shows as its tweet/DM; the rest (queued, sending, failed) show as drafts.
+        if message.status == OutboundMessage.Status.SENT and message.x_id in shown_xids:
+            continue
+        entries.append(TimelineEntry("outbound", message.created_at, message, outbound=message))
+    for event in events:
+        entries.append(TimelineEntry("note" if event.kind == CaseEvent.Kind.NOTE else "event", event.created_at, event))
+    entries.sort(key=lambda e: (e.at or timezone.now(), e.kind != "tweet"))
+    return entries

@@ -1,0 +1,655 @@
+"""Cases: opening them from customers' messages, feeding them new messages and replies, and edits.
+
+The three ingest entry points (``case_open_many``, ``case_messages_received``,
+``case_responses_recorded``) work on whole pages of messages with a fixed number of queries
+per batch: teams, memberships, open-case counts, SLA policies and categories are read once,
+cases and events are written with bulk statements. The single-case edits below lock the case
+row, refuse a stale ``expected_version``, bump the version and record a CaseEvent.
+
+This module also re-exports the other workflow services, so ``from crm_twitter.services.cases
+import case_assign`` works as well as importing from the module that owns the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import CharField, Value, When
+from django.db.models import Case as DbCase
+from django.db.models.functions import Cast, Concat, ExtractYear, LPad
+from django.utils import timezone
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    ComplaintCategory,
+    Customer,
+    Notification,
+    Order,
+    Priority,
+    Remedy,
+)
+from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
+from crm_twitter.services.categorisation import categories_active, category_suggest
+from crm_twitter.services.errors import CaseRuleError
+from crm_twitter.services.escalation import case_escalate, reach_exceeds, rules_apply, rules_fired, step_event
+from crm_twitter.services.lifecycle import (
+    CLOSED_STATUSES,
+    allowed_transitions,
+    apply_status,
+    case_close,
+    case_lock,
+    case_reopen,
+    case_resolve,
+    case_save,
+    case_transition,
+    event_add,
+    reopen_target,
+)
+from crm_twitter.services.merge import case_merge
+from crm_twitter.services.notifications import (
+    NotificationSpec,
+    notification_send,
+    notifications_send_many,
+    notifications_unread,
+)
+from crm_twitter.services.priority import (
+    PrioritySignals,
+    priority_for_score,
+    priority_raise,
+    priority_score,
+    risk_words_find,
+)
+from crm_twitter.services.promises import promise_cancel, promise_create, promise_keep
+from crm_twitter.services.routing import RoutingContext, agent_choose, case_assign, case_route, case_take, team_choose
+from crm_twitter.services.satisfaction import satisfaction_parse, satisfaction_reply_score
+from crm_twitter.services.sla import (
+    SlaTargets,
+    sla_customer_wrote,
+    sla_policies,
+    sla_reprioritise,
+    sla_responded,
+    sla_start,
+    sla_sweep,
+    sla_targets,
+)
+
+__all__ = [
+    "allowed_transitions",
+    "case_add_note",
+    "case_assign",
+    "case_close",
+    "case_edit",
+    "case_escalate",
+    "case_link_order",
+    "case_merge",
+    "case_messages_received",
+    "case_open",
+    "case_open_many",
+    "case_reopen",
+    "case_resolve",
+    "case_response_recorded",
+    "case_responses_recorded",
+    "case_route",
+    "case_set_category",
+    "case_take",
+    "case_transition",
+    "case_unlink_order",
+    "notification_send",
+    "notifications_unread",
+    "promise_cancel",
+    "promise_create",
+    "promise_keep",
+    "satisfaction_parse",
+    "sla_sweep",
+]
+
+PREVIEW_CHARS = 200
+K = CaseEvent.Kind
+
+
+# --- Batch context --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    """Everything a batch needs, read once."""
+
+    now: dt.datetime
+    policies: dict[str, SlaTargets]
+    vip: dict[int, bool] = field(default_factory=dict)
+    _categories: list[ComplaintCategory] | None = None
+    _routing: RoutingContext | None = None
+    events: list[CaseEvent] = field(default_factory=list)
+    notifications: list[NotificationSpec] = field(default_factory=list)
+
+    @property
+    def categories(self) -> list[ComplaintCategory]:
+        if self._categories is None:
+            self._categories = categories_active()
+        return self._categories
+
+    @property
+    def routing(self) -> RoutingContext:
+        if self._routing is None:
+            self._routing = RoutingContext.load()
+        return self._routing
+
+    def event(self, case: Case, kind: str, message: str, data: dict | None = None, *, at=None, actor_id=None):
+        self.events.append(CaseEvent(case_id=case.pk, actor_id=actor_id, kind=kind, message=message[:2000],
+                                     data=data or {}, created_at=at or self.now))
+
+    def notify(self, user_ids, case: Case, kind: str, message: str) -> None:
+        seen = set()
+        for uid in user_ids:
+            if uid and uid not in seen:
+                seen.add(uid)
+                self.notifications.append(NotificationSpec(user_id=uid, case_id=case.pk, kind=kind, message=message))
+
+    def watchers(self, case: Case) -> list[int]:
+        ids = [case.assignee_id] if case.assignee_id else []
+        return ids + [u for u in self.routing.supervisors_by_team.get(case.team_id, []) if u not in ids]
+
+    def flush(self) -> None:
+        if self.events:
+            CaseEvent.objects.bulk_create(self.events)
+            self.events = []
+        if self.notifications:
+            notifications_send_many(specs=self.notifications)
+            self.notifications = []
+
+
+def _reference_year(opened_at: dt.datetime) -> int:
+    return opened_at.astimezone(ZoneInfo(app_settings.TIME_ZONE or "UTC")).year
+
+
+def _reference(pk: int, opened_at: dt.datetime) -> str:
+    return f"{app_settings.CASE_REFERENCE_PREFIX}-{_reference_year(opened_at)}-{pk:06d}"
+
+
+def _references_assign(cases: list[Case]) -> None:
+    """One UPDATE gives every new case its reference ``CS-<year>-<id, 6+ digits>`` (same formula in memory)."""
+    ids = [c.pk for c in cases]
+    digits = Cast("id", output_field=CharField())
+    Case.objects.filter(pk__gte=min(ids), pk__lte=max(ids), reference__isnull=True).update(
+        reference=Concat(
+            Value(f"{app_settings.CASE_REFERENCE_PREFIX}-"),
+            Cast(ExtractYear("opened_at", tzinfo=ZoneInfo(app_settings.TIME_ZONE or "UTC")), CharField()),
+            Value("-"),
+            DbCase(When(id__lt=1_000_000, then=LPad(digits, 6, Value("0"))), default=digits,
+                   output_field=CharField()),
+            output_field=CharField(),
+        )
+    )
+    for case in cases:
+        case.reference = _reference(case.pk, case.opened_at)
+
+
+# --- Opening --------------------------------------------------------------------------------------
+
+
+def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
+    actor_id = getattr(actor, "pk", actor) if actor is not None else None
+    cases: list[Case] = []
+    steps_by_index = {}
+    for index, spec in enumerate(specs):
+        risk = risk_words_find(spec.text)
+        score = priority_score(PrioritySignals(
+            reach=spec.reach, engagement=spec.engagement, age=batch.now - spec.opened_at, contact_count=1,
+            has_risk_words=bool(risk), is_vip=batch.vip.get(spec.customer_id, False),
+        ))
+        team = team_choose(batch.routing, language=spec.language, now=batch.now)
+        case = Case(
+            customer_id=spec.customer_id, customer_x_user_id=spec.customer_x_user_id,
+            brand_account_id=spec.brand_account_id, status=CaseStatus.NEW, priority=priority_for_score(score),
+            priority_score=score, team=team, assignee_id=agent_choose(batch.routing, team),
+            language=(spec.language or "")[:16],
+            suggested_category=category_suggest(spec.text, categories=batch.categories),
+            opened_at=spec.opened_at, last_customer_message_at=spec.opened_at, last_message_at=spec.opened_at,
+            last_message_preview=(spec.text or "")[:PREVIEW_CHARS], reach=max(spec.reach, 0), contact_count=1,
+            has_risk_words=bool(risk),
+            has_private_data_in_public=bool(spec.contains_private_data and spec.channel == "public"),
+            conversation_ids=[spec.conversation_id] if spec.conversation_id else [],
+            reopened_from_id=spec.reopened_from_id,
+        )
+        sla_start(case, targets=sla_targets(case.priority, batch.policies), team=team)
+        rules = []
+        if spec.mentions_executive:
+            rules.append("executive_mention")
+        if reach_exceeds(reach=spec.reach, engagement=spec.engagement):
+            rules.append("reach")
+        if risk:
+            rules.append("risk_words")
+        steps_by_index[index] = (rules_apply(case, rules, fired=set()), risk)
+        cases.append(case)
+    Case.objects.bulk_create(cases)
+    _references_assign(cases)
+
+    for index, (case, spec) in enumerate(zip(cases, specs, strict=True)):
+        steps, risk = steps_by_index[index]
+        via = "a public tweet" if spec.channel == "public" else "a direct message"
+        parts = [f"Opened from {via}"]
+        if case.team:
+            parts.append(f"routed to {case.team}")
+        parts.append("assigned by routing" if case.assignee_id else "waiting for an agent")
+        batch.event(case, K.CREATED, ", ".join(parts), {
+            "channel": spec.channel, "team_id": case.team_id, "assignee_id": case.assignee_id,
+            "priority": case.priority, "priority_score": case.priority_score,
+            "suggested_category": case.suggested_category.slug if case.suggested_category else None,
+            "reopened_from_id": spec.reopened_from_id, "risk_words": risk,
+        }, at=spec.opened_at if spec.opened_at < batch.now else batch.now, actor_id=actor_id)
+        if case.has_private_data_in_public:
+            batch.event(case, K.PRIVATE_DATA_FLAGGED, "Private data posted in public", {"channel": spec.channel})
+        for step in steps:
+            batch.events.append(step_event(case, step, at=batch.now))
+        if case.assignee_id:
+            batch.notify([case.assignee_id], case, Notification.Kind.ASSIGNED, f"{case.reference}: assigned to you")
+        if steps:
+            batch.notify(batch.watchers(case), case, Notification.Kind.ESCALATED,
+                         f"{case.reference} escalated to level {case.escalation_level}: {case.escalation_reason}")
+        if spec.reopened_from_id:
+            batch.events.append(CaseEvent(case_id=spec.reopened_from_id, kind=K.UPDATED,
+                                          message=f"Follow-up case {case.reference} opened",
+                                          data={"follow_up_id": case.pk}, created_at=batch.now))
+    return cases
+
+
+def _batch_load(customer_ids) -> _Batch:
+    batch = _Batch(now=timezone.now(), policies=sla_policies())
+    batch.vip = dict(Customer.objects.filter(pk__in=set(customer_ids), is_vip=True).values_list("pk", "is_vip"))
+    return batch
+
+
+def case_open_many(*, specs: Sequence[CaseOpenSpec], actor=None) -> list[Case]:
+    """Open one case per spec: reference, SLA, team and agent, priority, suggested category,
+    escalation rules, a CREATED event each — with a fixed number of queries for the whole batch."""
+    if not specs:
+        return []
+    with transaction.atomic():
+        batch = _batch_load([s.customer_id for s in specs])
+        cases = _open(specs, batch, actor)
+        batch.flush()
+    return cases
+
+
+def case_open(*, spec: CaseOpenSpec, actor=None) -> Case:
+    """Open a single case (``case_open_many`` with one spec)."""
+    return case_open_many(specs=[spec], actor=actor)[0]
+
+
+# --- Inbound messages -----------------------------------------------------------------------------
+
+
+def _lock_many(ids) -> dict[int, Case]:
+    return {
+        c.pk: c
+        for c in Case.objects.select_for_update(of=("self",)).select_related("customer", "team")
+        .filter(pk__in=sorted(set(ids))).order_by("pk")
+    }
+
+
+def _follow_merges(cases: dict[int, Case]) -> dict[int, Case]:
+    """Map every id to the case that survives merges (bounded by the merge chain depth)."""
+    resolved = dict(cases)
+    for _ in range(5):
+        pending = {c.merged_into_id for c in resolved.values() if c.merged_into_id} - set(resolved)
+        if not pending:
+            break
+        resolved.update(_lock_many(pending))
+    out = {}
+    for pk, case in cases.items():
+        current, hops = case, 0
+        while current.merged_into_id and current.merged_into_id in resolved and hops < 5:
+            current, hops = resolved[current.merged_into_id], hops + 1
+        out[pk] = current
+    return out
+
+
+def _in_reopen_window(case: Case, at: dt.datetime) -> bool:
+    since = case.closed_at or case.resolved_at or case.updated_at or case.opened_at
+    return at - since <= dt.timedelta(days=int(app_settings.REOPEN_WINDOW_DAYS))
+
+
+def _is_rating(case: Case, arrival: MessageArrival) -> int | None:
+    if (case.status == CaseStatus.RESOLVED and arrival.channel == "dm" and case.satisfaction_requested_at
+            and case.satisfaction is None):
+        return satisfaction_reply_score(arrival.text)
+    return None
+
+
+def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
+    """Apply a page of inbound customer messages; returns, per arrival, the case it belongs to.
+
+    On an open case: contact count, last-message times, next-response SLA, public nudges
+    (+priority, escalation when the case was in DM), private data posted publicly, risk words
+    and executive mentions (escalation), awaiting_customer → in_dm. On a resolved/closed case:
+    a short DM answering the survey is stored as the rating; otherwise the case reopens when
+    within ``REOPEN_WINDOW_DAYS``, else a new follow-up case (``reopened_from``) is opened.
+    """
+    if not arrivals:
+        return []
+    with transaction.atomic():
+        locked = _lock_many(a.case_id for a in arrivals)
+        missing = {a.case_id for a in arrivals} - set(locked)
+        if missing:
+            raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
+        current = _follow_merges(locked)
+        batch = _Batch(now=timezone.now(), policies=sla_policies())
+        batch.vip = {c.customer_id: c.customer.is_vip for c in current.values() if c.customer_id}
+        order = sorted(range(len(arrivals)), key=lambda i: (arrivals[i].at, i))
+
+        # Pass 1: closed cases whose first new message comes after the reopen window get a follow-up.
+        follow_ups: dict[int, int] = {}  # old case pk -> arrival index that opens the follow-up
+        seen: set[int] = set()
+        for i in order:
+            case = current[arrivals[i].case_id]
+            if case.pk in seen:
+                continue
+            seen.add(case.pk)
+            if (case.status in CLOSED_STATUSES and _is_rating(case, arrivals[i]) is None
+                    and not _in_reopen_window(case, arrivals[i].at)):
+                follow_ups[case.pk] = i
+        result: list[Case | None] = [None] * len(arrivals)
+        if follow_ups:
+            specs = []
+            for old_pk, i in follow_ups.items():
+                old, a = current[arrivals[i].case_id], arrivals[i]
+                specs.append(CaseOpenSpec(
+                    customer_id=old.customer_id, brand_account_id=old.brand_account_id, opened_at=a.at,
+                    customer_x_user_id=old.customer_x_user_id, language=old.language, text=a.text,
+                    channel=a.channel, reach=old.reach, engagement=a.engagement,
+                    conversation_id=(old.conversation_ids or [""])[-1], mentions_executive=a.mentions_executive,
+                    contains_private_data=a.contains_private_data, reopened_from_id=old_pk,
+                ))
+            new_cases = _open(specs, batch, None)
+            for (old_pk, i), new_case in zip(follow_ups.items(), new_cases, strict=True):
+                result[i] = new_case
+                for pk, case in list(current.items()):
+                    if case.pk == old_pk:
+                        current[pk] = new_case
+
+        # Pass 2: apply every other message in time order.
+        fired = rules_fired([c.pk for c in current.values()])
+        changed: dict[int, Case] = {}
+        for i in order:
+            if result[i] is not None:
+                continue
+            a = arrivals[i]
+            case = current[a.case_id]
+            result[i] = case
+            _apply_message(case, a, batch, fired[case.pk])
+            changed[case.pk] = case
+        if changed:
+            for case in changed.values():
+                case.version += 1
+                case.updated_at = batch.now
+            Case.objects.bulk_update(list(changed.values()), _MESSAGE_FIELDS)
+        batch.flush()
+    return result  # type: ignore[return-value]
+
+
+_MESSAGE_FIELDS = [
+    "status", "priority", "priority_score", "escalation_level", "escalation_reason", "contact_count",
+    "public_nudge_count", "has_risk_words", "has_private_data_in_public", "last_customer_message_at",
+    "last_message_at", "last_message_preview", "sla_first_response_due", "sla_next_response_due",
+    "sla_resolution_due", "sla_due_at", "sla_paused_at", "moved_to_dm_at", "resolved_at", "closed_at", "outcome",
+    "outcome_note", "refund_amount", "refund_currency", "satisfaction", "satisfaction_comment",
+    "satisfaction_requested_at", "is_overdue", "version", "updated_at",
+]
+
+IN_DM_STATUSES = (CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER)
+
+
+def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: set[str]) -> None:
+    if not case.last_message_at or a.at >= case.last_message_at:
+        case.last_message_at, case.last_message_preview = a.at, (a.text or "")[:PREVIEW_CHARS]
+    if not case.last_customer_message_at or a.at > case.last_customer_message_at:
+        case.last_customer_message_at = a.at
+    targets = sla_targets(case.priority, batch.policies)
+
+    if case.status in CLOSED_STATUSES:
+        score = _is_rating(case, a)
+        if score is not None:
+            case.satisfaction, case.satisfaction_comment = score, (a.text or "")[:2000]
+            batch.event(case, K.SATISFACTION, f"Customer rated {score}/5", {"score": score}, at=a.at)
+            return
+        from_status = case.status
+        to_status = reopen_target(case, a.channel)
+        apply_status(case, to_status, at=a.at, targets=targets)
+        batch.event(case, K.REOPENED, "Reopened: the customer wrote again",
+                    {"from": from_status, "to": to_status, "channel": a.channel}, at=a.at)
+    elif case.status == CaseStatus.AWAITING_CUSTOMER:
+        apply_status(case, CaseStatus.IN_DM, at=a.at, targets=targets)
+        batch.event(case, K.STATUS_CHANGED, "Awaiting customer → In DM: the customer replied",
+                    {"from": CaseStatus.AWAITING_CUSTOMER, "to": CaseStatus.IN_DM}, at=a.at)
+
+    case.contact_count += 1
+    sla_customer_wrote(case, at=a.at, targets=targets)
+    batch.event(case, K.MESSAGE_RECEIVED, f"Customer {'DM' if a.channel == 'dm' else 'tweet'} received",
+                {"channel": a.channel}, at=a.at)
+
+    rules: list[str] = []
+    if a.is_public_nudge:
+        case.public_nudge_count += 1
+        batch.event(case, K.PUBLIC_NUDGE, "The customer nudged in public", {"count": case.public_nudge_count},
+                    at=a.at)
+        if case.status in IN_DM_STATUSES or case.moved_to_dm_at:
+            rules.append("public_nudge")
+    if a.contains_private_data and a.channel == "public" and not case.has_private_data_in_public:
+        case.has_private_data_in_public = True
+        batch.event(case, K.PRIVATE_DATA_FLAGGED, "Private data posted in public", {}, at=a.at)
+    risk = risk_words_find(a.text) if a.text else []
+    if risk:
+        case.has_risk_words = True
+        rules.append("risk_words")
+    if a.mentions_executive:
+        rules.append("executive_mention")
+    if reach_exceeds(reach=0, engagement=a.engagement):
+        rules.append("reach")
+
+    score = priority_score(PrioritySignals(
+        reach=case.reach, engagement=a.engagement, age=batch.now - case.opened_at, contact_count=case.contact_count,
+        public_nudges=case.public_nudge_count, has_risk_words=case.has_risk_words,
+        is_vip=batch.vip.get(case.customer_id, False),
+    ))
+    case.priority_score = max(case.priority_score, score)
+    new_priority = priority_raise(case.priority, priority_for_score(case.priority_score))
+    if new_priority != case.priority:
+        old = case.priority
+        sla_reprioritise(case, old=targets, new=sla_targets(new_priority, batch.policies))
+        case.priority = new_priority
+        batch.event(case, K.PRIORITY_CHANGED, f"Priority raised to {Priority(new_priority).label}",
+                    {"from": old, "to": new_priority, "score": case.priority_score}, at=a.at)
+
+    steps = rules_apply(case, rules, fired=fired)
+    for step in steps:
+        batch.events.append(step_event(case, step, at=a.at))
+    if steps:
+        batch.notify(batch.watchers(case), case, Notification.Kind.ESCALATED,
+                     f"{case} escalated to level {case.escalation_level}: {case.escalation_reason}")
+
+
+# --- Brand replies --------------------------------------------------------------------------------
+
+
+def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Case]:
+    """Record a page of brand replies (sent by the desk or from X itself), one Case per response.
+
+    The first reply stops the first-response clock; each reply stops the next-response clock.
+    The first public reply acknowledges a new case; the first DM moves it to ``in_dm``.
+    """
+    if not responses:
+        return []
+    with transaction.atomic():
+        current = _follow_merges(_lock_many(r.case_id for r in responses))
+        missing = {r.case_id for r in responses} - set(current)
+        if missing:
+            raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
+        batch = _Batch(now=timezone.now(), policies=sla_policies())
+        result: list[Case | None] = [None] * len(responses)
+        changed: dict[int, Case] = {}
+        for i in sorted(range(len(responses)), key=lambda i: (responses[i].at, i)):
+            r = responses[i]
+            case = current[r.case_id]
+            result[i] = changed[case.pk] = case
+            if not case.last_message_at or r.at >= case.last_message_at:
+                case.last_message_at = r.at
+                preview = (r.data or {}).get("text") if isinstance(r.data, dict) else None
+                if preview:
+                    case.last_message_preview = str(preview)[:PREVIEW_CHARS]
+            if not case.last_agent_message_at or r.at > case.last_agent_message_at:
+                case.last_agent_message_at = r.at
+            first = case.first_response_at is None
+            if case.status in OPEN_STATUSES:
+                sla_responded(case, at=r.at)
+                to_status = None
+                if r.channel == "public" and case.status == CaseStatus.NEW:
+                    to_status = CaseStatus.ACKNOWLEDGED
+                elif r.channel == "dm" and case.status in (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED):
+                    to_status = CaseStatus.IN_DM
+                if to_status:
+                    from_status = case.status
+                    apply_status(case, to_status, at=r.at, targets=sla_targets(case.priority, batch.policies))
+                    batch.event(case, K.STATUS_CHANGED,
+                                f"{CaseStatus(from_status).label} → {CaseStatus(to_status).label}: "
+                                f"{'public reply' if r.channel == 'public' else 'DM'} sent",
+                                {"from": from_status, "to": to_status}, at=r.at, actor_id=r.actor_id)
+            batch.event(case, K.REPLY_SENT, f"{'Public reply' if r.channel == 'public' else 'DM'} sent",
+                        {**(r.data or {}), "channel": r.channel, "first_response": first}, at=r.at,
+                        actor_id=r.actor_id)
+        for case in changed.values():
+            case.version += 1
+            case.updated_at = batch.now
+        Case.objects.bulk_update(list(changed.values()), _RESPONSE_FIELDS)
+        batch.flush()
+    return result  # type: ignore[return-value]
+
+
+_RESPONSE_FIELDS = [
+    "status", "first_response_at", "moved_to_dm_at", "last_agent_message_at", "last_message_at",
+    "last_message_preview", "sla_first_response_due", "sla_next_response_due", "sla_resolution_due", "sla_due_at",
+    "sla_paused_at", "is_overdue", "resolved_at", "closed_at", "version", "updated_at",
+]
+
+
+def case_response_recorded(*, response: ResponseArrival) -> Case:
+    """Record one brand reply (see ``case_responses_recorded``)."""
+    return case_responses_recorded(responses=[response])[0]
+
+
+# --- Single-case edits ----------------------------------------------------------------------------
+
+
+def case_add_note(*, case: Case, actor, text: str) -> CaseEvent:
+    """An internal note on the timeline. It changes nothing on the case, so the version stays."""
+    text = (text or "").strip()
+    if not text:
+        raise CaseRuleError("The note is empty.", field="text", code="empty_note")
+    if len(text) > 5000:
+        raise CaseRuleError("Keep notes under 5000 characters.", field="text", code="too_long")
+    with transaction.atomic():
+        case = case_lock(case)
+        return event_add(case, K.NOTE, actor, text)
+
+
+def case_set_category(*, case: Case, actor, category: ComplaintCategory) -> Case:
+    """An agent confirms (or corrects) the complaint category the monthly report counts."""
+    if category is None or not isinstance(category, ComplaintCategory):
+        raise CaseRuleError("Choose a complaint category.", field="category", code="category_required")
+    if not category.is_active:
+        raise CaseRuleError(f"The category {category} is no longer in use.", field="category",
+                            code="inactive_category")
+    with transaction.atomic():
+        case = case_lock(case)
+        if case.category_id == category.pk and case.category_confirmed:
+            return case
+        old = case.category_id
+        case.category, case.category_confirmed = category, True
+        case_save(case, ["category", "category_confirmed"])
+        event_add(case, K.CATEGORY_SET, actor, f"Category: {category}",
+                  {"from": old, "to": category.pk, "slug": category.slug,
+                   "suggested": case.suggested_category_id, "accepted_suggestion": case.suggested_category_id
+                   == category.pk})
+    return case
+
+
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def case_edit(*, case: Case, actor, expected_version: int | None = None, language: str | None = None,
+              priority: str | None = None, requested_remedy: str | None = None) -> Case:
+    """Change language, priority or requested remedy; a person may lower a priority, rules never do."""
+    if priority is not None and priority not in Priority.values:
+        raise CaseRuleError(f"Unknown priority {priority!r}.", field="priority", code="unknown_priority")
+    if requested_remedy is not None and requested_remedy not in Remedy.values:
+        raise CaseRuleError(f"Unknown remedy {requested_remedy!r}.", field="requested_remedy",
+                            code="unknown_remedy")
+    if language is not None and language != "" and not LANGUAGE_RE.match(language):
+        raise CaseRuleError(f"{language!r} is not a language code such as en, zh or pt-BR.", field="language",
+                            code="invalid_language")
+    with transaction.atomic():
+        case = case_lock(case, expected_version=expected_version)
+        changes: dict[str, tuple] = {}
+        fields: list[str] = []
+        if language is not None and language != case.language:
+            changes["language"] = (case.language, language)
+            case.language = language
+            fields.append("language")
+        if requested_remedy is not None and requested_remedy != case.requested_remedy:
+            changes["requested_remedy"] = (case.requested_remedy, requested_remedy)
+            case.requested_remedy = requested_remedy
+            fields.append("requested_remedy")
+        if priority is not None and priority != case.priority:
+            policies = sla_policies()
+            sla_reprioritise(case, old=sla_targets(case.priority, policies), new=sla_targets(priority, policies))
+            changes["priority"] = (case.priority, priority)
+            case.priority = priority
+            fields += ["priority", "sla_first_response_due", "sla_next_response_due", "sla_resolution_due",
+                       "sla_due_at"]
+        if not fields:
+            return case
+        case_save(case, fields)
+        if "priority" in changes:
+            old, new = changes.pop("priority")
+            event_add(case, K.PRIORITY_CHANGED, actor, f"Priority: {Priority(old).label} → {Priority(new).label}",
+                      {"from": old, "to": new})
+        if changes:
+            event_add(case, K.UPDATED, actor, ", ".join(f"{k}: {v[0] or '—'} → {v[1] or '—'}"
+                                                       for k, v in changes.items()),
+                      {k: {"from": v[0], "to": v[1]} for k, v in changes.items()})
+    return case
+
+
+def case_link_order(*, case: Case, actor, order: Order) -> Case:
+    """Link an imported order to the case (idempotent)."""
+    with transaction.atomic():
+        case = case_lock(case)
+        if case.orders.filter(pk=order.pk).exists():
+            return case
+        case.orders.add(order)
+        case_save(case, [])
+        event_add(case, K.ORDER_LINKED, actor, f"Order {order.order_number} linked",
+                  {"order_id": order.pk, "order_number": order.order_number, "store": order.store})
+    return case
+
+
+def case_unlink_order(*, case: Case, actor, order: Order) -> Case:
+    """Unlink an order that turned out not to belong to the case."""
+    with transaction.atomic():
+        case = case_lock(case)
+        if not case.orders.filter(pk=order.pk).exists():
+            raise CaseRuleError(f"Order {order.order_number} is not linked to {case}.", field="order",
+                                code="not_linked")
+        case.orders.remove(order)
+        case_save(case, [])
+        event_add(case, K.ORDER_UNLINKED, actor, f"Order {order.order_number} unlinked",
+                  {"order_id": order.pk, "order_number": order.order_number, "store": order.store})
+    return case

@@ -1,0 +1,149 @@
+"""Escalation: levels 0–3 that tell supervisors a case is at risk of going over our heads.
+
+Raised manually (with a reason) or by rule. The rules and their levels live in the
+``ESCALATION`` setting: an executive account mentioned, a promise missed, an SLA breached, a
+public nudge on a case already in DM, reach above a threshold (followers or engagement), and
+chargeback / PayPal / lawyer / regulator words. A rule fires once per case; when it fires the
+level becomes max(current + 1, the rule's level), at most 3 — so each new reason to worry
+raises the case, and a case that collects several reasons reaches 3. A rule level of 0 turns
+the rule off. Rules never lower a level; only a person can (``case_escalate`` with a lower level).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification
+from crm_twitter.services.errors import CaseRuleError
+
+MAX_LEVEL = 3
+
+RULES: dict[str, tuple[str, str]] = {
+    "executive_mention": ("EXECUTIVE_MENTION_LEVEL", "Executive account mentioned"),
+    "promise_missed": ("PROMISE_MISSED_LEVEL", "Promise missed"),
+    "sla_breached": ("SLA_BREACH_LEVEL", "SLA breached"),
+    "public_nudge": ("PUBLIC_NUDGE_LEVEL", "Public nudge on a case in DM"),
+    "reach": ("REACH_LEVEL", "High reach"),
+    "risk_words": ("RISK_WORDS_LEVEL", "Chargeback, dispute, lawyer or regulator mentioned"),
+}
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    rule: str
+    from_level: int
+    to_level: int
+    reason: str
+
+
+def rule_level(rule: str) -> int:
+    setting, _ = RULES[rule]
+    return max(0, min(MAX_LEVEL, int(app_settings.ESCALATION.get(setting, 0) or 0)))
+
+
+def level_after_rule(current: int, rule: str) -> int:
+    return min(MAX_LEVEL, max(current + 1, rule_level(rule)))
+
+
+def reach_exceeds(*, reach: int, engagement: int = 0) -> bool:
+    """High reach: followers or engagement on the complaint at or above the ``ESCALATION`` thresholds."""
+    esc = app_settings.ESCALATION
+    followers = int(esc.get("REACH_FOLLOWERS") or 0)
+    engaged = int(esc.get("REACH_ENGAGEMENT") or 0)
+    return bool((followers and reach >= followers) or (engaged and engagement >= engaged))
+
+
+def rules_fired(case_ids: Sequence[int]) -> dict[int, set[str]]:
+    """The rules that already escalated each case (one query)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    if not case_ids:
+        return out
+    for case_id, data in CaseEvent.objects.filter(case_id__in=list(case_ids), kind=CaseEvent.Kind.ESCALATED
+                                                  ).values_list("case_id", "data"):
+        if isinstance(data, dict) and data.get("rule"):
+            out[case_id].add(data["rule"])
+    return out
+
+
+def rules_apply(case: Case, rules: Iterable[str], *, fired: set[str]) -> list[EscalationStep]:
+    """Apply rules to the case in memory; returns the steps taken (for events and notifications)."""
+    steps: list[EscalationStep] = []
+    if case.status not in OPEN_STATUSES:
+        return steps
+    for rule in rules:
+        if rule in fired or rule_level(rule) == 0 or case.escalation_level >= MAX_LEVEL:
+            continue
+        fired.add(rule)
+        new = level_after_rule(case.escalation_level, rule)
+        if new <= case.escalation_level:
+            continue
+        reason = RULES[rule][1]
+        steps.append(EscalationStep(rule, case.escalation_level, new, reason))
+        case.escalation_level = new
+        case.escalation_reason = reason
+    return steps
+
+
+def step_event(case: Case, step: EscalationStep, *, actor=None, at=None) -> CaseEvent:
+    """An unsaved ESCALATED event for a step (bulk callers bulk_create them)."""
+    return CaseEvent(
+        case_id=case.pk, actor_id=getattr(actor, "pk", actor), kind=CaseEvent.Kind.ESCALATED,
+        message=f"{step.reason}: escalated to level {step.to_level}",
+        data={"rule": step.rule, "from": step.from_level, "level": step.to_level, "reason": step.reason},
+        created_at=at or timezone.now(),
+    )
+
+
+def case_escalate(*, case: Case, actor, reason: str, level: int | None = None, rule: str = "manual") -> Case:
+    """Raise (or, manually, lower) a case's escalation level and tell assignee and supervisors.
+
+    ``level=None`` means one step up. A manual change needs a reason. A rule (``rule`` one of
+    ``RULES``) fires once per case and never lowers the level.
+    """
+    from crm_twitter.services.lifecycle import case_lock, case_save, event_add
+    from crm_twitter.services.notifications import case_watchers_ids, notification_send
+
+    reason = (reason or "").strip()
+    if rule == "manual" and not reason:
+        raise CaseRuleError("Say why the case is escalated.", field="reason", code="reason_required")
+    if rule != "manual" and rule not in RULES:
+        raise CaseRuleError(f"Unknown escalation rule {rule!r}.", field="rule", code="unknown_rule")
+    if level is not None and (not isinstance(level, int) or not 0 <= level <= MAX_LEVEL):
+        raise CaseRuleError("Escalation levels go from 0 to 3.", field="level", code="invalid_level")
+    with transaction.atomic():
+        case = case_lock(case)
+        if case.status not in OPEN_STATUSES:
+            raise CaseRuleError(f"{case} is not open; reopen it before escalating.", field="level",
+                                code="case_not_open")
+        current = case.escalation_level
+        if rule != "manual":
+            if rule in rules_fired([case.pk])[case.pk]:
+                return case
+            target = level_after_rule(current, rule) if level is None else max(level, current)
+        else:
+            target = current + 1 if level is None else level
+            if target > MAX_LEVEL:
+                raise CaseRuleError("The case is already at the highest escalation level.", field="level",
+                                    code="max_level")
+            if target == current:
+                raise CaseRuleError(f"The case is already at level {current}.", field="level", code="same_level")
+        if target == current:
+            return case
+        case.escalation_level = target
+        case.escalation_reason = reason[:300] or RULES.get(rule, ("", ""))[1]
+        case_save(case, ["escalation_level", "escalation_reason"])
+        kind = CaseEvent.Kind.ESCALATED if target > current else CaseEvent.Kind.DEESCALATED
+        verb = "Escalated" if target > current else "De-escalated"
+        event_add(case, kind, actor, f"{verb} to level {target}: {case.escalation_reason}",
+                  {"rule": rule, "from": current, "level": target, "reason": case.escalation_reason})
+        if target > current:
+            notification_send(users=case_watchers_ids(case), case=case, kind=Notification.Kind.ESCALATED,
+                              message=f"{case} escalated to level {target}: {case.escalation_reason}",
+                              exclude_user_id=getattr(actor, "pk", None))
+    return case

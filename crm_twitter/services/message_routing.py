@@ -1,0 +1,403 @@
+"""How a message finds its case (DESIGN.md), decided for a whole ingest page at once.
+
+1. A reply in a conversation that already belongs to a case joins that case. Whoever is not the
+   case's customer (nor the brand) is a *third party* there: in the timeline, never the customer.
+2. A DM from a customer with an open case joins that case.
+3. A new public tweet from a customer with an open case joins it; if the case had moved to DM or
+   is waiting on someone (in_dm / pending_merchant / awaiting_customer) it is a *public nudge*.
+4. Anything else opens a new case (a new X user who complains becomes a Customer). The brand's
+   own messages sent from X itself are outbound responses and never open a case; retweets never
+   open a case.
+
+The page is resolved in memory, in chronological order, after a fixed number of queries, so a
+customer's three tweets in one page open one case and the other two join it. The workflow
+engine (``crm_twitter.services.cases``) then applies its rules in bulk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from crm_twitter.models import OPEN_STATUSES, BrandAccount, Case, CaseStatus, Customer, DirectMessage, Party, Tweet, XUser
+from crm_twitter.models.choices import Direction
+from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
+
+NUDGE_STATUSES = frozenset({CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER})
+
+
+@dataclass
+class MessageItem:
+    """One new message, parsed from X JSON, as routing needs it (ingest builds these)."""
+
+    x_id: str
+    channel: str  # "public" or "dm"
+    brand_account_id: int
+    author_pk: int
+    author_x_id: str
+    author_customer_id: int | None
+    author_name: str
+    created_at: dt.datetime
+    text: str = ""
+    lang: str = ""
+    conversation_id: str = ""  # tweet conversation, or the DM conversation id
+    in_reply_to_tweet_id: str = ""
+    is_retweet: bool = False
+    is_message: bool = True  # False for DM events that are not messages (joins, leaves)
+    recipient_pk: int | None = None  # DMs: the other participant
+    recipient_customer_id: int | None = None
+    mentioned_x_ids: tuple[str, ...] = ()
+    reach: int = 0
+    engagement: int = 0
+    contains_private_data: bool = False
+
+
+@dataclass
+class Route:
+    """Where one message went."""
+
+    case_id: int | None
+    party: str
+    direction: str
+    opened_case: bool = False
+    joined_case: bool = False
+    public_nudge: bool = False
+    mentions_executive: bool = False
+
+
+@dataclass
+class RoutingResult:
+    routes: dict[str, Route]
+    cases_opened: list[int] = field(default_factory=list)
+    cases_joined: set[int] = field(default_factory=set)
+    customers_created: int = 0
+
+
+@dataclass
+class _Pending:
+    """A case this page will open (its id is known after ``case_open_many``)."""
+
+    index: int
+    customer_key: object
+    status: str = CaseStatus.NEW
+    case_id: int | None = None
+
+
+@dataclass
+class _CaseInfo:
+    status: str
+    customer_id: int | None
+    customer_x_user_id: int | None
+
+
+@dataclass(frozen=True)
+class BrandDirectory:
+    """All brand accounts, by X user id, loaded once per page."""
+
+    by_x_id: dict[str, BrandAccount]
+    by_handle: dict[str, BrandAccount]
+
+    @classmethod
+    def load(cls) -> BrandDirectory:
+        accounts = list(BrandAccount.objects.all())
+        return cls(by_x_id={a.x_user_id: a for a in accounts}, by_handle={a.handle.lower(): a for a in accounts})
+
+    def is_brand(self, x_id: str) -> bool:
+        return x_id in self.by_x_id
+
+    def executive_ids(self) -> set[str]:
+        return {x for x, a in self.by_x_id.items() if a.role == BrandAccount.Role.EXECUTIVE}
+
+    def case_account_for(self, *, syncing: BrandAccount, mentioned_x_ids: Sequence[str]) -> BrandAccount:
+        """The account a case belongs to: a mentioned support account beats an executive one."""
+        for x_id in mentioned_x_ids:
+            account = self.by_x_id.get(x_id)
+            if account and account.is_active and account.role != BrandAccount.Role.EXECUTIVE:
+                return account
+        if syncing.role == BrandAccount.Role.EXECUTIVE:
+            for account in self.by_x_id.values():
+                if account.is_active and account.role == BrandAccount.Role.SUPPORT:
+                    return account
+        return syncing
+
+
+def _cases_module():
+    # Imported late: the workflow engine is a sibling service and tests may stand in for it.
+    from crm_twitter.services import cases
+
+    return cases
+
+
+def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> RoutingResult:
+    """Decide the case, party and direction of every new message of a page; open/join cases.
+
+    Queries: a fixed handful for the page (thread lookups, open cases, customers), plus the
+    workflow engine's bulk calls; brand responses cost one call per case they answer.
+    """
+    items = sorted(items, key=lambda i: (i.created_at, int(i.x_id) if i.x_id.isdigit() else 0, i.x_id))
+    executive_ids = brands.executive_ids()
+
+    # --- what the database already knows about these threads and people ------------------------
+    tweet_parents = {i.in_reply_to_tweet_id for i in items if i.channel == "public" and i.in_reply_to_tweet_id}
+    conversations = {i.conversation_id for i in items if i.channel == "public" and i.conversation_id}
+    dm_conversations = {i.conversation_id for i in items if i.channel == "dm" and i.conversation_id}
+    tweet_case: dict[str, object] = {}
+    conv_case: dict[str, object] = {}
+    dm_conv_case: dict[str, object] = {}
+    if tweet_parents or conversations:
+        rows = (
+            Tweet.objects.filter(Q(x_id__in=tweet_parents) | Q(conversation_id__in=conversations), case__isnull=False)
+            .order_by("created_at")
+            .values_list("x_id", "conversation_id", "case_id")
+        )
+        for x_id, conversation_id, case_id in rows:
+            tweet_case[x_id] = case_id
+            if conversation_id:
+                conv_case.setdefault(conversation_id, case_id)  # the case that owns the thread first
+    if dm_conversations:
+        rows = (
+            DirectMessage.objects.filter(dm_conversation_id__in=dm_conversations, case__isnull=False)
+            .order_by("created_at")
+            .values_list("dm_conversation_id", "case_id")
+        )
+        for conversation_id, case_id in rows:
+            dm_conv_case[conversation_id] = case_id  # the latest case of the DM thread
+
+    customer_ids = {i.author_customer_id for i in items if i.author_customer_id}
+    customer_ids |= {i.recipient_customer_id for i in items if i.recipient_customer_id}
+    thread_case_ids = {c for c in (*tweet_case.values(), *conv_case.values(), *dm_conv_case.values())}
+    case_info: dict[object, _CaseInfo] = {}
+    open_case: dict[object, object] = {}  # customer key → case ref
+    if thread_case_ids or customer_ids:
+        rows = (
+            Case.objects.filter(
+                Q(pk__in=thread_case_ids)
+                | Q(customer_id__in=customer_ids, status__in=OPEN_STATUSES, merged_into__isnull=True)
+            )
+            .order_by("opened_at", "pk")
+            .values_list("pk", "status", "customer_id", "customer_x_user_id", "merged_into_id")
+        )
+        merged: dict[int, int] = {}
+        for pk, status, customer_id, customer_x_user_id, merged_into_id in rows:
+            case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id)
+            if merged_into_id:
+                merged[pk] = merged_into_id
+            elif status in OPEN_STATUSES:
+                open_case[customer_id] = pk  # the most recently opened open case wins
+        if merged:
+            # Messages of a merged case belong to the case it was merged into (one more query).
+            targets = Case.objects.filter(pk__in=set(merged.values())).values_list(
+                "pk", "status", "customer_id", "customer_x_user_id"
+            )
+            for pk, status, customer_id, customer_x_user_id in targets:
+                case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id)
+            for mapping in (tweet_case, conv_case, dm_conv_case):
+                for key, value in mapping.items():
+                    if value in merged and merged[value] in case_info:
+                        mapping[key] = merged[value]
+
+    # --- resolve the page in chronological order ------------------------------------------------
+    routes: dict[str, Route] = {}
+    pending: list[_Pending] = []
+    specs: list[CaseOpenSpec] = []
+    new_customer_authors: dict[int, MessageItem] = {}  # author pk → first message (for the profile)
+    arrivals: list[tuple[str, object, MessageArrival]] = []  # (x_id, case ref, arrival without case id)
+    responses: list[tuple[str, object, ResponseArrival]] = []
+
+    def customer_key(customer_id: int | None, x_user_pk: int) -> object:
+        return customer_id if customer_id else ("author", x_user_pk)
+
+    def info_of(ref: object) -> _CaseInfo:
+        if isinstance(ref, _Pending):
+            return _CaseInfo(ref.status, None, None)
+        return case_info.get(ref) or _CaseInfo(CaseStatus.NEW, None, None)
+
+    def is_case_customer(ref: object, item: MessageItem) -> bool:
+        if isinstance(ref, _Pending):
+            return ref.customer_key == customer_key(item.author_customer_id, item.author_pk)
+        info = info_of(ref)
+        return (item.author_customer_id is not None and item.author_customer_id == info.customer_id) or (
+            item.author_pk == info.customer_x_user_id
+        )
+
+    def join(item: MessageItem, ref: object, *, nudge: bool, exec_mention: bool) -> Route:
+        arrival = MessageArrival(
+            case_id=0, at=item.created_at, channel=item.channel, text=item.text, is_public_nudge=nudge,
+            mentions_executive=exec_mention, contains_private_data=item.contains_private_data,
+            engagement=item.engagement,
+        )
+        arrivals.append((item.x_id, ref, arrival))
+        return Route(case_id=None, party=Party.CUSTOMER, direction=Direction.INBOUND, joined_case=True,
+                     public_nudge=nudge, mentions_executive=exec_mention)
+
+    for item in items:
+        is_brand = brands.is_brand(item.author_x_id)
+        direction = Direction.OUTBOUND if is_brand else Direction.INBOUND
+        exec_mention = bool(executive_ids.intersection(item.mentioned_x_ids)) and item.author_x_id not in executive_ids
+        refs: dict[str, object] = {}
+
+        if item.is_retweet or not item.is_message:
+            routes[item.x_id] = Route(case_id=None, party=Party.BRAND if is_brand else Party.CUSTOMER,
+                                      direction=direction)
+            continue
+
+        if item.channel == "public":
+            thread_ref = tweet_case.get(item.in_reply_to_tweet_id) if item.in_reply_to_tweet_id else None
+            thread_ref = thread_ref or conv_case.get(item.conversation_id)
+            if is_brand:
+                route = Route(case_id=None, party=Party.BRAND, direction=direction)
+                if thread_ref is not None:
+                    responses.append((item.x_id, thread_ref, ResponseArrival(
+                        case_id=0, at=item.created_at, channel="public",
+                        data={"tweet_id": item.x_id, "sent_from_x": True, "text": item.text},
+                    )))
+                    refs["case"] = thread_ref
+            elif thread_ref is not None and not is_case_customer(thread_ref, item):
+                route = Route(case_id=None, party=Party.THIRD_PARTY, direction=direction)
+                refs["case"] = thread_ref
+            else:
+                key = customer_key(item.author_customer_id, item.author_pk)
+                ref = thread_ref if thread_ref is not None else open_case.get(key)
+                if ref is not None:
+                    nudge = info_of(ref).status in NUDGE_STATUSES
+                    route = join(item, ref, nudge=nudge, exec_mention=exec_mention)
+                else:
+                    ref = _Pending(index=len(pending), customer_key=key)
+                    pending.append(ref)
+                    specs.append(_spec_for(item, exec_mention=exec_mention))
+                    open_case[key] = ref
+                    if not item.author_customer_id:
+                        new_customer_authors.setdefault(item.author_pk, item)
+                    route = Route(case_id=None, party=Party.CUSTOMER, direction=direction, opened_case=True,
+                                  mentions_executive=exec_mention)
+                refs["case"] = ref
+            if "case" in refs:
+                tweet_case[item.x_id] = refs["case"]
+                if item.conversation_id:
+                    conv_case.setdefault(item.conversation_id, refs["case"])
+        else:  # a direct message
+            if is_brand:
+                route = Route(case_id=None, party=Party.BRAND, direction=direction)
+                ref = None
+                if item.recipient_pk is not None:
+                    ref = open_case.get(customer_key(item.recipient_customer_id, item.recipient_pk))
+                ref = ref if ref is not None else dm_conv_case.get(item.conversation_id)
+                if ref is not None:
+                    responses.append((item.x_id, ref, ResponseArrival(
+                        case_id=0, at=item.created_at, channel="dm",
+                        data={"dm_event_id": item.x_id, "sent_from_x": True, "text": item.text},
+                    )))
+                    refs["case"] = ref
+            else:
+                key = customer_key(item.author_customer_id, item.author_pk)
+                ref = open_case.get(key)
+                ref = ref if ref is not None else dm_conv_case.get(item.conversation_id)
+                if ref is not None:
+                    route = join(item, ref, nudge=False, exec_mention=False)
+                else:
+                    ref = _Pending(index=len(pending), customer_key=key)
+                    pending.append(ref)
+                    specs.append(_spec_for(item, exec_mention=False))
+                    open_case[key] = ref
+                    if not item.author_customer_id:
+                        new_customer_authors.setdefault(item.author_pk, item)
+                    route = Route(case_id=None, party=Party.CUSTOMER, direction=direction, opened_case=True)
+                refs["case"] = ref
+            if "case" in refs and item.conversation_id:
+                dm_conv_case[item.conversation_id] = refs["case"]
+        route.case_id = refs.get("case")  # a ref for now; replaced by a pk below
+        routes[item.x_id] = route
+
+    # --- write: customers, new cases, arrivals, responses -----------------------------------------
+    customers_created = _customers_create(new_customer_authors)
+    if specs:
+        specs = [
+            _with_customer(spec, customers_created.get(spec.customer_x_user_id)) for spec in specs
+        ]
+        opened = _cases_module().case_open_many(specs=specs)
+        for ref, case in zip(pending, opened, strict=True):
+            ref.case_id = case.pk
+
+    def resolve(ref: object) -> int | None:
+        if ref is None:
+            return None
+        return ref.case_id if isinstance(ref, _Pending) else ref
+
+    for route in routes.values():
+        route.case_id = resolve(route.case_id)
+
+    joined: set[int] = set()
+    if arrivals:
+        ready = [
+            MessageArrival(**{**arrival.__dict__, "case_id": resolve(ref)}) for _, ref, arrival in arrivals
+        ]
+        landed = _cases_module().case_messages_received(arrivals=ready)
+        for (x_id, _, _), case in zip(arrivals, landed, strict=True):
+            # The workflow may hand back a follow-up case (reopen window passed).
+            routes[x_id].case_id = case.pk
+            joined.add(case.pk)
+
+    if responses:
+        ready_responses = [
+            ResponseArrival(**{**response.__dict__, "case_id": resolve(ref)}) for _, ref, response in responses
+        ]
+        cases = _cases_module()
+        if hasattr(cases, "case_responses_recorded"):
+            cases.case_responses_recorded(responses=ready_responses)
+        else:
+            for response in sorted(ready_responses, key=lambda r: r.at):
+                cases.case_response_recorded(response=response)
+
+    return RoutingResult(
+        routes=routes,
+        cases_opened=[ref.case_id for ref in pending],
+        cases_joined=joined,
+        customers_created=len(customers_created),
+    )
+
+
+def _spec_for(item: MessageItem, *, exec_mention: bool) -> CaseOpenSpec:
+    # customer_id is filled in once new customers exist (see _with_customer).
+    return CaseOpenSpec(
+        customer_id=item.author_customer_id or 0,
+        brand_account_id=item.brand_account_id,
+        opened_at=item.created_at,
+        customer_x_user_id=item.author_pk,
+        language=item.lang if item.lang not in {"und", "zxx", "qme", "qht"} else "",
+        text=item.text,
+        channel=item.channel,
+        reach=item.reach,
+        engagement=item.engagement,
+        conversation_id=item.conversation_id if item.channel == "public" else "",
+        mentions_executive=exec_mention,
+        contains_private_data=item.contains_private_data,
+    )
+
+
+def _with_customer(spec: CaseOpenSpec, customer_id: int | None) -> CaseOpenSpec:
+    if spec.customer_id or customer_id is None:
+        return spec
+    return CaseOpenSpec(**{**spec.__dict__, "customer_id": customer_id})
+
+
+def _customers_create(first_message_by_author: dict[int, MessageItem]) -> dict[int, int]:
+    """A Customer for every new X user who complains; returns author pk → customer id (2 queries)."""
+    if not first_message_by_author:
+        return {}
+    authors = list(first_message_by_author)
+    customers = [
+        Customer(
+            display_name=(item.author_name or "")[:200],
+            language=item.lang if item.lang not in {"und", "zxx", "qme", "qht", ""} else "",
+        )
+        for item in first_message_by_author.values()
+    ]
+    created = Customer.objects.bulk_create(customers)
+    if any(c.pk is None for c in created):  # a backend without RETURNING: read them back
+        raise RuntimeError("bulk_create did not return primary keys; crm_twitter needs SQLite ≥ 3.35 or PostgreSQL")
+    mapping = {author_pk: customer.pk for author_pk, customer in zip(authors, created, strict=True)}
+    XUser.objects.bulk_update([XUser(pk=a, customer_id=c) for a, c in mapping.items()], ["customer"])
+    return mapping

@@ -1,0 +1,158 @@
+"""Find order and tracking numbers in what customers write, and link the matching Orders to cases.
+
+Customers paste their order number in a DM, or (against advice) in a public tweet; either way the
+agent should see the order on the case without searching the shop. Patterns are configurable per
+store (``ORDER_NUMBER_PATTERNS``; ``"*"`` applies to every store) and for carriers
+(``TRACKING_NUMBER_PATTERNS``). Matching is set-based: one query for all texts of an ingest page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import Case, CaseEvent, Order
+
+ANY_STORE = "*"
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def _find(text: str, patterns: Iterable[str]) -> list[str]:
+    found: list[str] = []
+    for pattern in _compiled(tuple(patterns)):
+        for match in pattern.finditer(text or ""):
+            value = next((g for g in match.groups() if g), None) or match.group(0)
+            value = value.upper()
+            if value not in found:
+                found.append(value)
+    return found
+
+
+def _store_patterns() -> dict[str, list[str]]:
+    return {store: list(patterns) for store, patterns in (app_settings.ORDER_NUMBER_PATTERNS or {}).items()}
+
+
+def order_numbers_find(text: str, *, store: str | None = None) -> list[str]:
+    """Order-number candidates in ``text`` (upper-cased), for one store or for every configured store."""
+    by_store = _store_patterns()
+    patterns = list(by_store.get(ANY_STORE, []))
+    if store is not None:
+        patterns += by_store.get(store, [])
+    else:
+        for name, extra in by_store.items():
+            if name != ANY_STORE:
+                patterns += extra
+    return _find(text, patterns)
+
+
+def tracking_numbers_find(text: str) -> list[str]:
+    """Carrier tracking-number candidates in ``text`` (upper-cased)."""
+    return _find(text, app_settings.TRACKING_NUMBER_PATTERNS or [])
+
+
+def _order_query(texts: Iterable[str]) -> Q | None:
+    by_store = _store_patterns()
+    generic: set[str] = set()
+    per_store: dict[str, set[str]] = {}
+    tracking: set[str] = set()
+    for text in texts:
+        if not text:
+            continue
+        generic.update(_find(text, by_store.get(ANY_STORE, [])))
+        for store, patterns in by_store.items():
+            if store != ANY_STORE:
+                found = _find(text, patterns)
+                if found:
+                    per_store.setdefault(store, set()).update(found)
+        tracking.update(tracking_numbers_find(text))
+    query = Q()
+    if generic:
+        query |= Q(number_upper__in=sorted(generic))
+    for store, numbers in per_store.items():
+        query |= Q(store=store, number_upper__in=sorted(numbers))
+    if tracking:
+        query |= Q(tracking_number__in=sorted(tracking))
+    return query if query.children else None
+
+
+def orders_match(texts: Iterable[str]) -> list[Order]:
+    """The Orders whose order number or tracking number appears in any of ``texts`` (one query)."""
+    query = _order_query(texts)
+    if query is None:
+        return []
+    return list(Order.objects.annotate(number_upper=Upper("order_number")).filter(query).order_by("id"))
+
+
+def case_orders_match_many(*, texts_by_case: Mapping[int, Iterable[str]]) -> dict[int, list[Order]]:
+    """For each case, the Orders its new messages mention (one query for all cases)."""
+    texts_by_case = {case_id: [t for t in texts if t] for case_id, texts in texts_by_case.items()}
+    orders = orders_match(t for texts in texts_by_case.values() for t in texts)
+    if not orders:
+        return {}
+    result: dict[int, list[Order]] = {}
+    for case_id, texts in texts_by_case.items():
+        blob_numbers: set[str] = set()
+        for text in texts:
+            blob_numbers.update(order_numbers_find(text))
+            blob_numbers.update(tracking_numbers_find(text))
+        matched = [
+            o for o in orders
+            if o.order_number.upper() in blob_numbers or (o.tracking_number and o.tracking_number.upper() in blob_numbers)
+        ]
+        if matched:
+            result[case_id] = matched
+    return result
+
+
+def case_orders_link_many(*, links: Mapping[int, Iterable[Order]], actor=None, message: str = "") -> int:
+    """Link Orders to cases in bulk; each new link writes an ORDER_LINKED event. Returns new links.
+
+    Links that already exist are left alone (no duplicate events), so re-ingesting a message is
+    harmless. The order's customer is filled in from the case when the shop did not know it.
+    """
+    wanted = {(case_id, order.pk) for case_id, orders in links.items() for order in orders}
+    if not wanted:
+        return 0
+    through = Case.orders.through
+    case_ids = {c for c, _ in wanted}
+    order_by_id = {o.pk: o for orders in links.values() for o in orders}
+    with transaction.atomic():
+        existing = set(
+            through.objects.filter(case_id__in=case_ids, order_id__in=order_by_id).values_list("case_id", "order_id")
+        )
+        new = sorted(wanted - existing)
+        if not new:
+            return 0
+        through.objects.bulk_create([through(case_id=c, order_id=o) for c, o in new], ignore_conflicts=True)
+        now = timezone.now()
+        CaseEvent.objects.bulk_create([
+            CaseEvent(
+                case_id=c, actor=actor, kind=CaseEvent.Kind.ORDER_LINKED, created_at=now,
+                message=message or f"Order {order_by_id[o].order_number} found in a message.",
+                data={"order_id": o, "order_number": order_by_id[o].order_number, "store": order_by_id[o].store,
+                      "automatic": actor is None},
+            )
+            for c, o in new
+        ])
+        # Orders imported without a customer get the case's customer (one UPDATE per customer).
+        orphan_ids = [o for _, o in new if order_by_id[o].customer_id is None]
+        if orphan_ids:
+            customers = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "customer_id"))
+            by_customer: dict[int, list[int]] = {}
+            for c, o in new:
+                if o in orphan_ids:
+                    by_customer.setdefault(customers[c], []).append(o)
+            for customer_id, order_ids in by_customer.items():
+                Order.objects.filter(pk__in=order_ids, customer__isnull=True).update(customer_id=customer_id)
+    return len(new)

@@ -1,0 +1,151 @@
+"""Canned replies: pick the template for a step of the flow in the customer's language, fill it in.
+
+Placeholders: ``{handle} {name} {order_number} {promise_due} {agent_signature} {case_reference}
+{dm_link}``. A value the case does not have yet renders as something sensible (or nothing), never
+as a KeyError or a raw ``{placeholder}`` sent to a customer. Unknown placeholders and stray braces
+in a body typed in the admin are left as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from urllib.parse import quote
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import Case, Promise, ReplyTemplate
+
+# Prefilled text of the DM deep link, in the customer's language (fallback English).
+DM_PREFILL = {
+    "en": "Order number: ",
+    "zh": "订单号：",
+    "es": "Número de pedido: ",
+    "de": "Bestellnummer: ",
+    "fr": "Numéro de commande : ",
+    "ja": "注文番号：",
+}
+
+_PLACEHOLDER = re.compile(r"([ \t]?)\{([a-z_]+)\}")
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def language_base(language: str | None) -> str:
+    """"zh-Hans", "zh_CN", "ZH" → "zh"; "" stays ""."""
+    return (language or "").replace("_", "-").split("-")[0].lower()
+
+
+def template_choose(*, step: str, language: str, channel: str | None = None) -> ReplyTemplate | None:
+    """The active template for ``step`` in the customer's language, else English, else any language.
+
+    ``channel`` ("public"/"dm") narrows the choice when a step exists for both.
+    """
+    qs = ReplyTemplate.objects.filter(step=step, is_active=True)
+    if channel:
+        qs = qs.filter(channel=channel)
+    candidates = list(qs.order_by("name", "id"))
+    if not candidates:
+        return None
+    wanted = (language or "").lower()
+    preferences = [wanted, language_base(wanted), "en"]
+    for pref in preferences:
+        if not pref:
+            continue
+        for template in candidates:
+            if template.language.lower() == pref:
+                return template
+    for pref in preferences:
+        for template in candidates:
+            if pref and language_base(template.language) == pref:
+                return template
+    return candidates[0]
+
+
+def dm_link(*, case: Case, language: str | None = None) -> str:
+    """X's DM deep link to the brand account, prefilled so the customer starts with the order number."""
+    prefill = DM_PREFILL.get(language_base(language or case.language), DM_PREFILL["en"])
+    recipient = case.brand_account.x_user_id
+    return f"https://twitter.com/messages/compose?recipient_id={recipient}&text={quote(prefill, safe='')}"
+
+
+def agent_signature(actor) -> str:
+    """AGENT_SIGNATURE with {initials} {first_name} {last_name} {name} {username} of the agent."""
+    if actor is None:
+        return ""
+    first = (getattr(actor, "first_name", "") or "").strip()
+    last = (getattr(actor, "last_name", "") or "").strip()
+    username = getattr(actor, "username", "") or ""
+    initials = ((first[:1] + last[:1]) or username[:2]).upper()
+    values = {
+        "initials": initials,
+        "first_name": first or username,
+        "last_name": last,
+        "name": f"{first} {last}".strip() or username,
+        "username": username,
+    }
+    return _substitute(app_settings.AGENT_SIGNATURE or "", values).strip()
+
+
+def _promise_due_text(promise: Promise | None, case: Case) -> str:
+    if promise is None:
+        return ""
+    zone_name = (case.customer.time_zone if case.customer_id else "") or app_settings.TIME_ZONE or "UTC"
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    local = promise.due_at.astimezone(zone)
+    return local.strftime("%a %d %b %Y, %H:%M ") + (local.tzname() or zone_name)
+
+
+def _case_promise(case: Case) -> Promise | None:
+    return case.promises.filter(status=Promise.Status.OPEN).order_by("due_at").first()
+
+
+def _order_number(case: Case) -> str:
+    order = case.orders.order_by("-ordered_at", "-id").first()
+    return order.order_number if order else ""
+
+
+def template_values(*, case: Case, actor, promise: Promise | None = None) -> dict[str, str]:
+    """The placeholder values for ``case`` (empty strings where the case has nothing yet)."""
+    x_user = case.customer_x_user
+    customer = case.customer
+    handle = f"@{x_user.handle}" if x_user and x_user.handle else ""
+    name = (customer.display_name if customer else "") or (x_user.name if x_user else "") or handle
+    if promise is None:
+        promise = _case_promise(case)
+    return {
+        "handle": handle,
+        "name": name,
+        "order_number": _order_number(case),
+        "promise_due": _promise_due_text(promise, case),
+        "agent_signature": agent_signature(actor),
+        "case_reference": case.reference or f"#{case.pk}",
+        "dm_link": dm_link(case=case),
+    }
+
+
+_FALLBACKS = {"order_number": "your order", "promise_due": "as soon as we can"}
+
+
+def template_render(*, template: ReplyTemplate, case: Case, actor, promise: Promise | None = None) -> str:
+    """The template body with the case's values filled in, ready for the agent to edit and send."""
+    values = template_values(case=case, actor=actor, promise=promise)
+    for key, fallback in _FALLBACKS.items():
+        if not values[key] and language_base(template.language) == "en":
+            values[key] = fallback
+    text = _substitute(template.body, values)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _substitute(body: str, values: dict[str, str]) -> str:
+    """Fill known placeholders; an empty value takes the space before it along (no "Hi , …")."""
+
+    def fill(match: re.Match[str]) -> str:
+        space, key = match.group(1), match.group(2)
+        if key not in values:
+            return match.group(0)
+        return space + values[key] if values[key] else ""
+
+    return _PLACEHOLDER.sub(fill, body)

@@ -1,0 +1,15 @@
+"""django-q2 tasks for the send queue: thin wrappers around ``crm_twitter.x.outbound``."""
+
+from __future__ import annotations
+
+from crm_twitter.x.outbound import outbound_drain, outbound_send
+
+
+def outbound_send_task(message_id: int) -> str:
+    """Send one message (enqueued by compose after commit)."""
+    return outbound_send(message_id=message_id).status
+
+
+def outbound_drain_task(limit: int = 100) -> int:
+    """Send what is due: retries after a backoff or a rate-limit reset, and anything never enqueued."""
+    return outbound_drain(limit=limit)

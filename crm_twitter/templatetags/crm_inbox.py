@@ -1,0 +1,84 @@
+"""Display helpers for the inbox templates (pure functions of values already fetched: no queries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _span(seconds: float) -> str:
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+@register.filter
+def sla(due: dt.datetime | None) -> dict:
+    """SLA countdown: label, state (overdue / soon / ok / none) and the ISO time for the live clock."""
+    if not due:
+        return {"state": "none", "label": "—", "iso": ""}
+    delta = (due - timezone.now()).total_seconds()
+    if delta < 0:
+        state, label = "overdue", _("%(span)s late") % {"span": _span(delta)}
+    elif delta < 3600:
+        state, label = "soon", _("%(span)s left") % {"span": _span(delta)}
+    else:
+        state, label = "ok", _("%(span)s left") % {"span": _span(delta)}
+    return {"state": state, "label": label, "iso": due.isoformat()}
+
+
+@register.filter
+def first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+@register.filter
+def initials(name: str | None) -> str:
+    parts = [p for p in (name or "").replace("@", " ").split() if p]
+    if not parts:
+        return "?"
+    return (parts[0][0] + (parts[1][0] if len(parts) > 1 else "")).upper()
+
+
+@register.filter
+def hue(value: object) -> int:
+    """A stable colour (0–359) per person, so avatars are easy to tell apart."""
+    return zlib.crc32(str(value).encode()) % 360
+
+
+@register.filter
+def compact(number: int | None) -> str:
+    """12,345 → 12.3k (followers, reach)."""
+    number = int(number or 0)
+    if number >= 1_000_000:
+        return f"{number / 1_000_000:.1f}M".replace(".0M", "M")
+    if number >= 10_000:
+        return f"{number / 1000:.0f}k"
+    if number >= 1000:
+        return f"{number / 1000:.1f}k".replace(".0k", "k")
+    return str(number)
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, else username; empty for no user (the system)."""
+    if not user:
+        return ""
+    return user.get_full_name() or user.get_username()

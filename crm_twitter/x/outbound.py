@@ -1,0 +1,552 @@
+"""The send queue worker: deliver each OutboundMessage to X exactly once.
+
+States: ``queued → sending → sent | failed`` (``cancelled`` by an agent before sending).
+
+Exactly once toward X:
+
+* **One worker per message.** A worker *claims* a message before calling X: on PostgreSQL the
+  row is locked with ``SELECT … FOR UPDATE SKIP LOCKED`` (a second worker skips it instead of
+  waiting), and on every database the claim is a conditional ``UPDATE … WHERE status='queued'``,
+  so of two workers racing only one sees "1 row updated".
+* **Look before resending.** When a send may have reached X without us seeing the answer (read
+  timeout, dropped connection, 5xx, a garbled response, a worker that died mid-send), the
+  message is marked ``ambiguous``. The next attempt first looks on X — the brand's own recent
+  posts for a reply, the DM conversation for a DM — for the same text sent after the message was
+  created, and if it is there records it as sent instead of posting a second time.
+* **Stale claims.** A message left in ``sending`` longer than ``OUTBOUND_CLAIM_TIMEOUT_SECONDS``
+  (its worker died) goes back to the queue as ambiguous.
+
+Failures never crash a worker: a 429 waits for X's reset time, transient errors back off
+exponentially (``OUTBOUND_BACKOFF_SECONDS`` … ``OUTBOUND_MAX_BACKOFF_SECONDS``) up to
+``OUTBOUND_MAX_ATTEMPTS``, and content or authentication refusals fail at once with a reason the
+agent can act on (stored on the message, a REPLY_FAILED event and a notification).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import (
+    BrandAccount,
+    CaseEvent,
+    DirectMessage,
+    Direction,
+    Notification,
+    OutboundMessage,
+    Party,
+    Tweet,
+    XUser,
+)
+from crm_twitter.services.case_inputs import ResponseArrival
+from crm_twitter.services.compose import REPLY_RULE_EXPLANATION
+from crm_twitter.x.errors import (
+    XAuthError,
+    XBadRequest,
+    XError,
+    XMalformedResponse,
+    XRateLimited,
+    XTransientError,
+)
+from crm_twitter.x.gateway import XGateway
+
+logger = logging.getLogger(__name__)
+
+Status = OutboundMessage.Status
+
+LOOKUP_PAGES = 3  # pages of 100 own posts / DM events searched for an ambiguous send
+LOOKUP_CLOCK_SKEW = dt.timedelta(minutes=2)  # X's clock vs ours when comparing created_at
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What X has for a message we sent (or found already there)."""
+
+    x_id: str
+    text: str
+    conversation_id: str = ""
+    found_on_x: bool = False
+    raw: dict = field(default_factory=dict)
+
+
+# --- claiming ---------------------------------------------------------------------------------
+
+
+def _due() -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
+
+
+def outbound_claim(*, message_id: int) -> OutboundMessage | None:
+    """Claim a due queued message for this worker (status → sending, attempts + 1), or None."""
+    now = timezone.now()
+    with transaction.atomic():
+        qs = OutboundMessage.objects.filter(pk=message_id, status=Status.QUEUED).filter(_due())
+        if connection.features.has_select_for_update_skip_locked:
+            # Another worker holding the row means it is claiming it: skip, do not wait.
+            if qs.select_for_update(skip_locked=True).values_list("pk", flat=True).first() is None:
+                return None
+        claimed = qs.update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
+    if not claimed:
+        return None
+    return OutboundMessage.objects.select_related("case", "brand_account", "recipient", "created_by").get(
+        pk=message_id
+    )
+
+
+def outbound_claims_expire(*, now: dt.datetime | None = None) -> int:
+    """Return messages stuck in ``sending`` (their worker died) to the queue, marked ambiguous."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=app_settings.OUTBOUND_CLAIM_TIMEOUT_SECONDS)
+    return OutboundMessage.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Status.QUEUED,
+        ambiguous=True,
+        claimed_at=None,
+        next_attempt_at=now,
+        error_code="stale_claim",
+        last_error="The worker sending this message stopped; X is checked before it is sent again.",
+        updated_at=now,
+    )
+
+
+def _still_ours(message: OutboundMessage):
+    """The row as long as this worker's claim holds (guards against a stale-claim takeover)."""
+    return OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=message.claimed_at)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def outbound_send(*, message_id: int) -> OutboundMessage:
+    """Send one queued message to X if it is due and no other worker has it; record the outcome."""
+    message = outbound_claim(message_id=message_id)
+    if message is None:
+        return OutboundMessage.objects.get(pk=message_id)
+    try:
+        gateway = XGateway.for_account(message.brand_account, on_call=_call_recorder(message))
+        delivered = _find_on_x(gateway, message) if message.ambiguous else None
+        if delivered is None:
+            delivered = _deliver(gateway, message)
+    except XRateLimited as exc:
+        return _requeue_after_rate_limit(message, exc)
+    except XTransientError as exc:
+        maybe_delivered = exc.request_sent or exc.status_code is not None
+        return _retry_later(message, code=exc.code, detail=str(exc.detail or exc), maybe_delivered=maybe_delivered)
+    except XMalformedResponse as exc:
+        return _retry_later(message, code=exc.code, detail=str(exc.detail or exc), maybe_delivered=True)
+    except XAuthError as exc:
+        return _fail(message, code=exc.code, reason=_auth_reason(message, exc), account_alert=True)
+    except XBadRequest as exc:
+        return _fail(message, code=exc.code, reason=_bad_request_reason(message, exc))
+    except XError as exc:
+        return _retry_later(message, code=exc.code, detail=str(exc), maybe_delivered=True)
+    except Exception as exc:  # a bug or an outage must not kill the worker nor lose the message
+        logger.exception("crm_twitter: unexpected error sending outbound message %s", message.pk)
+        return _retry_later(message, code="internal", detail=type(exc).__name__, maybe_delivered=True)
+    return _mark_sent(message, delivered)
+
+
+def outbound_drain(*, limit: int = 100) -> int:
+    """Send up to ``limit`` due queued messages (oldest first); returns how many were sent.
+
+    Safe to run in several workers at once: each message is claimed by exactly one of them.
+    """
+    outbound_claims_expire()
+    ids = list(
+        OutboundMessage.objects.filter(status=Status.QUEUED)
+        .filter(_due())
+        .order_by(F("next_attempt_at").asc(nulls_first=True), "created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for message_id in ids:
+        try:
+            message = outbound_send(message_id=message_id)
+        except Exception:  # database trouble with one message must not stop the others
+            logger.exception("crm_twitter: draining outbound message %s failed", message_id)
+            continue
+        if message.status == Status.SENT:
+            sent += 1
+    return sent
+
+
+def _call_recorder(message: OutboundMessage):
+    account, case_id = message.brand_account, message.case_id
+
+    def record(call_record) -> None:
+        from crm_twitter.x.costs import api_call_record
+
+        api_call_record(account=account, record=call_record, case=message.case if case_id else None)
+
+    return record
+
+
+def _deliver(gateway: XGateway, message: OutboundMessage) -> Delivered:
+    if message.channel == OutboundMessage.Channel.DM:
+        sent_dm = gateway.send_dm(participant_id=message.recipient.x_id, text=message.text)
+        return Delivered(x_id=sent_dm.dm_event_id, text=message.text, conversation_id=sent_dm.dm_conversation_id)
+    if not message.in_reply_to_tweet_id:
+        raise XBadRequest("no tweet to reply to", code="no_reply_target")
+    post = gateway.create_reply(text=message.text, in_reply_to_tweet_id=message.in_reply_to_tweet_id)
+    return Delivered(x_id=post.id, text=post.text)
+
+
+# --- looking on X before resending --------------------------------------------------------------
+
+_URL = re.compile(r"https?://\S+")
+_LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
+_SPACE = re.compile(r"\s+")
+
+
+def _normalized(text: str) -> str:
+    """Text as comparable across X's rewriting (t.co links, &amp; escapes, reply mentions)."""
+    text = unicodedata.normalize("NFC", html.unescape(text or ""))
+    text = _URL.sub("<url>", text)
+    text = _LEADING_MENTIONS.sub("", text.strip())
+    return _SPACE.sub(" ", text).strip()
+
+
+def _texts_sent(message: OutboundMessage) -> set[str]:
+    """This message's text, and earlier wordings (an edited retry) that may have reached X."""
+    texts = {_normalized(message.text)}
+    previous = CaseEvent.objects.filter(
+        case_id=message.case_id, kind=CaseEvent.Kind.REPLY_QUEUED, data__outbound_id=message.pk
+    ).values_list("data", flat=True)
+    for data in previous:
+        if isinstance(data, dict) and data.get("previous_text"):
+            texts.add(_normalized(data["previous_text"]))
+    return texts
+
+
+def _created(item: dict) -> dt.datetime | None:
+    value = item.get("created_at")
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
+
+
+def _taken_by_other(x_id: str, message: OutboundMessage) -> bool:
+    return OutboundMessage.objects.filter(x_id=x_id).exclude(pk=message.pk).exists()
+
+
+def _find_on_x(gateway: XGateway, message: OutboundMessage) -> Delivered | None:
+    """The post or DM this message already became on X, if an earlier attempt got through."""
+    texts = _texts_sent(message)
+    since = message.created_at - LOOKUP_CLOCK_SKEW
+    account = message.brand_account
+    token = None
+    for _page_number in range(LOOKUP_PAGES):
+        if message.channel == OutboundMessage.Channel.DM:
+            page = gateway.get_dm_conversation_events(message.recipient.x_id, pagination_token=token)
+        else:
+            page = gateway.get_user_posts(account.x_user_id, pagination_token=token)
+        oldest: dt.datetime | None = None
+        for item in page.data:
+            created = _created(item)
+            if created is not None:
+                oldest = created if oldest is None else min(oldest, created)
+                if created < since:
+                    continue
+            if _normalized(item.get("text", "")) not in texts or _taken_by_other(str(item["id"]), message):
+                continue
+            if message.channel == OutboundMessage.Channel.DM:
+                if item.get("event_type", "MessageCreate") != "MessageCreate":
+                    continue
+                if str(item.get("sender_id", "")) != str(account.x_user_id):
+                    continue
+                return Delivered(
+                    x_id=str(item["id"]),
+                    text=item.get("text", message.text),
+                    conversation_id=str(item.get("dm_conversation_id", "")),
+                    found_on_x=True,
+                    raw=item,
+                )
+            replied_to = {
+                str(ref.get("id")) for ref in item.get("referenced_tweets") or [] if ref.get("type") == "replied_to"
+            }
+            if str(message.in_reply_to_tweet_id) in replied_to:
+                return Delivered(
+                    x_id=str(item["id"]),
+                    text=item.get("text", message.text),
+                    conversation_id=str(item.get("conversation_id", "")),
+                    found_on_x=True,
+                    raw=item,
+                )
+        token = page.next_token
+        if not token or (oldest is not None and oldest < since):
+            break
+    return None
+
+
+# --- outcomes -------------------------------------------------------------------------------------
+
+
+def _brand_x_user(account: BrandAccount) -> XUser:
+    user, _created_now = XUser.objects.get_or_create(
+        x_id=account.x_user_id, defaults={"handle": account.handle, "name": account.display_name}
+    )
+    return user
+
+
+def _store_tweet(message: OutboundMessage, delivered: Delivered, at: dt.datetime) -> Tweet:
+    replied = Tweet.objects.filter(x_id=message.in_reply_to_tweet_id).select_related("author").first()
+    conversation_id = delivered.conversation_id or (
+        (replied.conversation_id or replied.x_id) if replied else message.in_reply_to_tweet_id
+    )
+    tweet, created = Tweet.objects.get_or_create(
+        x_id=delivered.x_id,
+        defaults={
+            "brand_account_id": message.brand_account_id,
+            "author": _brand_x_user(message.brand_account),
+            "case_id": message.case_id,
+            "direction": Direction.OUTBOUND,
+            "party": Party.BRAND,
+            "kind": Tweet.Kind.REPLY,
+            "text": delivered.text or message.text,
+            "lang": message.case.language or "",
+            "conversation_id": conversation_id,
+            "in_reply_to_tweet_id": message.in_reply_to_tweet_id,
+            "in_reply_to_user_id": replied.author.x_id if replied else "",
+            "created_at": at,
+            "sent_via_desk": True,
+            "sent_by_id": message.created_by_id,
+            "raw": delivered.raw,
+        },
+    )
+    if not created:  # ingest got there first: claim it for the desk and the case
+        Tweet.objects.filter(pk=tweet.pk).update(
+            sent_via_desk=True, sent_by_id=message.created_by_id, case_id=tweet.case_id or message.case_id
+        )
+    return tweet
+
+
+def _store_dm(message: OutboundMessage, delivered: Delivered, at: dt.datetime) -> DirectMessage:
+    conversation_id = delivered.conversation_id or "-".join(
+        sorted([message.brand_account.x_user_id, message.recipient.x_id])
+    )
+    dm, created = DirectMessage.objects.get_or_create(
+        x_event_id=delivered.x_id,
+        defaults={
+            "dm_conversation_id": conversation_id,
+            "brand_account_id": message.brand_account_id,
+            "sender": _brand_x_user(message.brand_account),
+            "recipient_id": message.recipient_id,
+            "case_id": message.case_id,
+            "direction": Direction.OUTBOUND,
+            "text": delivered.text or message.text,
+            "created_at": at,
+            "sent_via_desk": True,
+            "sent_by_id": message.created_by_id,
+            "raw": delivered.raw,
+        },
+    )
+    if not created:
+        DirectMessage.objects.filter(pk=dm.pk).update(
+            sent_via_desk=True, sent_by_id=message.created_by_id, case_id=dm.case_id or message.case_id
+        )
+    return dm
+
+
+def _mark_sent(message: OutboundMessage, delivered: Delivered) -> OutboundMessage:
+    now = timezone.now()
+    is_dm = message.channel == OutboundMessage.Channel.DM
+    with transaction.atomic():
+        updated = _still_ours(message).update(
+            status=Status.SENT,
+            x_id=delivered.x_id,
+            sent_at=now,
+            claimed_at=None,
+            next_attempt_at=None,
+            last_error="",
+            error_code="",
+            updated_at=now,
+        )
+        if not updated:  # our claim expired and another worker took over; it will find this post
+            logger.warning("crm_twitter: outbound %s sent as %s after losing its claim", message.pk, delivered.x_id)
+            return OutboundMessage.objects.get(pk=message.pk)
+        stored = _store_dm(message, delivered, now) if is_dm else _store_tweet(message, delivered, now)
+        data = {
+            "outbound_id": message.pk,
+            "x_id": delivered.x_id,
+            "channel": message.channel,
+            "in_reply_to_tweet_id": message.in_reply_to_tweet_id,
+            "found_on_x": delivered.found_on_x,
+            "attempts": message.attempts,
+            ("direct_message_id" if is_dm else "tweet_id"): stored.pk,
+        }
+        _response_record(message, at=now, data=data)
+    message.refresh_from_db()
+    return message
+
+
+def _response_record(message: OutboundMessage, *, at: dt.datetime, data: dict) -> None:
+    """Tell the workflow engine (first response time, acknowledged / in_dm, SLA, REPLY_SENT event)."""
+    channel = "dm" if message.channel == OutboundMessage.Channel.DM else "public"
+    try:
+        from crm_twitter.services.cases import case_response_recorded
+
+        with transaction.atomic():  # a savepoint: a workflow rule refusing must not unsend the message
+            case_response_recorded(
+                response=ResponseArrival(
+                    case_id=message.case_id, at=at, channel=channel, actor_id=message.created_by_id, data=data
+                )
+            )
+    except Exception:
+        logger.exception("crm_twitter: recording the response of outbound %s failed", message.pk)
+        label = "DM" if channel == "dm" else "Public reply"
+        CaseEvent.objects.create(
+            case_id=message.case_id,
+            actor_id=message.created_by_id,
+            kind=CaseEvent.Kind.REPLY_SENT,
+            message=f"{label} sent.",
+            data=data,
+            created_at=at,
+        )
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    base = app_settings.OUTBOUND_BACKOFF_SECONDS
+    seconds = min(app_settings.OUTBOUND_MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempts - 1)))
+    return dt.timedelta(seconds=seconds)
+
+
+def _requeue_after_rate_limit(message: OutboundMessage, exc: XRateLimited) -> OutboundMessage:
+    """429: X did not take the request. Wait for its reset time; the wait does not use up an attempt."""
+    now = timezone.now()
+    reset_at = exc.reset_at if exc.reset_at and exc.reset_at > now else now + dt.timedelta(seconds=1)
+    _still_ours(message).update(
+        status=Status.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_at=reset_at,
+        claimed_at=None,
+        error_code="rate_limited",
+        last_error=f"X rate limit reached; the next try is after {reset_at:%Y-%m-%d %H:%M:%S} UTC.",
+        updated_at=now,
+    )
+    return OutboundMessage.objects.get(pk=message.pk)
+
+
+def _retry_later(message: OutboundMessage, *, code: str, detail: str, maybe_delivered: bool) -> OutboundMessage:
+    ambiguous = message.ambiguous or maybe_delivered
+    if message.attempts >= app_settings.OUTBOUND_MAX_ATTEMPTS:
+        reason = f"X could not be reached after {message.attempts} attempts ({detail})."
+        if ambiguous:
+            reason += " It may have reached X: the timeline is checked again before a retry posts anything."
+        return _fail(message, code=code or "transient", reason=reason, ambiguous=ambiguous)
+    now = timezone.now()
+    next_at = now + _backoff(message.attempts)
+    _still_ours(message).update(
+        status=Status.QUEUED,
+        next_attempt_at=next_at,
+        claimed_at=None,
+        ambiguous=ambiguous,
+        error_code=code or "transient",
+        last_error=f"X did not answer properly ({detail}); retrying at {next_at:%H:%M:%S} UTC.",
+        updated_at=now,
+    )
+    return OutboundMessage.objects.get(pk=message.pk)
+
+
+def _auth_reason(message: OutboundMessage, exc: XAuthError) -> str:
+    handle = message.brand_account.handle
+    if exc.code == "suspended":
+        return f"X says @{handle} is suspended: nothing can be sent from it until X lifts the suspension."
+    return (
+        f"X refused the credentials of @{handle} ({exc.detail or exc.code}). An admin must reconnect the "
+        "account; nothing is sent from it until then."
+    )
+
+
+def _bad_request_reason(message: OutboundMessage, exc: XBadRequest) -> str:
+    handle = message.brand_account.handle
+    customer = message.recipient.handle if message.recipient_id else "the customer"
+    reasons = {
+        "not_found": "X says the tweet being replied to no longer exists (deleted, or no longer visible). "
+        "Reply to another tweet of the case or send a DM.",
+        "reply_not_allowed": f"X refused the reply. {REPLY_RULE_EXPLANATION} The tweet being answered does not "
+        f"mention @{handle}: send a DM, or reply to the customer's own mention instead.",
+        "dm_not_allowed": f"X refused the DM: @{customer} does not accept DMs from @{handle}. Ask them in a public "
+        "reply to open their DMs or follow the brand.",
+        "too_long": "X says the text is too long. Shorten it and retry.",
+        "duplicate": "X refused it as a duplicate of a post already made with the same text. Edit the text "
+        "before retrying.",
+        "no_reply_target": "There is no tweet to reply to. Pick a customer tweet that mentions the brand, or send "
+        "a DM.",
+        "empty": "The text is empty.",
+    }
+    return reasons.get(exc.code) or f"X refused the message ({exc.detail or exc.code})."
+
+
+def _fail(
+    message: OutboundMessage, *, code: str, reason: str, ambiguous: bool | None = None, account_alert: bool = False
+) -> OutboundMessage:
+    """Stop trying: store the reason, write REPLY_FAILED, tell the author (and admins on auth trouble)."""
+    now = timezone.now()
+    from crm_twitter.services.notifications import notification_send
+
+    with transaction.atomic():
+        updates = {
+            "status": Status.FAILED,
+            "error_code": (code or "failed")[:32],
+            "last_error": reason,
+            "claimed_at": None,
+            "next_attempt_at": None,
+            "updated_at": now,
+        }
+        if ambiguous is not None:
+            updates["ambiguous"] = ambiguous
+        if not _still_ours(message).update(**updates):
+            return OutboundMessage.objects.get(pk=message.pk)
+        if code == "dm_not_allowed" and message.recipient_id:
+            XUser.objects.filter(pk=message.recipient_id).update(accepts_dms=False)
+        label = "DM" if message.channel == OutboundMessage.Channel.DM else "Public reply"
+        CaseEvent.objects.create(
+            case_id=message.case_id,
+            actor=None,
+            kind=CaseEvent.Kind.REPLY_FAILED,
+            message=f"{label} not sent: {reason}",
+            data={"outbound_id": message.pk, "code": code, "attempts": message.attempts, "channel": message.channel},
+            created_at=now,
+        )
+        case = message.case
+        recipients = [uid for uid in (message.created_by_id, case.assignee_id) if uid]
+        notification_send(
+            users=recipients,
+            case=case,
+            kind=Notification.Kind.SEND_FAILED,
+            message=f"{label} on {case} failed: {reason}"[:500],
+        )
+        if account_alert:
+            _account_alert(message, code=code, reason=reason)
+    return OutboundMessage.objects.get(pk=message.pk)
+
+
+def _account_alert(message: OutboundMessage, *, code: str, reason: str) -> None:
+    """Auth failure / suspension: mark the account and alert supervisors once (not per message)."""
+    from crm_twitter.services.notifications import notification_send
+
+    marked = BrandAccount.objects.filter(pk=message.brand_account_id).exclude(
+        sync_health=BrandAccount.SyncHealth.AUTH_FAILED
+    ).update(sync_health=BrandAccount.SyncHealth.AUTH_FAILED, sync_message=reason[:1000])
+    if not marked:
+        return
+    users = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name__in=["crm_supervisor", "crm_manager"]), is_active=True
+    ).distinct()
+    notification_send(
+        users=list(users.values_list("pk", flat=True)),
+        case=message.case,
+        kind=Notification.Kind.SYNC_ALERT,
+        message=f"@{message.brand_account.handle}: {reason}"[:500],
+    )

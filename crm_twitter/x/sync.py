@@ -1,0 +1,517 @@
+"""Polling X for an account's new mentions, its own posts and DM events — nothing lost, nothing twice.
+
+The rules that keep the desk complete and the bill small:
+
+* Cursors (``mentions_since_id``, ``own_posts_since_id``, ``dm_newest_event_id``) advance only
+  after every page down to the old cursor was ingested and committed. A crash, a 5xx or a 429
+  mid-way leaves the cursor where it was, so the next run fetches the gap again; ingest is
+  idempotent, so the overlap costs nothing in rows (and X bills a re-read once per day only).
+* DM lookup has no since_id: we page back until an event at or below the committed DM cursor
+  (i.e. one already stored by a complete run), or X's 30-day window ends.
+* A 429 stops the run and records the reset; the account's ``next_sync_at`` is set after it.
+  Nothing sleeps or retries in a loop (tweepy's ``wait_on_rate_limit`` is not used).
+* One sync per account at a time: a PostgreSQL advisory lock per account around the run, and a
+  ``select_for_update`` of the account row around each page's ingest and each cursor move, so
+  two workers on two machines neither duplicate nor skip anything.
+* The polling interval adapts: short enough that X's 800-mention window is never overrun on a
+  busy account (warned about when at risk), longer past ``BUDGET_SLOWDOWN_RATIO`` of the monthly
+  budget (never longer than the window allows), and no polling at all once the budget is spent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import BrandAccount, Notification
+from crm_twitter.x import costs
+from crm_twitter.x.ingest import IngestRejected, IngestResult, dm_events_ingest, tweets_ingest
+
+logger = logging.getLogger(__name__)
+
+MENTIONS = "mentions"
+OWN_POSTS = "own_posts"
+DMS = "dms"
+ALL_STREAMS = (MENTIONS, OWN_POSTS, DMS)
+ENDPOINTS = {
+    MENTIONS: "GET /2/users/:id/mentions",
+    OWN_POSTS: "GET /2/users/:id/tweets",
+    DMS: "GET /2/dm_events",
+}
+CURSOR_FIELDS = {MENTIONS: "mentions_since_id", OWN_POSTS: "own_posts_since_id", DMS: "dm_newest_event_id"}
+# Namespace of our PostgreSQL advisory locks (first key); the account id is the second.
+LOCK_NAMESPACE = zlib.crc32(b"crm_twitter.sync") & 0x7FFFFFFF
+# Poll at least twice within the time a busy account takes to produce MENTIONS_WINDOW mentions.
+WINDOW_SAFETY = 0.5
+BUDGET_SLOWDOWN_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Handed to the progress callback after every page."""
+
+    account: str
+    stream: str
+    page: int
+    received: int
+    new: int
+    total_new: int
+    calls: int
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    account_id: int
+    calls: int = 0
+    pages: int = 0
+    received: int = 0
+    new_tweets: int = 0
+    new_dms: int = 0
+    cases_opened: int = 0
+    complete: bool = False
+    stopped_reason: str = ""  # "", rate_limited, transient, malformed, auth, budget, inactive, max_pages, error
+    next_sync_at: dt.datetime | None = None
+    interval_seconds: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Run:
+    account: BrandAccount
+    gateway: Any
+    now: dt.datetime
+    progress: Callable[[SyncProgress], None] | None
+    backfill_days: int | None
+    calls: int = 0
+    pages: int = 0
+    received: int = 0
+    new_tweets: int = 0
+    new_dms: int = 0
+    new_mentions: int = 0
+    cases_opened: int = 0
+    stopped: str = ""
+    stopped_detail: str = ""
+    reset_at: dt.datetime | None = None
+    current_stream: str = MENTIONS
+    warnings: list[str] = field(default_factory=list)
+
+    def page_done(self, stream: str, page_no: int, result: IngestResult) -> None:
+        self.pages += 1
+        self.received += result.received
+        self.new_tweets += result.new_tweets
+        self.new_dms += result.new_dms
+        self.cases_opened += len(result.cases_opened)
+        if stream == MENTIONS:
+            self.new_mentions += result.new_tweets
+        if self.progress:
+            self.progress(SyncProgress(
+                account=self.account.handle, stream=stream, page=page_no, received=result.received,
+                new=result.new_tweets + result.new_dms, total_new=self.new_tweets + self.new_dms, calls=self.calls,
+            ))
+
+
+# --- locks and cursors -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def account_sync_lock(account_id: int) -> Iterator[None]:
+    """Hold the account's sync lock for a whole run (PostgreSQL advisory lock; waits for a running sync).
+
+    On SQLite (one machine) page writes are serialised by the database itself, and cursors only
+    move forward, so concurrent runs stay correct without it.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, account_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, account_id])
+
+
+def _ingest_locked(account: BrandAccount, page: Any, ingest: Callable[..., IngestResult]) -> IngestResult:
+    """Ingest one page while holding the account row lock, so existence checks and inserts of two
+    workers never interleave."""
+    with transaction.atomic():
+        locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+        return ingest(account=locked, page=page)
+
+
+def _id_int(value: str | None) -> int:
+    return int(value) if value and str(value).isdigit() else 0
+
+
+def cursor_advance(*, account: BrandAccount, stream: str, value: str) -> bool:
+    """Move a stream's cursor forward to ``value`` — only forward, and only after its rows committed."""
+    name = CURSOR_FIELDS[stream]
+    with transaction.atomic():
+        locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+        if _id_int(value) <= _id_int(getattr(locked, name)):
+            setattr(account, name, getattr(locked, name))
+            return False
+        setattr(locked, name, value)
+        locked.save(update_fields=[name, "updated_at"])
+    setattr(account, name, value)
+    return True
+
+
+# --- rate limits ---------------------------------------------------------------------------------------
+
+
+def endpoint_blocked_until(account: BrandAccount, endpoint: str, now: dt.datetime) -> dt.datetime | None:
+    """When the endpoint's quota is spent and its reset is still ahead, that reset time."""
+    state = (account.rate_limits or {}).get(endpoint) or {}
+    if state.get("remaining") != 0 or not state.get("reset"):
+        return None
+    try:
+        reset = dt.datetime.fromisoformat(str(state["reset"]).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return reset if reset > now else None
+
+
+# --- streams -------------------------------------------------------------------------------------------
+
+
+def _oldest_created(page: Any) -> dt.datetime | None:
+    times = []
+    for item in page.data or []:
+        value = item.get("created_at") if isinstance(item, dict) else None
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                times.append(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+    return min(times) if times else None
+
+
+def _sync_timeline(run: _Run, stream: str) -> None:
+    """Mentions or own posts: since_id + pagination; the cursor moves once the gap is closed."""
+    account = run.account
+    since_id = getattr(account, CURSOR_FIELDS[stream]) or None
+    cutoff = None
+    if run.backfill_days is not None:
+        since_id = None  # a backfill re-reads back to the cutoff; ingest skips what is stored
+        cutoff = run.now - dt.timedelta(days=run.backfill_days)
+    elif since_id is None:
+        cutoff = run.now - dt.timedelta(days=app_settings.SYNC_BACKFILL_DAYS)
+    fetch = run.gateway.get_mentions if stream == MENTIONS else run.gateway.get_user_posts
+    token = None
+    newest = None
+    page_no = 0
+    received = 0
+    while True:
+        if page_no >= app_settings.MAX_PAGES_PER_SYNC:
+            run.stopped = "max_pages"
+            run.warnings.append(f"{stream}: stopped after {page_no} pages; the rest follows next run")
+            return
+        run.calls += 1
+        page = fetch(account.x_user_id, since_id=since_id, pagination_token=token, max_results=100)
+        page_no += 1
+        if newest is None:
+            newest = (page.meta or {}).get("newest_id")
+        result = _ingest_locked(account, page, tweets_ingest)
+        received += result.received
+        run.page_done(stream, page_no, result)
+        token = page.next_token
+        if not token:
+            break
+        oldest = _oldest_created(page)
+        if cutoff is not None and oldest is not None and oldest < cutoff:
+            break
+    if stream == MENTIONS and since_id and received >= app_settings.MENTIONS_WINDOW:
+        message = (
+            f"@{account.handle}: {received} mentions since the last sync reached X's {app_settings.MENTIONS_WINDOW}"
+            "-mention window; older ones may be out of reach. Polling more often."
+        )
+        run.warnings.append(message)
+        logger.warning("crm_twitter sync: %s", message)
+        _alert(account, message)
+    if newest:
+        cursor_advance(account=account, stream=stream, value=newest)
+
+
+def _sync_dms(run: _Run) -> None:
+    """DM events: no since_id; page back to the committed cursor (events already stored) or 30 days."""
+    account = run.account
+    lookback = app_settings.DM_LOOKBACK_DAYS
+    if run.backfill_days is not None:
+        lookback = min(lookback, run.backfill_days)
+    cutoff = run.now - dt.timedelta(days=lookback)
+    committed = 0 if run.backfill_days is not None else _id_int(account.dm_newest_event_id)
+    token = None
+    newest = 0
+    page_no = 0
+    while True:
+        if page_no >= app_settings.MAX_PAGES_PER_SYNC:
+            run.stopped = "max_pages"
+            return
+        run.calls += 1
+        page = run.gateway.get_dm_events(pagination_token=token, max_results=100)
+        page_no += 1
+        result = _ingest_locked(account, page, dm_events_ingest)
+        run.page_done(DMS, page_no, result)
+        ids = [_id_int(e.get("id")) for e in page.data or [] if isinstance(e, dict)]
+        newest = max([newest, *ids])
+        token = page.next_token
+        if not token or (committed and any(i <= committed for i in ids)):
+            break
+        oldest = _oldest_created(page)
+        if oldest is not None and oldest < cutoff:
+            break
+    if newest:
+        cursor_advance(account=account, stream=DMS, value=str(newest))
+
+
+# --- interval, budget and alerts -----------------------------------------------------------------------
+
+
+def _alert(account: BrandAccount, message: str) -> None:
+    """Tell the people who can act (managers, superusers) — once per message per day."""
+    User = get_user_model()
+    users = list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=["crm_manager", "crm_supervisor"]))
+        .distinct()
+    )
+    since = timezone.now() - dt.timedelta(days=1)
+    already = set(
+        Notification.objects.filter(kind=Notification.Kind.SYNC_ALERT, message=message[:500], created_at__gte=since)
+        .values_list("user_id", flat=True)
+    )
+    Notification.objects.bulk_create([
+        Notification(user=u, kind=Notification.Kind.SYNC_ALERT, message=message[:500])
+        for u in users if u.pk not in already
+    ])
+
+
+def sync_interval_compute(
+    *, account: BrandAccount, new_mentions: int, now: dt.datetime, budget_state: str = costs.BUDGET_OK
+) -> tuple[int, str]:
+    """The next polling interval (seconds) and a warning when X's mention window is at risk.
+
+    The mention rate seen since the last sync predicts how long the 800-mention window lasts; we
+    poll at least twice in that time. Past the budget slowdown ratio the interval grows, but never
+    beyond what the window allows — slowing down must not lose mentions we could still reach.
+    """
+    base = int(app_settings.SYNC_INTERVAL_SECONDS)
+    low, high = int(app_settings.SYNC_MIN_INTERVAL_SECONDS), int(app_settings.SYNC_MAX_INTERVAL_SECONDS)
+    window = int(app_settings.MENTIONS_WINDOW)
+    warning = ""
+    safe = float(high)
+    if account.last_synced_at and new_mentions:
+        elapsed = max(1.0, (now - account.last_synced_at).total_seconds())
+        rate = new_mentions / elapsed
+        safe = window / rate * WINDOW_SAFETY
+        if safe < low or new_mentions >= window * WINDOW_SAFETY:
+            warning = (
+                f"@{account.handle}: {new_mentions} mentions in {int(elapsed)} s — X's {window}-mention window "
+                f"fills in about {int(window / rate)} s; polling every {low} s may not keep up."
+            )
+    interval = min(base, safe)
+    if budget_state == costs.BUDGET_SLOWED:
+        interval = min(base * BUDGET_SLOWDOWN_FACTOR, safe)
+    return max(low, min(high, int(interval))), warning
+
+
+def _finish(run: _Run, *, health: str, message: str, next_at: dt.datetime | None = None,
+            interval: int | None = None) -> SyncResult:
+    account = run.account
+    with transaction.atomic():
+        locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+        locked.sync_health = health
+        locked.sync_message = message[:2000]
+        locked.last_synced_at = run.now if run.calls else locked.last_synced_at
+        if interval is not None:
+            locked.sync_interval_seconds = interval
+        locked.next_sync_at = next_at
+        locked.save(update_fields=["sync_health", "sync_message", "last_synced_at", "sync_interval_seconds",
+                                   "next_sync_at", "updated_at"])
+    return SyncResult(
+        account_id=account.pk, calls=run.calls, pages=run.pages, received=run.received, new_tweets=run.new_tweets,
+        new_dms=run.new_dms, cases_opened=run.cases_opened, complete=not run.stopped, stopped_reason=run.stopped,
+        next_sync_at=next_at, interval_seconds=interval, warnings=tuple(run.warnings),
+    )
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+
+def account_sync(
+    *,
+    account_id: int,
+    backfill_days: int | None = None,
+    progress: Callable[[SyncProgress], None] | None = None,
+    streams: Sequence[str] = ALL_STREAMS,
+    gateway: Any = None,
+) -> SyncResult:
+    """Pull an account's new mentions, own posts and DM events into cases, within quota and budget."""
+    from crm_twitter.x.errors import XAuthError, XError, XMalformedResponse, XRateLimited, XTransientError
+
+    account = BrandAccount.objects.get(pk=account_id)
+    now = timezone.now()
+    if not account.is_active:
+        return SyncResult(account_id=account_id, stopped_reason="inactive")
+
+    with account_sync_lock(account_id):
+        account.refresh_from_db()
+        now = timezone.now()
+        run = _Run(account=account, gateway=None, now=now, progress=progress, backfill_days=backfill_days)
+        budget = costs.account_budget_state(account=account, now=now)
+        if budget.state == costs.BUDGET_STOPPED:
+            run.stopped = "budget"
+            message = (
+                f"@{account.handle}: monthly X budget reached (${budget.spent} of ${budget.budget}); "
+                "sync stopped until the budget is raised or the month ends."
+            )
+            if account.sync_health != BrandAccount.SyncHealth.STOPPED:
+                logger.warning("crm_twitter sync: %s", message)
+                _alert(account, message)
+            return _finish(run, health=BrandAccount.SyncHealth.STOPPED, message=message,
+                           next_at=now + dt.timedelta(seconds=int(app_settings.SYNC_MAX_INTERVAL_SECONDS)))
+
+        if gateway is None:
+            from crm_twitter.x.gateway import XGateway
+
+            gateway = XGateway.for_account(account)
+        run.gateway = gateway
+        health, message = BrandAccount.SyncHealth.OK, ""
+        try:
+            for stream in streams:
+                run.current_stream = stream
+                blocked = endpoint_blocked_until(account, ENDPOINTS[stream], now)
+                if blocked:
+                    # DM lookup allows 15 requests per 15 minutes: skip, never wait.
+                    run.reset_at = max(run.reset_at or blocked, blocked)
+                    if stream != DMS:
+                        run.stopped = "rate_limited"
+                        break
+                    continue
+                if stream == DMS:
+                    _sync_dms(run)
+                else:
+                    _sync_timeline(run, stream)
+                if run.stopped:
+                    break
+        except XRateLimited as exc:
+            run.stopped, run.reset_at = "rate_limited", exc.reset_at
+            # The endpoint's quota is spent until the reset: the next run does not even ask.
+            account.refresh_from_db(fields=["rate_limits"])
+            endpoint = ENDPOINTS[run.current_stream]
+            previous = (account.rate_limits or {}).get(endpoint) or {}
+            costs.account_rate_limit_store(account=account, endpoint=endpoint, limit=previous.get("limit"),
+                                           remaining=0, reset_at=exc.reset_at)
+        except XTransientError as exc:
+            run.stopped, run.stopped_detail = "transient", str(exc)
+        except (XMalformedResponse, IngestRejected) as exc:
+            run.stopped, run.stopped_detail = "malformed", str(exc)
+        except XAuthError as exc:
+            run.stopped, run.stopped_detail = "auth", str(exc)
+        except XError as exc:
+            run.stopped, run.stopped_detail = "error", str(exc)
+
+    account.refresh_from_db()
+    interval, warning = sync_interval_compute(
+        account=account, new_mentions=run.new_mentions, now=now, budget_state=budget.state
+    )
+    if warning:
+        run.warnings.append(warning)
+        logger.warning("crm_twitter sync: %s", warning)
+    next_at = timezone.now() + dt.timedelta(seconds=interval)
+    if run.stopped == "rate_limited":
+        health = BrandAccount.SyncHealth.RATE_LIMITED
+        message = f"Rate limited by X until {run.reset_at:%Y-%m-%d %H:%M:%S} UTC."
+        next_at = max(next_at, run.reset_at) if run.reset_at else next_at
+    elif run.stopped == "auth":
+        health, message = BrandAccount.SyncHealth.AUTH_FAILED, f"X refused the credentials: {run.stopped_detail}"
+        next_at = timezone.now() + dt.timedelta(seconds=int(app_settings.SYNC_MAX_INTERVAL_SECONDS))
+    elif run.stopped in {"transient", "malformed", "error"}:
+        health, message = BrandAccount.SyncHealth.ERROR, f"Sync stopped ({run.stopped}): {run.stopped_detail}"
+        logger.error("crm_twitter sync @%s: %s", account.handle, message)
+    elif budget.state == costs.BUDGET_SLOWED:
+        health = BrandAccount.SyncHealth.SLOWED
+        message = f"Past {int(app_settings.BUDGET_SLOWDOWN_RATIO * 100)}% of the monthly budget: polling slowed."
+    if run.stopped == "max_pages":
+        next_at = timezone.now() + dt.timedelta(seconds=int(app_settings.SYNC_MIN_INTERVAL_SECONDS))
+    if warning and not message:
+        message = warning
+    return _finish(run, health=health, message=message, next_at=next_at, interval=interval)
+
+
+def sync_due_accounts(*, now: dt.datetime | None = None, enqueue: bool = True) -> list[int]:
+    """Accounts whose next sync is due; each is enqueued as its own task (or synced inline)."""
+    now = now or timezone.now()
+    due = list(
+        BrandAccount.objects.filter(is_active=True)
+        .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
+        .order_by("next_sync_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    for account_id in due:
+        if enqueue:
+            from django_q.tasks import async_task
+
+            async_task("crm_twitter.tasks.sync.sync_account_task", account_id,
+                       task_name=f"crm_twitter:sync:{account_id}", group="crm_twitter:sync")
+        else:
+            account_sync(account_id=account_id)
+    return due
+
+
+def profiles_refresh(*, limit: int = 100, now: dt.datetime | None = None) -> int:
+    """Refresh the X profiles (followers, name, protected) of customers with open cases.
+
+    Only profiles older than a day are fetched, and never one X already billed us for today.
+    """
+    from crm_twitter.models import OPEN_STATUSES, Case, XUser
+    from crm_twitter.x.errors import XError
+    from crm_twitter.x.gateway import XGateway
+    from crm_twitter.x.ingest import users_upsert
+
+    now = now or timezone.now()
+    stale = now - dt.timedelta(days=1)
+    rows = list(
+        Case.objects.filter(status__in=OPEN_STATUSES, customer_x_user__isnull=False,
+                            brand_account__is_active=True)
+        .filter(Q(customer_x_user__profile_fetched_at__isnull=True)
+                | Q(customer_x_user__profile_fetched_at__lt=stale))
+        .values_list("brand_account_id", "customer_x_user__x_id")
+        .distinct()[: limit * 10]
+    )
+    by_account: dict[int, list[str]] = {}
+    for account_id, x_id in rows:
+        ids = by_account.setdefault(account_id, [])
+        if x_id not in ids and sum(len(v) for v in by_account.values()) < limit:
+            ids.append(x_id)
+    refreshed = 0
+    for account in BrandAccount.objects.filter(pk__in=by_account):
+        ids = by_account[account.pk]
+        ids = [i for i in ids if i not in costs.resources_billed_today(account=account, kind="user_read",
+                                                                       resource_ids=ids)]
+        if not ids:
+            continue
+        try:
+            page = XGateway.for_account(account).get_users(ids)
+        except XError as exc:
+            logger.warning("crm_twitter profile refresh @%s: %s", account.handle, exc)
+            continue
+        returned = {u.get("id") for u in page.data or []}
+        with transaction.atomic():
+            users_upsert(users=[u for u in page.data or [] if isinstance(u, dict) and u.get("id")])
+            gone = [i for i in ids if i not in returned]
+            if gone:
+                XUser.objects.filter(x_id__in=gone).update(is_unavailable=True, profile_fetched_at=now)
+        refreshed += len(ids)
+    return refreshed

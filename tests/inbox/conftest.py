@@ -1,0 +1,95 @@
+"""Builders for inbox tests: a desk with a team, an agent, cases with real conversations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from crm_twitter.models import CaseEvent, Direction, Party
+from tests.factories import (
+    BrandAccountFactory,
+    CaseEventFactory,
+    CaseFactory,
+    DirectMessageFactory,
+    MediaFactory,
+    OrderFactory,
+    OrderItemFactory,
+    TweetFactory,
+    XUserFactory,
+)
+
+
+@pytest.fixture
+def brand(db):
+    return BrandAccountFactory(handle="acmehelp", x_user_id="900001")
+
+
+@pytest.fixture
+def brand_user(db, brand):
+    return XUserFactory(x_id=brand.x_user_id, handle=brand.handle, name="Acme Help", customer=None)
+
+
+@pytest.fixture
+def team_case(agent, brand):
+    """Build cases in the agent's team: ``team_case(status=..., ...)``."""
+
+    def build(**kwargs):
+        kwargs.setdefault("team", agent.crm_team)
+        kwargs.setdefault("brand_account", brand)
+        kwargs.setdefault("sla_due_at", timezone.now() + dt.timedelta(hours=3))
+        return CaseFactory(**kwargs)
+
+    return build
+
+
+def conversation(case, brand_user, *, tweets: int = 2, dms: int = 2, notes: int = 1, media: int = 1,
+                 start=None) -> None:
+    """A public thread, a DM exchange and notes on ``case``, one minute apart."""
+    at = start or timezone.now() - dt.timedelta(hours=5)
+    customer = case.customer_x_user
+    previous = None
+    for i in range(tweets):
+        inbound = i % 2 == 0
+        tweet = TweetFactory(
+            case=case, brand_account=case.brand_account, author=customer if inbound else brand_user,
+            direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
+            party=Party.CUSTOMER if inbound else Party.BRAND,
+            text=f"@acmehelp tweet {i} where is my parcel" if inbound else f"@{customer.handle} we are on it {i}",
+            conversation_id=previous.conversation_id if previous else "",
+            in_reply_to_tweet_id=previous.x_id if previous else "",
+            created_at=at,
+        )
+        if not previous:
+            tweet.conversation_id = tweet.x_id
+            tweet.save(update_fields=["conversation_id"])
+        if inbound and i < media * 2:
+            MediaFactory(tweet=tweet, alt_text="broken box")
+        previous = tweet
+        at += dt.timedelta(minutes=1)
+    for i in range(dms):
+        inbound = i % 2 == 0
+        dm = DirectMessageFactory(
+            case=case, brand_account=case.brand_account, sender=customer if inbound else brand_user,
+            recipient=brand_user if inbound else customer,
+            direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
+            text=f"dm {i}: my order is 4000{i:04d}" if inbound else f"dm {i}: thanks, checking",
+            created_at=at,
+        )
+        if inbound and i < media * 2:
+            MediaFactory(direct_message=dm)
+        at += dt.timedelta(minutes=1)
+    for i in range(notes):
+        CaseEventFactory(case=case, kind=CaseEvent.Kind.NOTE, message=f"note {i}", created_at=at)
+        at += dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+def order_with_items(db):
+    def build(**kwargs):
+        order = OrderFactory(**kwargs)
+        OrderItemFactory(order=order, title="Wireless earbuds", unit_price=order.total_amount)
+        return order
+
+    return build

@@ -1,0 +1,325 @@
+"""Sending the queue to the sandbox over real HTTP with real tweepy: delivery, refusals, faults."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from crm_twitter.models import (
+    ApiCall,
+    BrandAccount,
+    CaseEvent,
+    DirectMessage,
+    Notification,
+    OutboundMessage,
+    Tweet,
+)
+from crm_twitter.models.messages import Party
+from crm_twitter.tasks.outbound import outbound_drain_task, outbound_send_task
+from crm_twitter.x.outbound import outbound_drain, outbound_send
+from tests.factories import OutboundMessageFactory, UserFactory
+from tests.outbound.conftest import make_desk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries(settings, sandbox):
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "OUTBOUND_BACKOFF_SECONDS": 0, "OUTBOUND_MAX_BACKOFF_SECONDS": 0}
+
+
+def replied_to(post: dict) -> str:
+    return next(ref["id"] for ref in post.get("referenced_tweets", []) if ref["type"] == "replied_to")
+
+
+def test_a_public_reply_reaches_x_under_the_customers_tweet_and_joins_the_timeline(desk, agent, sandbox):
+    message = desk.compose(agent, "Sorry to hear that! Please DM us so we can check. ^AS")
+    assert outbound_send_task(message.pk) == "sent"
+
+    [post] = sandbox.state.posts
+    assert post["author_id"] == desk.brand_x["id"]
+    assert replied_to(post) == desk.mention.x_id
+    assert post["text"] == message.text
+    message.refresh_from_db()
+    assert (message.status, message.x_id, message.attempts) == ("sent", post["id"], 1)
+    assert message.sent_at is not None
+
+    tweet = Tweet.objects.get(x_id=post["id"])
+    assert tweet.case == desk.case and tweet.sent_via_desk and tweet.sent_by == agent
+    assert (tweet.party, tweet.kind, tweet.direction) == (Party.BRAND, Tweet.Kind.REPLY, "outbound")
+    assert tweet.conversation_id == desk.mention.conversation_id
+    assert tweet.in_reply_to_tweet_id == desk.mention.x_id
+    assert tweet.author.x_id == desk.brand_x["id"]
+    assert CaseEvent.objects.filter(case=desk.case, kind=CaseEvent.Kind.REPLY_SENT).exists()
+    # every call is in the cost ledger, linked to the case
+    assert ApiCall.objects.filter(endpoint="POST /2/tweets", case=desk.case, resource_kind="reply_to_mention").exists()
+
+
+def test_a_dm_reaches_the_customer_and_joins_the_timeline(desk, agent, sandbox):
+    message = desk.compose(agent, "Could you send us your order number 40001234's photo?", channel="dm")
+    outbound_send(message_id=message.pk)
+
+    [event] = [e for e in sandbox.state.dm_events if e["sender_id"] == desk.brand_x["id"]]
+    assert set(event["_participants"]) == {desk.brand_x["id"], desk.customer_x["id"]}
+    assert event["text"] == message.text
+    message.refresh_from_db()
+    assert (message.status, message.x_id) == ("sent", event["id"])
+    dm = DirectMessage.objects.get(x_event_id=event["id"])
+    assert dm.case == desk.case and dm.sent_via_desk and dm.recipient == desk.customer
+    assert dm.dm_conversation_id == event["dm_conversation_id"] and dm.direction == "outbound"
+
+
+def test_a_message_is_not_sent_twice_when_its_task_runs_twice(desk, agent, sandbox):
+    message = desk.compose(agent, "On it!")
+    outbound_send(message_id=message.pk)
+    outbound_send(message_id=message.pk)
+    outbound_drain()
+    assert len(sandbox.state.posts) == 1
+
+
+# --- X refuses: a stored reason, an event, a notification, never a crash -------------------------
+
+
+def assert_failed_with(message, code, *words):
+    message.refresh_from_db()
+    assert message.status == "failed", message.last_error
+    assert message.error_code == code
+    for word in words:
+        assert word in message.last_error
+    event = CaseEvent.objects.get(case=message.case, kind=CaseEvent.Kind.REPLY_FAILED)
+    assert message.last_error in event.message
+    assert Notification.objects.filter(user=message.created_by, kind="send_failed", case=message.case).exists()
+
+
+def test_a_reply_x_refuses_under_the_feb_2026_rule_explains_it(desk, agent, sandbox):
+    no_mention = desk.customer_tweet("my cat likes the box", mentions_brand=False)
+    message = OutboundMessageFactory(case=desk.case, channel="public_reply", in_reply_to_tweet_id=no_mention.x_id,
+                                     text="Cute!", created_by=agent)
+    outbound_send(message_id=message.pk)
+    assert_failed_with(message, "reply_not_allowed", "February 2026", "DM", "mention")
+    assert sandbox.state.posts == []
+
+
+def test_a_reply_to_a_deleted_tweet_fails_with_the_reason(desk, agent, sandbox):
+    message = desk.compose(agent, "Sorry about that!")
+    sandbox.state.delete_tweet(desk.mention.x_id)
+    outbound_send(message_id=message.pk)
+    assert_failed_with(message, "not_found", "no longer exists")
+
+
+def test_a_dm_the_customer_refuses_fails_and_marks_them(sandbox, agent, db):
+    desk = make_desk(sandbox, customer_accepts_dms=False)
+    message = desk.compose(agent, "Hello by DM", channel="dm")
+    outbound_send(message_id=message.pk)
+    assert_failed_with(message, "dm_not_allowed", "does not accept DMs")
+    desk.customer.refresh_from_db()
+    assert desk.customer.accepts_dms is False
+
+
+def test_a_suspended_brand_account_fails_and_alerts_supervisors_once(desk, agent, sandbox):
+    supervisor = UserFactory(username="sup", roles=["crm_supervisor"])
+    first = desk.compose(agent, "First")
+    second = desk.compose(agent, "Second")
+    sandbox.state.suspend(desk.brand_x)
+    outbound_drain()
+    for message in (first, second):
+        message.refresh_from_db()
+        assert (message.status, message.error_code) == ("failed", "suspended")
+        assert "suspended" in message.last_error
+    desk.account.refresh_from_db()
+    assert desk.account.sync_health == BrandAccount.SyncHealth.AUTH_FAILED
+    assert Notification.objects.filter(user=supervisor, kind="sync_alert").count() == 1
+
+
+def test_revoked_credentials_fail_with_an_auth_reason(desk, agent, sandbox):
+    message = desk.compose(agent, "Hello")
+    sandbox.state.revoke_token(sandbox.credentials(desk.brand_x)["access_token"])
+    outbound_send(message_id=message.pk)
+    assert_failed_with(message, "auth", "reconnect")
+
+
+@pytest.mark.parametrize(("text", "code"), [("", "invalid"), ("a" * 300, "too_long")])
+def test_text_x_refuses_fails_with_a_stored_reason(desk, agent, text, code):
+    # compose refuses these before queueing; a message edited in the admin still ends with a reason
+    message = OutboundMessageFactory(case=desk.case, channel="public_reply", in_reply_to_tweet_id=desk.mention.x_id,
+                                     text=text, created_by=agent)
+    outbound_send(message_id=message.pk)
+    assert_failed_with(message, code)
+    assert message.last_error
+
+
+def test_a_duplicate_post_fails_with_the_reason(desk, agent, sandbox):
+    sandbox.state.brand_reply(desk.brand_x, desk.mention.x_id, "Same words")
+    message = desk.compose(agent, "Same words")
+    outbound_send(message_id=message.pk)
+    assert_failed_with(message, "duplicate", "duplicate")
+
+
+# --- faults: retries, backoff, rate limits, looking before resending -----------------------------
+
+
+def test_a_timeout_after_x_posted_is_not_posted_twice(desk, agent, sandbox, settings):
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "HTTP_TIMEOUT_SECONDS": 0.5}
+    message = desk.compose(agent, "Checking now")
+    sandbox.faults.timeout_after_processing("POST /2/tweets", stall=1.5)
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.ambiguous, message.error_code) == ("queued", True, "timeout")
+    assert len(sandbox.state.posts) == 1  # X did post it
+
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent" and message.x_id == sandbox.state.posts[0]["id"]
+    assert len(sandbox.state.posts) == 1
+    assert len(sandbox.state.requests_to("POST /2/tweets")) == 1  # found on X, never re-posted
+    assert Tweet.objects.filter(case=desk.case, sent_via_desk=True).count() == 1
+
+
+def test_a_dm_dropped_after_x_took_it_is_not_sent_twice(desk, agent, sandbox):
+    message = desk.compose(agent, "Your refund is on its way", channel="dm")
+    sandbox.faults.timeout_after_processing("POST /2/dm_conversations/with/:id/messages")
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "queued" and message.ambiguous
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    brand_dms = [e for e in sandbox.state.dm_events if e["sender_id"] == desk.brand_x["id"]]
+    assert message.status == "sent" and [e["id"] for e in brand_dms] == [message.x_id]
+
+
+def test_a_connection_dropped_before_x_saw_it_is_simply_sent_again(desk, agent, sandbox):
+    message = desk.compose(agent, "Hello again")
+    sandbox.faults.drop_connection("POST /2/tweets")
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "queued" and sandbox.state.posts == []
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent" and len(sandbox.state.posts) == 1
+
+
+def test_a_rate_limit_waits_for_xs_reset_time_without_using_an_attempt(desk, agent, sandbox):
+    message = desk.compose(agent, "Soon")
+    sandbox.faults.rate_limit("POST /2/tweets", reset_in=120)
+    before = timezone.now()
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.error_code) == ("queued", 0, "rate_limited")
+    assert before + dt.timedelta(seconds=100) < message.next_attempt_at < before + dt.timedelta(seconds=130)
+    assert outbound_drain() == 0  # not due yet
+    OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert outbound_drain() == 1
+
+
+def test_server_errors_back_off_exponentially(desk, agent, sandbox, settings):
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "OUTBOUND_BACKOFF_SECONDS": 30, "OUTBOUND_MAX_BACKOFF_SECONDS": 100}
+    message = desk.compose(agent, "Retry me")
+    sandbox.faults.server_error("POST /2/tweets", status=503, times=3)
+    delays = []
+    for _ in range(3):
+        OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=None)
+        start = timezone.now()
+        outbound_send(message_id=message.pk)
+        message.refresh_from_db()
+        assert message.status == "queued" and message.error_code == "server_error"
+        delays.append(round((message.next_attempt_at - start).total_seconds()))
+    assert delays == [30, 60, 100]
+    OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=None)
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent" and len(sandbox.state.posts) == 1
+
+
+def test_after_max_attempts_the_message_fails_with_the_reason(desk, agent, sandbox, settings):
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "OUTBOUND_MAX_ATTEMPTS": 2}
+    message = desk.compose(agent, "Never arrives")
+    sandbox.faults.server_error("POST /2/tweets", status=500, times=10)
+    sandbox.faults.server_error("GET /2/users/:id/tweets", status=500, times=10)
+    outbound_send(message_id=message.pk)
+    outbound_send(message_id=message.pk)
+    assert_failed_with(message, "server_error", "after 2 attempts")
+
+
+def test_a_message_stuck_in_sending_is_recovered_without_a_double_post(desk, agent, sandbox):
+    message = desk.compose(agent, "The worker died after posting this")
+    # the dead worker's post reached X …
+    sandbox.state.brand_reply(desk.brand_x, desk.mention.x_id, message.text)
+    # … but it never recorded the outcome
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status="sending", attempts=1, claimed_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    assert outbound_drain_task() == 1
+    message.refresh_from_db()
+    assert message.status == "sent" and message.x_id == sandbox.state.posts[0]["id"] if sandbox.state.posts else True
+    assert len([t for t in sandbox.state.tweets.values() if t["author_id"] == desk.brand_x["id"]]) == 1
+
+
+def test_a_fresh_sending_claim_is_left_to_its_worker(desk, agent, sandbox):
+    message = desk.compose(agent, "In flight")
+    OutboundMessage.objects.filter(pk=message.pk).update(status="sending", claimed_at=timezone.now())
+    assert outbound_drain() == 0
+    assert sandbox.state.posts == []
+
+
+def test_an_edited_retry_finds_the_old_wording_already_on_x(desk, agent, sandbox):
+    from crm_twitter.services.compose import outbound_retry
+
+    message = desk.compose(agent, "Original wording")
+    sandbox.faults.timeout_after_processing("POST /2/tweets")
+    outbound_send(message_id=message.pk)  # posted on X, answer lost
+    OutboundMessage.objects.filter(pk=message.pk).update(status="failed")
+    message.refresh_from_db()
+    outbound_retry(message=message, actor=agent, text="Edited wording")
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent" and len(sandbox.state.posts) == 1
+
+
+def test_two_hundred_messages_through_faults_become_exactly_two_hundred_posts(desk, agent, sandbox, settings):
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "OUTBOUND_MAX_ATTEMPTS": 50, "HTTP_TIMEOUT_SECONDS": 0.5}
+    messages = [desk.compose(agent, f"Update {n}: we are on it") for n in range(200)]
+    fault_rounds = [
+        lambda: sandbox.faults.server_error("POST /2/tweets", status=503, times=3),
+        lambda: sandbox.faults.timeout_after_processing("POST /2/tweets", times=3),
+        lambda: sandbox.faults.rate_limit("POST /2/tweets", reset_in=0.5, times=2),
+        lambda: sandbox.faults.drop_connection("POST /2/tweets", times=3),
+        lambda: sandbox.faults.timeout_after_processing("POST /2/tweets", stall=1.0, times=1),
+        lambda: sandbox.faults.server_error("GET /2/users/:id/tweets", status=500, times=1),
+        lambda: sandbox.faults.server_error("POST /2/tweets", status=500, times=2),
+        lambda: sandbox.faults.malformed("POST /2/tweets", process=True, times=2),
+    ]
+    for round_number in range(200):
+        fault_rounds[round_number % len(fault_rounds)]()
+        outbound_drain(limit=15)
+        if not OutboundMessage.objects.exclude(status="sent").exists():
+            break
+        if not OutboundMessage.objects.filter(status="queued", next_attempt_at__gt=timezone.now()).exists():
+            continue
+        import time
+
+        time.sleep(0.3)
+
+    statuses = set(OutboundMessage.objects.values_list("status", flat=True))
+    assert statuses == {"sent"}
+    posts = sandbox.state.posts
+    assert len(posts) == 200
+    assert sorted(p["text"] for p in posts) == sorted(m.text for m in messages)
+    assert sorted(OutboundMessage.objects.values_list("x_id", flat=True)) == sorted(p["id"] for p in posts)
+    assert Tweet.objects.filter(case=desk.case, sent_via_desk=True).count() == 200
+    assert OutboundMessage.objects.filter(ambiguous=True).exists()  # the faults did bite
+
+
+
+def test_debug_200(desk, agent, sandbox, settings):
+    import time, cProfile, pstats
+    sandbox.state.set_rate_limit("POST /2/tweets", 10_000)
+    messages = [desk.compose(agent, f"Update {n}: we are on it") for n in range(20)]
+    t=time.time()
+    pr = cProfile.Profile(); pr.enable()
+    outbound_drain(limit=15)
+    pr.disable()
+    print("took", time.time()-t)
+    pstats.Stats(pr).sort_stats("cumulative").print_stats(25)
+    assert 0

@@ -1,0 +1,24 @@
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_dashboard_and_html_report_render_their_charts_in_a_browser(
+    browser_page, browser_login, october, manager, screenshot
+):
+    page = browser_page
+    browser_login(page, manager)
+
+    page.goto("/reports/?month=2026-10")
+    assert page.get_by_role("heading", name="Complaint dashboard").is_visible()
+    for key in ("volume", "first_response", "resolution", "backlog", "categories", "by_sku"):
+        box = page.locator(f'[data-chart="{key}"] svg').first.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 40, key
+    assert page.locator("#report-categories table").get_by_role("cell", name="Damaged").is_visible()
+    screenshot(page, "reports-dashboard", full_page=True)
+
+    page.goto("/reports/export/?month=2026-10&format=html")
+    assert page.get_by_role("heading", name="Complaint report October 2026").is_visible()
+    assert page.locator("svg").count() >= 8
+    box = page.locator('[data-chart="categories"] svg').bounding_box()
+    assert box and box["width"] > 300
