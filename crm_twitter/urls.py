@@ -6,4 +6,5 @@ urlpatterns: list = [
     path("inbox/", include("crm_twitter.inbox.urls")),
     path("api/", include("crm_twitter.api.urls")),
     path("", include("crm_twitter.reports.urls")),
+    path("", include("crm_twitter.x.urls")),
 ]

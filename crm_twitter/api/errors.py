@@ -109,6 +109,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, IntegrityError):
         set_rollback()
         return Response(error_body("conflict", "The change conflicts with existing data."), status=409)
+    if isinstance(exc, OverflowError):  # an id or number beyond what the database can hold
+        set_rollback()
+        return Response(error_body("invalid", "A number is out of range."), status=400)
     if isinstance(exc, DataError):
         set_rollback()
         return Response(error_body("invalid", "A value is out of range for its field."), status=400)

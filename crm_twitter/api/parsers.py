@@ -1,7 +1,8 @@
 """A JSON parser that refuses oversized bodies (413) and non-standard numbers (NaN, Infinity).
 
-DRF's own parser reads the request stream directly, which bypasses Django's
-``DATA_UPLOAD_MAX_MEMORY_SIZE`` check; this one applies it (or the view's ``max_body_bytes``).
+It applies Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` itself, or the view's ``max_body_bytes``
+when that is set (the bulk import takes bigger bodies). It is deliberately not a subclass of
+DRF's ``JSONParser``: DRF reads ``request.body`` — and so enforces Django's limit — for those.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
 
 from crm_twitter.api.errors import PayloadTooLarge
 
@@ -19,7 +20,9 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a valid JSON number")
 
 
-class LimitedJSONParser(JSONParser):
+class LimitedJSONParser(BaseParser):
+    media_type = "application/json"
+
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         view = parser_context.get("view")
@@ -37,7 +40,13 @@ class LimitedJSONParser(JSONParser):
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
+            "".encode(encoding)  # only text codecs: a bytes codec (bz2, zlib) could inflate the body
+        except (LookupError, UnicodeError):
+            raise ParseError(f"Unsupported charset {encoding!r} in the Content-Type header.")
+        try:
             text = raw.decode(encoding)
             return json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"Malformed JSON: {exc}")
+        except RecursionError:
+            raise ParseError("Malformed JSON: nested too deeply.")

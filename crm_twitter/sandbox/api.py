@@ -75,12 +75,15 @@ def server_error(status: int) -> Reply:
 
 
 def invalid(parameter: str, value: Any, message: str) -> Reply:
-    return Reply(400, {
-        "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": PROBLEMS + "invalid-request",
-    })
+    return Reply(
+        400,
+        {
+            "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": PROBLEMS + "invalid-request",
+        },
+    )
 
 
 def unsupported_auth() -> Reply:
@@ -153,8 +156,12 @@ class SandboxAPI:
             ("GET", re.compile(r"^/2/users/me$"), "GET /2/users/me", self.users_me),
             ("GET", re.compile(r"^/2/users$"), "GET /2/users", self.users_lookup),
             ("GET", re.compile(r"^/2/users/by$"), "GET /2/users/by", self.users_by_usernames),
-            ("GET", re.compile(r"^/2/users/by/username/(?P<username>\w+)$"),
-             "GET /2/users/by/username/:username", self.user_by_username),
+            (
+                "GET",
+                re.compile(r"^/2/users/by/username/(?P<username>\w+)$"),
+                "GET /2/users/by/username/:username",
+                self.user_by_username,
+            ),
             ("GET", re.compile(r"^/2/users/(?P<id>\d+)$"), "GET /2/users/:id", self.user_by_id),
             ("GET", re.compile(r"^/2/users/(?P<id>\d+)/mentions$"), "GET /2/users/:id/mentions", self.mentions),
             ("GET", re.compile(r"^/2/users/(?P<id>\d+)/tweets$"), "GET /2/users/:id/tweets", self.user_tweets),
@@ -164,12 +171,24 @@ class SandboxAPI:
             ("POST", re.compile(r"^/2/tweets$"), "POST /2/tweets", self.tweet_create),
             ("DELETE", re.compile(r"^/2/tweets/(?P<id>\d+)$"), "DELETE /2/tweets/:id", self.tweet_delete),
             ("GET", re.compile(r"^/2/dm_events$"), "GET /2/dm_events", self.dm_events),
-            ("GET", re.compile(r"^/2/dm_conversations/with/(?P<id>\d+)/dm_events$"),
-             "GET /2/dm_conversations/with/:id/dm_events", self.dm_events_with),
-            ("GET", re.compile(r"^/2/dm_conversations/(?P<id>\d+-\d+|\d+)/dm_events$"),
-             "GET /2/dm_conversations/:id/dm_events", self.dm_events_in),
-            ("POST", re.compile(r"^/2/dm_conversations/with/(?P<id>\d+)/messages$"),
-             "POST /2/dm_conversations/with/:id/messages", self.dm_create),
+            (
+                "GET",
+                re.compile(r"^/2/dm_conversations/with/(?P<id>\d+)/dm_events$"),
+                "GET /2/dm_conversations/with/:id/dm_events",
+                self.dm_events_with,
+            ),
+            (
+                "GET",
+                re.compile(r"^/2/dm_conversations/(?P<id>\d+-\d+|\d+)/dm_events$"),
+                "GET /2/dm_conversations/:id/dm_events",
+                self.dm_events_in,
+            ),
+            (
+                "POST",
+                re.compile(r"^/2/dm_conversations/with/(?P<id>\d+)/messages$"),
+                "POST /2/dm_conversations/with/:id/messages",
+                self.dm_create,
+            ),
         ]
 
     # --- plumbing ---------------------------------------------------------------------------------
@@ -209,8 +228,9 @@ class SandboxAPI:
     def handle(self, route: Route, auth: Auth, query: dict[str, str], body: bytes) -> Reply:
         """Rate-limit, then run the handler; every answer carries the rate-limit headers."""
         state = self.state
-        limit, remaining, reset, allowed = state.rate_check(route.endpoint, auth.identity,
-                                                            user_context=auth.user_context)
+        limit, remaining, reset, allowed = state.rate_check(
+            route.endpoint, auth.identity, user_context=auth.user_context
+        )
         headers = {
             "x-rate-limit-limit": str(limit),
             "x-rate-limit-remaining": str(remaining),
@@ -223,8 +243,9 @@ class SandboxAPI:
         else:
             with state.lock:
                 if auth.user_id and auth.user_id in state.suspended:
-                    reply = problem(403, "Forbidden",
-                                    "Your account is suspended and is not permitted to access this feature.")
+                    reply = problem(
+                        403, "Forbidden", "Your account is suspended and is not permitted to access this feature."
+                    )
                 else:
                     reply = route.handler(auth=auth, query=query, body=body, **route.params)
         reply.headers.update(headers)
@@ -271,8 +292,9 @@ class SandboxAPI:
         found = dict.fromkeys(keys)
         return [self.render_media(self.state.media[k], query) for k in found if k in self.state.media]
 
-    def tweets_body(self, tweets: list[dict], query: dict[str, str], *, errors: list | None = None,
-                    meta: dict | None = None) -> dict:
+    def tweets_body(
+        self, tweets: list[dict], query: dict[str, str], *, errors: list | None = None, meta: dict | None = None
+    ) -> dict:
         """``data`` + ``includes`` (as the expansions asked) + ``errors`` + ``meta``."""
         expansions = set(_csv(query, "expansions"))
         user_refs: list[tuple[str, str]] = []
@@ -342,16 +364,28 @@ class SandboxAPI:
 
     # --- pagination -------------------------------------------------------------------------------
 
-    def _paginate(self, items: list[dict], query: dict[str, str], *, lowest: int, highest: int, default: int,
-                  token_param: str = "pagination_token", ids_meta: bool = True) -> tuple[list, dict] | Reply:
+    def _paginate(
+        self,
+        items: list[dict],
+        query: dict[str, str],
+        *,
+        lowest: int,
+        highest: int,
+        default: int,
+        cursor_param: str = "pagination_token",
+        ids_meta: bool = True,
+    ) -> tuple[list, dict] | Reply:
         raw = query.get("max_results")
         try:
             size = int(raw) if raw is not None else default
         except ValueError:
             return invalid("max_results", raw, f"The `max_results` query parameter value [{raw}] is not valid")
         if not lowest <= size <= highest:
-            return invalid("max_results", raw,
-                           f"The `max_results` query parameter value [{raw}] is not between {lowest} and {highest}")
+            return invalid(
+                "max_results",
+                raw,
+                f"The `max_results` query parameter value [{raw}] is not between {lowest} and {highest}",
+            )
         for name in ("since_id", "until_id"):
             value = query.get(name)
             if value is not None and not value.isdigit():
@@ -366,12 +400,13 @@ class SandboxAPI:
         if query.get("end_time"):
             end = parse_iso(query["end_time"])
             items = [i for i in items if parse_iso(i["created_at"]) <= end]
-        token = query.get(token_param)
+        token = query.get(cursor_param)
         if token:
             below = decode_token(token)
             if below is None:
-                return invalid(token_param, token,
-                               f"The `{token_param}` query parameter value [{token}] is not valid")
+                return invalid(
+                    cursor_param, token, f"The `{cursor_param}` query parameter value [{token}] is not valid"
+                )
             items = [i for i in items if int(i["id"]) < below]
         page = items[:size]
         meta: dict[str, Any] = {"result_count": len(page)}
@@ -397,8 +432,12 @@ class SandboxAPI:
         if not ids_or_names:
             return invalid(by, "", f"The `{by}` query parameter can not be empty")
         if len(ids_or_names) > 100:
-            return invalid(by, ",".join(ids_or_names), f"The number of values in the `{by}` query parameter "
-                           f"list [{len(ids_or_names)}] is not between 1 and 100")
+            return invalid(
+                by,
+                ",".join(ids_or_names),
+                f"The number of values in the `{by}` query parameter "
+                f"list [{len(ids_or_names)}] is not between 1 and 100",
+            )
         data, errors = [], []
         for value in ids_or_names:
             uid = value if by == "ids" else self.state.usernames.get(value.lower())
@@ -434,12 +473,12 @@ class SandboxAPI:
     def user_by_username(self, *, auth: Auth, query: dict, body: bytes, username: str) -> Reply:
         return self._user_single(self.state.usernames.get(username.lower()), username, "username", query)
 
-    def user_by_id(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def user_by_id(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         return self._user_single(id, id, "id", query)
 
     # --- timelines --------------------------------------------------------------------------------
 
-    def mentions(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def mentions(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         if id not in self.state.users:
             return Reply(200, {"errors": [not_found_error("user", id, "id")]})
         items = self.state.mentions_of(id)[: self.state.mentions_window]
@@ -450,7 +489,7 @@ class SandboxAPI:
         self._count_tweets(page, auth, owned=True)
         return Reply(200, self.tweets_body(page, query, meta=meta))
 
-    def user_tweets(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def user_tweets(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         if id not in self.state.users:
             return Reply(200, {"errors": [not_found_error("user", id, "id")]})
         exclude = set(_csv(query, "exclude"))
@@ -477,8 +516,11 @@ class SandboxAPI:
         if not ids:
             return invalid("ids", "", "The `ids` query parameter can not be empty")
         if len(ids) > 100:
-            return invalid("ids", ",".join(ids), f"The number of values in the `ids` query parameter list "
-                           f"[{len(ids)}] is not between 1 and 100")
+            return invalid(
+                "ids",
+                ",".join(ids),
+                f"The number of values in the `ids` query parameter list [{len(ids)}] is not between 1 and 100",
+            )
         found, errors = [], []
         for tid in ids:
             tweet = self.state.tweets.get(tid)
@@ -489,7 +531,7 @@ class SandboxAPI:
         self._count_tweets(found, auth)
         return Reply(200, self.tweets_body(found, query, errors=errors))
 
-    def tweet_by_id(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def tweet_by_id(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         tweet = self.state.tweets.get(id)
         if tweet is None:
             return Reply(200, {"errors": [not_found_error("tweet", id, "id")]})
@@ -507,11 +549,12 @@ class SandboxAPI:
             return predicates
         since = self.state.now() - self.state.search_days * 86400
         items = [
-            t for t in self.state.tweets.values()
+            t
+            for t in self.state.tweets.values()
             if parse_iso(t["created_at"]) >= since and all(p(t) for p in predicates)
         ]
         items.sort(key=lambda t: int(t["id"]), reverse=True)
-        result = self._paginate(items, query, lowest=10, highest=100, default=10, token_param="next_token")
+        result = self._paginate(items, query, lowest=10, highest=100, default=10, cursor_param="next_token")
         if isinstance(result, Reply):
             return result
         page, meta = result
@@ -530,7 +573,8 @@ class SandboxAPI:
                 check = (lambda v: lambda t: t["conversation_id"] == v)(value)
             elif value and key == "from":
                 check = (lambda v: lambda t: self.state.users.get(t["author_id"], {}).get("username", "").lower() == v)(
-                    value.lstrip("@").lower())
+                    value.lstrip("@").lower()
+                )
             elif value and key == "to":
                 uid = self.state.usernames.get(value.lstrip("@").lower())
                 check = (lambda v: lambda t: t.get("in_reply_to_user_id") == v)(uid)
@@ -543,8 +587,11 @@ class SandboxAPI:
                 check = (lambda v: lambda t: t.get("lang") == v)(value) if key == "lang" else (lambda t: True)
             elif term.startswith("@"):
                 handle = term[1:].lower()
-                check = (lambda h: lambda t: any(m["username"].lower() == h
-                                                 for m in t.get("entities", {}).get("mentions", [])))(handle)
+                check = (
+                    lambda h: (
+                        lambda t: any(m["username"].lower() == h for m in t.get("entities", {}).get("mentions", []))
+                    )
+                )(handle)
             else:
                 word = term.strip('"').lower()
                 check = (lambda w: lambda t: w in t["text"].lower())(word)
@@ -591,7 +638,9 @@ class SandboxAPI:
         if parent_id:
             parent = self.state.tweets.get(parent_id)
             if parent is None or parent["author_id"] in self.state.suspended:
-                return problem(403, "Forbidden", "You attempted to reply to a Tweet that is deleted or not visible to you.")
+                return problem(
+                    403, "Forbidden", "You attempted to reply to a Tweet that is deleted or not visible to you."
+                )
             if self.state.reply_rule and not self._engaged(parent, me):
                 return problem(
                     403,
@@ -611,10 +660,18 @@ class SandboxAPI:
         else:
             kind = "post_create"
         self.state.count_served(kind, [tweet["id"]])
-        return Reply(201, {"data": {"id": tweet["id"], "text": tweet["text"],
-                                    "edit_history_tweet_ids": tweet["edit_history_tweet_ids"]}})
+        return Reply(
+            201,
+            {
+                "data": {
+                    "id": tweet["id"],
+                    "text": tweet["text"],
+                    "edit_history_tweet_ids": tweet["edit_history_tweet_ids"],
+                }
+            },
+        )
 
-    def tweet_delete(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def tweet_delete(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         if not auth.user_context:
             return unsupported_auth()
         tweet = self.state.tweets.get(id)
@@ -671,17 +728,17 @@ class SandboxAPI:
             return unsupported_auth()
         return self._dm_list(self.state.dm_events_of(auth.user_id), auth, query)
 
-    def dm_events_with(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def dm_events_with(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         if not auth.user_context:
             return unsupported_auth()
         return self._dm_list(self.state.dm_events_of(auth.user_id, with_user=id), auth, query)
 
-    def dm_events_in(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def dm_events_in(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         if not auth.user_context:
             return unsupported_auth()
         return self._dm_list(self.state.dm_events_of(auth.user_id, conversation_id=id), auth, query)
 
-    def dm_create(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:  # noqa: A002
+    def dm_create(self, *, auth: Auth, query: dict, body: bytes, id: str) -> Reply:
         if not auth.user_context:
             return unsupported_auth()
         payload = self._json(body)

@@ -64,8 +64,9 @@ class Faults:
     def server_error(self, endpoint: str = "*", *, status: int = 503, times: int = 1) -> Fault:
         return self.inject("status", endpoint, times=times, status=status)
 
-    def rate_limit(self, endpoint: str = "*", *, reset_in: float = 60, times: int = 1,
-                   reset_header: bool = True) -> Fault:
+    def rate_limit(
+        self, endpoint: str = "*", *, reset_in: float = 60, times: int = 1, reset_header: bool = True
+    ) -> Fault:
         return self.inject("rate_limit", endpoint, times=times, reset_in=reset_in, reset_header=reset_header)
 
     def slow(self, endpoint: str = "*", *, seconds: float = 0.2, times: int = 1) -> Fault:
@@ -78,8 +79,9 @@ class Faults:
     def drop_connection(self, endpoint: str = "*", *, times: int = 1) -> Fault:
         return self.inject("drop", endpoint, times=times)
 
-    def malformed(self, endpoint: str = "*", *, times: int = 1, body: str | None = None,
-                  process: bool = False) -> Fault:
+    def malformed(
+        self, endpoint: str = "*", *, times: int = 1, body: str | None = None, process: bool = False
+    ) -> Fault:
         params: dict[str, Any] = {"process": process}
         if body is not None:
             params["body"] = body

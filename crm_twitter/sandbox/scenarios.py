@@ -19,8 +19,8 @@ arrives later in ``--live`` mode). Actions (``do``):
 
 Optional: ``media`` (alt texts of evidence photos), ``missing_media`` (attachment keys whose
 media object X does not return), ``lang``, and ``if`` — a condition checked when the step is
-due: ``brand_silent`` (the brand has not answered since this person's last message),
-``brand_answered`` (public reply or DM), ``brand_dm`` (a DM). With ``wait`` (minutes) a step
+due, always about the time since this person's last message: ``brand_silent`` (the brand has
+not answered), ``brand_answered`` (a public reply or a DM), ``brand_dm`` (a DM). With ``wait`` (minutes) a step
 whose condition is false keeps waiting that long before being dropped.
 Text placeholders: ``{brand}``, ``{exec}``, ``{order}``, ``{tracking}``, ``{handle}``.
 """
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_twitter.sandbox.state import SandboxState
+from crm_twitter.sandbox.state import SandboxState, parse_iso
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +136,14 @@ class ScenarioPlayer:
     the live customers come back as new people ("handle_2" …) so complaints keep arriving.
     """
 
-    def __init__(self, state: SandboxState, scenario: Scenario, *, speed: float = 6.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        scenario: Scenario,
+        *,
+        speed: float = 6.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.state = state
         self.scenario = scenario
         self.speed = max(speed, 0.001)
@@ -157,8 +163,13 @@ class ScenarioPlayer:
     def install(self) -> None:
         """Brands and people of the scenario become sandbox users (with the scenario's ids)."""
         for brand in self.scenario.brands:
-            self.state.add_brand(brand["handle"], user_id=str(brand["x_user_id"]), role=brand["role"],
-                                 name=brand["name"], followers=int(brand.get("followers", 25_000)))
+            self.state.add_brand(
+                brand["handle"],
+                user_id=str(brand["x_user_id"]),
+                role=brand["role"],
+                name=brand["name"],
+                followers=int(brand.get("followers", 25_000)),
+            )
         for person in self.scenario.people:
             self._add_person(person, person["handle"], str(person["x_user_id"]))
 
@@ -230,8 +241,9 @@ class ScenarioPlayer:
                 retry.append(due)
             else:
                 self.skipped += 1
-        self._queue = sorted(self._queue + [_Due(minute + 0.5, d.order, d.person, d.step, d.cycle, d.waited_until)
-                                            for d in retry])
+        self._queue = sorted(
+            self._queue + [_Due(minute + 0.5, d.order, d.person, d.step, d.cycle, d.waited_until) for d in retry]
+        )
         self._suspend_marked()
         if not self._queue:
             self._next_cycle(minute)
@@ -269,10 +281,11 @@ class ScenarioPlayer:
             return True
         person_id = str(due.person["x_user_id"])
         brand_ids = set(self._brand_ids.values())
-        since = self._last_message.get(person_id, 0.0) if condition == "brand_silent" else 0.0
+        since = self._last_message.get(person_id, 0.0)
         with self.state.lock:
             replied = any(
-                t["author_id"] in brand_ids and t.get("in_reply_to_user_id") == person_id
+                t["author_id"] in brand_ids
+                and t.get("in_reply_to_user_id") == person_id
                 and _ts(t["created_at"]) >= since
                 for t in self.state.tweets.values()
             )
@@ -291,7 +304,8 @@ class ScenarioPlayer:
         orders = person.get("orders") or [{}]
         exec_handle = next((b["handle"] for b in self.scenario.brands if b["role"] == "executive"), "")
         brand_handle = step.get("brand") or next(
-            (b["handle"] for b in self.scenario.brands if b["role"] == "support"), self.scenario.brands[0]["handle"])
+            (b["handle"] for b in self.scenario.brands if b["role"] == "support"), self.scenario.brands[0]["handle"]
+        )
         replacements = {
             "{brand}": "@" + brand_handle.lstrip("@"),
             "{exec}": "@" + exec_handle if exec_handle else "",
@@ -324,13 +338,21 @@ class ScenarioPlayer:
                 target = ref("to")
                 if action == "reply" and target is None:
                     return False
-                created = state.tweet(person_id, text, in_reply_to=target, quote=ref("quote"), lang=lang,
-                                      media=step.get("media"), missing_media=int(step.get("missing_media", 0)),
-                                      created_at=at)
+                created = state.tweet(
+                    person_id,
+                    text,
+                    in_reply_to=target,
+                    quote=ref("quote"),
+                    lang=lang,
+                    media=step.get("media"),
+                    missing_media=int(step.get("missing_media", 0)),
+                    created_at=at,
+                )
                 self._last_message[person_id] = _ts(created["created_at"])
             elif action == "dm":
-                event = state.dm(person_id, self._brand(step.get("brand")), text, media=step.get("media"),
-                                 created_at=at)
+                event = state.dm(
+                    person_id, self._brand(step.get("brand")), text, media=step.get("media"), created_at=at
+                )
                 self._last_message[person_id] = event["_at"]
             elif action == "retweet":
                 if ref("to") is None or ref("to") not in state.tweets:
@@ -341,8 +363,9 @@ class ScenarioPlayer:
             elif action == "brand_reply":
                 if ref("to") is None or ref("to") not in state.tweets:
                     return False
-                created = state.tweet(self._brand(step.get("brand")), text, in_reply_to=ref("to"), lang=lang,
-                                      created_at=at)
+                created = state.tweet(
+                    self._brand(step.get("brand")), text, in_reply_to=ref("to"), lang=lang, created_at=at
+                )
             elif action == "brand_dm":
                 state.dm(self._brand(step.get("brand")), person_id, text, created_at=at)
             elif action == "brand_post":
@@ -368,8 +391,6 @@ class ScenarioPlayer:
 
 
 def _ts(created_at: str) -> float:
-    from crm_twitter.sandbox.state import parse_iso
-
     return parse_iso(created_at)
 
 

@@ -19,6 +19,7 @@ paths under ``/_sandbox/`` are the control API (no authentication — loopback o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -48,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
         # One segment per answer and no Nagle delay: keeps loopback calls at ~1 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("sandbox %s", format % args)
 
     def do_GET(self) -> None:
@@ -80,8 +81,16 @@ class _Handler(BaseHTTPRequestHandler):
 
         route = api.resolve(method, path)
         endpoint = route.endpoint if route else f"{method} {path}"
-        entry: dict[str, Any] = {"method": method, "path": path, "endpoint": endpoint, "query": query,
-                                 "at": iso(state.now()), "status": None, "auth": None, "fault": None}
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "endpoint": endpoint,
+            "query": query,
+            "at": iso(state.now()),
+            "status": None,
+            "auth": None,
+            "fault": None,
+        }
         if method == "POST" and body:
             try:
                 entry["json"] = json.loads(body)
@@ -135,10 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _close_without_answer(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _send(self, reply: Reply) -> None:
         payload = reply.payload()
@@ -191,7 +198,9 @@ class SandboxServer:
         return self.state
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="crm-twitter-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="crm-twitter-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -239,8 +248,13 @@ class SandboxServer:
                 self.reset()
                 return Reply(200, {"reset": True})
             if method == "POST" and name == "tweets":
-                tweet = state.tweet(payload["author"], payload["text"], in_reply_to=payload.get("in_reply_to"),
-                                    lang=payload.get("lang"), media=payload.get("media"))
+                tweet = state.tweet(
+                    payload["author"],
+                    payload["text"],
+                    in_reply_to=payload.get("in_reply_to"),
+                    lang=payload.get("lang"),
+                    media=payload.get("media"),
+                )
                 return Reply(201, {"data": tweet})
             if method == "POST" and name == "dms":
                 event = state.dm(payload["sender"], payload["recipient"], payload["text"])
@@ -265,4 +279,3 @@ class SandboxServer:
             f'font-family="sans-serif">{label}</text></svg>'
         )
         return Reply(200, svg.encode("utf-8"), {"content-type": "image/svg+xml"})
-

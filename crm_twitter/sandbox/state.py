@@ -202,13 +202,25 @@ class SandboxState:
                 self.no_dms.add(uid)
             return user
 
-    def add_brand(self, handle: str, *, user_id: str | None = None, role: str = "support", name: str | None = None,
-                  followers: int = 25_000, **kwargs: Any) -> dict:
+    def add_brand(
+        self,
+        handle: str,
+        *,
+        user_id: str | None = None,
+        role: str = "support",
+        name: str | None = None,
+        followers: int = 25_000,
+        **kwargs: Any,
+    ) -> dict:
         """A brand account the desk listens on; returns its user object."""
         with self.lock:
             user = self.add_user(handle, user_id=user_id, name=name, followers=followers, verified=True, **kwargs)
-            self.brands[user["id"]] = {"handle": user["username"], "x_user_id": user["id"], "role": role,
-                                       "name": user["name"]}
+            self.brands[user["id"]] = {
+                "handle": user["username"],
+                "x_user_id": user["id"],
+                "role": role,
+                "name": user["name"],
+            }
             return user
 
     def credentials(self, user: Any) -> dict[str, str]:
@@ -240,10 +252,17 @@ class SandboxState:
             spec = {"alt_text": spec} if isinstance(spec, str) else dict(spec or {})
             kind = spec.pop("type", "photo")
             key = f"{3 if kind == 'photo' else 7}_{self.next_id(at)}"
-            media = {"media_key": key, "type": kind, "width": spec.pop("width", 1200),
-                     "height": spec.pop("height", 900)}
-            image = f"{self.base_url}/_sandbox/media/{key}.svg" if self.base_url else \
-                f"https://pbs.twimg.com/media/{hashlib.sha1(key.encode()).hexdigest()[:15]}.jpg"  # noqa: S324
+            media = {
+                "media_key": key,
+                "type": kind,
+                "width": spec.pop("width", 1200),
+                "height": spec.pop("height", 900),
+            }
+            image = (
+                f"{self.base_url}/_sandbox/media/{key}.svg"
+                if self.base_url
+                else f"https://pbs.twimg.com/media/{hashlib.sha256(key.encode()).hexdigest()[:15]}.jpg"
+            )
             if kind == "photo":
                 media["url"] = image
             else:
@@ -263,8 +282,9 @@ class SandboxState:
             uid = self.usernames.get(match.group(1).lower())
             if uid is None:
                 continue
-            mentions.append({"start": match.start(), "end": match.end(), "username": self.users[uid]["username"],
-                             "id": uid})
+            mentions.append(
+                {"start": match.start(), "end": match.end(), "username": self.users[uid]["username"], "id": uid}
+            )
         if mentions:
             entities["mentions"] = mentions
         hashtags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _HASHTAG.finditer(text)]
@@ -273,8 +293,15 @@ class SandboxState:
         urls = []
         for match in _URL.finditer(text):
             url = match.group(0).rstrip(".,;:!?)")
-            urls.append({"start": match.start(), "end": match.start() + len(url), "url": url, "expanded_url": url,
-                         "display_url": url.split("://", 1)[-1][:30]})
+            urls.append(
+                {
+                    "start": match.start(),
+                    "end": match.start() + len(url),
+                    "url": url,
+                    "expanded_url": url,
+                    "display_url": url.split("://", 1)[-1][:30],
+                }
+            )
         if urls:
             entities["urls"] = urls
         return entities
@@ -310,8 +337,14 @@ class SandboxState:
                 "created_at": iso(at),
                 "edit_history_tweet_ids": [tid],
                 "lang": lang or guess_lang(text),
-                "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0,
-                                   "bookmark_count": 0, "impression_count": 0},
+                "public_metrics": {
+                    "retweet_count": 0,
+                    "reply_count": 0,
+                    "like_count": 0,
+                    "quote_count": 0,
+                    "bookmark_count": 0,
+                    "impression_count": 0,
+                },
                 "possibly_sensitive": False,
                 "reply_settings": "everyone",
             }
@@ -358,8 +391,9 @@ class SandboxState:
             self.users[uid]["public_metrics"]["tweet_count"] += 1
             return tweet
 
-    def customer_tweet(self, user: Any, text: str, in_reply_to: Any = None, lang: str | None = None,
-                       media: Any = None, **kwargs: Any) -> dict:
+    def customer_tweet(
+        self, user: Any, text: str, in_reply_to: Any = None, lang: str | None = None, media: Any = None, **kwargs: Any
+    ) -> dict:
         """A customer (or anyone) posting; mention the brand in ``text`` for it to reach mentions."""
         return self.tweet(user, text, in_reply_to=in_reply_to, lang=lang, media=media, **kwargs)
 
@@ -370,8 +404,9 @@ class SandboxState:
     def retweet(self, user: Any, tweet: Any, **kwargs: Any) -> dict:
         original = self.tweets[self.tweet_id(tweet)]
         handle = self.users[original["author_id"]]["username"]
-        return self.tweet(user, f"RT @{handle}: {original['text']}", retweet_of=original,
-                          lang=original.get("lang"), **kwargs)
+        return self.tweet(
+            user, f"RT @{handle}: {original['text']}", retweet_of=original, lang=original.get("lang"), **kwargs
+        )
 
     def delete_tweet(self, tweet: Any) -> bool:
         with self.lock:
@@ -385,14 +420,18 @@ class SandboxState:
     def mentions_of(self, user_id: str) -> list[dict]:
         """Posts mentioning ``user_id``, newest first."""
         found = [
-            t for t in self.tweets.values()
-            if t["author_id"] != user_id and any(m.get("id") == user_id for m in t.get("entities", {}).get("mentions", []))
+            t
+            for t in self.tweets.values()
+            if t["author_id"] != user_id
+            and any(m.get("id") == user_id for m in t.get("entities", {}).get("mentions", []))
         ]
         return sorted(found, key=lambda t: int(t["id"]), reverse=True)
 
     def conversation_of(self, conversation_id: str) -> list[dict]:
-        return sorted((t for t in self.tweets.values() if t["conversation_id"] == str(conversation_id)),
-                      key=lambda t: int(t["id"]))
+        return sorted(
+            (t for t in self.tweets.values() if t["conversation_id"] == str(conversation_id)),
+            key=lambda t: int(t["id"]),
+        )
 
     # --- direct messages ---------------------------------------------------------------------
 
@@ -401,8 +440,16 @@ class SandboxState:
         low, high = sorted((str(a), str(b)), key=int)
         return f"{low}-{high}"
 
-    def dm(self, sender: Any, recipient: Any, text: str, *, media: Any = None, created_at: str | float | None = None,
-           quote: Any = None) -> dict:
+    def dm(
+        self,
+        sender: Any,
+        recipient: Any,
+        text: str,
+        *,
+        media: Any = None,
+        created_at: str | float | None = None,
+        quote: Any = None,
+    ) -> dict:
         """A one-to-one DM event (MessageCreate) in X's shape."""
         with self.lock:
             sender_id, recipient_id = self.user_id(sender), self.user_id(recipient)
@@ -437,8 +484,10 @@ class SandboxState:
     def dm_events_of(self, user_id: str, *, with_user: str | None = None, conversation_id: str | None = None) -> list:
         since = self.now() - self.dm_days * 86400
         found = [
-            e for e in self.dm_events
-            if user_id in e["_participants"] and e["_at"] >= since
+            e
+            for e in self.dm_events
+            if user_id in e["_participants"]
+            and e["_at"] >= since
             and (with_user is None or with_user in e["_participants"])
             and (conversation_id is None or e["dm_conversation_id"] == conversation_id)
         ]

@@ -176,10 +176,18 @@ def _reference(pk: int, opened_at: dt.datetime) -> str:
 
 
 def _references_assign(cases: list[Case]) -> None:
-    """One UPDATE gives every new case its reference ``CS-<year>-<id, 6+ digits>`` (same formula in memory)."""
-    ids = [c.pk for c in cases]
+    """Give every new case its reference ``CS-<year>-<id, 6+ digits>``: one set-based UPDATE.
+
+    The same formula runs in memory for the returned objects. A reference already taken by a
+    row created some other way (imports, fixtures) gets a ``-2`` suffix instead of failing the batch.
+    """
+    wanted = {c.pk: _reference(c.pk, c.opened_at) for c in cases}
+    taken = set(Case.objects.filter(reference__in=list(wanted.values())).values_list("reference", flat=True))
+    clashing = [c for c in cases if wanted[c.pk] in taken]
     digits = Cast("id", output_field=CharField())
-    Case.objects.filter(pk__gte=min(ids), pk__lte=max(ids), reference__isnull=True).update(
+    Case.objects.filter(pk__gte=min(wanted), pk__lte=max(wanted), reference__isnull=True).exclude(
+        pk__in=[c.pk for c in clashing]
+    ).update(
         reference=Concat(
             Value(f"{app_settings.CASE_REFERENCE_PREFIX}-"),
             Cast(ExtractYear("opened_at", tzinfo=ZoneInfo(app_settings.TIME_ZONE or "UTC")), CharField()),
@@ -189,8 +197,11 @@ def _references_assign(cases: list[Case]) -> None:
             output_field=CharField(),
         )
     )
+    for case in clashing:
+        wanted[case.pk] = f"{wanted[case.pk]}-2"
+        Case.objects.filter(pk=case.pk).update(reference=wanted[case.pk])
     for case in cases:
-        case.reference = _reference(case.pk, case.opened_at)
+        case.reference = wanted[case.pk]
 
 
 # --- Opening --------------------------------------------------------------------------------------

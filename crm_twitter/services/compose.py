@@ -110,9 +110,9 @@ def tweet_mentions_brand(tweet: Tweet, *, brand_x_user_id: str, brand_handle: st
 
 
 def _customer_tweets(case: Case):
-    return Tweet.objects.filter(
-        case=case, direction=Direction.INBOUND, is_deleted=False
-    ).filter(Q(party=Party.CUSTOMER) | Q(author_id=case.customer_x_user_id))
+    return Tweet.objects.filter(case=case, direction=Direction.INBOUND, is_deleted=False).filter(
+        Q(party=Party.CUSTOMER) | Q(author_id=case.customer_x_user_id)
+    )
 
 
 def reply_target_default(*, case: Case) -> Tweet | None:
@@ -202,7 +202,9 @@ def _price(kind: str) -> Decimal:
         return Decimal("0")
 
 
-def _assess(*, case: Case, channel: str, text: str, in_reply_to_tweet_id: str | None) -> tuple[ComposeVerdict, ComposeRefused | None]:
+def _assess(
+    *, case: Case, channel: str, text: str, in_reply_to_tweet_id: str | None
+) -> tuple[ComposeVerdict, ComposeRefused | None]:
     """Check a draft; return the verdict and the first refusal (None when it may be sent)."""
     text = text or ""
     warnings: list[str] = []
@@ -280,8 +282,9 @@ def reply_preview(*, case: Case, channel: str, text: str, in_reply_to_tweet_id: 
     try:
         normalized = _channel(channel)
     except ComposeRefused as exc:
-        return ComposeVerdict(ok=False, channel=channel, weighted_length=0, limit=0, errors=(exc.message,),
-                              error_code=exc.code)
+        return ComposeVerdict(
+            ok=False, channel=channel, weighted_length=0, limit=0, errors=(exc.message,), error_code=exc.code
+        )
     verdict, _refusal = _assess(case=case, channel=normalized, text=text, in_reply_to_tweet_id=in_reply_to_tweet_id)
     return verdict
 
@@ -344,7 +347,9 @@ def reply_compose(
             brand_account_id=case.brand_account_id,
             channel=normalized,
             text=text,
-            in_reply_to_tweet_id=verdict.in_reply_to_tweet_id if normalized == OutboundMessage.Channel.PUBLIC_REPLY else "",
+            in_reply_to_tweet_id=verdict.in_reply_to_tweet_id
+            if normalized == OutboundMessage.Channel.PUBLIC_REPLY
+            else "",
             recipient_id=case.customer_x_user_id if normalized == OutboundMessage.Channel.DM else None,
             template=template,
             created_by=actor if getattr(actor, "pk", None) else None,
@@ -402,7 +407,8 @@ def outbound_retry(*, message: OutboundMessage, actor, text: str | None = None) 
         _queued_event(
             message=message,
             actor=actor,
-            message_text="Failed message edited and queued again." if new_text != previous_text
+            message_text="Failed message edited and queued again."
+            if new_text != previous_text
             else "Failed message queued again.",
             **extra,
         )

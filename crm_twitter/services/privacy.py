@@ -93,7 +93,9 @@ _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 
 # PayPal transaction ids: 17 upper-case letters and digits (mixed); PayPal order ids "PAYID-…";
 # Stripe-style ids; and any id-like token right after a payment word in our six languages.
-_PAYPAL_TXN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9]{17}(?![A-Za-z0-9]))(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{17}")
+_PAYPAL_TXN = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Z0-9]{17}(?![A-Za-z0-9]))(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{17}"
+)
 _PAYID = re.compile(r"\bPAYID-[A-Z0-9-]{6,40}\b")
 _STRIPE = re.compile(r"\b(?:pi|ch|txn|py|re|in)_[A-Za-z0-9]{10,40}\b")
 _PAYMENT_WORDS = (
@@ -110,9 +112,7 @@ _PAYMENT_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 
-_ORDER_WORDS = re.compile(
-    r"(?:order|bestellung|bestellnummer|pedido|commande|订单|訂單|注文)\D{0,16}$", re.IGNORECASE
-)
+_ORDER_WORDS = re.compile(r"(?:order|bestellung|bestellnummer|pedido|commande|订单|訂單|注文)\D{0,16}$", re.IGNORECASE)
 _PHONE_WORDS = re.compile(
     r"(?:tel|phone|call|mobile|cell|whats ?app|电话|手机|致电|拨打|電話|携帯|tel[ée]fono|m[óo]vil|llama|telefon|"
     r"handy|ruf|"
@@ -290,7 +290,9 @@ def private_data_find(text: str, *, known: Iterable[str] = ()) -> list[PrivateDa
             continue
         taken.append((start, end))
         span = text[start:end]
-        findings.append(PrivateDataFinding(kind=kind, text=span, start=start, end=end, explanation=_explain(kind, span)))
+        findings.append(
+            PrivateDataFinding(kind=kind, text=span, start=start, end=end, explanation=_explain(kind, span))
+        )
     findings.sort(key=lambda f: f.start)
     return findings
 

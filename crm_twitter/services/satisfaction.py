@@ -100,23 +100,27 @@ def _stars(text: str) -> int | None:
 
 
 def _phrase_score(text: str) -> int | None:
-    hits: list[tuple[int, int, int]] = []  # (-len, position, score)
+    """Score from words: longest phrases win ("not bad" over "bad"); contradicting phrases → unsure."""
+    hits: list[tuple[int, int, int, int]] = []  # (-len, start, end, score)
     for score, phrases in WORDS.items():
         for phrase in phrases:
             cjk = any(ord(ch) >= 0x2E80 for ch in phrase)
             pattern = re.escape(phrase) if cjk else rf"(?<!\w){re.escape(phrase)}(?!\w)"
-            for m in re.finditer(pattern, text):
-                hits.append((-len(phrase), m.start(), score))
-    if not hits:
+            hits.extend((-len(phrase), m.start(), m.end(), score) for m in re.finditer(pattern, text))
+    chosen: list[tuple[int, int, int]] = []  # (start, end, score) of non-overlapping phrases
+    for _, start, end, score in sorted(hits):
+        if any(start < c_end and c_start < end for c_start, c_end, _ in chosen):
+            continue
+        # A negation right before a positive phrase turns it around ("not happy" → 2).
+        if score >= 4 and any(text[max(0, start - len(n)):start] == n for n in _NEGATIONS):
+            score = 2
+        chosen.append((start, end, score))
+    if not chosen:
         return None
-    hits.sort()
-    length, start, score = hits[0]
-    # A negation right before a positive phrase turns it around ("not good" → 2) unless covered above.
-    if score >= 4 and any(text[max(0, start - len(n)):start] == n for n in _NEGATIONS):
-        return 2
-    # Conflicting phrases of the same length (e.g. "good … bad") → unsure.
-    rivals = {s for ln, _, s in hits if ln == length}
-    return score if len(rivals) == 1 else None
+    scores = [score for _, _, score in chosen]
+    if max(scores) - min(scores) >= 2:
+        return None
+    return scores[0]
 
 
 def satisfaction_parse(text: str) -> int | None:

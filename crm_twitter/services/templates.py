@@ -31,7 +31,7 @@ _SPACES = re.compile(r"[ \t]{2,}")
 
 
 def language_base(language: str | None) -> str:
-    """"zh-Hans", "zh_CN", "ZH" → "zh"; "" stays ""."""
+    """ "zh-Hans", "zh_CN", "ZH" → "zh"; "" stays ""."""
     return (language or "").replace("_", "-").split("-")[0].lower()
 
 

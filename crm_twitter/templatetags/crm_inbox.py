@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zlib
 
 from django import template
@@ -82,3 +83,13 @@ def person(user) -> str:
     if not user:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+LEADING_MENTIONS = re.compile(r"^(?:@\w{1,15}\s+)+")
+
+
+@register.filter
+def without_leading_mentions(text: str | None) -> str:
+    """"@AcmeHelp @bob my parcel…" → "my parcel…": the row shows what was said, not to whom."""
+    stripped = LEADING_MENTIONS.sub("", text or "")
+    return stripped or (text or "")

@@ -412,7 +412,7 @@ class XGateway:
             rate_limit = RateLimit.from_headers(response.headers)
             try:
                 body = response.json()
-            except ValueError as exc:
+            except ValueError:
                 raise XMalformedResponse(f"response is not JSON ({len(response.content)} bytes)", status_code=status)
             if not isinstance(body, dict):
                 raise XMalformedResponse("response JSON is not an object", status_code=status)

@@ -41,8 +41,8 @@ from crm_twitter.conf import app_settings
 from crm_twitter.models import (
     BrandAccount,
     CaseEvent,
-    DirectMessage,
     Direction,
+    DirectMessage,
     Notification,
     OutboundMessage,
     Party,
@@ -50,7 +50,7 @@ from crm_twitter.models import (
     XUser,
 )
 from crm_twitter.services.case_inputs import ResponseArrival
-from crm_twitter.services.compose import REPLY_RULE_EXPLANATION
+from crm_twitter.services.compose import REPLY_RULE_EXPLANATION, reply_target_default
 from crm_twitter.x.errors import (
     XAuthError,
     XBadRequest,
@@ -92,16 +92,14 @@ def outbound_claim(*, message_id: int) -> OutboundMessage | None:
     now = timezone.now()
     with transaction.atomic():
         qs = OutboundMessage.objects.filter(pk=message_id, status=Status.QUEUED).filter(_due())
-        if connection.features.has_select_for_update_skip_locked:
-            # Another worker holding the row means it is claiming it: skip, do not wait.
-            if qs.select_for_update(skip_locked=True).values_list("pk", flat=True).first() is None:
-                return None
+        # PostgreSQL: another worker holding the row lock is claiming it — skip it, do not wait.
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        if skip_locked and qs.select_for_update(skip_locked=True).values_list("pk", flat=True).first() is None:
+            return None
         claimed = qs.update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
     if not claimed:
         return None
-    return OutboundMessage.objects.select_related("case", "brand_account", "recipient", "created_by").get(
-        pk=message_id
-    )
+    return OutboundMessage.objects.select_related("case", "brand_account", "recipient", "created_by").get(pk=message_id)
 
 
 def outbound_claims_expire(*, now: dt.datetime | None = None) -> int:
@@ -132,6 +130,10 @@ def outbound_send(*, message_id: int) -> OutboundMessage:
     message = outbound_claim(message_id=message_id)
     if message is None:
         return OutboundMessage.objects.get(pk=message_id)
+    return _send_claimed(message)
+
+
+def _send_claimed(message: OutboundMessage) -> OutboundMessage:
     try:
         gateway = XGateway.for_account(message.brand_account, on_call=_call_recorder(message))
         delivered = _find_on_x(gateway, message) if message.ambiguous else None
@@ -162,21 +164,29 @@ def outbound_drain(*, limit: int = 100) -> int:
     Safe to run in several workers at once: each message is claimed by exactly one of them.
     """
     outbound_claims_expire()
-    ids = list(
+    due = (
         OutboundMessage.objects.filter(status=Status.QUEUED)
         .filter(_due())
         .order_by(F("next_attempt_at").asc(nulls_first=True), "created_at", "id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "brand_account_id")[:limit]
     )
     sent = 0
-    for message_id in ids:
+    rate_limited_accounts: set[int] = set()
+    for message_id, account_id in list(due):
+        if account_id in rate_limited_accounts:
+            continue  # X said wait: the rest of this account's messages wait for the next drain
         try:
-            message = outbound_send(message_id=message_id)
+            message = outbound_claim(message_id=message_id)
+            if message is None:
+                continue  # another worker has it (or it is no longer due)
+            message = _send_claimed(message)
         except Exception:  # database trouble with one message must not stop the others
             logger.exception("crm_twitter: draining outbound message %s failed", message_id)
             continue
         if message.status == Status.SENT:
             sent += 1
+        elif message.error_code == "rate_limited" and message.status == Status.QUEUED:
+            rate_limited_accounts.add(account_id)
     return sent
 
 
@@ -381,6 +391,7 @@ def _mark_sent(message: OutboundMessage, delivered: Delivered) -> OutboundMessag
             "x_id": delivered.x_id,
             "channel": message.channel,
             "in_reply_to_tweet_id": message.in_reply_to_tweet_id,
+            "text": message.text,
             "found_on_x": delivered.found_on_x,
             "attempts": message.attempts,
             ("direct_message_id" if is_dm else "tweet_id"): stored.pk,
@@ -468,6 +479,14 @@ def _auth_reason(message: OutboundMessage, exc: XAuthError) -> str:
     )
 
 
+def _own_mention(message: OutboundMessage) -> str:
+    """" (https://x.com/i/web/status/…)" for the customer's latest mention of the brand, if any."""
+    target = reply_target_default(case=message.case)
+    if target is None or target.x_id == message.in_reply_to_tweet_id:
+        return ""
+    return f" ({target.url})"
+
+
 def _bad_request_reason(message: OutboundMessage, exc: XBadRequest) -> str:
     handle = message.brand_account.handle
     customer = message.recipient.handle if message.recipient_id else "the customer"
@@ -475,7 +494,7 @@ def _bad_request_reason(message: OutboundMessage, exc: XBadRequest) -> str:
         "not_found": "X says the tweet being replied to no longer exists (deleted, or no longer visible). "
         "Reply to another tweet of the case or send a DM.",
         "reply_not_allowed": f"X refused the reply. {REPLY_RULE_EXPLANATION} The tweet being answered does not "
-        f"mention @{handle}: send a DM, or reply to the customer's own mention instead.",
+        f"mention @{handle}: send a DM, or reply to the customer's own mention instead{_own_mention(message)}.",
         "dm_not_allowed": f"X refused the DM: @{customer} does not accept DMs from @{handle}. Ask them in a public "
         "reply to open their DMs or follow the brand.",
         "too_long": "X says the text is too long. Shorten it and retry.",
@@ -536,14 +555,18 @@ def _account_alert(message: OutboundMessage, *, code: str, reason: str) -> None:
     """Auth failure / suspension: mark the account and alert supervisors once (not per message)."""
     from crm_twitter.services.notifications import notification_send
 
-    marked = BrandAccount.objects.filter(pk=message.brand_account_id).exclude(
-        sync_health=BrandAccount.SyncHealth.AUTH_FAILED
-    ).update(sync_health=BrandAccount.SyncHealth.AUTH_FAILED, sync_message=reason[:1000])
+    marked = (
+        BrandAccount.objects.filter(pk=message.brand_account_id)
+        .exclude(sync_health=BrandAccount.SyncHealth.AUTH_FAILED)
+        .update(sync_health=BrandAccount.SyncHealth.AUTH_FAILED, sync_message=reason[:1000])
+    )
     if not marked:
         return
-    users = get_user_model().objects.filter(
-        Q(is_superuser=True) | Q(groups__name__in=["crm_supervisor", "crm_manager"]), is_active=True
-    ).distinct()
+    users = (
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(groups__name__in=["crm_supervisor", "crm_manager"]), is_active=True)
+        .distinct()
+    )
     notification_send(
         users=list(users.values_list("pk", flat=True)),
         case=message.case,

@@ -39,7 +39,9 @@ def customer_tweet(case, text="@shophelp my parcel never arrived", minutes_ago=1
     )
 
 
-def test_a_public_reply_goes_to_the_latest_customer_tweet_mentioning_the_brand(case, agent, django_capture_on_commit_callbacks):
+def test_a_public_reply_goes_to_the_latest_customer_tweet_mentioning_the_brand(
+    case, agent, django_capture_on_commit_callbacks
+):
     customer_tweet(case, minutes_ago=30)
     latest = customer_tweet(case, "@shophelp still nothing!", minutes_ago=5)
     customer_tweet(case, "and I am really upset", minutes_ago=1, mentioned_user_ids=[])  # no mention: X forbids
@@ -97,12 +99,15 @@ def test_the_cases_own_order_numbers_are_caught_whatever_their_format(case, agen
     assert exc.value.findings[0].kind == "order_number"
 
 
-@pytest.mark.parametrize(("channel", "text", "code"), [
-    ("public", "   ", "empty"),
-    ("dm", "", "empty"),
-    ("public", "a" * 281, "too_long"),
-    ("public", "中" * 141, "too_long"),
-])
+@pytest.mark.parametrize(
+    ("channel", "text", "code"),
+    [
+        ("public", "   ", "empty"),
+        ("dm", "", "empty"),
+        ("public", "a" * 281, "too_long"),
+        ("public", "中" * 141, "too_long"),
+    ],
+)
 def test_empty_or_too_long_text_is_refused(case, agent, channel, text, code):
     customer_tweet(case)
     with pytest.raises(ComposeRefused) as exc:
@@ -174,8 +179,9 @@ def test_preview_suggests_the_privacy_template_when_the_customer_overshared(case
 
 
 def test_a_failed_message_can_be_edited_and_retried(case, agent):
-    message = OutboundMessageFactory(case=case, status="failed", error_code="too_long", last_error="X says too long",
-                                     attempts=3)
+    message = OutboundMessageFactory(
+        case=case, status="failed", error_code="too_long", last_error="X says too long", attempts=3
+    )
     retried = outbound_retry(message=message, actor=agent, text="Shorter text")
     assert (retried.status, retried.text, retried.attempts, retried.last_error) == ("queued", "Shorter text", 0, "")
     event = CaseEvent.objects.filter(kind=CaseEvent.Kind.REPLY_QUEUED).last()
@@ -184,8 +190,9 @@ def test_a_failed_message_can_be_edited_and_retried(case, agent):
 
 def test_a_retry_is_checked_again(case, agent):
     customer_tweet(case)
-    message = OutboundMessageFactory(case=case, channel="public_reply", status="failed",
-                                     in_reply_to_tweet_id=case.tweets.first().x_id)
+    message = OutboundMessageFactory(
+        case=case, channel="public_reply", status="failed", in_reply_to_tweet_id=case.tweets.first().x_id
+    )
     with pytest.raises(ComposeRefused) as exc:
         outbound_retry(message=message, actor=agent, text="Order 40001234")
     assert exc.value.code == "private_data"

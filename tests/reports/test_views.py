@@ -42,7 +42,7 @@ def test_supervisors_managers_and_superusers_see_the_dashboard(client, october, 
     assert 'data-chart="backlog"' in html
     assert 'data-chart="categories"' in html
     assert "<td>Damaged</td><td>2</td><td>50.0%</td>" in html
-    # Open backlog: c3 (in DM since Oct 31) and c7 (acknowledged since Sep 30) — both over 14 days old.
+    # Open backlog on Nov 15: c3 (Oct 31) and the Nov 1 case are 14–30 days old; c7 and last year's case older.
     assert "<td>14–30 days</td><td>2</td>" in html
     assert reverse("crm_twitter_reports:snapshot_download", args=[ReportSnapshot.objects.get().pk, "xlsx"]) in html
 

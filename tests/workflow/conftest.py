@@ -24,7 +24,7 @@ NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def frozen(time_machine):
+def frozen(db, time_machine):
     time_machine.move_to(NOW, tick=False)
     return time_machine
 

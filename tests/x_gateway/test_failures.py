@@ -148,8 +148,13 @@ def test_nothing_listening_means_the_request_was_never_sent(sandbox, brand, call
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    gateway = XGateway(credentials=sandbox.credentials(brand), x_user_id=brand["id"],
-                       base_url=f"http://127.0.0.1:{port}", on_call=calls.append, timeout=1)
+    gateway = XGateway(
+        credentials=sandbox.credentials(brand),
+        x_user_id=brand["id"],
+        base_url=f"http://127.0.0.1:{port}",
+        on_call=calls.append,
+        timeout=1,
+    )
 
     with pytest.raises(XTransientError) as caught:
         gateway.create_post(text="hello")

@@ -8,7 +8,9 @@ from crm_twitter.x.errors import XBadRequest
 def test_reply_to_a_mention_is_posted_in_the_thread(sandbox, brand, alice, gateway, calls):
     mention = sandbox.state.customer_tweet(alice, "@AcmeHelp my order never came")
 
-    sent = gateway.create_reply(text="@alice_buys Sorry! Please DM us your order number.", in_reply_to_tweet_id=mention["id"])
+    sent = gateway.create_reply(
+        text="@alice_buys Sorry! Please DM us your order number.", in_reply_to_tweet_id=mention["id"]
+    )
 
     posted = sandbox.state.posts[-1]
     assert posted["id"] == sent.id

@@ -11,12 +11,20 @@ class StrictInputMixin:
     """Refuse fields the endpoint does not know, instead of silently ignoring a typo."""
 
     def to_internal_value(self, data):
+        unknown: dict[str, list] = {}
         if isinstance(data, dict):
             known = {name for name, f in self.fields.items() if not f.read_only}
-            unknown = sorted(str(key) for key in data if key not in known)
-            if unknown:
-                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
-        return super().to_internal_value(data)
+            unknown = {str(key): [_("Unknown field.")] for key in data if key not in known}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Report unknown and invalid fields together, so one round trip shows every mistake.
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown})
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 class StrictSerializer(StrictInputMixin, serializers.Serializer):

@@ -255,7 +255,7 @@ class TeamViewSet(LookupViewSet):
                     retrieve=extend_schema(summary="One brand account"))
 class BrandAccountViewSet(LookupViewSet):
     serializer_class = BrandAccountSerializer
-    queryset = BrandAccount.objects.defer("credentials_encrypted", "rate_limits").order_by("handle", "id")
+    queryset = BrandAccount.objects.defer("rate_limits").order_by("handle", "id")
 
 
 # --- reports --------------------------------------------------------------------------------------

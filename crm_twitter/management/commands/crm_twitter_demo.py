@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import (
+    OPEN_STATUSES,
     BrandAccount,
     Case,
     CaseStatus,
@@ -38,6 +40,7 @@ from crm_twitter.models import (
     TeamMembership,
     XUser,
 )
+from crm_twitter.services.errors import CaseRuleError
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "scenarios"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo login
@@ -219,7 +222,8 @@ class Command(BaseCommand):
         if options["sync"] and options["offline"]:
             raise CommandError("--sync talks to the sandbox, --offline does without it: choose one.")
         tally = Tally()
-        scenarios, brands, customers = scenarios_load(scenario_files(options["scenarios"]))
+        paths = scenario_files(options["scenarios"])
+        scenarios, brands, customers = scenarios_load(paths)
         with transaction.atomic():
             users = self.users_load(tally)
             self.teams_load(users, tally)
@@ -228,11 +232,11 @@ class Command(BaseCommand):
             self.rates_load(customers, tally)
         self.orders_load(customers, tally)
         if options["offline"]:
-            self.messages_load_offline(scenarios, tally)
+            self.messages_load_offline(paths, scenarios, tally)
         if options["sync"]:
             self.accounts_sync(tally)
         if options["advance"] or options["offline"]:
-            self.cases_advance(users, tally)
+            self.cases_advance(users, scenarios, tally)
         self.report(tally)
 
     # --- people and teams ---------------------------------------------------------------------
@@ -249,6 +253,7 @@ class Command(BaseCommand):
             for (u, first, last) in agents
         ]
         users = {}
+        password_hash = ""
         for username, first, last, is_admin, roles in wanted:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -261,7 +266,9 @@ class Command(BaseCommand):
                 },
             )
             if created:
-                user.set_password(DEMO_PASSWORD)
+                # One hash for every demo login: hashing is deliberately slow, and they share a password.
+                password_hash = password_hash or make_password(DEMO_PASSWORD)
+                user.password = password_hash
                 user.save(update_fields=["password"])
                 tally.add("logins")
             user.groups.add(*(groups[r] for r in roles))
@@ -356,7 +363,10 @@ class Command(BaseCommand):
         reporting = app_settings.REPORTING_CURRENCY
         base = Decimal(USD_RATES.get(reporting, "1"))
         for currency in sorted(currencies):
-            if currency == reporting or currency not in USD_RATES:
+            if currency == reporting:
+                continue
+            if currency not in USD_RATES:
+                tally.notes.append(f"no demo exchange rate for {currency}: add one in the admin for the reports")
                 continue
             rate = (Decimal(USD_RATES[currency]) / base).quantize(Decimal("0.00000001"))
             _, created = ExchangeRate.objects.get_or_create(
@@ -421,7 +431,7 @@ class Command(BaseCommand):
 
     # --- messages and cases ---------------------------------------------------------------------
 
-    def messages_load_offline(self, scenarios: list[dict], tally: Tally) -> None:
+    def messages_load_offline(self, paths: list[Path], scenarios: list[dict], tally: Tally) -> None:
         """Play the scenarios into an in-memory fake X and ingest what it holds — no HTTP, no sandbox.
 
         Ingest is the same code the sync uses, so threading, order linking and case opening follow
@@ -439,8 +449,8 @@ class Command(BaseCommand):
         from crm_twitter.x.ingest import dm_events_ingest, tweets_ingest
 
         accounts = {a.x_user_id: a for a in BrandAccount.objects.filter(is_active=True)}
-        for scenario in scenarios:
-            for kind, account_x_id, page in offline_pages(scenario):
+        for path in paths:
+            for kind, account_x_id, page in offline_pages(path):
                 account = accounts.get(account_x_id)
                 if account is None:
                     continue
@@ -468,30 +478,51 @@ class Command(BaseCommand):
             if result.stopped_reason:
                 tally.notes.append(f"sync of @{account.handle} stopped: {result.stopped_reason}")
 
-    def cases_advance(self, users: dict[str, Any], tally: Tally) -> None:
-        """Walk a share of the untouched cases through the desk's standard flow, each to a planned state."""
+    def cases_advance(self, users: dict[str, Any], scenarios: list[dict], tally: Tally) -> None:
+        """Walk the open, untouched cases a step further, each to a planned place in the lifecycle.
+
+        Noise (spam, praise, retweets, bystanders) is set aside as not actionable; the newest
+        new complaint stays new for the agents to pick up; the rest rotate through the plans so
+        the desk shows every state. Cases a person already acted on are left alone, so a second
+        run changes nothing.
+        """
+        noise = {
+            str(person["x_user_id"])
+            for scenario in scenarios
+            for person in scenario.get("others") or []
+            if person.get("role") in NOISE_ROLES
+        }
         cases = list(
             Case.objects.filter(merged_into__isnull=True)
-            .select_related("customer_x_user", "team")
+            .select_related("customer_x_user", "team", "assignee")
             .order_by("opened_at", "pk")
         )
         agents_by_language = {
             lang: users[agents[0][0]] for _, _, languages, _, _, agents in TEAMS for lang in languages
         }
         touched = set(Case.objects.filter(events__actor__isnull=False).values_list("pk", flat=True).distinct())
-        for index, case in enumerate(cases):
-            plan = PLANS[index % len(PLANS)]
-            if case.status != CaseStatus.NEW or case.pk in touched or plan == "new":
+        newest_new = max(
+            (c for c in cases if c.status == CaseStatus.NEW), key=lambda c: (c.opened_at, c.pk), default=None
+        )
+        rotation = 0
+        for case in cases:
+            is_noise = case.customer_x_user is not None and case.customer_x_user.x_id in noise
+            if is_noise:
+                plan = "not_actionable"
+            else:
+                plan = PLANS[rotation % len(PLANS)]
+                rotation += 1
+            if case.status not in OPEN_STATUSES or case.pk in touched or plan == "new" or case == newest_new:
                 continue
             # A supervisor hands each case to the agent who speaks its language.
             agent = agents_by_language.get((case.language or "")[:2]) or case.assignee or users["agent_en"]
             try:
                 with transaction.atomic():
-                    case_walk(case=case, plan=plan, agent=agent, index=index)
-            except Exception as exc:
-                tally.notes.append(f"{case}: could not advance to {plan}: {exc}")
+                    case = case_walk(case=case, plan=plan, agent=agent, index=rotation)
+            except CaseRuleError as exc:
+                tally.notes.append(f"{case}: stopped on the way to {plan}: {exc.message}")
                 continue
-            tally.add(f"cases advanced to {plan}")
+            tally.add(f"cases moved on ({plan.replace('_', ' ')})")
 
     def report(self, tally: Tally) -> None:
         if tally.created:
@@ -515,27 +546,29 @@ class Command(BaseCommand):
 
 # --- the lifecycle walk --------------------------------------------------------------------------
 
-# Where the n-th case ends up; "new" leaves it for the agents to pick up.
+# Where the n-th complaint is taken; "new" leaves it for the agents to pick up.
 PLANS = (
-    "new",
-    "acknowledged",
-    "in_dm",
+    "awaiting_customer",
     "resolved_refund",
     "pending_merchant",
-    "awaiting_customer",
     "closed",
-    "not_actionable",
     "escalated",
     "resolved_partial",
-    "new",
+    "in_dm",
     "closed_reship",
-    "pending_merchant",
+    "acknowledged",
     "resolved_declined",
+    "pending_merchant",
+    "new",
 )
+# Scenario people whose posts are not complaints (see the scenario files' "others").
+NOISE_ROLES = {"praise", "suspended", "retweeter", "third_party", "bot", "spam"}
+S = CaseStatus
 
 
 def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
-    """Move one case to ``plan`` the way the desk would: reply, DM, coordinate, resolve, close."""
+    """Move one open case on from where it is towards ``plan``, the way the desk would: public
+    acknowledgement, move to DM, coordinate with the merchant, resolve, close."""
     from crm_twitter.services.case_inputs import ResponseArrival
     from crm_twitter.services.cases import case_response_recorded
     from crm_twitter.services.escalation import case_escalate
@@ -548,51 +581,57 @@ def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
     opened = case.opened_at or now
 
     def at(minutes: int) -> dt.datetime:
-        return min(now, opened + dt.timedelta(minutes=minutes))
+        return max(opened, min(now, opened + dt.timedelta(minutes=minutes)))
 
     if case.assignee_id != agent.pk:
         case = case_assign(case=case, assignee=agent, actor=agent)
     if plan == "not_actionable":
-        return case_transition(
-            case=case, to_status=CaseStatus.NOT_ACTIONABLE, actor=agent, reason="Praise / not a complaint"
+        if case.status in (S.NEW, S.ACKNOWLEDGED, S.IN_DM):
+            case = case_transition(
+                case=case,
+                to_status=S.NOT_ACTIONABLE,
+                actor=agent,
+                reason="Not a complaint (spam, praise or a bystander)",
+            )
+        return case
+    if case.status == S.NEW:  # public acknowledgement within the first-response target
+        case = case_response_recorded(
+            response=ResponseArrival(case_id=case.pk, at=at(12 + index % 40), channel="public", actor_id=agent.pk)
         )
-    # Public acknowledgement within the first-response target, then the move to DM.
-    case = case_response_recorded(
-        response=ResponseArrival(case_id=case.pk, at=at(12 + index % 40), channel="public", actor_id=agent.pk)
-    )
     if plan == "acknowledged":
         return case
-    case = case_response_recorded(
-        response=ResponseArrival(case_id=case.pk, at=at(75 + index % 90), channel="dm", actor_id=agent.pk)
-    )
+    if case.status in (S.NEW, S.ACKNOWLEDGED):  # details collected privately
+        case = case_response_recorded(
+            response=ResponseArrival(case_id=case.pk, at=at(75 + index % 90), channel="dm", actor_id=agent.pk)
+        )
     if plan == "in_dm":
         return case
-    order = case.orders.order_by("pk").first()
-    amount = order.total_amount if order else Decimal("39.90")
-    currency = order.currency if order else "USD"
-    if plan in {"pending_merchant", "escalated"}:
+    if plan == "awaiting_customer":
+        if case.status in (S.IN_DM, S.PENDING_MERCHANT, S.ACKNOWLEDGED):
+            case = case_transition(
+                case=case, to_status=S.AWAITING_CUSTOMER, actor=agent, reason="Asked for a photo of the parcel label"
+            )
+        return case
+    if case.status in (S.ACKNOWLEDGED, S.IN_DM, S.AWAITING_CUSTOMER):
         case = case_transition(
-            case=case, to_status=CaseStatus.PENDING_MERCHANT, actor=agent, reason="Asked the warehouse / carrier"
+            case=case, to_status=S.PENDING_MERCHANT, actor=agent, reason="Checking with the warehouse and the carrier"
         )
+    if plan in {"pending_merchant", "escalated"}:
+        refund = index % 2 == 0
         promise_create(
             case=case,
             actor=agent,
-            kind=Promise.Kind.CARRIER_CLAIM if index % 2 else Promise.Kind.REFUND,
-            description="Update the customer on the carrier trace" if index % 2 else "Refund the order",
+            kind=Promise.Kind.REFUND if refund else Promise.Kind.CARRIER_CLAIM,
+            description="Refund the order" if refund else "Update the customer on the carrier trace",
             due_at=now + dt.timedelta(hours=20 + index % 30),
         )
         if plan == "escalated":
             case = case_escalate(case=case, actor=agent, reason="Customer threatens a chargeback", level=2)
         return case
-    if plan == "awaiting_customer":
-        return case_transition(
-            case=case,
-            to_status=CaseStatus.AWAITING_CUSTOMER,
-            actor=agent,
-            reason="Asked for a photo of the parcel label",
-        )
-    # Resolutions: refunds in the order's currency, reships, a reasoned decline.
-    case = case_transition(case=case, to_status=CaseStatus.PENDING_MERCHANT, actor=agent, reason="Refund requested")
+    # Resolutions: refunds in the order's currency, a reship, a reasoned decline.
+    order = case.orders.order_by("pk").first()
+    amount = order.total_amount if order else Decimal("39.90")
+    currency = order.currency if order else "USD"
     promise = promise_create(
         case=case,
         actor=agent,
@@ -600,7 +639,7 @@ def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
         description="Refund the order",
         due_at=now + dt.timedelta(days=1),
     )
-    promise_keep(promise=promise, actor=agent, note="Done")
+    promise_keep(promise=promise, actor=agent, note="Refund issued")
     if plan in {"resolved_refund", "closed"}:
         case = case_resolve(
             case=case,
@@ -626,7 +665,7 @@ def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
             case=case,
             actor=agent,
             outcome=Outcome.DECLINED,
-            note="Delivered and signed for; carrier proof sent to the customer",
+            note="Delivered and signed for; the carrier's proof was sent to the customer",
         )
     if plan != "resolved_declined":
         case = satisfaction_record(case=case, score=(5, 4, 3, 5, 2)[index % 5], comment="")
@@ -635,6 +674,64 @@ def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
     return case
 
 
-def offline_pages(scenario: dict) -> list[tuple[str, str, Any]]:
-    """(kind, brand x id, page) pairs in time order, built from the scenario without HTTP."""
-    raise CommandError("offline playback is not available")  # replaced below once the scenario player lands
+ROLE_ORDER = {"support": 0, "regional": 1, "executive": 2}
+PAGE_SIZE = 100
+
+
+def offline_pages(path: Path) -> list[tuple[str, str, Any]]:
+    """(kind, brand x id, page) in time order: the scenario played into an in-memory fake X and
+    rendered exactly as the sandbox would answer the sync's requests — no HTTP involved."""
+    from crm_twitter.sandbox.api import SandboxAPI
+    from crm_twitter.sandbox.scenarios import scenario_play
+    from crm_twitter.sandbox.state import SandboxState
+    from crm_twitter.x import gateway as g
+
+    state = SandboxState()
+    scenario_play(state, str(path), live=False)
+    api = SandboxAPI(state)
+    common = {"user.fields": ",".join(g.USER_FIELDS), "media.fields": ",".join(g.MEDIA_FIELDS)}
+    tweet_query = {**common, "tweet.fields": ",".join(g.TWEET_FIELDS), "expansions": ",".join(g.TWEET_EXPANSIONS)}
+    dm_query = {**common, "dm_event.fields": ",".join(g.DM_EVENT_FIELDS), "expansions": ",".join(g.DM_EXPANSIONS)}
+    brands = sorted(state.brands.values(), key=lambda b: ROLE_ORDER.get(b["role"], 9))
+    brand_ids = [str(b["x_user_id"]) for b in brands]
+
+    items: list[tuple[int, str, str, dict]] = []
+    conversation_owner: dict[str, str] = {}
+    for tweet in sorted(state.tweets.values(), key=lambda t: int(t["id"])):
+        mentioned = {m.get("id") for m in tweet.get("entities", {}).get("mentions", [])}
+        if tweet["author_id"] in brand_ids:
+            owner = tweet["author_id"]
+        else:
+            owner = next((b for b in brand_ids if b in mentioned), None)
+            if owner is None and tweet.get("in_reply_to_user_id") in brand_ids:
+                owner = tweet["in_reply_to_user_id"]
+            owner = owner or conversation_owner.get(tweet["conversation_id"])
+        if owner is None:
+            continue  # never reaches the brand's timelines
+        conversation_owner.setdefault(tweet["conversation_id"], owner)
+        items.append((int(tweet["id"]), "tweets", owner, tweet))
+    for event in state.dm_events:
+        owner = next((b for b in brand_ids if b in event["_participants"]), None)
+        if owner is not None:
+            items.append((int(event["id"]), "dms", owner, event))
+    items.sort(key=lambda item: item[0])
+
+    pages: list[tuple[str, str, Any]] = []
+    batch: list[dict] = []
+    for position, (_, kind, owner, obj) in enumerate(items):
+        batch.append(obj)
+        following = items[position + 1] if position + 1 < len(items) else None
+        if following is None or following[1:3] != (kind, owner) or len(batch) >= PAGE_SIZE:
+            if kind == "tweets":
+                body = api.tweets_body(batch, tweet_query, meta={"result_count": len(batch)})
+            else:
+                body = api.dm_body(batch, dm_query, {"result_count": len(batch)})
+            page = g.Page(
+                data=body.get("data", []),
+                includes=body.get("includes", {}),
+                meta=body.get("meta", {}),
+                errors=body.get("errors", []),
+            )
+            pages.append((kind, owner, page))
+            batch = []
+    return pages

@@ -217,6 +217,13 @@
     if ($("#queue-results")) { rememberQueue(); restoreSelection(); }
     const composer = $("#composer");
     if (composer) setMode(composer.dataset.mode || "public", false);
+    // Open a case on its latest messages, unless the URL points somewhere in the timeline.
+    const scroller = $("#timeline-scroll");
+    if (scroller) {
+      const target = location.hash && location.hash !== "#timeline-end" ? document.getElementById(location.hash.slice(1)) : null;
+      if (target && scroller.contains(target)) target.scrollIntoView({ block: "center" });
+      else scroller.scrollTop = scroller.scrollHeight;
+    }
     if ($(".case-page")) {
       if (!neighbour(1)) $$('[data-nav="next"]').forEach((a) => a.setAttribute("aria-disabled", "true"));
       if (!neighbour(-1)) $$('[data-nav="prev"]').forEach((a) => a.setAttribute("aria-disabled", "true"));

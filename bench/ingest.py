@@ -1,0 +1,210 @@
+"""Benchmark: ingest throughput for 10,000 mentions, next to the raw write limit of the same rows.
+
+    DATABASE_URL=sqlite:///var/bench.sqlite3 python bench/ingest.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_twitter_bench python bench/ingest.py
+
+The API pages are built in memory first (X's latency is not measured): 100 pages of 100
+mentions from 4,000 customers (2–3 tweets each, some replies in their own thread, some photos,
+some order numbers), in X API v2 shape. Timed:
+
+* ``tweets_ingest`` over the 100 pages, one transaction per page as sync runs it — users upserted,
+  customers and cases opened through the workflow engine, messages routed, orders linked;
+* the same 100 pages again (every message already stored: the idempotent re-delivery path);
+* the raw write limit of the same 10,000 tweet rows into the same table: ``sqlite3``
+  ``executemany`` in one transaction, or PostgreSQL ``COPY``;
+* Django ``bulk_create`` of the same rows.
+
+Prints a markdown table. It writes crm_twitter rows, so it refuses a PostgreSQL database whose
+name does not contain "bench" unless ``--force`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import markdown_table, setup_django  # noqa: E402
+
+MENTIONS = 10_000
+PAGE_SIZE = 100
+CUSTOMERS = 4_000
+BRAND_X_ID = "880000000000000001"
+BASE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+TEXTS = [
+    "@benchhelp my parcel never arrived, order #{order} — I want a refund",
+    "@benchhelp 包裹三周还没到 😡 订单 {order}",
+    "@benchhelp el artículo llegó roto, pedido {order}",
+    "@benchhelp falscher Artikel geliefert!! Bestellung {order}",
+    "@benchhelp colis jamais reçu, remboursement svp",
+    "@benchhelp 注文した商品が届きません。追跡番号 RR{tracking}CN",
+    "@benchhelp still waiting for an answer…",
+]
+
+
+def build_pages(seed: int = 7) -> list[dict]:
+    """100 X API v2 mention pages (newest first, as X serves them)."""
+    rng = random.Random(seed)
+    users = [
+        {"id": str(700000000000 + i), "username": f"bench_customer_{i}", "name": f"Customer {i} 🙂",
+         "public_metrics": {"followers_count": rng.randint(0, 50_000), "following_count": 10, "tweet_count": 99,
+                            "listed_count": 0},
+         "verified": False, "protected": False, "location": "Berlin", "description": "hi",
+         "profile_image_url": f"https://pbs.twimg.com/profile_images/{i}/a_normal.jpg"}
+        for i in range(CUSTOMERS)
+    ]
+    tweets: list[dict] = []
+    first_by_user: dict[str, str] = {}
+    for n in range(MENTIONS):
+        user = users[n % CUSTOMERS] if n < CUSTOMERS * 2 else users[rng.randrange(CUSTOMERS)]
+        x_id = str(1_860_000_000_000_000_000 + n * 4096)
+        at = BASE + dt.timedelta(seconds=n * 7)
+        text = rng.choice(TEXTS).format(order=40_000_000 + n, tracking=f"{n:09d}")
+        tweet = {
+            "id": x_id, "text": text, "author_id": user["id"], "created_at": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "lang": "en", "edit_history_tweet_ids": [x_id], "conversation_id": x_id,
+            "public_metrics": {"retweet_count": 0, "reply_count": rng.randint(0, 3), "like_count": rng.randint(0, 9),
+                               "quote_count": 0},
+            "entities": {"mentions": [{"start": 0, "end": 10, "username": "benchhelp", "id": BRAND_X_ID}]},
+            "in_reply_to_user_id": BRAND_X_ID,
+        }
+        parent = first_by_user.get(user["id"])
+        if parent and rng.random() < 0.5:  # a follow-up in the customer's own thread
+            tweet["conversation_id"] = parent
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": parent}]
+        first_by_user.setdefault(user["id"], x_id)
+        if rng.random() < 0.2:
+            tweet["attachments"] = {"media_keys": [f"3_{x_id}"]}
+        tweets.append(tweet)
+    by_id = {u["id"]: u for u in users}
+    pages = []
+    for start in range(0, MENTIONS, PAGE_SIZE):
+        chunk = tweets[start:start + PAGE_SIZE][::-1]
+        authors = {t["author_id"]: by_id[t["author_id"]] for t in chunk}
+        media = [{"media_key": k, "type": "photo", "url": f"https://pbs.twimg.com/media/{k}.jpg", "width": 1200,
+                  "height": 900} for t in chunk for k in (t.get("attachments") or {}).get("media_keys", [])]
+        pages.append({"data": chunk, "includes": {"users": list(authors.values()), "media": media},
+                      "meta": {"result_count": len(chunk), "newest_id": chunk[0]["id"], "oldest_id": chunk[-1]["id"]}})
+    return pages[::-1]  # newest page first
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="Allow a PostgreSQL database not named *bench*.")
+    args = parser.parse_args()
+
+    vendor = setup_django()
+    from django.db import connection, transaction
+
+    if vendor == "postgresql" and "bench" not in connection.settings_dict["NAME"] and not args.force:
+        sys.exit("refusing: the PostgreSQL database name does not contain 'bench' (use --force)")
+
+    from crm_twitter.models import BrandAccount, Case, CaseEvent, Customer, Media, Tweet, XUser
+    from crm_twitter.x.gateway import Page
+    from crm_twitter.x.ingest import tweets_ingest
+
+    # A clean slate for the tables this benchmark fills (scratch database only).
+    for model in (Media, Tweet, CaseEvent):
+        model.objects.all()._raw_delete(using="default")
+    Case.orders.through.objects.all()._raw_delete(using="default")
+    from crm_twitter.models import Notification
+
+    Notification.objects.all()._raw_delete(using="default")
+    Case.objects.update(merged_into=None, reopened_from=None)
+    for model in (Case, XUser, Customer):
+        model.objects.all()._raw_delete(using="default")
+    BrandAccount.objects.filter(x_user_id=BRAND_X_ID).delete()
+    account = BrandAccount.objects.create(handle="benchhelp", x_user_id=BRAND_X_ID)
+
+    pages = [Page(data=p["data"], includes=p["includes"], meta=p["meta"]) for p in build_pages()]
+
+    def ingest_all() -> int:
+        new = 0
+        for page in pages:
+            with transaction.atomic():
+                locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+                new += tweets_ingest(account=locked, page=page).new_tweets
+        return new
+
+    start = time.perf_counter()
+    new = ingest_all()
+    ingest_seconds = time.perf_counter() - start
+    assert new == MENTIONS, new
+    cases = Case.objects.count()
+
+    start = time.perf_counter()
+    again = ingest_all()
+    reingest_seconds = time.perf_counter() - start
+    assert again == 0
+
+    # The same rows, for the raw write limit and bulk_create (new x_ids, same table and indexes).
+    fields = [f for f in Tweet._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    stored = list(Tweet.objects.order_by("pk"))
+
+    def row_values(tweet: Tweet, suffix: str) -> list:
+        values = []
+        for f in fields:
+            value = getattr(tweet, f.attname)
+            if f.name == "x_id":
+                value = value + suffix
+            elif f.get_internal_type() == "JSONField":
+                value = json.dumps(value, ensure_ascii=False)
+            elif isinstance(value, dt.datetime) and vendor == "sqlite":
+                value = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+            values.append(value)
+        return values
+
+    raw_rows = [row_values(t, "1") for t in stored]
+    table = Tweet._meta.db_table
+    if vendor == "sqlite":
+        raw = connection.connection
+        placeholders = ", ".join("?" for _ in columns)
+        start = time.perf_counter()
+        raw.execute("BEGIN")
+        raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", raw_rows)
+        raw.execute("COMMIT")
+        raw_seconds = time.perf_counter() - start
+        raw_label = "sqlite3 executemany, one transaction"
+    else:
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in raw_rows:
+                    copy.write_row(row)
+        raw_seconds = time.perf_counter() - start
+        raw_label = "PostgreSQL COPY"
+
+    objects = []
+    for t in stored:
+        clone = Tweet(**{f.attname: getattr(t, f.attname) for f in fields})
+        clone.x_id = t.x_id + "2"
+        objects.append(clone)
+    start = time.perf_counter()
+    with transaction.atomic():
+        Tweet.objects.bulk_create(objects, batch_size=1000)
+    bulk_seconds = time.perf_counter() - start
+
+    raw_rate = MENTIONS / raw_seconds
+    rows = [
+        ("crm_twitter ingest (users, cases, routing, media, orders)", f"{ingest_seconds:.2f}",
+         f"{MENTIONS / ingest_seconds:,.0f}", f"{MENTIONS / ingest_seconds / raw_rate:.0%}"),
+        ("crm_twitter re-ingest (all already stored)", f"{reingest_seconds:.2f}",
+         f"{MENTIONS / reingest_seconds:,.0f}", f"{MENTIONS / reingest_seconds / raw_rate:.0%}"),
+        (f"raw: {raw_label}", f"{raw_seconds:.2f}", f"{raw_rate:,.0f}", "100%"),
+        ("Django bulk_create (tweet rows only)", f"{bulk_seconds:.2f}", f"{MENTIONS / bulk_seconds:,.0f}",
+         f"{MENTIONS / bulk_seconds / raw_rate:.0%}"),
+    ]
+    print(f"Ingest of {MENTIONS:,} mentions in {len(pages)} pages on {vendor} "
+          f"({cases:,} cases opened, {XUser.objects.count():,} X users)\n")
+    print(markdown_table(["what", "seconds", "messages/s", "of raw limit"], rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""django-q2 tasks of the X sync (thin: each calls one service)."""
+
+from __future__ import annotations
+
+
+def sync_account_task(account_id: int) -> dict:
+    """One sync run of one brand account (enqueued by ``sync_due_accounts``)."""
+    from crm_twitter.x.sync import account_sync
+
+    result = account_sync(account_id=account_id)
+    return {"account_id": account_id, "calls": result.calls, "new_tweets": result.new_tweets,
+            "new_dms": result.new_dms, "stopped": result.stopped_reason}
+
+
+def sync_due_accounts() -> list[int]:
+    """Every minute (``crm_twitter:sync-due-accounts``): enqueue a sync for each account that is due."""
+    from crm_twitter.x.sync import sync_due_accounts as due_accounts_sync
+
+    return due_accounts_sync()
+
+
+def profile_refresh_task() -> int:
+    """Hourly (``crm_twitter:profile-refresh``): refresh day-old profiles of customers with open cases."""
+    from crm_twitter.x.sync import profiles_refresh
+
+    return profiles_refresh()
+
+
+def webhook_event_task(payload: dict) -> dict:
+    """Ingest one verified Account Activity delivery (enqueued by the webhook view)."""
+    from crm_twitter.x.webhooks import webhook_payload_ingest
+
+    return webhook_payload_ingest(payload=payload)

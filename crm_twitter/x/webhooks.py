@@ -1,0 +1,294 @@
+"""The Account Activity webhook: X's real-time path into the same idempotent ingest as polling.
+
+* GET with ``crc_token``: answer X's challenge-response check with
+  ``sha256=base64(HMAC-SHA256(consumer secret, crc_token))``.
+* POST: verify ``x-twitter-webhooks-signature`` over the raw request bytes (never re-serialised
+  JSON: X's escaping differs from Python's), refuse anything unsigned or wrongly signed with 403,
+  and enqueue a django-q2 task. The task converts the v1.1-format events to the X API v2 shapes
+  ``tweets_ingest`` / ``dm_events_ingest`` take, so a message delivered by the webhook and later
+  by a poll is stored once.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from crm_twitter.conf import app_settings
+from crm_twitter.models import BrandAccount
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+MEDIA_KEY_PREFIX = {"photo": "3", "video": "7", "animated_gif": "16"}
+
+
+@dataclass(frozen=True)
+class WebhookPage:
+    """The v2-shaped page handed to ingest (same attributes as the gateway's ``Page``)."""
+
+    data: list[dict]
+    includes: dict[str, list[dict]] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def next_token(self) -> None:
+        return None
+
+
+# --- signatures ----------------------------------------------------------------------------------------
+
+
+def _signature(secret: str, message: bytes) -> str:
+    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode("ascii")
+
+
+def crc_response_token(*, crc_token: str, consumer_secret: str) -> str:
+    """X's CRC answer: ``sha256=`` + base64 of HMAC-SHA256(consumer secret, crc_token)."""
+    return _signature(consumer_secret, crc_token.encode("utf-8"))
+
+
+def webhook_signature_valid(*, body: bytes, signature: str | None, consumer_secret: str) -> bool:
+    """Constant-time check of the signature header against the raw body."""
+    if not signature or not consumer_secret:
+        return False
+    return hmac.compare_digest(_signature(consumer_secret, body).encode(), signature.strip().encode())
+
+
+# --- the view ------------------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def x_webhook_view(request: HttpRequest) -> HttpResponse:
+    """CRC on GET; verified, enqueued events on POST. Thin: the work happens in the task."""
+    secret = app_settings.WEBHOOK_CONSUMER_SECRET
+    if not secret:
+        logger.error("crm_twitter webhook: WEBHOOK_CONSUMER_SECRET is not set; refusing the request")
+        return HttpResponseForbidden("webhook not configured")
+    if request.method == "GET":
+        token = request.GET.get("crc_token", "")
+        if not token:
+            return HttpResponse("crc_token missing", status=400)
+        return JsonResponse({"response_token": crc_response_token(crc_token=token, consumer_secret=secret)})
+
+    body = request.body  # the raw bytes X signed
+    if not webhook_signature_valid(body=body, signature=request.headers.get(SIGNATURE_HEADER),
+                                   consumer_secret=secret):
+        logger.warning("crm_twitter webhook: refused a request with a missing or wrong signature")
+        return HttpResponseForbidden("bad signature")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return HttpResponse("body is not JSON", status=400)
+    if not isinstance(payload, dict):
+        return HttpResponse("body is not a JSON object", status=400)
+    webhook_payload_enqueue(payload=payload)
+    return HttpResponse(status=200)
+
+
+def webhook_payload_enqueue(*, payload: dict) -> bool:
+    """Queue a verified delivery for ingest (after commit). Deliveries without messages are dropped."""
+    if not (payload.get("tweet_create_events") or payload.get("direct_message_events")):
+        return False
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task("crm_twitter.tasks.sync.webhook_event_task", payload,
+                                             group="crm_twitter:webhook"))
+    return True
+
+
+# --- v1.1 → v2 -----------------------------------------------------------------------------------------
+
+
+def _v1_time(value: str | None) -> str:
+    """"Thu Nov 15 23:31:30 +0000 2018" → "2018-11-15T23:31:30.000Z"."""
+    moment = dt.datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y") if value else dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _ms_time(value: Any) -> str:
+    moment = dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _id(obj: dict, name: str = "id") -> str:
+    value = obj.get(f"{name}_str") or obj.get(name)
+    return str(value) if value is not None else ""
+
+
+def v1_user_to_v2(user: dict) -> dict:
+    """A v1.1 user object (tweet ``user`` or the ``users`` map) in the v2 shape; the rest kept."""
+    v2 = {
+        "id": _id(user),
+        "username": user.get("screen_name") or "",
+        "name": user.get("name") or "",
+        "protected": bool(user.get("protected")),
+        "verified": bool(user.get("verified")),
+        "location": user.get("location") or "",
+        "description": user.get("description") or "",
+        "profile_image_url": user.get("profile_image_url_https") or user.get("profile_image_url") or "",
+        "public_metrics": {
+            "followers_count": int(user.get("followers_count") or 0),
+            "following_count": int(user.get("friends_count") or 0),
+            "tweet_count": int(user.get("statuses_count") or 0),
+            "listed_count": int(user.get("listed_count") or 0),
+        },
+        "v1": user,
+    }
+    if user.get("created_at"):
+        v2["created_at"] = _v1_time(user["created_at"])
+    elif user.get("created_timestamp"):
+        v2["created_at"] = _ms_time(user["created_timestamp"])
+    return v2
+
+
+def _v1_media(media: dict) -> dict:
+    kind = media.get("type") or "photo"
+    large = (media.get("sizes") or {}).get("large") or {}
+    return {
+        "media_key": f"{MEDIA_KEY_PREFIX.get(kind, '3')}_{_id(media)}",
+        "type": kind,
+        "url": media.get("media_url_https") or media.get("media_url") or "",
+        "preview_image_url": media.get("media_url_https") or "",
+        "width": large.get("w"),
+        "height": large.get("h"),
+        "alt_text": media.get("ext_alt_text") or "",
+    }
+
+
+def v1_tweet_to_v2(tweet: dict) -> tuple[dict, list[dict], list[dict]]:
+    """A v1.1 tweet → (v2 tweet, its author in v2 shape, its media in v2 shape)."""
+    extended = tweet.get("extended_tweet") or {}
+    text = extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or ""
+    entities = extended.get("entities") or tweet.get("entities") or {}
+    media_list = (extended.get("extended_entities") or tweet.get("extended_entities") or {}).get("media") or []
+    refs = []
+    if tweet.get("in_reply_to_status_id") or tweet.get("in_reply_to_status_id_str"):
+        refs.append({"type": "replied_to", "id": _id(tweet, "in_reply_to_status_id")})
+    if isinstance(tweet.get("quoted_status"), dict) or tweet.get("quoted_status_id_str"):
+        refs.append({"type": "quoted", "id": tweet.get("quoted_status_id_str") or _id(tweet["quoted_status"])})
+    if isinstance(tweet.get("retweeted_status"), dict):
+        refs.append({"type": "retweeted", "id": _id(tweet["retweeted_status"])})
+    x_id = _id(tweet)
+    v2: dict[str, Any] = {
+        "id": x_id,
+        "text": text,
+        "author_id": _id(tweet.get("user") or {}),
+        "created_at": _v1_time(tweet.get("created_at")),
+        "lang": tweet.get("lang") or "",
+        "entities": {
+            "mentions": [
+                {"start": (m.get("indices") or [0, 0])[0], "end": (m.get("indices") or [0, 0])[1],
+                 "username": m.get("screen_name"), "id": _id(m)}
+                for m in entities.get("user_mentions") or []
+            ],
+            "hashtags": [{"tag": h.get("text")} for h in entities.get("hashtags") or []],
+            "urls": entities.get("urls") or [],
+        },
+        "public_metrics": {
+            "retweet_count": int(tweet.get("retweet_count") or 0),
+            "reply_count": int(tweet.get("reply_count") or 0),
+            "like_count": int(tweet.get("favorite_count") or 0),
+            "quote_count": int(tweet.get("quote_count") or 0),
+        },
+        "edit_history_tweet_ids": [x_id],
+        "source_format": "account_activity_v1",
+    }
+    if not refs:
+        v2["conversation_id"] = x_id  # a reply's conversation is resolved from its parent by ingest
+    else:
+        v2["referenced_tweets"] = refs
+    if tweet.get("in_reply_to_user_id_str") or tweet.get("in_reply_to_user_id"):
+        v2["in_reply_to_user_id"] = _id(tweet, "in_reply_to_user_id")
+    media = [_v1_media(m) for m in media_list if isinstance(m, dict)]
+    if media:
+        v2["attachments"] = {"media_keys": [m["media_key"] for m in media]}
+    author = [v1_user_to_v2(tweet["user"])] if isinstance(tweet.get("user"), dict) else []
+    return v2, author, media
+
+
+def v1_dm_to_v2(event: dict) -> tuple[dict, list[dict]]:
+    """A v1.1 ``message_create`` DM event → (v2 DM event, its media in v2 shape)."""
+    create = event.get("message_create") or {}
+    sender = str(create.get("sender_id") or "")
+    recipient = str((create.get("target") or {}).get("recipient_id") or "")
+    data = create.get("message_data") or {}
+    low, high = sorted([sender, recipient], key=lambda v: int(v) if v.isdigit() else 0)
+    v2: dict[str, Any] = {
+        "id": str(event.get("id") or ""),
+        "event_type": "MessageCreate",
+        "text": data.get("text") or "",
+        "sender_id": sender,
+        "participant_ids": [sender, recipient],
+        "dm_conversation_id": f"{low}-{high}",
+        "created_at": _ms_time(event.get("created_timestamp") or 0),
+        "source_format": "account_activity_v1",
+    }
+    media = []
+    attachment = data.get("attachment") or {}
+    if attachment.get("type") == "media" and isinstance(attachment.get("media"), dict):
+        media = [_v1_media(attachment["media"])]
+        v2["attachments"] = {"media_keys": [media[0]["media_key"]]}
+    return v2, media
+
+
+def webhook_payload_pages(payload: dict) -> tuple[WebhookPage | None, WebhookPage | None]:
+    """The (tweets page, DM events page) of one Account Activity delivery, in v2 shapes."""
+    tweets, tweet_users, tweet_media = [], {}, {}
+    for event in payload.get("tweet_create_events") or []:
+        if not isinstance(event, dict):
+            continue
+        tweet, authors, media = v1_tweet_to_v2(event)
+        tweets.append(tweet)
+        tweet_users.update({u["id"]: u for u in authors})
+        tweet_media.update({m["media_key"]: m for m in media})
+    dms, dm_media = [], {}
+    for event in payload.get("direct_message_events") or []:
+        if not isinstance(event, dict) or event.get("type") != "message_create":
+            continue
+        dm, media = v1_dm_to_v2(event)
+        dms.append(dm)
+        dm_media.update({m["media_key"]: m for m in media})
+    dm_users = {str(k): v1_user_to_v2(v) for k, v in (payload.get("users") or {}).items() if isinstance(v, dict)}
+    tweet_page = WebhookPage(
+        data=tweets, includes={"users": list(tweet_users.values()), "media": list(tweet_media.values())}
+    ) if tweets else None
+    dm_page = WebhookPage(
+        data=dms, includes={"users": list(dm_users.values()), "media": list(dm_media.values())}
+    ) if dms else None
+    return tweet_page, dm_page
+
+
+def webhook_payload_ingest(*, payload: dict) -> dict[str, int]:
+    """Ingest one verified delivery for the account it is for; returns counts of new rows."""
+    from crm_twitter.x.ingest import dm_events_ingest, tweets_ingest
+
+    for_user_id = str(payload.get("for_user_id") or "")
+    account = BrandAccount.objects.filter(x_user_id=for_user_id).first()
+    if account is None:
+        logger.warning("crm_twitter webhook: delivery for unknown account %s ignored", for_user_id)
+        return {"tweets": 0, "dms": 0}
+    tweet_page, dm_page = webhook_payload_pages(payload)
+    counts = {"tweets": 0, "dms": 0}
+    # The same lock as polling: a delivery racing a poll of the same account stores rows once.
+    with transaction.atomic():
+        locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+        if tweet_page is not None:
+            counts["tweets"] = tweets_ingest(account=locked, page=tweet_page).new_tweets
+        if dm_page is not None:
+            counts["dms"] = dm_events_ingest(account=locked, page=dm_page).new_dms
+    return counts

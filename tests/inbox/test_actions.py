@@ -1,0 +1,270 @@
+"""Case actions from the inbox: each one reaches its service, says what happened, refuses stale forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm_twitter.models import CaseEvent, CaseStatus, OutboundMessage, Promise, ReplyTemplate
+from tests.factories import (
+    ComplaintCategoryFactory,
+    OutboundMessageFactory,
+    PromiseFactory,
+    TeamMembershipFactory,
+    TweetFactory,
+    UserFactory,
+)
+
+
+def url(case, name):
+    return reverse(f"crm_twitter_inbox:{name}", args=[case.pk])
+
+
+def follow(client, case, name, data, **kwargs):
+    return client.post(url(case, name), {"version": case.version, **data}, follow=True, **kwargs)
+
+
+def flash(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.fixture
+def working_case(agent, team_case, brand):
+    """A new case with the customer's first public tweet mentioning the brand."""
+    case = team_case(status=CaseStatus.NEW)
+    TweetFactory(case=case, brand_account=brand, author=case.customer_x_user,
+                 text=f"@{brand.handle} my parcel never arrived", mentioned_user_ids=[brand.x_user_id])
+    return case
+
+
+def test_assign_to_me(client, agent, working_case):
+    client.force_login(agent)
+    response = follow(client, working_case, "take", {})
+    working_case.refresh_from_db()
+    assert working_case.assignee == agent
+    assert "You own this case now." in flash(response)
+
+
+def test_supervisor_assigns_to_a_team_member_and_agent_cannot(client, agent, supervisor, working_case):
+    bob = UserFactory(username="bob", roles=["crm_agent"])
+    TeamMembershipFactory(team=agent.crm_team, user=bob)
+    client.force_login(agent)
+    response = follow(client, working_case, "assign", {"assignee": bob.pk})
+    assert "Only supervisors" in flash(response)[0]
+    client.force_login(supervisor)
+    response = follow(client, working_case, "assign", {"assignee": bob.pk})
+    working_case.refresh_from_db()
+    assert working_case.assignee == bob
+    assert any("Assigned to" in m for m in flash(response))
+
+
+def test_status_change_follows_the_lifecycle(client, agent, working_case):
+    client.force_login(agent)
+    response = follow(client, working_case, "transition", {"to_status": CaseStatus.IN_DM})
+    working_case.refresh_from_db()
+    assert working_case.status == CaseStatus.IN_DM
+    assert "Status changed to In DM." in flash(response)
+    response = follow(client, working_case, "transition", {"to_status": CaseStatus.NEW})
+    working_case.refresh_from_db()
+    assert working_case.status == CaseStatus.IN_DM
+    assert flash(response)  # the rule's refusal, shown to the agent
+
+
+def test_stale_form_is_refused_with_a_message(client, agent, working_case):
+    client.force_login(agent)
+    old_version = working_case.version
+    type(working_case).objects.filter(pk=working_case.pk).update(version=old_version + 1)
+    response = client.post(url(working_case, "transition"), {"version": old_version, "to_status": "in_dm"},
+                           follow=True)
+    working_case.refresh_from_db()
+    assert working_case.status == CaseStatus.NEW
+    assert "changed while you were looking" in flash(response)[0]
+
+
+def test_resolve_with_a_refund(client, agent, working_case):
+    client.force_login(agent)
+    response = follow(client, working_case, "resolve",
+                      {"outcome": "refund", "refund_amount": "59.90", "refund_currency": "eur", "note": "PayPal"})
+    working_case.refresh_from_db()
+    assert working_case.status == CaseStatus.RESOLVED
+    assert working_case.refund_amount == Decimal("59.90") and working_case.refund_currency == "EUR"
+    assert any("Case resolved" in m for m in flash(response))
+    assert b"Refund" in response.content and b"59.90 EUR" in response.content
+
+
+def test_refund_without_an_amount_is_refused(client, agent, working_case):
+    client.force_login(agent)
+    response = follow(client, working_case, "resolve", {"outcome": "refund", "refund_currency": "EUR"})
+    working_case.refresh_from_db()
+    assert working_case.status == CaseStatus.NEW
+    assert "A refund needs an amount." in flash(response)[0]
+
+
+def test_escalate_with_a_reason(client, agent, working_case):
+    client.force_login(agent)
+    response = follow(client, working_case, "escalate", {"reason": "Customer threatens chargeback"})
+    working_case.refresh_from_db()
+    assert working_case.escalation_level == 1
+    assert "Escalated to level 1." in flash(response)
+    assert follow(client, working_case, "escalate", {"reason": ""}).status_code == 200
+    working_case.refresh_from_db()
+    assert working_case.escalation_level == 1
+
+
+def test_internal_note_is_recorded_and_never_sent(client, agent, working_case):
+    client.force_login(agent)
+    response = client.post(url(working_case, "note"), {"text": "Warehouse says shipped on Monday"}, follow=True)
+    assert working_case.events.filter(kind=CaseEvent.Kind.NOTE, message="Warehouse says shipped on Monday").exists()
+    assert not OutboundMessage.objects.filter(case=working_case).exists()
+    assert b"Warehouse says shipped on Monday" in response.content
+    assert b"Internal note \xc2\xb7 never sent" in response.content
+
+
+def test_confirm_suggested_category_or_change_it(client, agent, team_case):
+    suggested = ComplaintCategoryFactory(slug="damaged-t", name="Damaged T")
+    other = ComplaintCategoryFactory(slug="customs-t", name="Customs T")
+    case = team_case(suggested_category=suggested)
+    client.force_login(agent)
+    page = client.get(url(case, "case")).content.decode()
+    assert "Suggested:" in page and "Damaged T" in page and "Confirm" in page
+    follow(client, case, "category", {"category": suggested.pk})
+    case.refresh_from_db()
+    assert case.category == suggested and case.category_confirmed
+    follow(client, case, "category", {"category": other.pk})
+    case.refresh_from_db()
+    assert case.category == other
+
+
+def test_link_and_unlink_an_order(client, agent, working_case, order_with_items):
+    order = order_with_items(order_number="40004321")
+    client.force_login(agent)
+    response = follow(client, working_case, "order_link", {"order": order.pk})
+    assert list(working_case.orders.all()) == [order]
+    assert "Order 40004321 linked." in flash(response)
+    working_case.refresh_from_db()
+    follow(client, working_case, "order_unlink", {"order": order.pk})
+    assert not working_case.orders.exists()
+
+
+def test_record_and_keep_a_promise(client, agent, working_case):
+    client.force_login(agent)
+    due = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = follow(client, working_case, "promise", {"kind": "refund", "description": "Refund by Friday",
+                                                        "due_at": due})
+    promise = working_case.promises.get()
+    assert promise.status == Promise.Status.OPEN
+    assert any("Promise recorded" in m for m in flash(response))
+    working_case.refresh_from_db()
+    response = follow(client, working_case, "promise_keep", {"promise": promise.pk})
+    promise.refresh_from_db()
+    assert promise.status == Promise.Status.KEPT
+
+
+def test_promise_in_the_past_is_refused(client, agent, working_case):
+    client.force_login(agent)
+    past = (timezone.localtime() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = follow(client, working_case, "promise", {"kind": "refund", "description": "x", "due_at": past})
+    assert not working_case.promises.exists()
+    assert "future" in flash(response)[0]
+
+
+def test_public_reply_is_queued_and_shown_as_queued(client, agent, working_case):
+    client.force_login(agent)
+    response = follow(client, working_case, "compose", {"channel": "public", "text": "Sorry! Please DM us."})
+    message = OutboundMessage.objects.get(case=working_case)
+    assert message.channel == OutboundMessage.Channel.PUBLIC_REPLY
+    assert message.status == OutboundMessage.Status.QUEUED
+    assert "Public reply queued for sending." in flash(response)
+    assert b"Queued" in response.content
+
+
+def test_dm_is_queued_to_the_customer(client, agent, working_case):
+    client.force_login(agent)
+    follow(client, working_case, "compose", {"channel": "dm", "text": "Hi, what is your order number?"})
+    message = OutboundMessage.objects.get(case=working_case)
+    assert message.channel == OutboundMessage.Channel.DM
+    assert message.recipient == working_case.customer_x_user
+
+
+def test_public_reply_with_private_data_is_refused_and_the_text_kept(client, agent, working_case):
+    client.force_login(agent)
+    text = "Your refund to jane.doe@example.com is on its way"
+    response = client.post(url(working_case, "compose"), {"version": working_case.version, "channel": "public",
+                                                          "text": text})
+    assert response.status_code == 422
+    assert not OutboundMessage.objects.filter(case=working_case).exists()
+    html = response.content.decode()
+    assert "jane.doe@example.com is on its way</textarea>" in html
+    assert 'class="form-error"' in html
+
+
+def test_reply_on_a_stale_page_keeps_the_text_and_asks_to_review(client, agent, working_case):
+    client.force_login(agent)
+    type(working_case).objects.filter(pk=working_case.pk).update(version=working_case.version + 5)
+    response = client.post(url(working_case, "compose"), {"version": working_case.version, "channel": "dm",
+                                                          "text": "draft survives"})
+    assert response.status_code == 422
+    assert not OutboundMessage.objects.filter(case=working_case).exists()
+    html = response.content.decode()
+    assert "draft survives</textarea>" in html and "changed while you were writing" in html
+    assert f'name="version" value="{working_case.version + 5}"' in html  # resend is possible
+
+
+def test_preview_counts_weighted_length_and_warns_about_private_data(client, agent, working_case):
+    client.force_login(agent)
+    response = client.post(url(working_case, "compose_preview"), {"channel": "public", "text": "你好" * 3})
+    assert b"12 / 280" in response.content
+    response = client.post(url(working_case, "compose_preview"),
+                           {"channel": "public", "text": "Mail us at jane.doe@example.com"})
+    assert b"Private data in a public reply" in response.content
+    response = client.post(url(working_case, "compose_preview"), {"channel": "dm", "text": ""})
+    assert b"0 / 10000" in response.content
+
+
+def test_template_is_inserted_in_the_customers_language_with_placeholders_filled(client, agent, working_case):
+    working_case.language = "de"
+    working_case.save(update_fields=["language"])
+    client.force_login(agent)
+    page = client.get(url(working_case, "case"))
+    templates = page.context["templates"]
+    acknowledge = next(t for t in templates if t.step == ReplyTemplate.Step.ACKNOWLEDGE)
+    assert acknowledge.language == "de"
+    response = client.post(url(working_case, "template"), {"template_choice": acknowledge.pk})
+    html = response.content.decode()
+    assert f"Hallo @{working_case.customer_x_user.handle}" in html
+    assert "{handle}" not in html and "{dm_link}" not in html
+    assert 'name="channel" id="compose-channel" value="public"' in html
+
+
+def test_failed_message_can_be_retried(client, agent, working_case):
+    message = OutboundMessageFactory(case=working_case, status=OutboundMessage.Status.FAILED, last_error="503")
+    client.force_login(agent)
+    response = follow(client, working_case, "retry", {"message": message.pk})
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.QUEUED
+    assert "Sending again." in flash(response)
+
+
+@pytest.mark.parametrize("name", ["take", "assign", "transition", "resolve", "escalate", "note", "category",
+                                  "order_link", "order_unlink", "promise", "promise_keep", "compose",
+                                  "compose_preview", "template", "retry"])
+def test_actions_refuse_get_and_answer_404_outside_the_team(client, agent, name):
+    from tests.factories import CaseFactory, TeamFactory
+
+    case = CaseFactory(team=TeamFactory())
+    client.force_login(agent)
+    assert client.get(url(case, name)).status_code == 405
+    assert client.post(url(case, name), {"version": case.version}).status_code == 404
+
+
+def test_action_query_counts_are_bounded(client, agent, working_case, django_assert_max_num_queries):
+    PromiseFactory(case=working_case)
+    client.force_login(agent)
+    with django_assert_max_num_queries(30):
+        client.post(url(working_case, "note"), {"text": "bounded"})
+    with django_assert_max_num_queries(30):
+        client.post(url(working_case, "compose_preview"), {"channel": "public", "text": "hello"})
