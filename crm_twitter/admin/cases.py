@@ -12,12 +12,12 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.display import csv_cell, pretty_json, preview
-from crm_twitter.models import Case, CaseEvent, DirectMessage, OutboundMessage, Promise, Tweet
+from crm_twitter.models import Case, CaseEvent, CaseStatus, DirectMessage, OutboundMessage, Promise, Tweet
 from crm_twitter.services.errors import CaseRuleError
 
 # --- inlines: the case's whole story, read-only ---------------------------------------------
@@ -394,7 +394,7 @@ class CaseAdmin(admin.ModelAdmin):
         from crm_twitter.services.lifecycle import allowed_transitions
 
         allowed = allowed_transitions(obj)
-        return ", ".join(str(s) for s in allowed) or "—"
+        return ", ".join(str(CaseStatus(s).label) for s in allowed) or "—"
 
     @admin.display(description=_("X conversations"))
     def conversation_ids_pretty(self, obj: Case):
@@ -435,7 +435,19 @@ class CaseAdmin(admin.ModelAdmin):
                 for order in current - wanted:
                     case = case_unlink_order(case=case, actor=actor, order=order)
         except CaseRuleError as exc:
+            request._crm_case_refused = True
             self.message_user(request, _("Not saved: %(error)s") % {"error": exc.message}, messages.ERROR)
+
+    def log_change(self, request: HttpRequest, obj, message):
+        if getattr(request, "_crm_case_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj: Case) -> HttpResponse:
+        # A refused change goes back to the form with the reason, not to "changed successfully".
+        if getattr(request, "_crm_case_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         # Linked orders were saved by case_link_order / case_unlink_order in save_model, so

@@ -15,8 +15,18 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = (
-    "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2",
-    "#db2777", "#65a30d", "#ea580c", "#4f46e5", "#0d9488", "#a16207",
+    "#2563eb",
+    "#dc2626",
+    "#16a34a",
+    "#d97706",
+    "#7c3aed",
+    "#0891b2",
+    "#db2777",
+    "#65a30d",
+    "#ea580c",
+    "#4f46e5",
+    "#0d9488",
+    "#a16207",
 )
 GREY = "#9ca3af"
 FONT = "font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:12px"
@@ -75,9 +85,10 @@ def bar_chart(
         y = top + i * (bar_h + gap)
         w = (width - label_w - value_w) * (value or 0) / biggest
         short = label if len(label) <= 30 else label[:29] + "…"
+        fill = color(i, keys[i] if i < len(keys) else "")
         body.append(
             f'<text x="{label_w - 6}" y="{y + bar_h - 6}" text-anchor="end" fill="#111827">{escape(short)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color(i, keys[i] if i < len(keys) else "")}">'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{fill}">'
             f"<title>{escape(label)}: {escape(_num(value, fmt))}</title></rect>"
             f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 6}" fill="#111827">{escape(_num(value, fmt))}</text>'
         )
@@ -132,7 +143,8 @@ def stacked_columns(
             f'<text x="{lx + 14}" y="{ly}" fill="#111827">{escape(name)}</text>'
         )
     headers = ("", *x_labels)
-    rows = tuple((name, *(str(v) for v in values)) for _, name, values in shown) + (
+    rows = (
+        *((name, *(str(v) for v in values)) for _, name, values in shown),
         ("Total", *(str(t) for t in totals)),
     )
     return Chart(key=key, title=title, svg=_svg(width, height, title, body), headers=headers, rows=rows)

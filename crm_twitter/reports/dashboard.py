@@ -30,7 +30,9 @@ def dashboard_charts(trend: TrendData) -> tuple[tuple[Chart, ...], Chart]:
         key="volume",
         title="Complaints opened by category",
         x_labels=labels,
-        series=[(key, name, [m.by_category[i] for m in trend.months]) for i, (key, name) in enumerate(trend.categories)],
+        series=[
+            (key, name, [m.by_category[i] for m in trend.months]) for i, (key, name) in enumerate(trend.categories)
+        ],
     )
     response = line_chart(
         key="first_response",

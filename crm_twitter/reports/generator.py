@@ -441,9 +441,21 @@ def report_generate(*, month: dt.date) -> ReportData:
         not_actionable=Count("pk", filter=Q(merged_into__isnull=True, status=CaseStatus.NOT_ACTIONABLE)),
     )
 
-    def row_for(key: str, name: str, *, measure: dict, cur: int, before: int | None, ly: int | None,
-                fr: DurationStats, res: DurationStats, n_resolved: int, promises: dict[str, int],
-                refund_cases: int, refund_converted: Decimal) -> CategoryRow:
+    def row_for(
+        key: str,
+        name: str,
+        *,
+        measure: dict,
+        cur: int,
+        before: int | None,
+        ly: int | None,
+        fr: DurationStats,
+        res: DurationStats,
+        n_resolved: int,
+        promises: dict[str, int],
+        refund_cases: int,
+        refund_converted: Decimal,
+    ) -> CategoryRow:
         change_prev, change_prev_pct = _change(cur, before)
         change_ly, change_ly_pct = _change(cur, ly)
         breached = measure.get("sla_breached", 0)
@@ -592,7 +604,11 @@ def _category_keys(category_meta: dict[str, dict], with_data: set[str]) -> list[
 DIMENSIONS = (
     # dimension, title, note
     ("brand_account", "By brand account", ""),
-    ("country", "By destination country", "From linked orders; a case with orders to several countries counts once in each."),
+    (
+        "country",
+        "By destination country",
+        "From linked orders; a case with orders to several countries counts once in each.",
+    ),
     ("language", "By language", ""),
     ("carrier", "By carrier", "From linked orders; a case with several carriers counts once for each."),
     ("sku", "By product SKU", "From linked orders' items; a case counts once per distinct SKU."),
@@ -681,8 +697,14 @@ def _breakdowns(span: MonthSpan, prev: MonthSpan, keys: list[str]) -> tuple[tupl
 def _rising(items: Iterable[tuple[str, str, int, int]]) -> tuple[RisingItem, ...]:
     """The biggest absolute growth vs the previous month first; only what actually grew."""
     grown = [
-        RisingItem(key=k, label=label, cases=cur, previous=before, growth=cur - before,
-                   growth_pct=_pct(cur - before, before) if before else None)
+        RisingItem(
+            key=k,
+            label=label,
+            cases=cur,
+            previous=before,
+            growth=cur - before,
+            growth_pct=_pct(cur - before, before) if before else None,
+        )
         for k, label, cur, before in items
         if cur > before
     ]
@@ -743,11 +765,17 @@ def trend_generate(*, until: dt.date, months: int = 12, now: dt.datetime | None 
         output_field=CharField(),
     )
     cat = category_key()
-    category_meta = list(ComplaintCategory.objects.values_list("slug", "name", "is_active").order_by("sort_order", "name"))
+    category_meta = list(
+        ComplaintCategory.objects.values_list("slug", "name", "is_active").order_by("sort_order", "name")
+    )
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for r in (
-        complaints().filter(whole).annotate(_i=index_by_open, _cat=cat).values("_i", "_cat")
-        .annotate(n=Count("pk")).order_by()
+        complaints()
+        .filter(whole)
+        .annotate(_i=index_by_open, _cat=cat)
+        .values("_i", "_cat")
+        .annotate(n=Count("pk"))
+        .order_by()
     ):
         counts[r["_i"]][r["_cat"]] = r["n"]
     with_data = {k for c in counts.values() for k in c}

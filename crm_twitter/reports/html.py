@@ -15,6 +15,4 @@ def report_sections(data: ReportData) -> list[dict]:
 
 def report_html(data: ReportData) -> str:
     """The report as one HTML document that can be e-mailed, archived and opened offline."""
-    return render_to_string(
-        "crm_twitter/reports/report.html", {"report": data, "sections": report_sections(data)}
-    )
+    return render_to_string("crm_twitter/reports/report.html", {"report": data, "sections": report_sections(data)})

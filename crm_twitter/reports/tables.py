@@ -15,7 +15,14 @@ from crm_twitter.reports.charts import Chart, bar_chart
 from crm_twitter.reports.generator import ReportData
 
 TEXT, INT, PCT, DURATION, MONEY, SIGNED, DECIMAL, RATE = (
-    "text", "int", "pct", "duration", "money", "signed", "decimal", "rate",
+    "text",
+    "int",
+    "pct",
+    "duration",
+    "money",
+    "signed",
+    "decimal",
+    "rate",
 )
 DIMENSION_LABELS = {
     "brand_account": "Brand account",
@@ -156,20 +163,37 @@ def report_tables(data: ReportData) -> list[Table]:
             key="categories",
             title="Cases by category",
             columns=(
-                Column("Category", TEXT), Column("Cases"), Column("Share", PCT),
-                Column("Previous month"), Column("Change", SIGNED), Column("Change %", PCT),
-                Column("Same month last year"), Column("Change", SIGNED), Column("Change %", PCT),
+                Column("Category", TEXT),
+                Column("Cases"),
+                Column("Share", PCT),
+                Column("Previous month"),
+                Column("Change", SIGNED),
+                Column("Change %", PCT),
+                Column("Same month last year"),
+                Column("Change", SIGNED),
+                Column("Change %", PCT),
             ),
             rows=tuple(
-                (c.name, c.cases, c.share_pct, c.previous, c.change_vs_previous, c.change_vs_previous_pct,
-                 c.last_year, c.change_vs_last_year, c.change_vs_last_year_pct)
+                (
+                    c.name,
+                    c.cases,
+                    c.share_pct,
+                    c.previous,
+                    c.change_vs_previous,
+                    c.change_vs_previous_pct,
+                    c.last_year,
+                    c.change_vs_last_year,
+                    c.change_vs_last_year_pct,
+                )
                 for c in (*cats, t)
             ),
             note="Cases whose category no agent confirmed are counted as Uncategorised.",
             has_total_row=True,
             chart=bar_chart(
-                key="categories", title="Cases by category",
-                items=[(c.name, c.cases) for c in cats if c.cases], keys=[c.key for c in cats if c.cases],
+                key="categories",
+                title="Cases by category",
+                items=[(c.name, c.cases) for c in cats if c.cases],
+                keys=[c.key for c in cats if c.cases],
             ),
             chart_column=1,
         )
@@ -179,17 +203,38 @@ def report_tables(data: ReportData) -> list[Table]:
             key="service",
             title="Response, resolution and service",
             columns=(
-                Column("Category", TEXT), Column("First response: median", DURATION),
-                Column("First response: p90", DURATION), Column("Resolved"),
-                Column("Resolution: median", DURATION), Column("Resolution: p90", DURATION),
-                Column("SLA compliance", PCT), Column("Escalated", PCT), Column("Moved to DM", PCT),
-                Column("Promises kept"), Column("Promises missed"), Column("Promises kept %", PCT),
-                Column("Satisfaction", DECIMAL), Column("Ratings"),
+                Column("Category", TEXT),
+                Column("First response: median", DURATION),
+                Column("First response: p90", DURATION),
+                Column("Resolved"),
+                Column("Resolution: median", DURATION),
+                Column("Resolution: p90", DURATION),
+                Column("SLA compliance", PCT),
+                Column("Escalated", PCT),
+                Column("Moved to DM", PCT),
+                Column("Promises kept"),
+                Column("Promises missed"),
+                Column("Promises kept %", PCT),
+                Column("Satisfaction", DECIMAL),
+                Column("Ratings"),
             ),
             rows=tuple(
-                (c.name, c.first_response.median, c.first_response.p90, c.resolved, c.resolution.median,
-                 c.resolution.p90, c.sla_compliance_pct, c.escalation_rate_pct, c.moved_to_dm_pct,
-                 c.promises_kept, c.promises_missed, c.promises_kept_pct, c.satisfaction_avg, c.satisfaction_count)
+                (
+                    c.name,
+                    c.first_response.median,
+                    c.first_response.p90,
+                    c.resolved,
+                    c.resolution.median,
+                    c.resolution.p90,
+                    c.sla_compliance_pct,
+                    c.escalation_rate_pct,
+                    c.moved_to_dm_pct,
+                    c.promises_kept,
+                    c.promises_missed,
+                    c.promises_kept_pct,
+                    c.satisfaction_avg,
+                    c.satisfaction_count,
+                )
                 for c in (*cats, t)
                 if c.cases or c.resolved or c.promises_kept or c.promises_missed or c.key == t.key
             ),
@@ -199,9 +244,12 @@ def report_tables(data: ReportData) -> list[Table]:
             ),
             has_total_row=True,
             chart=bar_chart(
-                key="first_response", title="Median first response (hours)",
+                key="first_response",
+                title="Median first response (hours)",
                 items=[(c.name, hours(c.first_response.median)) for c in cats if c.first_response.count],
-                keys=[c.key for c in cats if c.first_response.count], value_label="Hours", fmt="{:,.2f}",
+                keys=[c.key for c in cats if c.first_response.count],
+                value_label="Hours",
+                fmt="{:,.2f}",
             ),
             chart_column=1,
         )
@@ -213,12 +261,20 @@ def report_tables(data: ReportData) -> list[Table]:
             Table(
                 key=f"by_{b.dimension}",
                 title=b.title,
-                columns=(Column(DIMENSION_LABELS.get(b.dimension, b.dimension), TEXT), Column("Cases"),
-                         Column("Previous month"), *(Column(cats[i].name) for i in shown)),
+                columns=(
+                    Column(DIMENSION_LABELS.get(b.dimension, b.dimension), TEXT),
+                    Column("Cases"),
+                    Column("Previous month"),
+                    *(Column(cats[i].name) for i in shown),
+                ),
                 rows=tuple((r.label, r.cases, r.previous, *(r.by_category[i] for i in shown)) for r in b.rows),
                 note=b.note,
-                chart=bar_chart(key=f"by_{b.dimension}", title=b.title, items=[(r.label, r.cases) for r in b.rows],
-                                keys=[r.key for r in b.rows]),
+                chart=bar_chart(
+                    key=f"by_{b.dimension}",
+                    title=b.title,
+                    items=[(r.label, r.cases) for r in b.rows],
+                    keys=[r.key for r in b.rows],
+                ),
                 chart_column=1,
                 section="breakdowns",
             )
@@ -232,8 +288,12 @@ def report_tables(data: ReportData) -> list[Table]:
             columns=(Column("Outcome", TEXT), Column("Cases"), *(Column(cats[i].name) for i in resolved_shown)),
             rows=tuple((o.label, o.cases, *(o.by_category[i] for i in resolved_shown)) for o in data.outcomes),
             note="Cases resolved in the month.",
-            chart=bar_chart(key="outcomes", title="Outcomes", items=[(o.label, o.cases) for o in data.outcomes],
-                            keys=[o.key for o in data.outcomes]),
+            chart=bar_chart(
+                key="outcomes",
+                title="Outcomes",
+                items=[(o.label, o.cases) for o in data.outcomes],
+                keys=[o.key for o in data.outcomes],
+            ),
             chart_column=1,
         )
     )
@@ -245,20 +305,36 @@ def report_tables(data: ReportData) -> list[Table]:
             key="refunds",
             title="Refunds",
             columns=(
-                Column("Currency", TEXT), Column("Cases"), Column("Amount", MONEY), Column(f"Rate to {cur}", RATE),
-                Column("Rate valid from", TEXT), Column(f"Converted ({cur})", MONEY),
+                Column("Currency", TEXT),
+                Column("Cases"),
+                Column("Amount", MONEY),
+                Column(f"Rate to {cur}", RATE),
+                Column("Rate valid from", TEXT),
+                Column(f"Converted ({cur})", MONEY),
             ),
-            rows=tuple(
-                (x.currency or "(no currency)", x.cases, x.amount, x.rate,
-                 x.rate_valid_from.isoformat() if x.rate_valid_from else ("—" if x.currency != cur else "same currency"),
-                 x.converted)
-                for x in r.totals
-            ) + ((f"Total in {cur}", sum(x.cases for x in r.totals), None, None, "", r.converted_total),),
+            rows=(
+                *(
+                    (
+                        x.currency or "(no currency)",
+                        x.cases,
+                        x.amount,
+                        x.rate,
+                        x.rate_valid_from.isoformat()
+                        if x.rate_valid_from
+                        else ("—" if x.currency != cur else "same currency"),
+                        x.converted,
+                    )
+                    for x in r.totals
+                ),
+                (f"Total in {cur}", sum(x.cases for x in r.totals), None, None, "", r.converted_total),
+            ),
             note=" ".join(
-                part for part in (
+                part
+                for part in (
                     f"No exchange rate for {missing}: not converted, not in the total." if missing else "",
                     "Some refunds were recorded without a currency: not converted." if no_currency else "",
-                ) if part
+                )
+                if part
             ),
             has_total_row=True,
         )
@@ -268,8 +344,13 @@ def report_tables(data: ReportData) -> list[Table]:
             Table(
                 key=f"rising_{group.dimension}",
                 title=f"Rising: {group.title}",
-                columns=(Column(group.title, TEXT), Column("Cases"), Column("Previous month"),
-                         Column("Growth", SIGNED), Column("Growth %", PCT)),
+                columns=(
+                    Column(group.title, TEXT),
+                    Column("Cases"),
+                    Column("Previous month"),
+                    Column("Growth", SIGNED),
+                    Column("Growth %", PCT),
+                ),
                 rows=tuple((i.label, i.cases, i.previous, i.growth, i.growth_pct) for i in group.items),
                 note="Biggest growth vs the previous month." + ("" if data.has_previous else " No previous month."),
                 section="rising",
@@ -293,7 +374,8 @@ def report_tables(data: ReportData) -> list[Table]:
                 ("Not actionable (not counted)", q.excluded_not_actionable),
             ),
             note=("Currencies without an exchange rate: " + ", ".join(q.refunds_without_rate) + ".")
-            if q.refunds_without_rate else "",
+            if q.refunds_without_rate
+            else "",
         )
     )
     return tables

@@ -47,7 +47,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             error, status = str(exc), 400
     board = dashboard_build(month=month)
     snapshots = list(
-        ReportSnapshot.objects.filter(is_current=True).only("pk", "month", "generated_at", "scheduled")[:SNAPSHOTS_SHOWN]
+        ReportSnapshot.objects.filter(is_current=True).only("pk", "month", "generated_at", "scheduled")[
+            :SNAPSHOTS_SHOWN
+        ]
     )
     context = {
         "report": board.report,

@@ -90,8 +90,9 @@ def report_xlsx(data: ReportData) -> bytes:
             chart.legend = None
             chart.height = max(7.5, 0.6 * data_rows + 2)
             chart.width = 18
-            values = Reference(ws, min_col=table.chart_column + 1, min_row=header_row,
-                               max_row=header_row + max(data_rows, 0))
+            values = Reference(
+                ws, min_col=table.chart_column + 1, min_row=header_row, max_row=header_row + max(data_rows, 0)
+            )
             labels = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + max(data_rows, 1))
             chart.add_data(values, titles_from_data=True)
             chart.set_categories(labels)

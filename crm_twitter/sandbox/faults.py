@@ -5,7 +5,7 @@ leave out the method (``"/2/tweets"``), use shell wildcards (``"GET /2/dm_*"``) 
 
 Kinds:
 
-* ``status``      — answer with an X error body and that status (500, 503 …), nothing applied;
+* ``status``      — answer with an X error body (or ``error_body``) and that status, nothing applied;
 * ``rate_limit``  — 429 with ``x-rate-limit-reset`` K seconds ahead (or no reset header at all);
 * ``slow``        — wait ``seconds`` before handling the request normally;
 * ``timeout_after_processing`` — the request IS applied, then the connection stalls for
@@ -36,6 +36,7 @@ class Fault:
     stall: float | None = None
     body: str = '{"data": [{"id": "1", "text": '
     process: bool = False
+    error_body: str | None = None
     served: int = field(default=0)
 
     def matches(self, endpoint: str) -> bool:
@@ -63,6 +64,10 @@ class Faults:
 
     def server_error(self, endpoint: str = "*", *, status: int = 503, times: int = 1) -> Fault:
         return self.inject("status", endpoint, times=times, status=status)
+
+    def error(self, endpoint: str = "*", *, status: int, body: str, times: int = 1) -> Fault:
+        """Any status with a body of your choosing (a proxy's HTML page, an odd X error …)."""
+        return self.inject("status", endpoint, times=times, status=status, error_body=body)
 
     def rate_limit(
         self, endpoint: str = "*", *, reset_in: float = 60, times: int = 1, reset_header: bool = True

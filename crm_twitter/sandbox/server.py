@@ -119,7 +119,10 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
 
         if fault and fault.kind == "status":
-            reply = server_error(fault.status)
+            if fault.error_body is None:
+                reply = server_error(fault.status)
+            else:
+                reply = Reply(fault.status, fault.error_body.encode("utf-8"), {"content-type": "text/html"})
         elif fault and fault.kind == "rate_limit":
             reply = too_many_requests()
             reply.headers["x-rate-limit-limit"] = str(state.rate_limits.get(endpoint, (900, 900))[1])

@@ -250,7 +250,7 @@ def order_row_clean(row: Any, *, index: int, default_store: str | None = None) -
         values["status"] = status
     if "currency" in row:
         currency = _text(row["currency"], "currency", 3, errors).upper()
-        if currency not in ISO_CURRENCIES:
+        if "currency" not in errors and currency not in ISO_CURRENCIES:
             errors.setdefault("currency", []).append("Must be an ISO 4217 currency code, e.g. EUR.")
         values["currency"] = currency
     if "total_amount" in row:

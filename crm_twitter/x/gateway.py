@@ -211,21 +211,29 @@ class _ConfigurableHostClient(tweepy.Client):
             status = response.status_code
             if 200 <= status < 300:
                 return response
-            # tweepy's exceptions parse the body themselves and crash on a JSON that is not an
-            # object (a broken error page); hand them the parsed body, or an empty one.
-            body = _json_body(response)
-            if status == 429:
-                reset = response.headers.get("x-rate-limit-reset", "")
-                raise TooManyRequests(response, response_json=body, reset_time=int(reset) if reset.isdigit() else None)
-            error_class = _TWEEPY_ERRORS.get(status, tweepy.TwitterServerError if status >= 500 else HTTPException)
-            raise error_class(response, response_json=body)
+            raise _tweepy_error(response)
 
 
-_TWEEPY_ERRORS = {
+def _tweepy_error(response: requests.Response) -> HTTPException:
+    """The exception tweepy raises for this status. tweepy parses the body itself and crashes on a
+    body that is not an X error object (a proxy's error page, a list…): hand it a safe one."""
+    status = response.status_code
+    body = _json_body(response)
+    reset = response.headers.get("x-rate-limit-reset", "")
+    error_class = _TWEEPY_ERRORS.get(status, tweepy.TwitterServerError if status >= 500 else HTTPException)
+    extra = {"reset_time": int(reset) if reset.isdigit() else None} if status == 429 else {}
+    try:
+        return error_class(response, response_json=dict(body), **extra)
+    except (TypeError, AttributeError, KeyError):
+        return error_class(response, response_json={}, **extra)
+
+
+_TWEEPY_ERRORS: dict[int, type[HTTPException]] = {
     400: tweepy.BadRequest,
     401: tweepy.Unauthorized,
     403: tweepy.Forbidden,
     404: tweepy.NotFound,
+    429: TooManyRequests,
 }
 
 

@@ -203,6 +203,8 @@ def _call_recorder(message: OutboundMessage):
 
 def _deliver(gateway: XGateway, message: OutboundMessage) -> Delivered:
     if message.channel == OutboundMessage.Channel.DM:
+        if message.recipient_id is None:
+            raise XBadRequest("no recipient", code="no_recipient")
         sent_dm = gateway.send_dm(participant_id=message.recipient.x_id, text=message.text)
         return Delivered(x_id=sent_dm.dm_event_id, text=message.text, conversation_id=sent_dm.dm_conversation_id)
     if not message.in_reply_to_tweet_id:
@@ -252,6 +254,8 @@ def _taken_by_other(x_id: str, message: OutboundMessage) -> bool:
 
 def _find_on_x(gateway: XGateway, message: OutboundMessage) -> Delivered | None:
     """The post or DM this message already became on X, if an earlier attempt got through."""
+    if message.channel == OutboundMessage.Channel.DM and message.recipient_id is None:
+        return None
     texts = _texts_sent(message)
     since = message.created_at - LOOKUP_CLOCK_SKEW
     account = message.brand_account
@@ -480,7 +484,7 @@ def _auth_reason(message: OutboundMessage, exc: XAuthError) -> str:
 
 
 def _own_mention(message: OutboundMessage) -> str:
-    """" (https://x.com/i/web/status/…)" for the customer's latest mention of the brand, if any."""
+    """ " (https://x.com/i/web/status/…)" for the customer's latest mention of the brand, if any."""
     target = reply_target_default(case=message.case)
     if target is None or target.x_id == message.in_reply_to_tweet_id:
         return ""
@@ -502,7 +506,7 @@ def _bad_request_reason(message: OutboundMessage, exc: XBadRequest) -> str:
         "before retrying.",
         "no_reply_target": "There is no tweet to reply to. Pick a customer tweet that mentions the brand, or send "
         "a DM.",
-        "empty": "The text is empty.",
+        "no_recipient": "The case has no X user to send the DM to.",
     }
     return reasons.get(exc.code) or f"X refused the message ({exc.detail or exc.code})."
 

@@ -244,4 +244,14 @@ def test_a_stale_admin_form_is_refused(admin_client, admin_user, db):
     response = admin_client.post(url, data, follow=True)
     case.refresh_from_db()
     assert case.assignee is None
-    assert "Not saved" in response.content.decode()
+    html = response.content.decode()
+    assert "Not saved" in html
+    assert "changed successfully" not in html
+    assert response.redirect_chain[-1][0] == url
+
+
+def test_the_admin_index_lists_the_desk(admin_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        response = admin_client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert "Cases" in response.content.decode()

@@ -93,3 +93,14 @@ def order_with_items(db):
         return order
 
     return build
+
+
+@pytest.fixture
+def desk_seeds(transactional_db):
+    """Seed rows (templates, categories, role permissions) again: transactional tests flush them."""
+    from django.apps import apps
+
+    from crm_twitter.seeds import seed_all, seed_groups
+
+    seed_all(apps)
+    seed_groups(apps)

@@ -27,7 +27,7 @@ from tests.factories import (
     XUserFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("desk_seeds")]
 
 
 def send_queued() -> list[OutboundMessage]:
@@ -167,6 +167,7 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.wait_for_selector(".flash-success:has-text('Promise recorded')")
     assert "Refund 59.90 EUR to PayPal" in page.locator("#promises .promises").inner_text()
     assert "left" in page.locator("#promises .promises").inner_text()
+    screenshot(page, "case")
 
     # Resolve with a refund (amount and currency come from the linked order).
     page.locator("#resolve summary").click()
@@ -189,8 +190,7 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.reload()
     assert page.locator(".msg-out.msg-public .delivery-sent").count() == 2
     assert len(sandbox.state.posts) == 2
-    page.wait_for_timeout(300)
-    screenshot(page, "case")
+    screenshot(page, "case-resolved")
 
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED

@@ -213,3 +213,11 @@ def test_queued_messages_can_be_cancelled_but_not_sent_ones(case, agent):
     with pytest.raises(ComposeRefused) as exc:
         outbound_cancel(message=sending, actor=agent)
     assert exc.value.code == "not_cancellable"
+
+
+def test_composing_takes_a_fixed_number_of_queries(case, agent, django_assert_max_num_queries):
+    for minutes in range(20):
+        customer_tweet(case, f"@shophelp update {minutes}", minutes_ago=minutes + 1)
+    case.orders.add(OrderFactory(), OrderFactory())
+    with django_assert_max_num_queries(12):
+        reply_compose(case=case, actor=agent, channel="public", text="Thanks for your patience!")

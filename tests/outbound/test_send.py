@@ -60,6 +60,22 @@ def test_a_public_reply_reaches_x_under_the_customers_tweet_and_joins_the_timeli
     assert ApiCall.objects.filter(endpoint="POST /2/tweets", case=desk.case, resource_kind="reply_to_mention").exists()
 
 
+def test_the_acknowledge_template_with_its_dm_link_is_sent_and_billed_as_a_post_with_url(desk, agent, sandbox):
+    from crm_twitter.services.compose import reply_preview
+    from crm_twitter.services.templates import template_choose, template_render
+
+    template = template_choose(step="acknowledge", language="en")
+    text = template_render(template=template, case=desk.case, actor=agent)
+    verdict = reply_preview(case=desk.case, channel="public", text=text)
+    assert verdict.ok and verdict.resource_kind == "post_with_url" and verdict.warnings
+    message = desk.compose(agent, text, template=template)
+    outbound_send(message_id=message.pk)
+    [post] = sandbox.state.posts
+    assert f"recipient_id={desk.brand_x['id']}" in post["text"]
+    call = ApiCall.objects.get(endpoint="POST /2/tweets", case=desk.case)
+    assert call.resource_kind == "post_with_url" and call.cost == verdict.estimated_cost
+
+
 def test_a_dm_reaches_the_customer_and_joins_the_timeline(desk, agent, sandbox):
     message = desk.compose(agent, "Could you send us your order number 40001234's photo?", channel="dm")
     outbound_send(message_id=message.pk)

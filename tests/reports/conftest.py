@@ -59,43 +59,81 @@ def october(db, mid_november):
     OrderItemFactory(order=o4, sku="SKU-A")
 
     c1 = CaseFactory(
-        brand_account=shop, language="en", category=damaged, category_confirmed=True,
-        opened_at=local(2026, 10, 5, 10, 0), first_response_at=local(2026, 10, 5, 11, 0),
-        moved_to_dm_at=local(2026, 10, 5, 11, 30), resolved_at=local(2026, 10, 7, 10, 0),
-        status=CaseStatus.RESOLVED, outcome="refund", refund_amount=Decimal("50.00"), refund_currency="EUR",
+        brand_account=shop,
+        language="en",
+        category=damaged,
+        category_confirmed=True,
+        opened_at=local(2026, 10, 5, 10, 0),
+        first_response_at=local(2026, 10, 5, 11, 0),
+        moved_to_dm_at=local(2026, 10, 5, 11, 30),
+        resolved_at=local(2026, 10, 7, 10, 0),
+        status=CaseStatus.RESOLVED,
+        outcome="refund",
+        refund_amount=Decimal("50.00"),
+        refund_currency="EUR",
         satisfaction=5,
     )
     c1.orders.add(o1)
     c2 = CaseFactory(
-        brand_account=shop, language="de", category=damaged, category_confirmed=True,
-        opened_at=local(2026, 10, 10, 8, 0), first_response_at=local(2026, 10, 10, 11, 0),
-        resolved_at=local(2026, 10, 10, 18, 0), status=CaseStatus.RESOLVED, outcome="refund",
-        refund_amount=Decimal("20.00"), refund_currency="USD", sla_breached_at=local(2026, 10, 10, 12, 0),
-        escalation_level=2, satisfaction=3,
+        brand_account=shop,
+        language="de",
+        category=damaged,
+        category_confirmed=True,
+        opened_at=local(2026, 10, 10, 8, 0),
+        first_response_at=local(2026, 10, 10, 11, 0),
+        resolved_at=local(2026, 10, 10, 18, 0),
+        status=CaseStatus.RESOLVED,
+        outcome="refund",
+        refund_amount=Decimal("20.00"),
+        refund_currency="USD",
+        sla_breached_at=local(2026, 10, 10, 12, 0),
+        escalation_level=2,
+        satisfaction=3,
     )
     c2.orders.add(o2)
     # Opened 23:30 local on the last day (21:30 UTC... 22:30 UTC after DST): still October.
     c3 = CaseFactory(
-        brand_account=shop_eu, language="en", category=not_received, category_confirmed=True,
-        opened_at=local(2026, 10, 31, 23, 30), moved_to_dm_at=local(2026, 10, 31, 23, 45),
+        brand_account=shop_eu,
+        language="en",
+        category=not_received,
+        category_confirmed=True,
+        opened_at=local(2026, 10, 31, 23, 30),
+        moved_to_dm_at=local(2026, 10, 31, 23, 45),
         status=CaseStatus.IN_DM,
     )
     # Suggested "damaged" but never confirmed: uncategorised. 00:10 local on Oct 1 is Sep 30 in UTC.
     c4 = CaseFactory(
-        brand_account=shop_eu, language="", category=damaged, category_confirmed=False,
-        opened_at=local(2026, 10, 1, 0, 10), first_response_at=local(2026, 10, 1, 2, 10),
-        resolved_at=local(2026, 10, 2, 0, 10), status=CaseStatus.RESOLVED, outcome="replacement",
+        brand_account=shop_eu,
+        language="",
+        category=damaged,
+        category_confirmed=False,
+        opened_at=local(2026, 10, 1, 0, 10),
+        first_response_at=local(2026, 10, 1, 2, 10),
+        resolved_at=local(2026, 10, 2, 0, 10),
+        status=CaseStatus.RESOLVED,
+        outcome="replacement",
     )
     c4.orders.add(o3)
     # Opened in September, resolved in October with a refund in a currency without a rate.
     c5 = CaseFactory(
-        brand_account=shop, language="ja", category=not_received, category_confirmed=True,
-        opened_at=local(2026, 9, 20, 12, 0), resolved_at=local(2026, 10, 3, 12, 0), status=CaseStatus.RESOLVED,
-        outcome="refund", refund_amount=Decimal("3000.00"), refund_currency="JPY",
+        brand_account=shop,
+        language="ja",
+        category=not_received,
+        category_confirmed=True,
+        opened_at=local(2026, 9, 20, 12, 0),
+        resolved_at=local(2026, 10, 3, 12, 0),
+        status=CaseStatus.RESOLVED,
+        outcome="refund",
+        refund_amount=Decimal("3000.00"),
+        refund_currency="JPY",
     )
     c7 = CaseFactory(
-        brand_account=shop, language="en", category=damaged, category_confirmed=True,
-        opened_at=local(2026, 9, 30, 23, 30), status=CaseStatus.ACKNOWLEDGED,
+        brand_account=shop,
+        language="en",
+        category=damaged,
+        category_confirmed=True,
+        opened_at=local(2026, 9, 30, 23, 30),
+        status=CaseStatus.ACKNOWLEDGED,
     )
     c7.orders.add(o4)
     # November starts at midnight local: not October.

@@ -13,8 +13,20 @@ from tests.factories import CaseFactory, OrderFactory, OrderItemFactory
 from tests.reports.conftest import OCTOBER, local
 
 EXPECTED_SHEETS = [
-    "Summary", "Categories", "Service", "By brand account", "By country", "By language", "By carrier", "By SKU",
-    "Outcomes", "Refunds", "Rising categories", "Rising SKUs", "Rising carriers", "Data quality",
+    "Summary",
+    "Categories",
+    "Service",
+    "By brand account",
+    "By country",
+    "By language",
+    "By carrier",
+    "By SKU",
+    "Outcomes",
+    "Refunds",
+    "Rising categories",
+    "Rising SKUs",
+    "Rising carriers",
+    "Data quality",
 ]
 
 
@@ -28,6 +40,9 @@ def test_xlsx_opens_with_the_expected_sheets_figures_and_native_charts(october):
     assert rows["All complaints"][1] == 4
     for name in ("Categories", "Service", "By brand account", "By country", "By carrier", "By SKU", "Outcomes"):
         assert len(workbook[name]._charts) == 1, name
+    (chart,) = categories._charts
+    # The chart plots the Cases column of the category rows (not the total row).
+    assert chart.series[0].val.numRef.f == f"'Categories'!$B$1:$B${categories.max_row - 1}"
     refunds = {r[0]: r for r in workbook["Refunds"].iter_rows(min_row=2, values_only=True)}
     assert refunds["EUR"][5] == 60.0
     assert refunds["JPY"][5] is None
@@ -70,7 +85,7 @@ def test_untrusted_text_is_escaped_and_defused(db, mid_november):
     category = ComplaintCategory.objects.get(slug="damaged")
     case = CaseFactory(category=category, category_confirmed=True, opened_at=local(2026, 10, 3, 9, 0))
     order = OrderFactory(carrier="<script>alert(1)</script>")
-    OrderItemFactory(order=order, sku="=HYPERLINK(\"http://evil\")")
+    OrderItemFactory(order=order, sku='=HYPERLINK("http://evil")')
     case.orders.add(order)
     report = report_generate(month=OCTOBER)
 

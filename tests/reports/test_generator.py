@@ -14,17 +14,27 @@ def test_cases_per_category_with_share_and_changes(october):
     assert report.total.cases == 4
     assert report.has_previous and report.has_last_year
     damaged, not_received, uncategorised = (
-        report.category("damaged"), report.category("not-received"), report.category("uncategorised")
+        report.category("damaged"),
+        report.category("not-received"),
+        report.category("uncategorised"),
     )
     assert (damaged.cases, damaged.share_pct) == (2, 50.0)
     assert (not_received.cases, not_received.share_pct) == (1, 25.0)
     assert (uncategorised.cases, uncategorised.share_pct) == (1, 25.0)
     assert (damaged.previous, damaged.change_vs_previous, damaged.change_vs_previous_pct) == (1, 1, 100.0)
     assert (not_received.previous, not_received.change_vs_previous, not_received.change_vs_previous_pct) == (1, 0, 0.0)
-    assert (uncategorised.previous, uncategorised.change_vs_previous, uncategorised.change_vs_previous_pct) == (0, 1, None)
+    assert (uncategorised.previous, uncategorised.change_vs_previous, uncategorised.change_vs_previous_pct) == (
+        0,
+        1,
+        None,
+    )
     assert (damaged.last_year, damaged.change_vs_last_year, damaged.change_vs_last_year_pct) == (1, 1, 100.0)
     assert (not_received.last_year, not_received.change_vs_last_year_pct) == (0, None)
-    assert (report.total.previous, report.total.change_vs_previous, report.total.change_vs_previous_pct) == (2, 2, 100.0)
+    assert (report.total.previous, report.total.change_vs_previous, report.total.change_vs_previous_pct) == (
+        2,
+        2,
+        100.0,
+    )
     assert (report.total.last_year, report.total.change_vs_last_year_pct) == (1, 300.0)
     # Every active category is listed (zeros included); uncategorised comes last.
     assert report.categories[-1].key == "uncategorised"
@@ -90,7 +100,9 @@ def test_outcomes_and_refunds_converted_with_the_latest_rate_of_the_month(octobe
     assert outcomes == {"refund": 3, "replacement": 1}
     refunds = {t.currency: t for t in report.refunds.totals}
     assert (refunds["EUR"].amount, refunds["EUR"].rate, refunds["EUR"].converted) == (
-        Decimal("50.00"), Decimal("1.20000000"), Decimal("60.00")
+        Decimal("50.00"),
+        Decimal("1.20000000"),
+        Decimal("60.00"),
     )
     assert refunds["EUR"].rate_valid_from == dt.date(2026, 10, 15)  # not the November rate
     assert (refunds["USD"].converted, refunds["USD"].rate) == (Decimal("20.00"), Decimal("1"))
@@ -100,7 +112,8 @@ def test_outcomes_and_refunds_converted_with_the_latest_rate_of_the_month(octobe
     assert report.refunds.converted_total == Decimal("80.00")
     assert report.category("damaged").refund_converted == Decimal("80.00")
     assert (report.category("not-received").refund_cases, report.category("not-received").refund_converted) == (
-        1, Decimal("0.00")
+        1,
+        Decimal("0.00"),
     )
     assert report.data_quality.refunds_without_rate == ("JPY",)
 
@@ -123,8 +136,9 @@ def test_breakdowns_by_account_country_language_carrier_and_sku(october):
 
 def test_rising_categories_skus_and_carriers(october):
     report = report_generate(month=OCTOBER)
-    rising = {g.dimension: [(i.label, i.cases, i.previous, i.growth, i.growth_pct) for i in g.items]
-              for g in report.rising}
+    rising = {
+        g.dimension: [(i.label, i.cases, i.previous, i.growth, i.growth_pct) for i in g.items] for g in report.rising
+    }
 
     assert rising["category"] == [("Uncategorised", 1, 0, 1, None), ("Damaged", 2, 1, 1, 100.0)]
     assert rising["sku"] == [("SKU-B", 1, 0, 1, None), ("SKU-A", 2, 1, 1, 100.0)]
@@ -163,9 +177,15 @@ def test_query_count_does_not_grow_with_the_data(october, django_assert_max_num_
     account = BrandAccountFactory()
     damaged = ComplaintCategory.objects.get(slug="damaged")
     for i in range(15):
-        case = CaseFactory(brand_account=account, category=damaged, category_confirmed=True,
-                           opened_at=local(2026, 10, 2 + i, 9, 0), first_response_at=local(2026, 10, 2 + i, 10, i),
-                           resolved_at=local(2026, 10, 3 + i, 9, 0), outcome="reship")
+        case = CaseFactory(
+            brand_account=account,
+            category=damaged,
+            category_confirmed=True,
+            opened_at=local(2026, 10, 2 + i, 9, 0),
+            first_response_at=local(2026, 10, 2 + i, 10, i),
+            resolved_at=local(2026, 10, 3 + i, 9, 0),
+            outcome="reship",
+        )
         order = OrderFactory(carrier=f"Carrier {i % 3}")
         OrderItemFactory(order=order, sku=f"SKU-X{i}")
         case.orders.add(order)

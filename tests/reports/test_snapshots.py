@@ -54,7 +54,7 @@ def test_scheduled_task_creates_exactly_one_snapshot_per_month_even_if_run_twice
     message = mail.outbox[0]
     assert message.to == ["boss@example.com"]
     assert message.subject == "Complaint report October 2026"
-    (name, content, mimetype), = message.attachments
+    ((name, content, _mimetype),) = message.attachments
     assert name == "complaint-report-2026-10.xlsx"
     assert "Categories" in load_workbook(io.BytesIO(content)).sheetnames
 

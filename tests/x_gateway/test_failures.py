@@ -6,7 +6,7 @@ import socket
 import pytest
 import requests
 
-from crm_twitter.x.errors import XAuthError, XMalformedResponse, XRateLimited, XTransientError
+from crm_twitter.x.errors import XAuthError, XBadRequest, XMalformedResponse, XRateLimited, XTransientError
 from crm_twitter.x.gateway import XGateway
 
 MENTIONS = "GET /2/users/:id/mentions"
@@ -239,3 +239,34 @@ def test_for_account_uses_stored_credentials_and_records_api_calls(sandbox, db):
     assert call.endpoint == "GET /2/users/me"
     assert call.status_code == 200
     assert call.rate_limit_limit == 75
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (502, "<html><body>502 Bad Gateway</body></html>", XTransientError),
+        (503, '["not", "an", "object"]', XTransientError),
+        (400, '{"errors": [1, 2]}', XBadRequest),
+        (418, "I'm a teapot", XBadRequest),
+    ],
+)
+def test_odd_error_bodies_still_become_our_errors(sandbox, brand, gateway, calls, status, body, error):
+    sandbox.faults.error(MENTIONS, status=status, body=body)
+
+    with pytest.raises(error) as caught:
+        gateway.get_mentions(brand["id"])
+
+    assert caught.value.status_code == status
+    assert calls[-1].status_code == status
+
+
+def test_a_403_for_missing_permissions_is_an_auth_error(sandbox, brand, gateway):
+    sandbox.faults.error(
+        "POST /2/tweets",
+        status=403,
+        body='{"title": "Forbidden", "type": "about:blank", "status": 403,'
+        ' "detail": "You are not permitted to perform this action."}',
+    )
+
+    with pytest.raises(XAuthError):
+        gateway.create_post(text="hello")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +31,7 @@ class Progress:
     """A one-line progress bar on stderr (redrawn at most ten times a second)."""
 
     def __init__(self, stream, total: int, enabled: bool = True) -> None:
-        self.stream, self.total, self.enabled = stream, max(total, 1), enabled
+        self.stream, self.total, self.enabled = stream, max(total, 1), enabled  # a command's OutputWrapper
         self.started = time.monotonic()
         self.last = 0.0
 
@@ -45,15 +44,16 @@ class Progress:
         filled = int(width * min(done, self.total) / self.total)
         rate = done / max(now - self.started, 1e-6)
         self.stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{self.total:,} rows"
-            f"  {rate:,.0f} rows/s  {failed:,} failed"
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{self.total:,} lines"
+            f"  {rate:,.0f} rows/s  {failed:,} failed",
+            ending="",
         )
         self.stream.flush()
 
-    def finish(self, done: int, failed: int) -> None:
-        self.update(done, failed, force=True)
+    def finish(self, failed: int) -> None:
+        self.update(self.total, failed, force=True)
         if self.enabled:
-            self.stream.write("\n")
+            self.stream.write("")
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
@@ -132,7 +132,7 @@ class Command(BaseCommand):
         fmt = options["format"] or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv")
         rows = _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
         total = _count_lines(path) - (1 if fmt == "csv" else 0)
-        progress = Progress(sys.stderr, total, enabled=not options["no_progress"])
+        progress = Progress(self.stderr, total, enabled=not options["no_progress"])
         created = updated = 0
         failures: list[tuple[int, str, str]] = []
         done = 0
@@ -160,11 +160,11 @@ class Command(BaseCommand):
                 batch.append((line_no, row))
                 if len(batch) >= BATCH_ROWS:
                     flush()
-            progress.update(done, len({f[0] for f in failures}))
+            progress.update(line_no - (1 if fmt == "csv" else 0), len({f[0] for f in failures}))
         if batch:
             flush()
         failed_lines = sorted({f[0] for f in failures})
-        progress.finish(done, len(failed_lines))
+        progress.finish(len(failed_lines))
 
         for line_no, field, reason in failures:
             self.stderr.write(f"line {line_no}: {field}: {reason}")

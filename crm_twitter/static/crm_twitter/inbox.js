@@ -93,7 +93,7 @@
     }
     if (focus) {
       const field = mode === "note" ? $("#id_note_text") : $("#id_compose_text");
-      if (field) { field.focus(); field.scrollIntoView({ block: "nearest" }); }
+      if (field) field.focus({ preventScroll: true });
     }
   }
 
@@ -139,7 +139,7 @@
       setMode(composer && composer.dataset.mode !== "note" ? composer.dataset.mode : ($("#compose-channel") || {}).value || "public", true);
     } else if (key === "n") { ev.preventDefault(); setMode("note", true); }
     else if (key === "a") { const f = $("#take-form"); if (f) { ev.preventDefault(); f.requestSubmit(); } }
-    else if (key === "e") { const r = $("#escalate-form input[name=reason]"); if (r) { ev.preventDefault(); r.focus(); r.scrollIntoView({ block: "center" }); } }
+    else if (key === "e") { const r = $("#escalate-form input[name=reason]"); if (r) { ev.preventDefault(); r.focus(); } }
     else if (key === "u") { ev.preventDefault(); location.href = backUrl() || ($("[data-back]") || {}).href; }
   });
 
@@ -225,6 +225,10 @@
       else scroller.scrollTop = scroller.scrollHeight;
     }
     if ($(".case-page")) {
+      // The case page scrolls inside its columns; the window itself must stay at the top.
+      if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+      const main = $("#main");
+      if (main) main.scrollTop = 0;
       if (!neighbour(1)) $$('[data-nav="next"]').forEach((a) => a.setAttribute("aria-disabled", "true"));
       if (!neighbour(-1)) $$('[data-nav="prev"]').forEach((a) => a.setAttribute("aria-disabled", "true"));
       const back = backUrl();
