@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import CharField, Value, When
 from django.db.models import Case as DbCase
+from django.db.models import CharField, Value, When
 from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 
@@ -144,8 +144,16 @@ class _Batch:
         return self._routing
 
     def event(self, case: Case, kind: str, message: str, data: dict | None = None, *, at=None, actor_id=None):
-        self.events.append(CaseEvent(case_id=case.pk, actor_id=actor_id, kind=kind, message=message[:2000],
-                                     data=data or {}, created_at=at or self.now))
+        self.events.append(
+            CaseEvent(
+                case_id=case.pk,
+                actor_id=actor_id,
+                kind=kind,
+                message=message[:2000],
+                data=data or {},
+                created_at=at or self.now,
+            )
+        )
 
     def notify(self, user_ids, case: Case, kind: str, message: str) -> None:
         seen = set()
@@ -192,8 +200,7 @@ def _references_assign(cases: list[Case]) -> None:
             Value(f"{app_settings.CASE_REFERENCE_PREFIX}-"),
             Cast(ExtractYear("opened_at", tzinfo=ZoneInfo(app_settings.TIME_ZONE or "UTC")), CharField()),
             Value("-"),
-            DbCase(When(id__lt=1_000_000, then=LPad(digits, 6, Value("0"))), default=digits,
-                   output_field=CharField()),
+            DbCase(When(id__lt=1_000_000, then=LPad(digits, 6, Value("0"))), default=digits, output_field=CharField()),
             output_field=CharField(),
         )
     )
@@ -213,19 +220,34 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
     steps_by_index = {}
     for index, spec in enumerate(specs):
         risk = risk_words_find(spec.text)
-        score = priority_score(PrioritySignals(
-            reach=spec.reach, engagement=spec.engagement, age=batch.now - spec.opened_at, contact_count=1,
-            has_risk_words=bool(risk), is_vip=batch.vip.get(spec.customer_id, False),
-        ))
+        score = priority_score(
+            PrioritySignals(
+                reach=spec.reach,
+                engagement=spec.engagement,
+                age=batch.now - spec.opened_at,
+                contact_count=1,
+                has_risk_words=bool(risk),
+                is_vip=batch.vip.get(spec.customer_id, False),
+            )
+        )
         team = team_choose(batch.routing, language=spec.language, now=batch.now)
         case = Case(
-            customer_id=spec.customer_id, customer_x_user_id=spec.customer_x_user_id,
-            brand_account_id=spec.brand_account_id, status=CaseStatus.NEW, priority=priority_for_score(score),
-            priority_score=score, team=team, assignee_id=agent_choose(batch.routing, team),
+            customer_id=spec.customer_id,
+            customer_x_user_id=spec.customer_x_user_id,
+            brand_account_id=spec.brand_account_id,
+            status=CaseStatus.NEW,
+            priority=priority_for_score(score),
+            priority_score=score,
+            team=team,
+            assignee_id=agent_choose(batch.routing, team),
             language=(spec.language or "")[:16],
             suggested_category=category_suggest(spec.text, categories=batch.categories),
-            opened_at=spec.opened_at, last_customer_message_at=spec.opened_at, last_message_at=spec.opened_at,
-            last_message_preview=(spec.text or "")[:PREVIEW_CHARS], reach=max(spec.reach, 0), contact_count=1,
+            opened_at=spec.opened_at,
+            last_customer_message_at=spec.opened_at,
+            last_message_at=spec.opened_at,
+            last_message_preview=(spec.text or "")[:PREVIEW_CHARS],
+            reach=max(spec.reach, 0),
+            contact_count=1,
             has_risk_words=bool(risk),
             has_private_data_in_public=bool(spec.contains_private_data and spec.channel == "public"),
             conversation_ids=[spec.conversation_id] if spec.conversation_id else [],
@@ -251,25 +273,53 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
         if case.team:
             parts.append(f"routed to {case.team}")
         parts.append("assigned by routing" if case.assignee_id else "waiting for an agent")
-        batch.event(case, K.CREATED, ", ".join(parts), {
-            "channel": spec.channel, "team_id": case.team_id, "assignee_id": case.assignee_id,
-            "priority": case.priority, "priority_score": case.priority_score,
-            "suggested_category": case.suggested_category.slug if case.suggested_category else None,
-            "reopened_from_id": spec.reopened_from_id, "risk_words": risk,
-        }, at=spec.opened_at if spec.opened_at < batch.now else batch.now, actor_id=actor_id)
+        batch.event(
+            case,
+            K.CREATED,
+            ", ".join(parts),
+            {
+                "channel": spec.channel,
+                "team_id": case.team_id,
+                "assignee_id": case.assignee_id,
+                "priority": case.priority,
+                "priority_score": case.priority_score,
+                "suggested_category": case.suggested_category.slug if case.suggested_category else None,
+                "reopened_from_id": spec.reopened_from_id,
+                "risk_words": risk,
+            },
+            at=spec.opened_at if spec.opened_at < batch.now else batch.now,
+            actor_id=actor_id,
+        )
         if case.has_private_data_in_public:
             batch.event(case, K.PRIVATE_DATA_FLAGGED, "Private data posted in public", {"channel": spec.channel})
         for step in steps:
             batch.events.append(step_event(case, step, at=batch.now))
         if case.assignee_id:
             batch.notify([case.assignee_id], case, Notification.Kind.ASSIGNED, f"{case.reference}: assigned to you")
+        elif case.team_id:  # everyone is at their cap: the supervisors must know a case is waiting
+            batch.notify(
+                batch.routing.supervisors_by_team.get(case.team_id, []),
+                case,
+                Notification.Kind.ASSIGNED,
+                f"{case.reference}: waiting in {case.team} — every available agent is at their cap",
+            )
         if steps:
-            batch.notify(batch.watchers(case), case, Notification.Kind.ESCALATED,
-                         f"{case.reference} escalated to level {case.escalation_level}: {case.escalation_reason}")
+            batch.notify(
+                batch.watchers(case),
+                case,
+                Notification.Kind.ESCALATED,
+                f"{case.reference} escalated to level {case.escalation_level}: {case.escalation_reason}",
+            )
         if spec.reopened_from_id:
-            batch.events.append(CaseEvent(case_id=spec.reopened_from_id, kind=K.UPDATED,
-                                          message=f"Follow-up case {case.reference} opened",
-                                          data={"follow_up_id": case.pk}, created_at=batch.now))
+            batch.events.append(
+                CaseEvent(
+                    case_id=spec.reopened_from_id,
+                    kind=K.UPDATED,
+                    message=f"Follow-up case {case.reference} opened",
+                    data={"follow_up_id": case.pk},
+                    created_at=batch.now,
+                )
+            )
     return cases
 
 
@@ -302,8 +352,10 @@ def case_open(*, spec: CaseOpenSpec, actor=None) -> Case:
 def _lock_many(ids) -> dict[int, Case]:
     return {
         c.pk: c
-        for c in Case.objects.select_for_update(of=("self",)).select_related("customer", "team")
-        .filter(pk__in=sorted(set(ids))).order_by("pk")
+        for c in Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "team")
+        .filter(pk__in=sorted(set(ids)))
+        .order_by("pk")
     }
 
 
@@ -330,8 +382,12 @@ def _in_reopen_window(case: Case, at: dt.datetime) -> bool:
 
 
 def _is_rating(case: Case, arrival: MessageArrival) -> int | None:
-    if (case.status == CaseStatus.RESOLVED and arrival.channel == "dm" and case.satisfaction_requested_at
-            and case.satisfaction is None):
+    if (
+        case.status == CaseStatus.RESOLVED
+        and arrival.channel == "dm"
+        and case.satisfaction_requested_at
+        and case.satisfaction is None
+    ):
         return satisfaction_reply_score(arrival.text)
     return None
 
@@ -365,21 +421,34 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             if case.pk in seen:
                 continue
             seen.add(case.pk)
-            if (case.status in CLOSED_STATUSES and _is_rating(case, arrivals[i]) is None
-                    and not _in_reopen_window(case, arrivals[i].at)):
+            if (
+                case.status in CLOSED_STATUSES
+                and _is_rating(case, arrivals[i]) is None
+                and not _in_reopen_window(case, arrivals[i].at)
+            ):
                 follow_ups[case.pk] = i
         result: list[Case | None] = [None] * len(arrivals)
         if follow_ups:
             specs = []
             for old_pk, i in follow_ups.items():
                 old, a = current[arrivals[i].case_id], arrivals[i]
-                specs.append(CaseOpenSpec(
-                    customer_id=old.customer_id, brand_account_id=old.brand_account_id, opened_at=a.at,
-                    customer_x_user_id=old.customer_x_user_id, language=old.language, text=a.text,
-                    channel=a.channel, reach=old.reach, engagement=a.engagement,
-                    conversation_id=(old.conversation_ids or [""])[-1], mentions_executive=a.mentions_executive,
-                    contains_private_data=a.contains_private_data, reopened_from_id=old_pk,
-                ))
+                specs.append(
+                    CaseOpenSpec(
+                        customer_id=old.customer_id,
+                        brand_account_id=old.brand_account_id,
+                        opened_at=a.at,
+                        customer_x_user_id=old.customer_x_user_id,
+                        language=old.language,
+                        text=a.text,
+                        channel=a.channel,
+                        reach=old.reach,
+                        engagement=a.engagement,
+                        conversation_id=(old.conversation_ids or [""])[-1],
+                        mentions_executive=a.mentions_executive,
+                        contains_private_data=a.contains_private_data,
+                        reopened_from_id=old_pk,
+                    )
+                )
             new_cases = _open(specs, batch, None)
             for (old_pk, i), new_case in zip(follow_ups.items(), new_cases, strict=True):
                 result[i] = new_case
@@ -408,12 +477,36 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
 
 
 _MESSAGE_FIELDS = [
-    "status", "priority", "priority_score", "escalation_level", "escalation_reason", "contact_count",
-    "public_nudge_count", "has_risk_words", "has_private_data_in_public", "last_customer_message_at",
-    "last_message_at", "last_message_preview", "sla_first_response_due", "sla_next_response_due",
-    "sla_resolution_due", "sla_due_at", "sla_paused_at", "moved_to_dm_at", "resolved_at", "closed_at", "outcome",
-    "outcome_note", "refund_amount", "refund_currency", "satisfaction", "satisfaction_comment",
-    "satisfaction_requested_at", "is_overdue", "version", "updated_at",
+    "status",
+    "priority",
+    "priority_score",
+    "escalation_level",
+    "escalation_reason",
+    "contact_count",
+    "public_nudge_count",
+    "has_risk_words",
+    "has_private_data_in_public",
+    "last_customer_message_at",
+    "last_message_at",
+    "last_message_preview",
+    "sla_first_response_due",
+    "sla_next_response_due",
+    "sla_resolution_due",
+    "sla_due_at",
+    "sla_paused_at",
+    "moved_to_dm_at",
+    "resolved_at",
+    "closed_at",
+    "outcome",
+    "outcome_note",
+    "refund_amount",
+    "refund_currency",
+    "satisfaction",
+    "satisfaction_comment",
+    "satisfaction_requested_at",
+    "is_overdue",
+    "version",
+    "updated_at",
 ]
 
 IN_DM_STATUSES = (CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER)
@@ -435,23 +528,37 @@ def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: set[str]
         from_status = case.status
         to_status = reopen_target(case, a.channel)
         apply_status(case, to_status, at=a.at, targets=targets)
-        batch.event(case, K.REOPENED, "Reopened: the customer wrote again",
-                    {"from": from_status, "to": to_status, "channel": a.channel}, at=a.at)
+        batch.event(
+            case,
+            K.REOPENED,
+            "Reopened: the customer wrote again",
+            {"from": from_status, "to": to_status, "channel": a.channel},
+            at=a.at,
+        )
     elif case.status == CaseStatus.AWAITING_CUSTOMER:
         apply_status(case, CaseStatus.IN_DM, at=a.at, targets=targets)
-        batch.event(case, K.STATUS_CHANGED, "Awaiting customer → In DM: the customer replied",
-                    {"from": CaseStatus.AWAITING_CUSTOMER, "to": CaseStatus.IN_DM}, at=a.at)
+        batch.event(
+            case,
+            K.STATUS_CHANGED,
+            "Awaiting customer → In DM: the customer replied",
+            {"from": CaseStatus.AWAITING_CUSTOMER, "to": CaseStatus.IN_DM},
+            at=a.at,
+        )
 
     case.contact_count += 1
     sla_customer_wrote(case, at=a.at, targets=targets)
-    batch.event(case, K.MESSAGE_RECEIVED, f"Customer {'DM' if a.channel == 'dm' else 'tweet'} received",
-                {"channel": a.channel}, at=a.at)
+    batch.event(
+        case,
+        K.MESSAGE_RECEIVED,
+        f"Customer {'DM' if a.channel == 'dm' else 'tweet'} received",
+        {"channel": a.channel},
+        at=a.at,
+    )
 
     rules: list[str] = []
     if a.is_public_nudge:
         case.public_nudge_count += 1
-        batch.event(case, K.PUBLIC_NUDGE, "The customer nudged in public", {"count": case.public_nudge_count},
-                    at=a.at)
+        batch.event(case, K.PUBLIC_NUDGE, "The customer nudged in public", {"count": case.public_nudge_count}, at=a.at)
         if case.status in IN_DM_STATUSES or case.moved_to_dm_at:
             rules.append("public_nudge")
     if a.contains_private_data and a.channel == "public" and not case.has_private_data_in_public:
@@ -466,26 +573,41 @@ def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: set[str]
     if reach_exceeds(reach=0, engagement=a.engagement):
         rules.append("reach")
 
-    score = priority_score(PrioritySignals(
-        reach=case.reach, engagement=a.engagement, age=batch.now - case.opened_at, contact_count=case.contact_count,
-        public_nudges=case.public_nudge_count, has_risk_words=case.has_risk_words,
-        is_vip=batch.vip.get(case.customer_id, False),
-    ))
+    score = priority_score(
+        PrioritySignals(
+            reach=case.reach,
+            engagement=a.engagement,
+            age=batch.now - case.opened_at,
+            contact_count=case.contact_count,
+            public_nudges=case.public_nudge_count,
+            has_risk_words=case.has_risk_words,
+            is_vip=batch.vip.get(case.customer_id, False),
+        )
+    )
     case.priority_score = max(case.priority_score, score)
     new_priority = priority_raise(case.priority, priority_for_score(case.priority_score))
     if new_priority != case.priority:
         old = case.priority
         sla_reprioritise(case, old=targets, new=sla_targets(new_priority, batch.policies))
         case.priority = new_priority
-        batch.event(case, K.PRIORITY_CHANGED, f"Priority raised to {Priority(new_priority).label}",
-                    {"from": old, "to": new_priority, "score": case.priority_score}, at=a.at)
+        batch.event(
+            case,
+            K.PRIORITY_CHANGED,
+            f"Priority raised to {Priority(new_priority).label}",
+            {"from": old, "to": new_priority, "score": case.priority_score},
+            at=a.at,
+        )
 
     steps = rules_apply(case, rules, fired=fired)
     for step in steps:
         batch.events.append(step_event(case, step, at=a.at))
     if steps:
-        batch.notify(batch.watchers(case), case, Notification.Kind.ESCALATED,
-                     f"{case} escalated to level {case.escalation_level}: {case.escalation_reason}")
+        batch.notify(
+            batch.watchers(case),
+            case,
+            Notification.Kind.ESCALATED,
+            f"{case} escalated to level {case.escalation_level}: {case.escalation_reason}",
+        )
 
 
 # --- Brand replies --------------------------------------------------------------------------------
@@ -529,13 +651,23 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
                 if to_status:
                     from_status = case.status
                     apply_status(case, to_status, at=r.at, targets=sla_targets(case.priority, batch.policies))
-                    batch.event(case, K.STATUS_CHANGED,
-                                f"{CaseStatus(from_status).label} → {CaseStatus(to_status).label}: "
-                                f"{'public reply' if r.channel == 'public' else 'DM'} sent",
-                                {"from": from_status, "to": to_status}, at=r.at, actor_id=r.actor_id)
-            batch.event(case, K.REPLY_SENT, f"{'Public reply' if r.channel == 'public' else 'DM'} sent",
-                        {**(r.data or {}), "channel": r.channel, "first_response": first}, at=r.at,
-                        actor_id=r.actor_id)
+                    batch.event(
+                        case,
+                        K.STATUS_CHANGED,
+                        f"{CaseStatus(from_status).label} → {CaseStatus(to_status).label}: "
+                        f"{'public reply' if r.channel == 'public' else 'DM'} sent",
+                        {"from": from_status, "to": to_status},
+                        at=r.at,
+                        actor_id=r.actor_id,
+                    )
+            batch.event(
+                case,
+                K.REPLY_SENT,
+                f"{'Public reply' if r.channel == 'public' else 'DM'} sent",
+                {**(r.data or {}), "channel": r.channel, "first_response": first},
+                at=r.at,
+                actor_id=r.actor_id,
+            )
         for case in changed.values():
             case.version += 1
             case.updated_at = batch.now
@@ -545,9 +677,22 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
 
 
 _RESPONSE_FIELDS = [
-    "status", "first_response_at", "moved_to_dm_at", "last_agent_message_at", "last_message_at",
-    "last_message_preview", "sla_first_response_due", "sla_next_response_due", "sla_resolution_due", "sla_due_at",
-    "sla_paused_at", "is_overdue", "resolved_at", "closed_at", "version", "updated_at",
+    "status",
+    "first_response_at",
+    "moved_to_dm_at",
+    "last_agent_message_at",
+    "last_message_at",
+    "last_message_preview",
+    "sla_first_response_due",
+    "sla_next_response_due",
+    "sla_resolution_due",
+    "sla_due_at",
+    "sla_paused_at",
+    "is_overdue",
+    "resolved_at",
+    "closed_at",
+    "version",
+    "updated_at",
 ]
 
 
@@ -576,8 +721,7 @@ def case_set_category(*, case: Case, actor, category: ComplaintCategory) -> Case
     if category is None or not isinstance(category, ComplaintCategory):
         raise CaseRuleError("Choose a complaint category.", field="category", code="category_required")
     if not category.is_active:
-        raise CaseRuleError(f"The category {category} is no longer in use.", field="category",
-                            code="inactive_category")
+        raise CaseRuleError(f"The category {category} is no longer in use.", field="category", code="inactive_category")
     with transaction.atomic():
         case = case_lock(case)
         if case.category_id == category.pk and case.category_confirmed:
@@ -585,27 +729,43 @@ def case_set_category(*, case: Case, actor, category: ComplaintCategory) -> Case
         old = case.category_id
         case.category, case.category_confirmed = category, True
         case_save(case, ["category", "category_confirmed"])
-        event_add(case, K.CATEGORY_SET, actor, f"Category: {category}",
-                  {"from": old, "to": category.pk, "slug": category.slug,
-                   "suggested": case.suggested_category_id, "accepted_suggestion": case.suggested_category_id
-                   == category.pk})
+        event_add(
+            case,
+            K.CATEGORY_SET,
+            actor,
+            f"Category: {category}",
+            {
+                "from": old,
+                "to": category.pk,
+                "slug": category.slug,
+                "suggested": case.suggested_category_id,
+                "accepted_suggestion": case.suggested_category_id == category.pk,
+            },
+        )
     return case
 
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-def case_edit(*, case: Case, actor, expected_version: int | None = None, language: str | None = None,
-              priority: str | None = None, requested_remedy: str | None = None) -> Case:
+def case_edit(
+    *,
+    case: Case,
+    actor,
+    expected_version: int | None = None,
+    language: str | None = None,
+    priority: str | None = None,
+    requested_remedy: str | None = None,
+) -> Case:
     """Change language, priority or requested remedy; a person may lower a priority, rules never do."""
     if priority is not None and priority not in Priority.values:
         raise CaseRuleError(f"Unknown priority {priority!r}.", field="priority", code="unknown_priority")
     if requested_remedy is not None and requested_remedy not in Remedy.values:
-        raise CaseRuleError(f"Unknown remedy {requested_remedy!r}.", field="requested_remedy",
-                            code="unknown_remedy")
+        raise CaseRuleError(f"Unknown remedy {requested_remedy!r}.", field="requested_remedy", code="unknown_remedy")
     if language is not None and language != "" and not LANGUAGE_RE.match(language):
-        raise CaseRuleError(f"{language!r} is not a language code such as en, zh or pt-BR.", field="language",
-                            code="invalid_language")
+        raise CaseRuleError(
+            f"{language!r} is not a language code such as en, zh or pt-BR.", field="language", code="invalid_language"
+        )
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version)
         changes: dict[str, tuple] = {}
@@ -623,19 +783,33 @@ def case_edit(*, case: Case, actor, expected_version: int | None = None, languag
             sla_reprioritise(case, old=sla_targets(case.priority, policies), new=sla_targets(priority, policies))
             changes["priority"] = (case.priority, priority)
             case.priority = priority
-            fields += ["priority", "sla_first_response_due", "sla_next_response_due", "sla_resolution_due",
-                       "sla_due_at"]
+            fields += [
+                "priority",
+                "sla_first_response_due",
+                "sla_next_response_due",
+                "sla_resolution_due",
+                "sla_due_at",
+            ]
         if not fields:
             return case
         case_save(case, fields)
         if "priority" in changes:
             old, new = changes.pop("priority")
-            event_add(case, K.PRIORITY_CHANGED, actor, f"Priority: {Priority(old).label} → {Priority(new).label}",
-                      {"from": old, "to": new})
+            event_add(
+                case,
+                K.PRIORITY_CHANGED,
+                actor,
+                f"Priority: {Priority(old).label} → {Priority(new).label}",
+                {"from": old, "to": new},
+            )
         if changes:
-            event_add(case, K.UPDATED, actor, ", ".join(f"{k}: {v[0] or '—'} → {v[1] or '—'}"
-                                                       for k, v in changes.items()),
-                      {k: {"from": v[0], "to": v[1]} for k, v in changes.items()})
+            event_add(
+                case,
+                K.UPDATED,
+                actor,
+                ", ".join(f"{k}: {v[0] or '—'} → {v[1] or '—'}" for k, v in changes.items()),
+                {k: {"from": v[0], "to": v[1]} for k, v in changes.items()},
+            )
     return case
 
 
@@ -647,8 +821,13 @@ def case_link_order(*, case: Case, actor, order: Order) -> Case:
             return case
         case.orders.add(order)
         case_save(case, [])
-        event_add(case, K.ORDER_LINKED, actor, f"Order {order.order_number} linked",
-                  {"order_id": order.pk, "order_number": order.order_number, "store": order.store})
+        event_add(
+            case,
+            K.ORDER_LINKED,
+            actor,
+            f"Order {order.order_number} linked",
+            {"order_id": order.pk, "order_number": order.order_number, "store": order.store},
+        )
     return case
 
 
@@ -657,10 +836,16 @@ def case_unlink_order(*, case: Case, actor, order: Order) -> Case:
     with transaction.atomic():
         case = case_lock(case)
         if not case.orders.filter(pk=order.pk).exists():
-            raise CaseRuleError(f"Order {order.order_number} is not linked to {case}.", field="order",
-                                code="not_linked")
+            raise CaseRuleError(
+                f"Order {order.order_number} is not linked to {case}.", field="order", code="not_linked"
+            )
         case.orders.remove(order)
         case_save(case, [])
-        event_add(case, K.ORDER_UNLINKED, actor, f"Order {order.order_number} unlinked",
-                  {"order_id": order.pk, "order_number": order.order_number, "store": order.store})
+        event_add(
+            case,
+            K.ORDER_UNLINKED,
+            actor,
+            f"Order {order.order_number} unlinked",
+            {"order_id": order.pk, "order_number": order.order_number, "store": order.store},
+        )
     return case

@@ -50,7 +50,9 @@ def category_suggest(text: str, *, categories: Sequence[ComplaintCategory] | Non
     best: ComplaintCategory | None = None
     best_score = 0
     for category in categories:
-        score = sum(len(kw) for kw in (category.keywords or []) if isinstance(kw, str) and _keyword_hits(normalised, kw))
+        score = sum(
+            len(kw) for kw in (category.keywords or []) if isinstance(kw, str) and _keyword_hits(normalised, kw)
+        )
         if score > best_score:
             best, best_score = category, score
     return best

@@ -259,6 +259,10 @@ def _assess(
                 f"The customer posted private data publicly: consider the “{template.name}” template asking them "
                 "to delete it and continue by DM."
             )
+    if refusal is not None:  # every refusal carries the same extras, so callers need no getattr
+        for name, default in (("offer_channel", ""), ("findings", findings), ("suggested_tweet_id", "")):
+            if not hasattr(refusal, name):
+                setattr(refusal, name, default)
     verdict = ComposeVerdict(
         ok=refusal is None,
         channel=_short(channel),

@@ -64,8 +64,9 @@ def rules_fired(case_ids: Sequence[int]) -> dict[int, set[str]]:
     out: dict[int, set[str]] = defaultdict(set)
     if not case_ids:
         return out
-    for case_id, data in CaseEvent.objects.filter(case_id__in=list(case_ids), kind=CaseEvent.Kind.ESCALATED
-                                                  ).values_list("case_id", "data"):
+    for case_id, data in CaseEvent.objects.filter(
+        case_id__in=list(case_ids), kind=CaseEvent.Kind.ESCALATED
+    ).values_list("case_id", "data"):
         if isinstance(data, dict) and data.get("rule"):
             out[case_id].add(data["rule"])
     return out
@@ -93,7 +94,9 @@ def rules_apply(case: Case, rules: Iterable[str], *, fired: set[str]) -> list[Es
 def step_event(case: Case, step: EscalationStep, *, actor=None, at=None) -> CaseEvent:
     """An unsaved ESCALATED event for a step (bulk callers bulk_create them)."""
     return CaseEvent(
-        case_id=case.pk, actor_id=getattr(actor, "pk", actor), kind=CaseEvent.Kind.ESCALATED,
+        case_id=case.pk,
+        actor_id=getattr(actor, "pk", actor),
+        kind=CaseEvent.Kind.ESCALATED,
         message=f"{step.reason}: escalated to level {step.to_level}",
         data={"rule": step.rule, "from": step.from_level, "level": step.to_level, "reason": step.reason},
         created_at=at or timezone.now(),
@@ -119,8 +122,9 @@ def case_escalate(*, case: Case, actor, reason: str, level: int | None = None, r
     with transaction.atomic():
         case = case_lock(case)
         if case.status not in OPEN_STATUSES:
-            raise CaseRuleError(f"{case} is not open; reopen it before escalating.", field="level",
-                                code="case_not_open")
+            raise CaseRuleError(
+                f"{case} is not open; reopen it before escalating.", field="level", code="case_not_open"
+            )
         current = case.escalation_level
         if rule != "manual":
             if rule in rules_fired([case.pk])[case.pk]:
@@ -129,8 +133,9 @@ def case_escalate(*, case: Case, actor, reason: str, level: int | None = None, r
         else:
             target = current + 1 if level is None else level
             if target > MAX_LEVEL:
-                raise CaseRuleError("The case is already at the highest escalation level.", field="level",
-                                    code="max_level")
+                raise CaseRuleError(
+                    "The case is already at the highest escalation level.", field="level", code="max_level"
+                )
             if target == current:
                 raise CaseRuleError(f"The case is already at level {current}.", field="level", code="same_level")
         if target == current:
@@ -140,10 +145,19 @@ def case_escalate(*, case: Case, actor, reason: str, level: int | None = None, r
         case_save(case, ["escalation_level", "escalation_reason"])
         kind = CaseEvent.Kind.ESCALATED if target > current else CaseEvent.Kind.DEESCALATED
         verb = "Escalated" if target > current else "De-escalated"
-        event_add(case, kind, actor, f"{verb} to level {target}: {case.escalation_reason}",
-                  {"rule": rule, "from": current, "level": target, "reason": case.escalation_reason})
+        event_add(
+            case,
+            kind,
+            actor,
+            f"{verb} to level {target}: {case.escalation_reason}",
+            {"rule": rule, "from": current, "level": target, "reason": case.escalation_reason},
+        )
         if target > current:
-            notification_send(users=case_watchers_ids(case), case=case, kind=Notification.Kind.ESCALATED,
-                              message=f"{case} escalated to level {target}: {case.escalation_reason}",
-                              exclude_user_id=getattr(actor, "pk", None))
+            notification_send(
+                users=case_watchers_ids(case),
+                case=case,
+                kind=Notification.Kind.ESCALATED,
+                message=f"{case} escalated to level {target}: {case.escalation_reason}",
+                exclude_user_id=getattr(actor, "pk", None),
+            )
     return case

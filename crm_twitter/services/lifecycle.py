@@ -41,12 +41,164 @@ CLOSED_STATUSES = (S.RESOLVED, S.CLOSED, S.NOT_ACTIONABLE)
 
 # ISO 4217 active codes (refunds in anything else are refused).
 ISO_CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF
-    CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD
-    HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
-    MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
-    PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY
-    TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()
+    [
+        "AED",
+        "AFN",
+        "ALL",
+        "AMD",
+        "ANG",
+        "AOA",
+        "ARS",
+        "AUD",
+        "AWG",
+        "AZN",
+        "BAM",
+        "BBD",
+        "BDT",
+        "BGN",
+        "BHD",
+        "BIF",
+        "BMD",
+        "BND",
+        "BOB",
+        "BRL",
+        "BSD",
+        "BTN",
+        "BWP",
+        "BYN",
+        "BZD",
+        "CAD",
+        "CDF",
+        "CHF",
+        "CLP",
+        "CNY",
+        "COP",
+        "CRC",
+        "CUP",
+        "CVE",
+        "CZK",
+        "DJF",
+        "DKK",
+        "DOP",
+        "DZD",
+        "EGP",
+        "ERN",
+        "ETB",
+        "EUR",
+        "FJD",
+        "FKP",
+        "GBP",
+        "GEL",
+        "GHS",
+        "GIP",
+        "GMD",
+        "GNF",
+        "GTQ",
+        "GYD",
+        "HKD",
+        "HNL",
+        "HTG",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "IQD",
+        "IRR",
+        "ISK",
+        "JMD",
+        "JOD",
+        "JPY",
+        "KES",
+        "KGS",
+        "KHR",
+        "KMF",
+        "KPW",
+        "KRW",
+        "KWD",
+        "KYD",
+        "KZT",
+        "LAK",
+        "LBP",
+        "LKR",
+        "LRD",
+        "LSL",
+        "LYD",
+        "MAD",
+        "MDL",
+        "MGA",
+        "MKD",
+        "MMK",
+        "MNT",
+        "MOP",
+        "MRU",
+        "MUR",
+        "MVR",
+        "MWK",
+        "MXN",
+        "MYR",
+        "MZN",
+        "NAD",
+        "NGN",
+        "NIO",
+        "NOK",
+        "NPR",
+        "NZD",
+        "OMR",
+        "PAB",
+        "PEN",
+        "PGK",
+        "PHP",
+        "PKR",
+        "PLN",
+        "PYG",
+        "QAR",
+        "RON",
+        "RSD",
+        "RUB",
+        "RWF",
+        "SAR",
+        "SBD",
+        "SCR",
+        "SDG",
+        "SEK",
+        "SGD",
+        "SHP",
+        "SLE",
+        "SOS",
+        "SRD",
+        "SSP",
+        "STN",
+        "SVC",
+        "SYP",
+        "SZL",
+        "THB",
+        "TJS",
+        "TMT",
+        "TND",
+        "TOP",
+        "TRY",
+        "TTD",
+        "TWD",
+        "TZS",
+        "UAH",
+        "UGX",
+        "USD",
+        "UYU",
+        "UZS",
+        "VES",
+        "VND",
+        "VUV",
+        "WST",
+        "XAF",
+        "XCD",
+        "XCG",
+        "XOF",
+        "XPF",
+        "YER",
+        "ZAR",
+        "ZMW",
+        "ZWG",
+    ]
 )
 
 
@@ -68,19 +220,31 @@ def case_lock(case: Case | int, *, expected_version: int | None = None) -> Case:
 def case_save(case: Case, fields: list[str]) -> None:
     """Save the named fields and bump the version (the optimistic-lock token forms carry)."""
     case.version = (case.version or 0) + 1
-    Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **{
-        Case._meta.get_field(name).attname: getattr(case, Case._meta.get_field(name).attname)
-        for name in dict.fromkeys(fields)
-    }, updated_at=timezone.now())
+    Case.objects.filter(pk=case.pk).update(
+        version=F("version") + 1,
+        **{
+            Case._meta.get_field(name).attname: getattr(case, Case._meta.get_field(name).attname)
+            for name in dict.fromkeys(fields)
+        },
+        updated_at=timezone.now(),
+    )
 
 
 def event_add(
-    case: Case, kind: str, actor, message: str = "", data: dict[str, Any] | None = None,
+    case: Case,
+    kind: str,
+    actor,
+    message: str = "",
+    data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> CaseEvent:
     actor_id = getattr(actor, "pk", actor) if actor is not None else None
     return CaseEvent.objects.create(
-        case_id=case.pk, actor_id=actor_id, kind=kind, message=message[:2000], data=data or {},
+        case_id=case.pk,
+        actor_id=actor_id,
+        kind=kind,
+        message=message[:2000],
+        data=data or {},
         created_at=at or timezone.now(),
     )
 
@@ -108,8 +272,7 @@ def _check_transition(case: Case, to_status: str) -> None:
         raise IllegalTransition(f"{case} is already {case.get_status_display().lower()}.", field="to_status")
     if to_status not in TRANSITIONS.get(case.status, ()):
         raise IllegalTransition(
-            f"A {CaseStatus(case.status).label.lower()} case cannot move to "
-            f"{CaseStatus(to_status).label.lower()}.",
+            f"A {CaseStatus(case.status).label.lower()} case cannot move to {CaseStatus(to_status).label.lower()}.",
             field="to_status",
         )
 
@@ -125,8 +288,14 @@ def apply_status(case: Case, to_status: str, *, at: dt.datetime, targets=None) -
     """Set the status and its side fields in memory (SLA pause/resume, milestones). Returns changed fields."""
     from_status = case.status
     targets = targets or sla_targets(case.priority)
-    fields = ["status", "sla_due_at", "sla_paused_at", "sla_first_response_due", "sla_next_response_due",
-              "sla_resolution_due"]
+    fields = [
+        "status",
+        "sla_due_at",
+        "sla_paused_at",
+        "sla_first_response_due",
+        "sla_next_response_due",
+        "sla_resolution_due",
+    ]
     case.status = to_status
     if from_status == S.AWAITING_CUSTOMER:
         sla_resume(case, at=at)
@@ -139,8 +308,15 @@ def apply_status(case: Case, to_status: str, *, at: dt.datetime, targets=None) -
         case.resolved_at = case.closed_at = None
         case.outcome, case.outcome_note, case.refund_amount, case.refund_currency = "", "", None, ""
         case.satisfaction_requested_at = None
-        fields += ["resolved_at", "closed_at", "outcome", "outcome_note", "refund_amount", "refund_currency",
-                   "satisfaction_requested_at"]
+        fields += [
+            "resolved_at",
+            "closed_at",
+            "outcome",
+            "outcome_note",
+            "refund_amount",
+            "refund_currency",
+            "satisfaction_requested_at",
+        ]
     if to_status == S.IN_DM and not case.moved_to_dm_at:
         case.moved_to_dm_at = at
         fields.append("moved_to_dm_at")
@@ -158,16 +334,18 @@ def apply_status(case: Case, to_status: str, *, at: dt.datetime, targets=None) -
     return fields
 
 
-def case_transition(*, case: Case, to_status: str, actor, reason: str = "", expected_version: int | None = None
-                    ) -> Case:
+def case_transition(
+    *, case: Case, to_status: str, actor, reason: str = "", expected_version: int | None = None
+) -> Case:
     """Move a case along the lifecycle table; anything else raises IllegalTransition.
 
     Resolving goes through ``case_resolve`` because it needs an outcome.
     """
     _check_status(to_status)
     if to_status == S.RESOLVED:
-        raise CaseRuleError("Resolving needs an outcome: use resolve with the outcome.", field="outcome",
-                            code="outcome_required")
+        raise CaseRuleError(
+            "Resolving needs an outcome: use resolve with the outcome.", field="outcome", code="outcome_required"
+        )
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version)
         _check_transition(case, to_status)
@@ -176,9 +354,14 @@ def case_transition(*, case: Case, to_status: str, actor, reason: str = "", expe
         fields = apply_status(case, to_status, at=now)
         case_save(case, fields)
         reopened = from_status in CLOSED_STATUSES and to_status in OPEN_STATUSES
-        event_add(case, CaseEvent.Kind.REOPENED if reopened else CaseEvent.Kind.STATUS_CHANGED, actor,
-                  reason or f"{CaseStatus(from_status).label} → {CaseStatus(to_status).label}",
-                  {"from": from_status, "to": to_status, "reason": reason}, at=now)
+        event_add(
+            case,
+            CaseEvent.Kind.REOPENED if reopened else CaseEvent.Kind.STATUS_CHANGED,
+            actor,
+            reason or f"{CaseStatus(from_status).label} → {CaseStatus(to_status).label}",
+            {"from": from_status, "to": to_status, "reason": reason},
+            at=now,
+        )
     return case
 
 
@@ -199,18 +382,23 @@ def outcome_validate(*, outcome: str, refund_amount, refund_currency: str, note:
         if amount < 0:
             raise CaseRuleError("A refund cannot be negative.", field="refund_amount", code="negative_refund")
         if amount.as_tuple().exponent < -2 or amount >= Decimal("1e10"):
-            raise CaseRuleError("Give the refund amount with at most two decimals.", field="refund_amount",
-                                code="invalid_amount")
+            raise CaseRuleError(
+                "Give the refund amount with at most two decimals.", field="refund_amount", code="invalid_amount"
+            )
     currency = (refund_currency or "").strip().upper()
     if outcome in (Outcome.REFUND, Outcome.PARTIAL_REFUND):
         if amount is None or amount <= 0:
-            raise CaseRuleError("A refund needs an amount above zero.", field="refund_amount",
-                                code="refund_amount_required")
+            raise CaseRuleError(
+                "A refund needs an amount above zero.", field="refund_amount", code="refund_amount_required"
+            )
         if not currency:
             raise CaseRuleError("A refund needs a currency.", field="refund_currency", code="currency_required")
     if currency and currency not in ISO_CURRENCIES:
-        raise CaseRuleError(f"Unknown currency {refund_currency!r} (use an ISO 4217 code such as USD or EUR).",
-                            field="refund_currency", code="unknown_currency")
+        raise CaseRuleError(
+            f"Unknown currency {refund_currency!r} (use an ISO 4217 code such as USD or EUR).",
+            field="refund_currency",
+            code="unknown_currency",
+        )
     if amount is not None and not currency:
         raise CaseRuleError("Give the currency of the amount.", field="refund_currency", code="currency_required")
     if outcome == Outcome.DECLINED and not (note or "").strip():
@@ -218,11 +406,20 @@ def outcome_validate(*, outcome: str, refund_amount, refund_currency: str, note:
     return amount, currency
 
 
-def case_resolve(*, case: Case, actor, outcome: str, refund_amount=None, refund_currency: str = "", note: str = "",
-                 expected_version: int | None = None) -> Case:
+def case_resolve(
+    *,
+    case: Case,
+    actor,
+    outcome: str,
+    refund_amount=None,
+    refund_currency: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
     """Resolve with an outcome; then (optionally) ask the customer for a rating by DM."""
-    amount, currency = outcome_validate(outcome=outcome, refund_amount=refund_amount,
-                                        refund_currency=refund_currency, note=note)
+    amount, currency = outcome_validate(
+        outcome=outcome, refund_amount=refund_amount, refund_currency=refund_currency, note=note
+    )
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version)
         _check_transition(case, S.RESOLVED)
@@ -232,15 +429,33 @@ def case_resolve(*, case: Case, actor, outcome: str, refund_amount=None, refund_
         case.outcome, case.outcome_note, case.refund_amount, case.refund_currency = outcome, note, amount, currency
         fields += ["outcome", "outcome_note", "refund_amount", "refund_currency"]
         case_save(case, fields)
-        data = {"from": from_status, "to": S.RESOLVED, "outcome": outcome, "note": note,
-                "refund_amount": str(amount) if amount is not None else None, "refund_currency": currency}
+        data = {
+            "from": from_status,
+            "to": S.RESOLVED,
+            "outcome": outcome,
+            "note": note,
+            "refund_amount": str(amount) if amount is not None else None,
+            "refund_currency": currency,
+        }
         label = Outcome(outcome).label
         if amount is not None:
             label += f" {amount} {currency}"
-        event_add(case, CaseEvent.Kind.OUTCOME_RECORDED, actor, f"Outcome: {label}" + (f" — {note}" if note else ""),
-                  data, at=now)
-        event_add(case, CaseEvent.Kind.STATUS_CHANGED, actor,
-                  f"{CaseStatus(from_status).label} → {CaseStatus.RESOLVED.label}", data, at=now)
+        event_add(
+            case,
+            CaseEvent.Kind.OUTCOME_RECORDED,
+            actor,
+            f"Outcome: {label}" + (f" — {note}" if note else ""),
+            data,
+            at=now,
+        )
+        event_add(
+            case,
+            CaseEvent.Kind.STATUS_CHANGED,
+            actor,
+            f"{CaseStatus(from_status).label} → {CaseStatus.RESOLVED.label}",
+            data,
+            at=now,
+        )
         from crm_twitter.services.satisfaction import satisfaction_survey_queue
 
         case_id = case.pk
@@ -258,5 +473,10 @@ def case_reopen(*, case: Case, actor, reason: str = "", expected_version: int | 
     current = Case.objects.only("status", "moved_to_dm_at", "first_response_at").get(pk=case.pk)
     if current.status not in CLOSED_STATUSES:
         raise IllegalTransition(f"{case} is still open.", field="to_status")
-    return case_transition(case=case, to_status=reopen_target(current), actor=actor,
-                           reason=reason or "Reopened", expected_version=expected_version)
+    return case_transition(
+        case=case,
+        to_status=reopen_target(current),
+        actor=actor,
+        reason=reason or "Reopened",
+        expected_version=expected_version,
+    )

@@ -43,15 +43,18 @@ def case_merge(*, source: Case, target: Case, actor) -> Case:
         raise CaseRuleError("A case cannot be merged into itself.", field="target", code="same_case")
     with transaction.atomic():
         # Lock both rows in id order so two merges of the same pair cannot deadlock.
-        locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
-                  .order_by("pk")}
+        locked = {
+            c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+        }
         source, target = locked[source.pk], locked[target.pk]
         if source.merged_into_id:
-            raise CaseRuleError(f"{source} was already merged into another case.", field="source",
-                                code="already_merged")
+            raise CaseRuleError(
+                f"{source} was already merged into another case.", field="source", code="already_merged"
+            )
         if target.merged_into_id:
-            raise CaseRuleError(f"{target} was merged into another case; merge into that one.", field="target",
-                                code="already_merged")
+            raise CaseRuleError(
+                f"{target} was merged into another case; merge into that one.", field="target", code="already_merged"
+            )
         if target.status not in OPEN_STATUSES:
             raise CaseRuleError(f"Reopen {target} before merging into it.", field="target", code="case_not_open")
         now = timezone.now()
@@ -69,8 +72,9 @@ def case_merge(*, source: Case, target: Case, actor) -> Case:
             source.orders.clear()
         moved["orders"] = len(order_ids)
 
-        target.conversation_ids = list(dict.fromkeys([*(target.conversation_ids or []),
-                                                      *(source.conversation_ids or [])]))
+        target.conversation_ids = list(
+            dict.fromkeys([*(target.conversation_ids or []), *(source.conversation_ids or [])])
+        )
         target.opened_at = min(target.opened_at, source.opened_at)
         target.first_response_at = _earliest(target.first_response_at, source.first_response_at)
         target.moved_to_dm_at = _earliest(target.moved_to_dm_at, source.moved_to_dm_at)
@@ -97,14 +101,37 @@ def case_merge(*, source: Case, target: Case, actor) -> Case:
         target.assignee_id = target.assignee_id or source.assignee_id
         target.team_id = target.team_id or source.team_id
         sla_refresh(target)
-        case_save(target, [
-            "conversation_ids", "opened_at", "first_response_at", "moved_to_dm_at", "sla_first_response_due",
-            "sla_resolution_due", "sla_next_response_due", "sla_due_at", "last_customer_message_at",
-            "last_agent_message_at", "last_message_at", "last_message_preview", "contact_count",
-            "public_nudge_count", "reach", "has_risk_words", "has_private_data_in_public", "is_overdue",
-            "escalation_level", "escalation_reason", "priority", "category", "category_confirmed",
-            "suggested_category", "assignee", "team",
-        ])
+        case_save(
+            target,
+            [
+                "conversation_ids",
+                "opened_at",
+                "first_response_at",
+                "moved_to_dm_at",
+                "sla_first_response_due",
+                "sla_resolution_due",
+                "sla_next_response_due",
+                "sla_due_at",
+                "last_customer_message_at",
+                "last_agent_message_at",
+                "last_message_at",
+                "last_message_preview",
+                "contact_count",
+                "public_nudge_count",
+                "reach",
+                "has_risk_words",
+                "has_private_data_in_public",
+                "is_overdue",
+                "escalation_level",
+                "escalation_reason",
+                "priority",
+                "category",
+                "category_confirmed",
+                "suggested_category",
+                "assignee",
+                "team",
+            ],
+        )
 
         from_status = source.status
         source.merged_into = target

@@ -399,5 +399,10 @@ def _customers_create(first_message_by_author: dict[int, MessageItem]) -> dict[i
     if any(c.pk is None for c in created):  # a backend without RETURNING: read them back
         raise RuntimeError("bulk_create did not return primary keys; crm_twitter needs SQLite ≥ 3.35 or PostgreSQL")
     mapping = {author_pk: customer.pk for author_pk, customer in zip(authors, created, strict=True)}
-    XUser.objects.bulk_update([XUser(pk=a, customer_id=c) for a, c in mapping.items()], ["customer"])
+    # One INSERT … ON CONFLICT (id) DO UPDATE SET customer_id: much cheaper than bulk_update's
+    # CASE WHEN per row; every row conflicts (the users exist), so nothing else is written.
+    XUser.objects.bulk_create(
+        [XUser(pk=a, x_id=f"pk{a}", handle="", customer_id=c) for a, c in mapping.items()],
+        update_conflicts=True, unique_fields=["id"], update_fields=["customer"],
+    )
     return mapping

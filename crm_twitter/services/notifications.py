@@ -64,8 +64,9 @@ def notification_send(
         uid = getattr(user, "pk", user)
         if uid and uid != exclude_user_id and uid not in user_ids:
             user_ids.append(uid)
-    specs = [NotificationSpec(user_id=uid, case_id=case.pk if case else None, kind=kind, message=message)
-             for uid in user_ids]
+    specs = [
+        NotificationSpec(user_id=uid, case_id=case.pk if case else None, kind=kind, message=message) for uid in user_ids
+    ]
     extra = [case.team.supervisors_email] if case is not None and case.team_id and case.team.supervisors_email else []
     return notifications_send_many(specs=specs, extra_emails={case.pk: extra} if case is not None and extra else None)
 
@@ -76,9 +77,7 @@ def notifications_send_many(
     """Bulk-create notifications (one query) and queue one e-mail per recipient (after commit)."""
     if kind_invalid := {s.kind for s in specs} - set(Notification.Kind.values):
         raise ValueError(f"unknown notification kind(s): {sorted(kind_invalid)}")
-    rows = [
-        Notification(user_id=s.user_id, case_id=s.case_id, kind=s.kind, message=s.message[:500]) for s in specs
-    ]
+    rows = [Notification(user_id=s.user_id, case_id=s.case_id, kind=s.kind, message=s.message[:500]) for s in specs]
     if rows:
         Notification.objects.bulk_create(rows)
     if app_settings.NOTIFY_BY_EMAIL and (rows or extra_emails):
@@ -139,8 +138,10 @@ def _mail_send(messages_by_user: dict[int, list[str]], extra: dict[str, list[str
 
 def notifications_unread(user) -> QuerySet[Notification]:
     """The user's unread notifications, newest first, with their case for the list row."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).select_related("case").order_by(
-        "-created_at", "-id"
+    return (
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .select_related("case")
+        .order_by("-created_at", "-id")
     )
 
 

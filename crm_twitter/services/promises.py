@@ -27,22 +27,38 @@ def promise_create(*, case: Case, actor, kind: str, description: str, due_at: dt
     if len(description) > 300:
         raise CaseRuleError("Keep the promise under 300 characters.", field="description", code="too_long")
     if due_at is None or timezone.is_naive(due_at):
-        raise CaseRuleError("Give the deadline with a date, time and time zone.", field="due_at",
-                            code="invalid_deadline")
+        raise CaseRuleError(
+            "Give the deadline with a date, time and time zone.", field="due_at", code="invalid_deadline"
+        )
     now = timezone.now()
     if due_at <= now:
-        raise CaseRuleError("The deadline is in the past; promise something you can still keep.",
-                            field="due_at", code="deadline_in_past")
+        raise CaseRuleError(
+            "The deadline is in the past; promise something you can still keep.",
+            field="due_at",
+            code="deadline_in_past",
+        )
     with transaction.atomic():
         case = case_lock(case)
         if case.status not in OPEN_STATUSES:
-            raise CaseRuleError(f"{case} is not open; reopen it before promising anything.", field="due_at",
-                                code="case_not_open")
-        promise = Promise.objects.create(case=case, kind=kind, description=description, due_at=due_at,
-                                         created_by=actor if getattr(actor, "pk", None) else None)
+            raise CaseRuleError(
+                f"{case} is not open; reopen it before promising anything.", field="due_at", code="case_not_open"
+            )
+        promise = Promise.objects.create(
+            case=case,
+            kind=kind,
+            description=description,
+            due_at=due_at,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
         case_save(case, [])
-        event_add(case, CaseEvent.Kind.PROMISE_MADE, actor, f"Promised: {description} by {due_at:%Y-%m-%d %H:%M %Z}",
-                  {"promise_id": promise.pk, "kind": kind, "due_at": due_at.isoformat()}, at=now)
+        event_add(
+            case,
+            CaseEvent.Kind.PROMISE_MADE,
+            actor,
+            f"Promised: {description} by {due_at:%Y-%m-%d %H:%M %Z}",
+            {"promise_id": promise.pk, "kind": kind, "due_at": due_at.isoformat()},
+            at=now,
+        )
     return promise
 
 
@@ -56,16 +72,24 @@ def promise_keep(*, promise: Promise, actor, note: str = "") -> Promise:
     with transaction.atomic():
         promise, case = _promise_lock(promise)
         if promise.status not in (Promise.Status.OPEN, Promise.Status.MISSED):
-            raise CaseRuleError(f"This promise is already {promise.get_status_display().lower()}.",
-                                field="status", code="promise_closed")
+            raise CaseRuleError(
+                f"This promise is already {promise.get_status_display().lower()}.",
+                field="status",
+                code="promise_closed",
+            )
         now = timezone.now()
         late = promise.status == Promise.Status.MISSED or promise.due_at < now
         promise.status, promise.resolved_at, promise.note = Promise.Status.KEPT, now, note
         promise.save(update_fields=["status", "resolved_at", "note"])
         case_save(case, [])
-        event_add(case, CaseEvent.Kind.PROMISE_KEPT, actor,
-                  f"Promise kept{' (late)' if late else ''}: {promise.description}" + (f" — {note}" if note else ""),
-                  {"promise_id": promise.pk, "late": late, "note": note}, at=now)
+        event_add(
+            case,
+            CaseEvent.Kind.PROMISE_KEPT,
+            actor,
+            f"Promise kept{' (late)' if late else ''}: {promise.description}" + (f" — {note}" if note else ""),
+            {"promise_id": promise.pk, "late": late, "note": note},
+            at=now,
+        )
     return promise
 
 
@@ -74,13 +98,21 @@ def promise_cancel(*, promise: Promise, actor, note: str = "") -> Promise:
     with transaction.atomic():
         promise, case = _promise_lock(promise)
         if promise.status != Promise.Status.OPEN:
-            raise CaseRuleError(f"Only open promises can be cancelled; this one is "
-                                f"{promise.get_status_display().lower()}.", field="status", code="promise_closed")
+            raise CaseRuleError(
+                f"Only open promises can be cancelled; this one is {promise.get_status_display().lower()}.",
+                field="status",
+                code="promise_closed",
+            )
         now = timezone.now()
         promise.status, promise.resolved_at, promise.note = Promise.Status.CANCELLED, now, note
         promise.save(update_fields=["status", "resolved_at", "note"])
         case_save(case, [])
-        event_add(case, CaseEvent.Kind.PROMISE_CANCELLED, actor,
-                  f"Promise cancelled: {promise.description}" + (f" — {note}" if note else ""),
-                  {"promise_id": promise.pk, "note": note}, at=now)
+        event_add(
+            case,
+            CaseEvent.Kind.PROMISE_CANCELLED,
+            actor,
+            f"Promise cancelled: {promise.description}" + (f" — {note}" if note else ""),
+            {"promise_id": promise.pk, "note": note},
+            at=now,
+        )
     return promise

@@ -217,14 +217,25 @@ def case_route(*, case: Case, now: dt.datetime | None = None) -> Case:
         case.team = team
         case.assignee_id = assignee_id
         case_save(case, ["team", "assignee"])
-        event_add(case, CaseEvent.Kind.ROUTED, None, f"Routed to {team}" if team else "No team to route to",
-                  {"team_id": team.pk if team else None, "from_team_id": old_team})
+        event_add(
+            case,
+            CaseEvent.Kind.ROUTED,
+            None,
+            f"Routed to {team}" if team else "No team to route to",
+            {"team_id": team.pk if team else None, "from_team_id": old_team},
+        )
         if assignee_id != old_assignee:
-            event_add(case, CaseEvent.Kind.ASSIGNED, None, "Assigned by routing" if assignee_id else "Unassigned",
-                      {"assignee_id": assignee_id, "from_assignee_id": old_assignee, "by": "routing"})
+            event_add(
+                case,
+                CaseEvent.Kind.ASSIGNED,
+                None,
+                "Assigned by routing" if assignee_id else "Unassigned",
+                {"assignee_id": assignee_id, "from_assignee_id": old_assignee, "by": "routing"},
+            )
             if assignee_id:
-                notification_send(users=[assignee_id], case=case, kind=Notification.Kind.ASSIGNED,
-                                  message=f"{case}: assigned to you")
+                notification_send(
+                    users=[assignee_id], case=case, kind=Notification.Kind.ASSIGNED, message=f"{case}: assigned to you"
+                )
     return case
 
 
@@ -242,8 +253,9 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version)
         if case.merged_into_id:
-            raise CaseRuleError("This case was merged into another one; assign that case instead.",
-                                field="assignee", code="merged")
+            raise CaseRuleError(
+                "This case was merged into another one; assign that case instead.", field="assignee", code="merged"
+            )
         new_id = assignee.pk if assignee is not None else None
         if new_id == case.assignee_id:
             return case
@@ -251,8 +263,9 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
         fields = ["assignee"]
         case.assignee_id = new_id
         if new_id is not None:
-            team_ids = list(TeamMembership.objects.filter(user_id=new_id).order_by("id").values_list("team_id",
-                                                                                                       flat=True))
+            team_ids = list(
+                TeamMembership.objects.filter(user_id=new_id).order_by("id").values_list("team_id", flat=True)
+            )
             if team_ids and case.team_id not in team_ids:
                 case.team_id = team_ids[0]
                 fields.append("team")
@@ -264,16 +277,28 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
             message = f"Assigned to {assignee}"
         else:
             message = f"Reassigned to {assignee}"
-        event_add(case, CaseEvent.Kind.ASSIGNED, actor, message,
-                  {"assignee_id": new_id, "from_assignee_id": old_id, "team_id": case.team_id})
-        if new_id is not None and new_id != actor_id:
-            notification_send(users=[new_id], case=case, kind=Notification.Kind.ASSIGNED,
-                              message=f"{case}: assigned to you by {actor or 'the system'}")
+        event_add(
+            case,
+            CaseEvent.Kind.ASSIGNED,
+            actor,
+            message,
+            {"assignee_id": new_id, "from_assignee_id": old_id, "team_id": case.team_id},
+        )
+        if new_id is not None:
+            # The new assignee and the team's supervisors hear of a person's (re)assignment.
+            supervisors = supervisors_of([case.team_id]).get(case.team_id, []) if case.team_id else []
+            notification_send(
+                users=[new_id, *supervisors],
+                case=case,
+                kind=Notification.Kind.ASSIGNED,
+                message=f"{case}: assigned to {assignee} by {actor or 'the system'}",
+                exclude_user_id=actor_id,
+            )
     return case
 
 
 def case_take(*, case: Case, actor) -> Case:
-    """"Take it": the acting agent assigns the case to themselves."""
+    """ "Take it": the acting agent assigns the case to themselves."""
     return case_assign(case=case, assignee=actor, actor=actor)
 
 

@@ -108,9 +108,9 @@ def sla_responded(case: Case, *, at: dt.datetime) -> None:
 
 
 def sla_pause(case: Case, *, at: dt.datetime, targets: SlaTargets) -> None:
-    if app_settings.SLA_PAUSE_WHEN_AWAITING_CUSTOMER and targets.pause_when_awaiting_customer:
-        if case.sla_paused_at is None:
-            case.sla_paused_at = at
+    pausable = app_settings.SLA_PAUSE_WHEN_AWAITING_CUSTOMER and targets.pause_when_awaiting_customer
+    if pausable and case.sla_paused_at is None:
+        case.sla_paused_at = at
     sla_refresh(case)
 
 
@@ -138,8 +138,9 @@ def sla_reprioritise(case: Case, *, old: SlaTargets, new: SlaTargets) -> None:
         shift = due - sla_add(start, old_min, team)
         return sla_add(start, new_min, team) + shift
 
-    case.sla_first_response_due = moved(case.sla_first_response_due, case.opened_at, old.first_response,
-                                        new.first_response)
+    case.sla_first_response_due = moved(
+        case.sla_first_response_due, case.opened_at, old.first_response, new.first_response
+    )
     case.sla_resolution_due = moved(case.sla_resolution_due, case.opened_at, old.resolution, new.resolution)
     if case.sla_next_response_due is not None:
         case.sla_next_response_due += dt.timedelta(minutes=new.next_response - old.next_response)
@@ -171,8 +172,15 @@ def _dt_param(value: dt.datetime):
 
 
 def _insert_events_select(
-    *, kind: str, message_sql: str, message_params: list, data_sql: str, data_params: list, from_sql: str,
-    from_params: list, now: dt.datetime,
+    *,
+    kind: str,
+    message_sql: str,
+    message_params: list,
+    data_sql: str,
+    data_params: list,
+    from_sql: str,
+    from_params: list,
+    now: dt.datetime,
 ) -> int:
     """INSERT INTO caseevent SELECT …: one statement writes an event for every matching case (alias c)."""
     table = _q(CaseEvent._meta.db_table)
@@ -190,23 +198,28 @@ def _insert_notifications_select(
 ) -> int:
     """Notify the assignee and the team supervisors of every case in ``cases_sql`` (two statements)."""
     ntable, ctable, mtable = (
-        _q(Notification._meta.db_table), _q(Case._meta.db_table), _q(TeamMembership._meta.db_table)
+        _q(Notification._meta.db_table),
+        _q(Case._meta.db_table),
+        _q(TeamMembership._meta.db_table),
     )
     cols = f"({_q('user_id')}, {_q('case_id')}, {_q('kind')}, {_q('message')}, {_q('created_at')})"
     total = 0
+    # Identifiers come from model metadata (quoted); every value is a bound parameter.
+    to_assignee = (
+        f"INSERT INTO {ntable} {cols} SELECT c.{_q('assignee_id')}, c.{_q('id')}, %s, {message_sql}, %s "  # noqa: S608
+        f"FROM {ctable} c WHERE c.{_q('assignee_id')} IS NOT NULL AND c.{_q('id')} IN ({cases_sql})"
+    )
+    to_supervisors = (
+        f"INSERT INTO {ntable} {cols} SELECT m.{_q('user_id')}, c.{_q('id')}, %s, {message_sql}, %s "  # noqa: S608
+        f"FROM {ctable} c JOIN {mtable} m ON m.{_q('team_id')} = c.{_q('team_id')} AND m.{_q('role')} = %s "
+        f"WHERE (c.{_q('assignee_id')} IS NULL OR m.{_q('user_id')} <> c.{_q('assignee_id')}) "
+        f"AND c.{_q('id')} IN ({cases_sql})"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {ntable} {cols} SELECT c.{_q('assignee_id')}, c.{_q('id')}, %s, {message_sql}, %s "
-            f"FROM {ctable} c WHERE c.{_q('assignee_id')} IS NOT NULL AND c.{_q('id')} IN ({cases_sql})",
-            [kind, *message_params, _dt_param(now), *cases_params],
-        )
+        cursor.execute(to_assignee, [kind, *message_params, _dt_param(now), *cases_params])
         total += max(cursor.rowcount, 0)
         cursor.execute(
-            f"INSERT INTO {ntable} {cols} SELECT m.{_q('user_id')}, c.{_q('id')}, %s, {message_sql}, %s "
-            f"FROM {ctable} c JOIN {mtable} m ON m.{_q('team_id')} = c.{_q('team_id')} AND m.{_q('role')} = %s "
-            f"WHERE (c.{_q('assignee_id')} IS NULL OR m.{_q('user_id')} <> c.{_q('assignee_id')}) "
-            f"AND c.{_q('id')} IN ({cases_sql})",
-            [kind, *message_params, _dt_param(now), TeamMembership.Role.SUPERVISOR, *cases_params],
+            to_supervisors, [kind, *message_params, _dt_param(now), TeamMembership.Role.SUPERVISOR, *cases_params]
         )
         total += max(cursor.rowcount, 0)
     return total
@@ -229,9 +242,7 @@ def _escalate_by_rule(*, rule: str, level_setting: str, reason: str, cases_qs, n
     fired = CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.ESCALATED, data__rule=rule)
     candidates = cases_qs.filter(status__in=OPEN_STATUSES, escalation_level__lt=3).exclude(Exists(fired))
     cand_sql, cand_params = _sql_of(candidates.values("id"))
-    level_sql = (
-        f"CASE WHEN c.{_q('escalation_level')} + 1 > %s THEN c.{_q('escalation_level')} + 1 ELSE %s END"
-    )
+    level_sql = f"CASE WHEN c.{_q('escalation_level')} + 1 > %s THEN c.{_q('escalation_level')} + 1 ELSE %s END"
     obj = _json_object_sql()
     ctable = _q(Case._meta.db_table)
     inserted = _insert_events_select(
@@ -246,9 +257,8 @@ def _escalate_by_rule(*, rule: str, level_setting: str, reason: str, cases_qs, n
     )
     if not inserted:
         return 0
-    marker = CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.ESCALATED, data__rule=rule,
-                                      created_at=now)
-    Case.objects.filter(Exists(marker)).update(
+    marker = CaseEvent.objects.filter(kind=CaseEvent.Kind.ESCALATED, created_at=now, data__rule=rule)
+    Case.objects.filter(pk__in=marker.values("case_id")).update(
         escalation_level=Least(Greatest(F("escalation_level") + 1, rule_level), 3),
         escalation_reason=reason[:300],
         version=F("version") + 1,
@@ -305,8 +315,13 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 cases_params=breached_params,
                 now=now,
             )
-            escalated += _escalate_by_rule(rule="sla_breached", level_setting="SLA_BREACH_LEVEL",
-                                           reason="SLA breached", cases_qs=breached_qs, now=now)
+            escalated += _escalate_by_rule(
+                rule="sla_breached",
+                level_setting="SLA_BREACH_LEVEL",
+                reason="SLA breached",
+                cases_qs=breached_qs,
+                now=now,
+            )
 
         # 2. Missed promises.
         missed = Promise.objects.filter(status=Promise.Status.OPEN, due_at__lte=now).update(
@@ -327,8 +342,8 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 from_params=[Promise.Status.MISSED, _dt_param(now)],
                 now=now,
             )
-            just_missed = Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.MISSED, resolved_at=now)
-            missed_cases = Case.objects.filter(Exists(just_missed), status__in=OPEN_STATUSES)
+            just_missed = Promise.objects.filter(status=Promise.Status.MISSED, resolved_at=now)
+            missed_cases = Case.objects.filter(pk__in=just_missed.values("case_id"), status__in=OPEN_STATUSES)
             missed_cases.update(is_overdue=True, version=F("version") + 1)
             missed_sql, missed_params = _sql_of(missed_cases.values("id"))
             notified += _insert_notifications_select(
@@ -339,8 +354,13 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 cases_params=missed_params,
                 now=now,
             )
-            escalated += _escalate_by_rule(rule="promise_missed", level_setting="PROMISE_MISSED_LEVEL",
-                                           reason="Promise missed", cases_qs=missed_cases, now=now)
+            escalated += _escalate_by_rule(
+                rule="promise_missed",
+                level_setting="PROMISE_MISSED_LEVEL",
+                reason="Promise missed",
+                cases_qs=missed_cases,
+                now=now,
+            )
 
         # 3. One digest e-mail per person notified by this sweep.
         if notified and app_settings.NOTIFY_BY_EMAIL:
@@ -348,5 +368,4 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             for user_id, message in Notification.objects.filter(created_at=now).values_list("user_id", "message"):
                 digest.setdefault(user_id, []).append(message)
             transaction.on_commit(lambda: mail_digest_send(messages_by_user=digest))
-    return SweepResult(now=now, breached=breached, promises_missed=missed, escalated=escalated,
-                       notifications=notified)
+    return SweepResult(now=now, breached=breached, promises_missed=missed, escalated=escalated, notifications=notified)

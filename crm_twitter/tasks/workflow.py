@@ -8,5 +8,9 @@ def sla_sweep_task() -> dict:
     from crm_twitter.services.sla import sla_sweep
 
     result = sla_sweep()
-    return {"breached": result.breached, "promises_missed": result.promises_missed,
-            "escalated": result.escalated, "notifications": result.notifications}
+    return {
+        "breached": result.breached,
+        "promises_missed": result.promises_missed,
+        "escalated": result.escalated,
+        "notifications": result.notifications,
+    }

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -244,12 +245,23 @@ def _engagement(metrics: Mapping[str, Any]) -> int:
     return sum(int(metrics.get(k) or 0) for k in ("like_count", "retweet_count", "reply_count", "quote_count"))
 
 
+_MAYBE_PRIVATE = re.compile(r"\d{4}|[\w.+-]@[\w-]+\.\w")
+
+
 def _private_data(text: str) -> bool:
-    """Does a public text expose private data (order number, e-mail, phone…)?"""
+    """Does a public text expose private data (order or tracking number, e-mail, phone, address…)?
+
+    Order and tracking numbers are found with our own cheap patterns; the privacy module (phone
+    numbers, cards, addresses — slower) only sees texts with a run of digits or an e-mail shape.
+    """
+    if order_matching.order_numbers_find(text) or order_matching.tracking_numbers_find(text):
+        return True
+    if not _MAYBE_PRIVATE.search(text or ""):
+        return False
     try:
         from crm_twitter.services.privacy import private_data_find
     except ImportError:  # pragma: no cover - the outbound module provides it
-        return bool(order_matching.order_numbers_find(text) or order_matching.tracking_numbers_find(text))
+        return False
     return bool(private_data_find(text))
 
 
@@ -347,7 +359,10 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
     with transaction.atomic():
         users = users_upsert(users=includes.get("users", []), placeholders=placeholders,
                              unavailable=_unavailable_ids(errors), langs=langs)
-        existing = dict(Tweet.objects.filter(x_id__in=ids).values_list("x_id", "pk"))
+        existing = {
+            x_id: (pk, metrics)
+            for x_id, pk, metrics in Tweet.objects.filter(x_id__in=ids).values_list("x_id", "pk", "public_metrics")
+        }
         new = [t for t in tweets if t["id"] not in existing]
 
         # Replies delivered without conversation_id (webhook v1.1 events): the parent's thread.
@@ -398,14 +413,19 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             ))
         Tweet.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
 
-        # Known tweets: refresh what changes over time (public metrics), one UPDATE for the page.
-        known_rows = [
-            Tweet(pk=existing[t["id"]], public_metrics=parsed[t["id"]]["metrics"],
-                  engagement=_engagement(parsed[t["id"]]["metrics"]))
-            for t in tweets if t["id"] in existing and parsed[t["id"]]["metrics"]
+        # Known tweets: refresh what changes over time (public metrics) where it changed — one
+        # INSERT … ON CONFLICT (id) DO UPDATE for the page; every row conflicts, so only the
+        # metrics are written (cheaper than bulk_update's CASE WHEN per row).
+        changed = [
+            Tweet(pk=existing[t["id"]][0], x_id=t["id"], brand_account_id=account.pk, author_id=users[t["author_id"]].pk,
+                  direction=Direction.INBOUND, text="", created_at=created[t["id"]],
+                  public_metrics=parsed[t["id"]]["metrics"], engagement=_engagement(parsed[t["id"]]["metrics"]))
+            for t in tweets
+            if t["id"] in existing and parsed[t["id"]]["metrics"] and parsed[t["id"]]["metrics"] != existing[t["id"]][1]
         ]
-        if known_rows:
-            Tweet.objects.bulk_update(known_rows, ["public_metrics", "engagement"], batch_size=500)
+        if changed:
+            Tweet.objects.bulk_create(changed, update_conflicts=True, unique_fields=["id"],
+                                      update_fields=["public_metrics", "engagement"])
 
         media_missing = 0
         keys_by_tweet = {t["id"]: parsed[t["id"]]["media_keys"] for t in new if parsed[t["id"]]["media_keys"]}

@@ -103,3 +103,12 @@ def test_sync_and_offline_cannot_be_combined(db):
 
     with pytest.raises(CommandError, match="choose one"):
         _demo("--sync", "--offline")
+
+
+def test_sync_refuses_to_talk_to_anything_but_a_local_sandbox(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.CRM_TWITTER = {"API_BASE_URL": "https://api.x.com"}
+    with pytest.raises(CommandError, match="sandbox"):
+        _demo("--sync")
+    assert not m.BrandAccount.objects.exists()

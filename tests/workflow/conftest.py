@@ -42,8 +42,13 @@ def open_case(db, brand):
         customer = customer or CustomerFactory()
         x_user = XUserFactory(customer=customer)
         spec = CaseOpenSpec(
-            customer_id=customer.pk, brand_account_id=brand.pk, opened_at=at or timezone.now(),
-            customer_x_user_id=x_user.pk, language=language, text=text, **kwargs,
+            customer_id=customer.pk,
+            brand_account_id=brand.pk,
+            opened_at=at or timezone.now(),
+            customer_x_user_id=x_user.pk,
+            language=language,
+            text=text,
+            **kwargs,
         )
         return case_open(spec=spec)
 
@@ -52,15 +57,29 @@ def open_case(db, brand):
 
 @pytest.fixture
 def make_team(db):
-    def _make(*, languages=("en",), time_zone="UTC", hours=None, is_fallback=False, agents=1, supervisors=0,
-              cap=None, name=None):
-        team = TeamFactory(languages=list(languages), time_zone=time_zone, is_fallback=is_fallback,
-                           **({"working_hours": hours} if hours is not None else {}),
-                           **({"name": name} if name else {}))
+    def _make(
+        *,
+        languages=("en",),
+        time_zone="UTC",
+        hours=None,
+        is_fallback=False,
+        agents=1,
+        supervisors=0,
+        cap=None,
+        name=None,
+    ):
+        team = TeamFactory(
+            languages=list(languages),
+            time_zone=time_zone,
+            is_fallback=is_fallback,
+            **({"working_hours": hours} if hours is not None else {}),
+            **({"name": name} if name else {}),
+        )
         team.agents = [TeamMembershipFactory(team=team, max_open_cases=cap).user for _ in range(agents)]
         team.supervisors = [
-            TeamMembershipFactory(team=team, role=TeamMembership.Role.SUPERVISOR,
-                                  user=UserFactory(roles=["crm_supervisor"])).user
+            TeamMembershipFactory(
+                team=team, role=TeamMembership.Role.SUPERVISOR, user=UserFactory(roles=["crm_supervisor"])
+            ).user
             for _ in range(supervisors)
         ]
         return team

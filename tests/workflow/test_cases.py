@@ -40,8 +40,17 @@ from .conftest import NOW
 
 def _specs(n, **kwargs):
     account, customer = BrandAccountFactory(credentials={}), CustomerFactory()
-    return [CaseOpenSpec(customer_id=customer.pk, brand_account_id=account.pk, opened_at=NOW, language="en",
-                         text=f"@brandhelp order {i} never arrived", **kwargs) for i in range(n)]
+    return [
+        CaseOpenSpec(
+            customer_id=customer.pk,
+            brand_account_id=account.pk,
+            opened_at=NOW,
+            language="en",
+            text=f"@brandhelp order {i} never arrived",
+            **kwargs,
+        )
+        for i in range(n)
+    ]
 
 
 # --- Bulk opening ---------------------------------------------------------------------------------
@@ -91,9 +100,17 @@ def test_opening_a_batch_takes_a_fixed_number_of_queries(frozen, make_team, djan
 def test_a_page_of_100_messages_takes_a_fixed_number_of_queries(frozen, make_team, django_assert_max_num_queries):
     make_team(agents=2, supervisors=1)
     cases = case_open_many(specs=_specs(50))
-    arrivals = [MessageArrival(case_id=c.pk, at=NOW + dt.timedelta(minutes=i), channel="public", text="hello?",
-                               is_public_nudge=True, mentions_executive=bool(i % 2))
-                for i, c in enumerate(cases * 2)]
+    arrivals = [
+        MessageArrival(
+            case_id=c.pk,
+            at=NOW + dt.timedelta(minutes=i),
+            channel="public",
+            text="hello?",
+            is_public_nudge=True,
+            mentions_executive=bool(i % 2),
+        )
+        for i, c in enumerate(cases * 2)
+    ]
     # SQLite splits bulk writes into chunks of 999 parameters; PostgreSQL needs one statement each.
     with django_assert_max_num_queries(25):
         result = case_messages_received(arrivals=arrivals)
@@ -105,8 +122,9 @@ def test_a_page_of_100_messages_takes_a_fixed_number_of_queries(frozen, make_tea
 def test_responses_in_bulk(frozen, django_assert_max_num_queries):
     cases = case_open_many(specs=_specs(30))
     with django_assert_max_num_queries(12):
-        result = case_responses_recorded(responses=[ResponseArrival(case_id=c.pk, at=NOW, channel="public")
-                                                    for c in cases])
+        result = case_responses_recorded(
+            responses=[ResponseArrival(case_id=c.pk, at=NOW, channel="public") for c in cases]
+        )
     assert {c.status for c in result} == {CaseStatus.ACKNOWLEDGED}
 
 
@@ -135,17 +153,20 @@ def categories(db):
     }
 
 
-@pytest.mark.parametrize(("text", "slug"), [
-    ("My parcel NEVER arrived, it is so late", "t-lost"),  # the longer phrase wins
-    ("Mi pedido tiene mucho retraso", "t-late"),
-    ("Die Lieferung ist verspätet", "t-late"),
-    ("我的快递没收到", "t-lost"),
-    ("Colis pas reçu", "t-lost"),
-    ("届くのが遅れています", "t-late"),
-    ("Das Paket kam kaputt an", "t-broken"),
-    ("Thank you, great service", None),
-    ("chocolate cake", None),  # "late" inside another word is no match
-])
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("My parcel NEVER arrived, it is so late", "t-lost"),  # the longer phrase wins
+        ("Mi pedido tiene mucho retraso", "t-late"),
+        ("Die Lieferung ist verspätet", "t-late"),
+        ("我的快递没收到", "t-lost"),
+        ("Colis pas reçu", "t-lost"),
+        ("届くのが遅れています", "t-late"),
+        ("Das Paket kam kaputt an", "t-broken"),
+        ("Thank you, great service", None),
+        ("chocolate cake", None),  # "late" inside another word is no match
+    ],
+)
 def test_category_is_suggested_from_keywords(categories, text, slug):
     suggestion = category_suggest(text)
     assert (suggestion.slug if suggestion else None) == slug
@@ -185,9 +206,14 @@ def test_edit_changes_language_and_remedy_with_an_event(frozen, agent):
     assert case.events.get(kind=CaseEvent.Kind.UPDATED).data["language"] == {"from": "en", "to": "de"}
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [({"priority": "asap"}, "priority"),
-                                               ({"requested_remedy": "pony"}, "requested_remedy"),
-                                               ({"language": "English!"}, "language")])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"priority": "asap"}, "priority"),
+        ({"requested_remedy": "pony"}, "requested_remedy"),
+        ({"language": "English!"}, "language"),
+    ],
+)
 def test_edit_refuses_unknown_values(frozen, agent, kwargs, field):
     with pytest.raises(CaseRuleError) as exc:
         case_edit(case=CaseFactory(), actor=agent, **kwargs)
@@ -218,8 +244,14 @@ def test_orders_link_and_unlink(frozen, agent):
 
 def test_merge_moves_everything_to_the_survivor(frozen, agent):
     target = CaseFactory(opened_at=NOW, escalation_level=1, contact_count=1, conversation_ids=["1"])
-    source = CaseFactory(opened_at=NOW - dt.timedelta(hours=2), escalation_level=2, contact_count=2,
-                         has_risk_words=True, conversation_ids=["2"], customer=target.customer)
+    source = CaseFactory(
+        opened_at=NOW - dt.timedelta(hours=2),
+        escalation_level=2,
+        contact_count=2,
+        has_risk_words=True,
+        conversation_ids=["2"],
+        customer=target.customer,
+    )
     tweet = TweetFactory(case=source)
     dm = DirectMessageFactory(case=source)
     order = OrderFactory()
@@ -258,12 +290,14 @@ def test_merge_refuses_itself_and_merged_cases(frozen, agent):
 # --- Notifications --------------------------------------------------------------------------------
 
 
-def test_notifications_are_stored_and_mailed_after_commit(frozen, agent, mailoutbox,
-                                                          django_capture_on_commit_callbacks):
+def test_notifications_are_stored_and_mailed_after_commit(
+    frozen, agent, mailoutbox, django_capture_on_commit_callbacks
+):
     case = CaseFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        notification_send(users=[agent, agent.pk], case=case, kind=Notification.Kind.ESCALATED,
-                          message=f"{case} escalated")
+        notification_send(
+            users=[agent, agent.pk], case=case, kind=Notification.Kind.ESCALATED, message=f"{case} escalated"
+        )
     assert [n.message for n in notifications_unread(agent)] == [f"{case} escalated"]
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [agent.email]
     assert notifications_mark_read(user=agent) == 1

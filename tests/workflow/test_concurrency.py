@@ -48,8 +48,14 @@ def test_two_agents_resolving_at_once_one_succeeds(on_postgres, with_version):
     alice, bob = UserFactory(), UserFactory()
     version = case.version if with_version else None
     results, errors = _race(
-        lambda: case_resolve(case=case, actor=alice, outcome="refund", refund_amount="10", refund_currency="USD",
-                             expected_version=version),
+        lambda: case_resolve(
+            case=case,
+            actor=alice,
+            outcome="refund",
+            refund_amount="10",
+            refund_currency="USD",
+            expected_version=version,
+        ),
         lambda: case_resolve(case=case, actor=bob, outcome="reship", expected_version=version),
     )
     assert len(results) == 1 and len(errors) == 1
@@ -77,7 +83,7 @@ def test_two_supervisors_assigning_at_once_end_consistent(on_postgres):
 def test_concurrent_escalations_each_count(on_postgres):
     case = CaseFactory()
     sam, sue = UserFactory(), UserFactory()
-    results, errors = _race(
+    _, errors = _race(
         lambda: case_escalate(case=case, actor=sam, reason="Press"),
         lambda: case_escalate(case=case, actor=sue, reason="Lawyer"),
     )

@@ -55,15 +55,18 @@ def test_high_engagement_escalates(frozen, open_case):
     assert case.escalation_level == 1 and _rules(case) == ["reach"]
 
 
-@pytest.mark.parametrize("text", [
-    "I'm going to file a chargeback",
-    "Opening a PayPal dispute today",
-    "我要找律师",
-    "Voy a poner una denuncia y hablar con mi abogado",
-    "Ich schalte meinen Anwalt ein",
-    "Je vais ouvrir un litige PayPal",
-    "消費者センターに相談します",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to file a chargeback",
+        "Opening a PayPal dispute today",
+        "我要找律师",
+        "Voy a poner una denuncia y hablar con mi abogado",
+        "Ich schalte meinen Anwalt ein",
+        "Je vais ouvrir un litige PayPal",
+        "消費者センターに相談します",
+    ],
+)
 def test_risk_words_in_every_language_escalate(frozen, open_case, text):
     case = open_case(text=text)
     assert case.has_risk_words
@@ -106,8 +109,9 @@ def test_rules_never_escalate_closed_cases(frozen, open_case):
 def test_escalation_notifies_assignee_and_supervisors(frozen, open_case, make_team):
     team = make_team(agents=1, supervisors=1)
     case = open_case(mentions_executive=True)
-    users = set(Notification.objects.filter(case=case, kind=Notification.Kind.ESCALATED)
-                .values_list("user_id", flat=True))
+    users = set(
+        Notification.objects.filter(case=case, kind=Notification.Kind.ESCALATED).values_list("user_id", flat=True)
+    )
     assert users == {team.agents[0].pk, team.supervisors[0].pk}
 
 
@@ -126,8 +130,12 @@ def test_manual_escalation_goes_up_one_level_and_is_recorded(frozen, agent, make
     case = case_escalate(case=case, actor=agent, reason="Journalist asking")
     assert case.escalation_level == 1 and case.escalation_reason == "Journalist asking"
     event = case.events.get(kind=CaseEvent.Kind.ESCALATED)
-    assert event.actor == agent and event.data == {"rule": "manual", "from": 0, "level": 1,
-                                                   "reason": "Journalist asking"}
+    assert event.actor == agent and event.data == {
+        "rule": "manual",
+        "from": 0,
+        "level": 1,
+        "reason": "Journalist asking",
+    }
     assert Notification.objects.filter(case=case, kind=Notification.Kind.ESCALATED).count() == 2
 
 
@@ -181,8 +189,9 @@ def test_weights_and_thresholds_are_settings(settings):
     assert priority_for_score(89) == "high"
 
 
-@pytest.mark.parametrize(("score", "priority"), [(0, "normal"), (29, "normal"), (30, "high"), (59, "high"),
-                                                 (60, "urgent")])
+@pytest.mark.parametrize(
+    ("score", "priority"), [(0, "normal"), (29, "normal"), (30, "high"), (59, "high"), (60, "urgent")]
+)
 def test_score_maps_to_priority(score, priority):
     assert priority_for_score(score) == priority
 

@@ -107,21 +107,24 @@ def test_every_change_bumps_the_version(frozen, actor):
 # --- Resolution -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"outcome": ""}, "outcome"),
-    ({"outcome": "teleport"}, "outcome"),
-    ({"outcome": "refund"}, "refund_amount"),
-    ({"outcome": "refund", "refund_amount": "0", "refund_currency": "USD"}, "refund_amount"),
-    ({"outcome": "refund", "refund_amount": "-5", "refund_currency": "USD"}, "refund_amount"),
-    ({"outcome": "partial_refund", "refund_amount": "-1", "refund_currency": "EUR"}, "refund_amount"),
-    ({"outcome": "refund", "refund_amount": "10"}, "refund_currency"),
-    ({"outcome": "refund", "refund_amount": "10", "refund_currency": "XYZ"}, "refund_currency"),
-    ({"outcome": "refund", "refund_amount": "10", "refund_currency": "bitcoin"}, "refund_currency"),
-    ({"outcome": "refund", "refund_amount": "abc", "refund_currency": "USD"}, "refund_amount"),
-    ({"outcome": "refund", "refund_amount": "1.005", "refund_currency": "USD"}, "refund_amount"),
-    ({"outcome": "declined"}, "note"),
-    ({"outcome": "declined", "note": "   "}, "note"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"outcome": ""}, "outcome"),
+        ({"outcome": "teleport"}, "outcome"),
+        ({"outcome": "refund"}, "refund_amount"),
+        ({"outcome": "refund", "refund_amount": "0", "refund_currency": "USD"}, "refund_amount"),
+        ({"outcome": "refund", "refund_amount": "-5", "refund_currency": "USD"}, "refund_amount"),
+        ({"outcome": "partial_refund", "refund_amount": "-1", "refund_currency": "EUR"}, "refund_amount"),
+        ({"outcome": "refund", "refund_amount": "10"}, "refund_currency"),
+        ({"outcome": "refund", "refund_amount": "10", "refund_currency": "XYZ"}, "refund_currency"),
+        ({"outcome": "refund", "refund_amount": "10", "refund_currency": "bitcoin"}, "refund_currency"),
+        ({"outcome": "refund", "refund_amount": "abc", "refund_currency": "USD"}, "refund_amount"),
+        ({"outcome": "refund", "refund_amount": "1.005", "refund_currency": "USD"}, "refund_amount"),
+        ({"outcome": "declined"}, "note"),
+        ({"outcome": "declined", "note": "   "}, "note"),
+    ],
+)
 def test_resolving_with_bad_outcome_details_is_refused(frozen, actor, kwargs, field):
     case = _case(S.IN_DM)
     with pytest.raises(CaseRuleError) as exc:
@@ -130,15 +133,18 @@ def test_resolving_with_bad_outcome_details_is_refused(frozen, actor, kwargs, fi
     assert Case.objects.get(pk=case.pk).status == S.IN_DM
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"outcome": "refund", "refund_amount": "59.90", "refund_currency": "USD"},
-    {"outcome": "partial_refund", "refund_amount": 10, "refund_currency": "jpy"},
-    {"outcome": "replacement"},
-    {"outcome": "reship"},
-    {"outcome": "return_accepted"},
-    {"outcome": "information_only"},
-    {"outcome": "declined", "note": "Outside the return window"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"outcome": "refund", "refund_amount": "59.90", "refund_currency": "USD"},
+        {"outcome": "partial_refund", "refund_amount": 10, "refund_currency": "jpy"},
+        {"outcome": "replacement"},
+        {"outcome": "reship"},
+        {"outcome": "return_accepted"},
+        {"outcome": "information_only"},
+        {"outcome": "declined", "note": "Outside the return window"},
+    ],
+)
 def test_resolving_with_each_outcome_records_it(frozen, actor, kwargs):
     case = _case(S.PENDING_MERCHANT)
     resolved = case_resolve(case=case, actor=actor, **kwargs)
@@ -193,8 +199,13 @@ def test_customer_message_within_window_reopens_the_resolved_case(frozen, open_c
     case_response_recorded(response=ResponseArrival(case_id=case.pk, at=NOW, channel="dm"))
     case = case_resolve(case=case, actor=actor, outcome="reship")
     frozen.shift(dt.timedelta(days=13))
-    [same] = case_messages_received(arrivals=[MessageArrival(case_id=case.pk, at=NOW + dt.timedelta(days=13),
-                                                             channel="dm", text="The reship is broken too")])
+    [same] = case_messages_received(
+        arrivals=[
+            MessageArrival(
+                case_id=case.pk, at=NOW + dt.timedelta(days=13), channel="dm", text="The reship is broken too"
+            )
+        ]
+    )
     assert same.pk == case.pk
     assert same.status == S.IN_DM
     assert same.events.filter(kind=CaseEvent.Kind.REOPENED).exists()
@@ -206,10 +217,12 @@ def test_customer_message_after_window_opens_a_linked_follow_up(frozen, open_cas
     case = case_close(case=case, actor=actor)
     frozen.shift(dt.timedelta(days=15))
     at = NOW + dt.timedelta(days=15)
-    [follow_up, again] = case_messages_received(arrivals=[
-        MessageArrival(case_id=case.pk, at=at, channel="public", text="It broke again"),
-        MessageArrival(case_id=case.pk, at=at + dt.timedelta(minutes=1), channel="public", text="Hello??"),
-    ])
+    [follow_up, again] = case_messages_received(
+        arrivals=[
+            MessageArrival(case_id=case.pk, at=at, channel="public", text="It broke again"),
+            MessageArrival(case_id=case.pk, at=at + dt.timedelta(minutes=1), channel="public", text="Hello??"),
+        ]
+    )
     assert follow_up.pk != case.pk and again.pk == follow_up.pk
     assert follow_up.reopened_from_id == case.pk
     assert follow_up.customer_id == case.customer_id and follow_up.status == S.NEW
@@ -222,8 +235,9 @@ def test_reopen_window_is_a_setting(frozen, open_case, actor, settings):
     settings.CRM_TWITTER = {**getattr(settings, "CRM_TWITTER", {}), "REOPEN_WINDOW_DAYS": 2}
     case = case_resolve(case=open_case(), actor=actor, outcome="reship")
     frozen.shift(dt.timedelta(days=3))
-    [other] = case_messages_received(arrivals=[MessageArrival(case_id=case.pk, at=NOW + dt.timedelta(days=3),
-                                                              channel="dm", text="again")])
+    [other] = case_messages_received(
+        arrivals=[MessageArrival(case_id=case.pk, at=NOW + dt.timedelta(days=3), channel="dm", text="again")]
+    )
     assert other.pk != case.pk
 
 

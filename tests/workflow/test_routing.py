@@ -16,20 +16,23 @@ from .conftest import NOW, weekdays
 # --- Shifts ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("zone", "hours", "at", "expected"), [
-    ("UTC", weekdays("09:00", "18:00"), "2026-03-02T10:00Z", True),   # Monday 10:00
-    ("UTC", weekdays("09:00", "18:00"), "2026-03-02T18:00Z", False),  # end is exclusive
-    ("UTC", weekdays("09:00", "18:00"), "2026-03-01T10:00Z", False),  # Sunday off
-    ("Asia/Tokyo", weekdays("09:00", "18:00"), "2026-03-02T01:00Z", True),   # 10:00 in Tokyo
-    ("Asia/Tokyo", weekdays("09:00", "18:00"), "2026-03-02T10:00Z", False),  # 19:00 in Tokyo
-    ("America/New_York", weekdays("09:00", "17:00"), "2026-03-02T15:00Z", True),   # 10:00 EST
-    ("America/New_York", weekdays("09:00", "17:00"), "2026-03-02T23:00Z", False),  # 18:00 EST
-    ("America/New_York", weekdays("09:00", "17:00"), "2026-03-09T13:30Z", True),   # 09:30 EDT after DST
-    ("UTC", weekdays("00:00", "24:00"), "2026-03-02T23:59Z", True),  # "24:00" is the end of the day
-    ("UTC", {"mon": [["22:00", "06:00"]]}, "2026-03-03T05:00Z", True),  # Monday's night shift, Tuesday 05:00
-    ("UTC", {"mon": [["22:00", "06:00"]]}, "2026-03-03T07:00Z", False),
-    ("UTC", {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}, "2026-03-02T12:30Z", False),  # lunch
-])
+@pytest.mark.parametrize(
+    ("zone", "hours", "at", "expected"),
+    [
+        ("UTC", weekdays("09:00", "18:00"), "2026-03-02T10:00Z", True),  # Monday 10:00
+        ("UTC", weekdays("09:00", "18:00"), "2026-03-02T18:00Z", False),  # end is exclusive
+        ("UTC", weekdays("09:00", "18:00"), "2026-03-01T10:00Z", False),  # Sunday off
+        ("Asia/Tokyo", weekdays("09:00", "18:00"), "2026-03-02T01:00Z", True),  # 10:00 in Tokyo
+        ("Asia/Tokyo", weekdays("09:00", "18:00"), "2026-03-02T10:00Z", False),  # 19:00 in Tokyo
+        ("America/New_York", weekdays("09:00", "17:00"), "2026-03-02T15:00Z", True),  # 10:00 EST
+        ("America/New_York", weekdays("09:00", "17:00"), "2026-03-02T23:00Z", False),  # 18:00 EST
+        ("America/New_York", weekdays("09:00", "17:00"), "2026-03-09T13:30Z", True),  # 09:30 EDT after DST
+        ("UTC", weekdays("00:00", "24:00"), "2026-03-02T23:59Z", True),  # "24:00" is the end of the day
+        ("UTC", {"mon": [["22:00", "06:00"]]}, "2026-03-03T05:00Z", True),  # Monday's night shift, Tuesday 05:00
+        ("UTC", {"mon": [["22:00", "06:00"]]}, "2026-03-03T07:00Z", False),
+        ("UTC", {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}, "2026-03-02T12:30Z", False),  # lunch
+    ],
+)
 def test_team_shift_follows_its_own_time_zone(db, zone, hours, at, expected):
     team = TeamFactory(time_zone=zone, working_hours=hours)
     assert team_is_on_shift(team, dt.datetime.fromisoformat(at)) is expected
@@ -129,6 +132,19 @@ def test_unavailable_agents_and_supervisors_get_no_new_cases(frozen, open_case, 
     TeamMembership.objects.filter(user=team.agents[0]).update(is_available=False)
     case = open_case()
     assert case.team == team and case.assignee is None
+    # The team's supervisors are told a case is waiting for an agent.
+    note = Notification.objects.get(case=case)
+    assert note.user == team.supervisors[0] and "waiting" in note.message
+
+
+def test_manual_assignment_tells_the_agent_and_the_team_supervisors_but_not_the_actor(frozen, make_team):
+    team = make_team(agents=2, supervisors=1)
+    case = CaseFactory(team=team)
+    case_assign(case=case, assignee=team.agents[1], actor=team.agents[0])
+    assert set(Notification.objects.filter(case=case).values_list("user_id", flat=True)) == {
+        team.agents[1].pk,
+        team.supervisors[0].pk,
+    }
 
 
 def test_a_batch_spreads_cases_over_agents(frozen, open_case, make_team):
@@ -138,8 +154,12 @@ def test_a_batch_spreads_cases_over_agents(frozen, open_case, make_team):
 
     team = make_team(agents=3)
     account, customer = BrandAccountFactory(credentials={}), CustomerFactory()
-    cases = case_open_many(specs=[CaseOpenSpec(customer_id=customer.pk, brand_account_id=account.pk,
-                                               opened_at=NOW, language="en") for _ in range(6)])
+    cases = case_open_many(
+        specs=[
+            CaseOpenSpec(customer_id=customer.pk, brand_account_id=account.pk, opened_at=NOW, language="en")
+            for _ in range(6)
+        ]
+    )
     loads = {a.pk: sum(c.assignee_id == a.pk for c in cases) for a in team.agents}
     assert sorted(loads.values()) == [2, 2, 2]
 

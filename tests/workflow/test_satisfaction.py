@@ -17,24 +17,78 @@ from tests.factories import CaseFactory
 from .conftest import NOW
 
 
-@pytest.mark.parametrize(("text", "score"), [
-    ("5", 5), ("1", 1), (" 3 ", 3), ("４", 4), ("4/5", 4), ("2 / 5", 2), ("3 out of 5", 3), ("4 von 5", 4),
-    ("4 sur 5", 4), ("5 stars", 5), ("5分", 5), ("★★★★☆", 4), ("★★☆☆☆", 2), ("⭐⭐⭐⭐⭐", 5), ("⭐⭐⭐", 3),
-    ("5️⃣", 5), ("3️⃣", 3), ("five", 5), ("cuatro", 4), ("Excellent!", 5), ("great job, thanks", 5),
-    ("good", 4), ("not good", 2), ("not bad", 3), ("terrible", 1), ("非常满意", 5), ("满意", 4),
-    ("不满意", 2), ("一般", 3), ("很差", 1), ("muy bien", 4), ("excelente", 5), ("pésimo", 1), ("regular", 3),
-    ("sehr gut", 5), ("gut", 4), ("geht so", 3), ("schlecht", 2), ("sehr schlecht", 1), ("très bien", 4),
-    ("excellent service", 5), ("pas satisfait", 2), ("nul", 1), ("とても満足", 5), ("満足", 4), ("まあまあ", 3),
-    ("最悪", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("5", 5),
+        ("1", 1),
+        (" 3 ", 3),
+        ("４", 4),
+        ("4/5", 4),
+        ("2 / 5", 2),
+        ("3 out of 5", 3),
+        ("4 von 5", 4),
+        ("4 sur 5", 4),
+        ("5 stars", 5),
+        ("5分", 5),
+        ("★★★★☆", 4),
+        ("★★☆☆☆", 2),
+        ("⭐⭐⭐⭐⭐", 5),
+        ("⭐⭐⭐", 3),
+        ("5️⃣", 5),
+        ("3️⃣", 3),
+        ("five", 5),
+        ("cuatro", 4),
+        ("Excellent!", 5),
+        ("great job, thanks", 5),
+        ("good", 4),
+        ("not good", 2),
+        ("not bad", 3),
+        ("terrible", 1),
+        ("非常满意", 5),
+        ("满意", 4),
+        ("不满意", 2),
+        ("一般", 3),
+        ("很差", 1),
+        ("muy bien", 4),
+        ("excelente", 5),
+        ("pésimo", 1),
+        ("regular", 3),
+        ("sehr gut", 5),
+        ("gut", 4),
+        ("geht so", 3),
+        ("schlecht", 2),
+        ("sehr schlecht", 1),
+        ("très bien", 4),
+        ("excellent service", 5),
+        ("pas satisfait", 2),
+        ("nul", 1),
+        ("とても満足", 5),
+        ("満足", 4),
+        ("まあまあ", 3),
+        ("最悪", 1),
+    ],
+)
 def test_answers_are_understood(text, score):
     assert satisfaction_parse(text) == score
 
 
-@pytest.mark.parametrize("text", [
-    "", "thanks", "10", "0", "6/5", "3 or 4", "good but bad", "☆☆☆☆☆", "⭐⭐⭐⭐⭐⭐", "order 40001234",
-    "I gave 2 stars to the courier and 5 to you",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "thanks",
+        "10",
+        "0",
+        "6/5",
+        "3 or 4",
+        "good but bad",
+        "☆☆☆☆☆",
+        "⭐⭐⭐⭐⭐⭐",
+        "order 40001234",
+        "I gave 2 stars to the courier and 5 to you",
+    ],
+)
 def test_unsure_answers_return_none(text):
     assert satisfaction_parse(text) is None
 
@@ -48,9 +102,16 @@ def test_a_short_dm_reply_after_the_survey_is_stored_without_reopening(frozen):
 
 def test_a_long_message_after_the_survey_reopens_instead(frozen):
     case = CaseFactory(status=CaseStatus.RESOLVED, resolved_at=NOW, satisfaction_requested_at=NOW)
-    [same] = case_messages_received(arrivals=[MessageArrival(
-        case_id=case.pk, at=NOW, channel="dm",
-        text="1 problem remains: the replacement is also broken and I want my money back now")])
+    [same] = case_messages_received(
+        arrivals=[
+            MessageArrival(
+                case_id=case.pk,
+                at=NOW,
+                channel="dm",
+                text="1 problem remains: the replacement is also broken and I want my money back now",
+            )
+        ]
+    )
     assert same.status != CaseStatus.RESOLVED and same.satisfaction is None
 
 
@@ -74,8 +135,7 @@ def fake_outbound(monkeypatch):
     return sent
 
 
-def test_resolution_queues_the_survey_dm_after_commit(frozen, agent, fake_outbound,
-                                                      django_capture_on_commit_callbacks):
+def test_resolution_queues_the_survey_dm_after_commit(frozen, agent, fake_outbound, django_capture_on_commit_callbacks):
     case = CaseFactory(status=CaseStatus.IN_DM)
     with django_capture_on_commit_callbacks(execute=True):
         case_resolve(case=case, actor=agent, outcome="reship")
@@ -91,8 +151,7 @@ def test_no_survey_when_switched_off(frozen, agent, fake_outbound, settings, dja
     assert fake_outbound == []
 
 
-def test_a_refused_survey_never_undoes_the_resolution(frozen, agent, fake_outbound,
-                                                      django_capture_on_commit_callbacks):
+def test_a_refused_survey_never_undoes_the_resolution(frozen, agent, fake_outbound, django_capture_on_commit_callbacks):
     from crm_twitter.services.errors import ComposeRefused
 
     def refuse(**kw):

@@ -34,16 +34,19 @@ def test_new_case_gets_first_response_and_resolution_due_from_the_defaults(froze
 
 
 def test_an_admin_edited_policy_wins_over_the_defaults(frozen, open_case, default_policies):
-    SlaPolicy.objects.create(priority="normal", first_response_minutes=15, next_response_minutes=30,
-                             resolution_minutes=600)
+    SlaPolicy.objects.create(
+        priority="normal", first_response_minutes=15, next_response_minutes=30, resolution_minutes=600
+    )
     case = open_case()
     assert case.sla_first_response_due == NOW + 15 * M
     assert case.sla_resolution_due == NOW + 10 * H
 
 
 def test_defaults_are_a_setting(frozen, open_case, default_policies, settings):
-    settings.CRM_TWITTER = {**getattr(settings, "CRM_TWITTER", {}),
-                            "SLA_DEFAULTS": {"normal": {"first_response": 5, "next_response": 10, "resolution": 60}}}
+    settings.CRM_TWITTER = {
+        **getattr(settings, "CRM_TWITTER", {}),
+        "SLA_DEFAULTS": {"normal": {"first_response": 5, "next_response": 10, "resolution": 60}},
+    }
     assert open_case().sla_first_response_due == NOW + 5 * M
 
 
@@ -67,8 +70,9 @@ def test_customer_message_after_a_reply_starts_the_next_response_clock(frozen, o
     assert case.sla_next_response_due == NOW + 9 * H
     assert case.sla_due_at == NOW + 9 * H
     # A second message while still waiting does not push the deadline back.
-    [case] = case_messages_received(arrivals=[MessageArrival(case_id=case.pk, at=NOW + 2 * H, channel="dm",
-                                                             text="hello?")])
+    [case] = case_messages_received(
+        arrivals=[MessageArrival(case_id=case.pk, at=NOW + 2 * H, channel="dm", text="hello?")]
+    )
     assert case.sla_next_response_due == NOW + 9 * H
     case = case_response_recorded(response=ResponseArrival(case_id=case.pk, at=NOW + 3 * H, channel="dm"))
     assert case.sla_next_response_due is None
@@ -76,8 +80,9 @@ def test_customer_message_after_a_reply_starts_the_next_response_clock(frozen, o
 
 def test_customer_message_before_any_reply_keeps_the_first_response_clock(frozen, open_case, default_policies):
     case = open_case()
-    [case] = case_messages_received(arrivals=[MessageArrival(case_id=case.pk, at=NOW + H, channel="public",
-                                                             text="hello?")])
+    [case] = case_messages_received(
+        arrivals=[MessageArrival(case_id=case.pk, at=NOW + H, channel="public", text="hello?")]
+    )
     assert case.sla_next_response_due is None
     assert case.sla_due_at == NOW + 4 * H
 
@@ -100,8 +105,9 @@ def test_customer_reply_ends_the_pause(frozen, open_case, default_policies):
     case_response_recorded(response=ResponseArrival(case_id=case.pk, at=NOW, channel="dm"))
     case_transition(case=case, to_status=CaseStatus.AWAITING_CUSTOMER, actor=None)
     frozen.shift(2 * H)
-    [case] = case_messages_received(arrivals=[MessageArrival(case_id=case.pk, at=NOW + 2 * H, channel="dm",
-                                                             text="here you go")])
+    [case] = case_messages_received(
+        arrivals=[MessageArrival(case_id=case.pk, at=NOW + 2 * H, channel="dm", text="here you go")]
+    )
     assert case.sla_paused_at is None
     assert case.sla_resolution_due == NOW + 74 * H
     assert case.sla_next_response_due == NOW + 2 * H + 8 * H
@@ -115,8 +121,13 @@ def test_no_pause_when_the_setting_is_off(frozen, open_case, default_policies, s
 
 
 def test_no_pause_when_the_policy_says_so(frozen, open_case, default_policies):
-    SlaPolicy.objects.create(priority="normal", first_response_minutes=240, next_response_minutes=480,
-                             resolution_minutes=4320, pause_when_awaiting_customer=False)
+    SlaPolicy.objects.create(
+        priority="normal",
+        first_response_minutes=240,
+        next_response_minutes=480,
+        resolution_minutes=4320,
+        pause_when_awaiting_customer=False,
+    )
     case = case_transition(case=open_case(), to_status=CaseStatus.AWAITING_CUSTOMER, actor=None)
     assert case.sla_paused_at is None
 
@@ -135,8 +146,9 @@ def test_raising_the_priority_shortens_the_due_times(frozen, open_case, default_
     assert case.sla_resolution_due == NOW + 24 * H
 
 
-def test_working_hours_clock_counts_only_the_teams_hours_in_its_time_zone(frozen, open_case, make_team,
-                                                                           default_policies, settings):
+def test_working_hours_clock_counts_only_the_teams_hours_in_its_time_zone(
+    frozen, open_case, make_team, default_policies, settings
+):
     settings.CRM_TWITTER = {**getattr(settings, "CRM_TWITTER", {}), "SLA_CLOCK": "working_hours"}
     # New York team, 09:00–17:00 weekdays. It's 05:00 in New York: the clock starts at 09:00 local.
     make_team(languages=["en"], time_zone="America/New_York", hours=weekdays("09:00", "17:00"))

@@ -17,13 +17,22 @@ H = dt.timedelta(hours=1)
 
 
 def _overdue_case(team=None, assignee=None, due=NOW - H, **kwargs):
-    return CaseFactory(team=team, assignee=assignee, status=kwargs.pop("status", CaseStatus.IN_DM),
-                       opened_at=NOW - 10 * H, first_response_at=NOW - 9 * H, sla_next_response_due=due,
-                       sla_resolution_due=NOW + 50 * H, sla_due_at=due, **kwargs)
+    return CaseFactory(
+        team=team,
+        assignee=assignee,
+        status=kwargs.pop("status", CaseStatus.IN_DM),
+        opened_at=NOW - 10 * H,
+        first_response_at=NOW - 9 * H,
+        sla_next_response_due=due,
+        sla_resolution_due=NOW + 50 * H,
+        sla_due_at=due,
+        **kwargs,
+    )
 
 
-def test_breach_is_marked_recorded_escalated_and_notified(frozen, make_team, mailoutbox,
-                                                          django_capture_on_commit_callbacks):
+def test_breach_is_marked_recorded_escalated_and_notified(
+    frozen, make_team, mailoutbox, django_capture_on_commit_callbacks
+):
     team = make_team(agents=1, supervisors=1)
     agent, boss = team.agents[0], team.supervisors[0]
     case = _overdue_case(team=team, assignee=agent)
@@ -37,8 +46,9 @@ def test_breach_is_marked_recorded_escalated_and_notified(frozen, make_team, mai
     assert event.data == {"clock": "next_response"} and "next response" in event.message
     escalated = case.events.get(kind=CaseEvent.Kind.ESCALATED)
     assert escalated.data["rule"] == "sla_breached" and escalated.data["level"] == 1
-    notified = set(Notification.objects.filter(case=case, kind=Notification.Kind.SLA_BREACHED)
-                   .values_list("user_id", flat=True))
+    notified = set(
+        Notification.objects.filter(case=case, kind=Notification.Kind.SLA_BREACHED).values_list("user_id", flat=True)
+    )
     assert notified == {agent.pk, boss.pk}
     assert {m.to[0] for m in mailoutbox} == {agent.email, boss.email}
     assert case.reference in mailoutbox[0].body
@@ -77,8 +87,9 @@ def test_not_yet_due_paused_and_closed_cases_are_left_alone(frozen):
 
 
 def test_first_response_breach_names_the_first_response_clock(frozen):
-    case = CaseFactory(opened_at=NOW - 5 * H, sla_first_response_due=NOW - H, sla_resolution_due=NOW + 60 * H,
-                       sla_due_at=NOW - H)
+    case = CaseFactory(
+        opened_at=NOW - 5 * H, sla_first_response_due=NOW - H, sla_resolution_due=NOW + 60 * H, sla_due_at=NOW - H
+    )
     sla_sweep()
     assert case.events.get(kind=CaseEvent.Kind.SLA_BREACHED).data == {"clock": "first_response"}
 
@@ -117,8 +128,7 @@ def test_rule_level_zero_turns_the_rule_off(frozen, settings):
 
 
 @pytest.mark.parametrize("n", [20, 120])
-def test_sweep_uses_a_fixed_number_of_queries_however_many_cases(frozen, make_team, n,
-                                                                  django_assert_max_num_queries):
+def test_sweep_uses_a_fixed_number_of_queries_however_many_cases(frozen, make_team, n, django_assert_max_num_queries):
     team = make_team(agents=2, supervisors=1)
     for i in range(n):
         case = _overdue_case(team=team, assignee=team.agents[i % 2])

@@ -115,3 +115,16 @@ def test_queries_per_page_do_not_grow_with_the_number_of_messages(brand, django_
     # SQLite splits big INSERTs by its parameter limit; beyond that the count is per page.
     assert len(large.captured_queries) <= len(small.captured_queries) + 15
     assert len(large.captured_queries) <= 45
+
+
+def test_a_known_tweet_read_again_refreshes_its_public_metrics_only(brand):
+    tweet = tweet_json("501", "@brandhelp hello")
+    tweets_ingest(account=brand, page=page([tweet], [user_json("501", "ann")]))
+    case_id = Tweet.objects.get().case_id
+    tweet = {**tweet, "text": "edited elsewhere", "public_metrics": {"like_count": 40, "retweet_count": 2}}
+    result = tweets_ingest(account=brand, page=page([tweet], [user_json("501", "ann")]))
+    stored = Tweet.objects.get()
+    assert result.new_tweets == 0
+    assert stored.engagement == 42
+    assert stored.text == "@brandhelp hello"
+    assert stored.case_id == case_id

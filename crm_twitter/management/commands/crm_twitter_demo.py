@@ -11,11 +11,13 @@ desk and the fake X agree on ids and handles.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -189,6 +191,17 @@ def scenarios_load(paths: list[Path]) -> tuple[list[dict], list[dict], list[dict
     return scenarios, list(brands.values()), list(customers.values())
 
 
+def sandbox_url(url: str) -> bool:
+    """Is ``url`` a loopback address (where the sandbox runs), not X?"""
+    host = (urlparse(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Command(BaseCommand):
     help = "Load the demo desk (logins, teams, brand accounts, customers, orders, cases). Idempotent."
 
@@ -221,6 +234,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["sync"] and options["offline"]:
             raise CommandError("--sync talks to the sandbox, --offline does without it: choose one.")
+        if options["sync"] and not sandbox_url(app_settings.API_BASE_URL):
+            raise CommandError(
+                f"--sync only talks to the X sandbox on this machine, but CRM_TWITTER['API_BASE_URL'] is "
+                f"{app_settings.API_BASE_URL!r}. Start `manage.py crm_twitter_sandbox --port 8765` and set "
+                "CRM_TWITTER_API_BASE_URL=http://127.0.0.1:8765, or use --offline."
+            )
         tally = Tally()
         paths = scenario_files(options["scenarios"])
         scenarios, brands, customers = scenarios_load(paths)
@@ -463,8 +482,11 @@ class Command(BaseCommand):
                 tally.add("cases", len(result.cases_opened))
 
     def accounts_sync(self, tally: Tally) -> None:
+        """One sync per active account against the sandbox (never X itself: the demo's credentials
+        are placeholders, and a demo must not spend a real API budget)."""
         from crm_twitter.x.sync import account_sync
 
+        self.stdout.write(f"Syncing the brand accounts from {app_settings.API_BASE_URL} …")
         for account in BrandAccount.objects.filter(is_active=True).order_by("pk"):
             result = account_sync(account_id=account.pk)
             tally.add("tweets", result.new_tweets)
