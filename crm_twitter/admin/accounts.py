@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.display import pretty_json
@@ -77,11 +76,6 @@ class BrandAccountForm(forms.ModelForm):
         return account
 
 
-def _month_start():
-    now = timezone.now()
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 @admin.register(BrandAccount)
 class BrandAccountAdmin(admin.ModelAdmin):
     form = BrandAccountForm
@@ -145,9 +139,11 @@ class BrandAccountAdmin(admin.ModelAdmin):
     actions = ["sync_now"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BrandAccount]:
-        # The month's spend comes from the cost ledger in the same query as the rows.
+        from crm_twitter.x.costs import month_start
+
+        # The month's spend (the cost ledger's own month boundary) in the same query as the rows.
         spend = (
-            ApiCall.objects.filter(account=OuterRef("pk"), created_at__gte=_month_start())
+            ApiCall.objects.filter(account=OuterRef("pk"), created_at__gte=month_start())
             .order_by()
             .values("account")
             .annotate(total=Sum("cost"))

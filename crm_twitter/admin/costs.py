@@ -21,8 +21,20 @@ SPEND_DAYS = 31
 
 @admin.register(ApiCall)
 class ApiCallAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "account", "endpoint", "status_code", "resource_kind", "resources",
-                    "billed_resources", "cost", "rate_limit_remaining", "rate_limit_reset", "case_link", "duration_ms")
+    list_display = (
+        "created_at",
+        "account",
+        "endpoint",
+        "status_code",
+        "resource_kind",
+        "resources",
+        "billed_resources",
+        "cost",
+        "rate_limit_remaining",
+        "rate_limit_reset",
+        "case_link",
+        "duration_ms",
+    )
     list_filter = ("account", "resource_kind", "status_code", "endpoint")
     list_select_related = ("account", "case")
     date_hierarchy = "created_at"

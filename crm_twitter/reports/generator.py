@@ -17,7 +17,7 @@ What counts, and why (the rules a manager reads the figures with):
   ``ExchangeRate`` valid on the month's last day. Currencies without a rate are listed as such
   and left out of the converted total, never converted with a guess.
 
-Every figure comes from an aggregate query; the number of queries is fixed (about 16) whatever
+Every figure comes from an aggregate query; the number of queries is fixed (17) whatever
 the amount of data.
 """
 

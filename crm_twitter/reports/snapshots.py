@@ -37,6 +37,10 @@ def snapshot_content(snapshot: ReportSnapshot, fmt: str) -> bytes:
     return getattr(snapshot, fmt).encode("utf-8")
 
 
+def _pct_text(value) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
 def snapshot_create(*, month: dt.date, actor=None, scheduled: bool = False) -> ReportSnapshot:
     """Generate the month's report and store its data and rendered files.
 
@@ -87,11 +91,23 @@ def snapshot_email(*, snapshot: ReportSnapshot, recipients: list[str] | None = N
     if not claimed.update(emailed_at=now):
         return False
     data = snapshot.data or {}
-    total = (data.get("total") or {}).get("cases", 0)
+    total = data.get("total") or {}
+    refunds = data.get("refunds") or {}
     lines = [
-        f"The complaint report for {snapshot.month:%B %Y} is attached ({total} complaints opened).",
+        f"The complaint report for {snapshot.month:%B %Y} ({data.get('time_zone', '')}) is attached.",
         "",
-        "Open the XLSX attachment for the figures and charts.",
+        f"Complaints opened: {total.get('cases', 0)}",
+        f"Resolved: {total.get('resolved', 0)}",
+        f"SLA compliance: {_pct_text(total.get('sla_compliance_pct'))}",
+        f"Escalation rate: {_pct_text(total.get('escalation_rate_pct'))}",
+        f"Refunds: {refunds.get('converted_total', '0.00')} {refunds.get('reporting_currency', '')}"
+        + (
+            f" (not converted: {', '.join(refunds['unconverted_currencies'])})"
+            if refunds.get("unconverted_currencies")
+            else ""
+        ),
+        "",
+        "The XLSX attachment has every section with its figures and charts.",
     ]
     message = EmailMessage(
         subject=f"Complaint report {snapshot.month:%B %Y}",

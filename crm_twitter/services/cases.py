@@ -456,6 +456,8 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
                     if case.pk == old_pk:
                         current[pk] = new_case
 
+            batch.flush()  # the follow-ups' escalation events must count as "fired" below
+
         # Pass 2: apply every other message in time order.
         fired = rules_fired([c.pk for c in current.values()])
         changed: dict[int, Case] = {}

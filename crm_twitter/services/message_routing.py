@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from crm_twitter.models import OPEN_STATUSES, BrandAccount, Case, CaseStatus, Customer, DirectMessage, Party, Tweet, XUser
+from crm_twitter.models import (
+    OPEN_STATUSES,
+    BrandAccount,
+    Case,
+    CaseStatus,
+    Customer,
+    DirectMessage,
+    Party,
+    Tweet,
+    XUser,
+)
 from crm_twitter.models.choices import Direction
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
 
@@ -225,13 +235,24 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
 
     def join(item: MessageItem, ref: object, *, nudge: bool, exec_mention: bool) -> Route:
         arrival = MessageArrival(
-            case_id=0, at=item.created_at, channel=item.channel, text=item.text, is_public_nudge=nudge,
-            mentions_executive=exec_mention, contains_private_data=item.contains_private_data,
+            case_id=0,
+            at=item.created_at,
+            channel=item.channel,
+            text=item.text,
+            is_public_nudge=nudge,
+            mentions_executive=exec_mention,
+            contains_private_data=item.contains_private_data,
             engagement=item.engagement,
         )
         arrivals.append((item.x_id, ref, arrival))
-        return Route(case_id=None, party=Party.CUSTOMER, direction=Direction.INBOUND, joined_case=True,
-                     public_nudge=nudge, mentions_executive=exec_mention)
+        return Route(
+            case_id=None,
+            party=Party.CUSTOMER,
+            direction=Direction.INBOUND,
+            joined_case=True,
+            public_nudge=nudge,
+            mentions_executive=exec_mention,
+        )
 
     for item in items:
         is_brand = brands.is_brand(item.author_x_id)
@@ -240,8 +261,9 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
         refs: dict[str, object] = {}
 
         if item.is_retweet or not item.is_message:
-            routes[item.x_id] = Route(case_id=None, party=Party.BRAND if is_brand else Party.CUSTOMER,
-                                      direction=direction)
+            routes[item.x_id] = Route(
+                case_id=None, party=Party.BRAND if is_brand else Party.CUSTOMER, direction=direction
+            )
             continue
 
         if item.channel == "public":
@@ -250,10 +272,18 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
             if is_brand:
                 route = Route(case_id=None, party=Party.BRAND, direction=direction)
                 if thread_ref is not None:
-                    responses.append((item.x_id, thread_ref, ResponseArrival(
-                        case_id=0, at=item.created_at, channel="public",
-                        data={"tweet_id": item.x_id, "sent_from_x": True, "text": item.text},
-                    )))
+                    responses.append(
+                        (
+                            item.x_id,
+                            thread_ref,
+                            ResponseArrival(
+                                case_id=0,
+                                at=item.created_at,
+                                channel="public",
+                                data={"tweet_id": item.x_id, "sent_from_x": True, "text": item.text},
+                            ),
+                        )
+                    )
                     refs["case"] = thread_ref
             elif thread_ref is not None and not is_case_customer(thread_ref, item):
                 route = Route(case_id=None, party=Party.THIRD_PARTY, direction=direction)
@@ -271,8 +301,13 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                     open_case[key] = ref
                     if not item.author_customer_id:
                         new_customer_authors.setdefault(item.author_pk, item)
-                    route = Route(case_id=None, party=Party.CUSTOMER, direction=direction, opened_case=True,
-                                  mentions_executive=exec_mention)
+                    route = Route(
+                        case_id=None,
+                        party=Party.CUSTOMER,
+                        direction=direction,
+                        opened_case=True,
+                        mentions_executive=exec_mention,
+                    )
                 refs["case"] = ref
             if "case" in refs:
                 tweet_case[item.x_id] = refs["case"]
@@ -286,10 +321,18 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                     ref = open_case.get(customer_key(item.recipient_customer_id, item.recipient_pk))
                 ref = ref if ref is not None else dm_conv_case.get(item.conversation_id)
                 if ref is not None:
-                    responses.append((item.x_id, ref, ResponseArrival(
-                        case_id=0, at=item.created_at, channel="dm",
-                        data={"dm_event_id": item.x_id, "sent_from_x": True, "text": item.text},
-                    )))
+                    responses.append(
+                        (
+                            item.x_id,
+                            ref,
+                            ResponseArrival(
+                                case_id=0,
+                                at=item.created_at,
+                                channel="dm",
+                                data={"dm_event_id": item.x_id, "sent_from_x": True, "text": item.text},
+                            ),
+                        )
+                    )
                     refs["case"] = ref
             else:
                 key = customer_key(item.author_customer_id, item.author_pk)
@@ -314,9 +357,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     # --- write: customers, new cases, arrivals, responses -----------------------------------------
     customers_created = _customers_create(new_customer_authors)
     if specs:
-        specs = [
-            _with_customer(spec, customers_created.get(spec.customer_x_user_id)) for spec in specs
-        ]
+        specs = [_with_customer(spec, customers_created.get(spec.customer_x_user_id)) for spec in specs]
         opened = _cases_module().case_open_many(specs=specs)
         for ref, case in zip(pending, opened, strict=True):
             ref.case_id = case.pk
@@ -331,9 +372,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
 
     joined: set[int] = set()
     if arrivals:
-        ready = [
-            MessageArrival(**{**arrival.__dict__, "case_id": resolve(ref)}) for _, ref, arrival in arrivals
-        ]
+        ready = [MessageArrival(**{**arrival.__dict__, "case_id": resolve(ref)}) for _, ref, arrival in arrivals]
         landed = _cases_module().case_messages_received(arrivals=ready)
         for (x_id, _, _), case in zip(arrivals, landed, strict=True):
             # The workflow may hand back a follow-up case (reopen window passed).
@@ -403,6 +442,8 @@ def _customers_create(first_message_by_author: dict[int, MessageItem]) -> dict[i
     # CASE WHEN per row; every row conflicts (the users exist), so nothing else is written.
     XUser.objects.bulk_create(
         [XUser(pk=a, x_id=f"pk{a}", handle="", customer_id=c) for a, c in mapping.items()],
-        update_conflicts=True, unique_fields=["id"], update_fields=["customer"],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["customer"],
     )
     return mapping

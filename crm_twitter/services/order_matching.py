@@ -107,8 +107,10 @@ def case_orders_match_many(*, texts_by_case: Mapping[int, Iterable[str]]) -> dic
             blob_numbers.update(order_numbers_find(text))
             blob_numbers.update(tracking_numbers_find(text))
         matched = [
-            o for o in orders
-            if o.order_number.upper() in blob_numbers or (o.tracking_number and o.tracking_number.upper() in blob_numbers)
+            o
+            for o in orders
+            if o.order_number.upper() in blob_numbers
+            or (o.tracking_number and o.tracking_number.upper() in blob_numbers)
         ]
         if matched:
             result[case_id] = matched
@@ -136,15 +138,24 @@ def case_orders_link_many(*, links: Mapping[int, Iterable[Order]], actor=None, m
             return 0
         through.objects.bulk_create([through(case_id=c, order_id=o) for c, o in new], ignore_conflicts=True)
         now = timezone.now()
-        CaseEvent.objects.bulk_create([
-            CaseEvent(
-                case_id=c, actor=actor, kind=CaseEvent.Kind.ORDER_LINKED, created_at=now,
-                message=message or f"Order {order_by_id[o].order_number} found in a message.",
-                data={"order_id": o, "order_number": order_by_id[o].order_number, "store": order_by_id[o].store,
-                      "automatic": actor is None},
-            )
-            for c, o in new
-        ])
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case_id=c,
+                    actor=actor,
+                    kind=CaseEvent.Kind.ORDER_LINKED,
+                    created_at=now,
+                    message=message or f"Order {order_by_id[o].order_number} found in a message.",
+                    data={
+                        "order_id": o,
+                        "order_number": order_by_id[o].order_number,
+                        "store": order_by_id[o].store,
+                        "automatic": actor is None,
+                    },
+                )
+                for c, o in new
+            ]
+        )
         # Orders imported without a customer get the case's customer (one UPDATE per customer).
         orphan_ids = [o for _, o in new if order_by_id[o].customer_id is None]
         if orphan_ids:

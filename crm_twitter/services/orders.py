@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -323,21 +323,17 @@ def _customers_find(rows: Sequence[_CleanRow]) -> dict[int, int]:
     return found
 
 
-def orders_link_to_open_cases(*, orders: Iterable[Order]) -> int:
+def orders_link_to_open_cases(*, numbers: Mapping[str, Iterable[int]]) -> int:
     """Link orders to open cases whose customer messages mention their number or tracking number.
 
-    Only open cases are considered: a closed dispute is history, and re-linking it would write
-    audit events to cases nobody is working on. The open cases' inbound messages are scanned
-    once per call (a small, bounded set) with x-sync's matcher (``order_matching``), so the
-    patterns are the same as at ingest; the links and their ORDER_LINKED events are written by
-    its ``case_orders_link_many`` (idempotent: an existing link is left alone). Returns links made.
+    ``numbers`` maps an upper-cased order or tracking number to the ids of the orders carrying
+    it. Only open cases are considered: a closed dispute is history, and re-linking it would
+    write audit events to cases nobody is working on. Their inbound messages are scanned once per
+    call (a small, bounded set) with x-sync's matcher (``order_matching``), so the patterns are
+    the same as at ingest; links and their ORDER_LINKED events are written by its
+    ``case_orders_link_many`` (idempotent: an existing link is left alone). Returns links made.
     """
-    by_number: dict[str, list[Order]] = defaultdict(list)
-    for order in orders:
-        by_number[order.order_number.upper()].append(order)
-        if order.tracking_number:
-            by_number[order.tracking_number.upper()].append(order)
-    if not by_number:
+    if not numbers:
         return 0
     texts = [
         *Tweet.objects.filter(case__status__in=OPEN_STATUSES, direction="inbound").values_list("case_id", "text"),
@@ -345,15 +341,16 @@ def orders_link_to_open_cases(*, orders: Iterable[Order]) -> int:
             "case_id", "text"
         ),
     ]
-    links: dict[int, dict[int, Order]] = defaultdict(dict)
+    wanted: dict[int, set[int]] = defaultdict(set)
     for case_id, text in texts:
         for number in [*order_numbers_find(text or ""), *tracking_numbers_find(text or "")]:
-            for order in by_number.get(number, ()):
-                links[case_id][order.pk] = order
-    if not links:
+            wanted[case_id].update(numbers.get(number, ()))
+    wanted = {case_id: ids for case_id, ids in wanted.items() if ids}
+    if not wanted:
         return 0
+    orders = Order.objects.in_bulk({pk for ids in wanted.values() for pk in ids})
     return case_orders_link_many(
-        links={case_id: list(found.values()) for case_id, found in links.items()},
+        links={case_id: [orders[pk] for pk in sorted(ids) if pk in orders] for case_id, ids in wanted.items()},
         message="Imported order mentioned in this case.",
     )
 
@@ -367,6 +364,101 @@ def _order_from(row: _CleanRow, customer_id: int | None) -> Order:
     return order
 
 
+# The hand-written statements below only interpolate quoted identifiers from the model's meta
+# and "%s" placeholders; every value travels as a parameter.
+# Vendors whose SQL has ``INSERT … ON CONFLICT (…) DO UPDATE`` (the ones the app supports).
+UPSERT_VENDORS = ("sqlite", "postgresql")
+PASS_THROUGH_TYPES = {"CharField", "EmailField", "TextField", "ForeignKey"}
+
+
+def _converter(field, conn):
+    """Python value -> database value for one column, looked up once per chunk, not per value."""
+    if field.get_internal_type() in PASS_THROUGH_TYPES:
+        return None
+    return lambda value: None if value is None else field.get_db_prep_save(value, conn)
+
+
+def _upsert_orders_sql(rows: Sequence[_CleanRow], columns: frozenset[str], customer_ids: list[int | None]) -> None:
+    """One ``INSERT … ON CONFLICT (store, order_number) DO UPDATE`` for the chunk, via executemany.
+
+    The ORM's ``bulk_create(update_conflicts=True)`` builds the same statement but spends most of
+    an import in per-value Python (and SQLite's 999-parameter batches); this keeps the import
+    bound by the database. Absent columns get the model default on insert and are not updated.
+    """
+    conn = connections[router.db_for_write(Order)]
+    opts = Order._meta
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    given = columns - NON_COLUMNS - {"store", "order_number"}
+    now = timezone.now()
+    defaults = {f.attname: f.get_default() for f in fields}
+    converters = [(f.attname, _converter(f, conn)) for f in fields]
+    params = []
+    for row, customer_id in zip(rows, customer_ids, strict=True):
+        values = {**defaults, **row.values, "store": row.store, "order_number": row.order_number,
+                  "customer_id": customer_id, "created_at": now, "updated_at": now}
+        params.append([values[name] if convert is None else convert(values[name]) for name, convert in converters])
+    qn = conn.ops.quote_name
+    update_columns = [opts.get_field(name).column for name in sorted(given)] + ["customer_id", "updated_at"]
+    sql = (
+        f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({qn('store')}, {qn('order_number')}) DO UPDATE SET "
+        + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update_columns)
+    )
+    with conn.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _insert_items_sql(items: list[tuple[int, dict[str, Any]]]) -> None:
+    conn = connections[router.db_for_write(OrderItem)]
+    opts = OrderItem._meta
+    price = opts.get_field("unit_price")
+    qn = conn.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(opts.db_table)} ({qn('order_id')}, {qn('sku')}, {qn('title')}, {qn('quantity')}, "  # noqa: S608
+        f"{qn('unit_price')}) VALUES (%s, %s, %s, %s, %s)"
+    )
+    params = [
+        (order_id, i["sku"], i["title"], i["quantity"], price.get_db_prep_save(i["unit_price"], conn))
+        for order_id, i in items
+    ]
+    with conn.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _orders_by_key(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(store, number) -> (id, customer id) for the orders that exist, in one plain query.
+
+    Plain SQL because the ORM prepares each of the thousand ``IN`` values through the field,
+    which costs more than the query itself.
+    """
+    if not keys:
+        return {}
+    conn = connections[router.db_for_read(Order)]
+    qn = conn.ops.quote_name
+    numbers = sorted({number for _, number in keys})
+    sql = (
+        f"SELECT {qn('id')}, {qn('store')}, {qn('order_number')}, {qn('customer_id')} "  # noqa: S608
+        f"FROM {qn(Order._meta.db_table)} WHERE {qn('order_number')} IN ({', '.join(['%s'] * len(numbers))})"
+    )
+    wanted = set(keys)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, numbers)
+        return {(s, n): (pk, c) for pk, s, n, c in cursor.fetchall() if (s, n) in wanted}
+
+
+def _items_delete(order_ids: Sequence[int]) -> None:
+    """Drop the items of these orders (nothing references an item, so no cascade to follow)."""
+    conn = connections[router.db_for_write(OrderItem)]
+    qn = conn.ops.quote_name
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {qn(OrderItem._meta.db_table)} WHERE {qn('order_id')} IN "  # noqa: S608
+            f"({', '.join(['%s'] * len(order_ids))})",
+            list(order_ids),
+        )
+
+
 def _write_chunk(
     rows: Sequence[_CleanRow],
     columns: frozenset[str],
@@ -374,32 +466,31 @@ def _write_chunk(
     existing: dict[tuple[str, str], tuple[int, int | None]],
 ) -> dict[tuple[str, str], int]:
     """Upsert one chunk of rows sharing the same columns; returns key -> order id."""
-    objs = []
+    customer_ids = []
     for row in rows:
         current = existing.get(row.key)
-        customer_id = customers.get(row.index) or (current[1] if current else None)
-        objs.append(_order_from(row, customer_id))
-    update_fields = sorted((columns - NON_COLUMNS - {"store", "order_number"}) | {"customer", "updated_at"})
-    Order.objects.bulk_create(
-        objs,
-        update_conflicts=True,
-        unique_fields=["store", "order_number"],
-        update_fields=update_fields,
-    )
-    stores = {r.store for r in rows}
-    numbers = {r.order_number for r in rows}
-    ids = {
-        (store, number): pk
-        for pk, store, number in Order.objects.filter(store__in=stores, order_number__in=numbers).values_list(
-            "id", "store", "order_number"
+        customer_ids.append(customers.get(row.index) or (current[1] if current else None))
+    fast = connections[router.db_for_write(Order)].vendor in UPSERT_VENDORS
+    if fast:
+        _upsert_orders_sql(rows, columns, customer_ids)
+    else:
+        objs = [_order_from(row, customer_id) for row, customer_id in zip(rows, customer_ids, strict=True)]
+        update_fields = sorted((columns - NON_COLUMNS - {"store", "order_number"}) | {"customer", "updated_at"})
+        Order.objects.bulk_create(
+            objs, update_conflicts=True, unique_fields=["store", "order_number"], update_fields=update_fields
         )
-    }
+    ids = {key: value[0] for key, value in existing.items()}
+    new_keys = [r.key for r in rows if r.key not in ids]
+    if new_keys:
+        ids.update({key: value[0] for key, value in _orders_by_key(new_keys).items()})
     with_items = [r for r in rows if r.items is not None]
     if with_items:
-        OrderItem.objects.filter(order_id__in=[ids[r.key] for r in with_items]).delete()
-        OrderItem.objects.bulk_create(
-            [OrderItem(order_id=ids[r.key], **item) for r in with_items for item in r.items], batch_size=2000
-        )
+        _items_delete([ids[r.key] for r in with_items])
+        items = [(ids[r.key], item) for r in with_items for item in r.items]
+        if fast:
+            _insert_items_sql(items)
+        else:
+            OrderItem.objects.bulk_create([OrderItem(order_id=oid, **item) for oid, item in items], batch_size=2000)
     return ids
 
 
@@ -434,12 +525,7 @@ def orders_upsert(*, rows: Sequence[Any], store: str | None = None, link_cases: 
     written: list[tuple[_CleanRow, int, bool]] = []  # row, order id, created
     for offset in range(0, len(clean), CHUNK_SIZE):
         chunk = clean[offset : offset + CHUNK_SIZE]
-        existing = {
-            (s, n): (pk, cust)
-            for pk, s, n, cust in Order.objects.filter(
-                store__in={r.store for r in chunk}, order_number__in={r.order_number for r in chunk}
-            ).values_list("id", "store", "order_number", "customer_id")
-        }
+        existing = _orders_by_key([r.key for r in chunk])
         customers = _customers_find(chunk)
         groups: dict[frozenset[str], list[_CleanRow]] = defaultdict(list)
         for r in chunk:
@@ -469,8 +555,10 @@ def orders_upsert(*, rows: Sequence[Any], store: str | None = None, link_cases: 
     for r, pk, created in written:
         results[r.index] = RowResult(r.index, "created" if created else "updated", r.store, r.order_number, pk)
     if link_cases and written:
-        orders = Order.objects.filter(pk__in=[pk for _, pk, _ in written]).only(
-            "id", "store", "order_number", "tracking_number", "customer_id"
-        )
-        orders_link_to_open_cases(orders=orders)
+        numbers: dict[str, set[int]] = defaultdict(set)
+        for r, pk, _created in written:
+            numbers[r.order_number.upper()].add(pk)
+            if r.values.get("tracking_number"):
+                numbers[r.values["tracking_number"].upper()].add(pk)
+        orders_link_to_open_cases(numbers=numbers)
     return [results[i] for i in range(len(rows))]

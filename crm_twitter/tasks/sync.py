@@ -8,8 +8,13 @@ def sync_account_task(account_id: int) -> dict:
     from crm_twitter.x.sync import account_sync
 
     result = account_sync(account_id=account_id)
-    return {"account_id": account_id, "calls": result.calls, "new_tweets": result.new_tweets,
-            "new_dms": result.new_dms, "stopped": result.stopped_reason}
+    return {
+        "account_id": account_id,
+        "calls": result.calls,
+        "new_tweets": result.new_tweets,
+        "new_dms": result.new_dms,
+        "stopped": result.stopped_reason,
+    }
 
 
 def sync_due_accounts() -> list[int]:

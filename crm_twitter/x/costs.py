@@ -90,8 +90,10 @@ def api_call_record(*, account: BrandAccount | None, record: Any, case: Case | N
         error=(record.error or "")[:2000],
         duration_ms=max(0, int(record.duration_ms or 0)),
     )
-    if account is not None and rate_limit is not None and (
-        rate_limit.limit is not None or rate_limit.remaining is not None or rate_limit.reset_at is not None
+    if (
+        account is not None
+        and rate_limit is not None
+        and (rate_limit.limit is not None or rate_limit.remaining is not None or rate_limit.reset_at is not None)
     ):
         account_rate_limit_store(
             account=account,
@@ -117,8 +119,9 @@ def account_rate_limit_store(
     BrandAccount.objects.filter(pk=account.pk).update(rate_limits=limits)
 
 
-def billed_resources_add(*, account: BrandAccount, kind: str, resource_ids: Iterable[str],
-                         day: dt.date | None = None) -> list[str]:
+def billed_resources_add(
+    *, account: BrandAccount, kind: str, resource_ids: Iterable[str], day: dt.date | None = None
+) -> list[str]:
     """Mark resources as billed today; return those that were not billed yet (X bills them now)."""
     day = day or utc_day()
     ids = list(dict.fromkeys(str(i) for i in resource_ids))

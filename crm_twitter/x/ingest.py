@@ -27,15 +27,26 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 
-from crm_twitter.models import BrandAccount, DirectMessage, Direction, Media, Tweet, XUser
+from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
 from crm_twitter.services import order_matching
 from crm_twitter.services.message_routing import BrandDirectory, MessageItem, messages_route
 
 logger = logging.getLogger(__name__)
 
 USER_UPDATE_FIELDS = [
-    "handle", "name", "followers_count", "following_count", "verified", "protected", "location",
-    "description", "profile_image_url", "is_unavailable", "profile_fetched_at", "raw", "updated_at",
+    "handle",
+    "name",
+    "followers_count",
+    "following_count",
+    "verified",
+    "protected",
+    "location",
+    "description",
+    "profile_image_url",
+    "is_unavailable",
+    "profile_fetched_at",
+    "raw",
+    "updated_at",
 ]
 MEDIA_TYPES = {"photo", "video", "animated_gif"}
 
@@ -189,40 +200,69 @@ class _UserRef:
 
 
 def users_upsert(
-    *, users: Iterable[dict], placeholders: Mapping[str, str] = {}, unavailable: Iterable[str] = (),  # noqa: B006
-    langs: Mapping[str, str] = {},  # noqa: B006
+    *,
+    users: Iterable[dict],
+    placeholders: Mapping[str, str] = {},
+    unavailable: Iterable[str] = (),
+    langs: Mapping[str, str] = {},
 ) -> dict[str, _UserRef]:
     """Upsert X users from a page's ``includes.users``; placeholders for ids X left out.
 
     ``placeholders`` maps x id → handle for users we must have a row for but X did not describe
     (deleted, protected, suspended, or the brand itself). They are created once and never
-    overwrite a real profile. Returns x id → (pk, customer id, followers, name). 3 queries.
+    overwrite a real profile. Known users are rewritten only when X's profile changed. Returns
+    x id → (pk, customer id, followers, name). At most 4 queries, whatever the page size.
     """
     now = timezone.now()
     by_id = {u["id"]: u for u in users}
-    rows = [_user_row(u, now) for u in by_id.values()]
-    for row in rows:
-        row.lang = (langs.get(row.x_id) or "")[:16]
-    if rows:
-        XUser.objects.bulk_create(rows, update_conflicts=True, unique_fields=["x_id"], update_fields=USER_UPDATE_FIELDS)
     missing = {x: h for x, h in placeholders.items() if x not in by_id}
-    unavailable = set(unavailable)
-    if missing:
-        XUser.objects.bulk_create(
-            [
-                XUser(x_id=x, handle=(h or f"id{x}")[:50], is_unavailable=x in unavailable or not h,
-                      lang=(langs.get(x) or "")[:16])
-                for x, h in missing.items()
-            ],
-            ignore_conflicts=True,
-        )
     wanted = set(by_id) | set(missing)
-    return {
-        x_id: _UserRef(pk, customer_id, followers, name)
-        for x_id, pk, customer_id, followers, name in XUser.objects.filter(x_id__in=wanted).values_list(
-            "x_id", "pk", "customer_id", "followers_count", "name"
+    known = {
+        row[0]: row
+        for row in XUser.objects.filter(x_id__in=wanted).values_list(
+            "x_id", "pk", "customer_id", "followers_count", "name", "raw", "is_unavailable"
         )
     }
+    unavailable = set(unavailable)
+    new_rows, changed_rows = [], []
+    for x_id, user in by_id.items():
+        row = _user_row(user, now)
+        if x_id not in known:
+            row.lang = (langs.get(x_id) or "")[:16]
+            new_rows.append(row)
+        elif known[x_id][5] != user or known[x_id][6]:
+            row.pk = known[x_id][1]
+            changed_rows.append(row)
+    new_rows += [
+        XUser(
+            x_id=x,
+            handle=(h or f"id{x}")[:50],
+            is_unavailable=x in unavailable or not h,
+            lang=(langs.get(x) or "")[:16],
+        )
+        for x, h in missing.items()
+        if x not in known
+    ]
+    if new_rows:
+        XUser.objects.bulk_create(new_rows, ignore_conflicts=True)
+    if changed_rows:
+        # INSERT … ON CONFLICT (id) DO UPDATE: every row conflicts, only the profile is rewritten.
+        XUser.objects.bulk_create(
+            changed_rows, update_conflicts=True, unique_fields=["id"], update_fields=USER_UPDATE_FIELDS
+        )
+    refs = {x: _UserRef(row[1], row[2], row[3], row[4]) for x, row in known.items()}
+    for row in changed_rows:
+        refs[row.x_id] = _UserRef(row.pk, known[row.x_id][2], row.followers_count, row.name)
+    if new_rows:
+        refs.update(
+            {
+                x_id: _UserRef(pk, customer_id, followers, name)
+                for x_id, pk, customer_id, followers, name in XUser.objects.filter(
+                    x_id__in=[r.x_id for r in new_rows]
+                ).values_list("x_id", "pk", "customer_id", "followers_count", "name")
+            }
+        )
+    return refs
 
 
 def _unavailable_ids(errors: list[dict]) -> set[str]:
@@ -284,11 +324,15 @@ def _media_rows(keys_by_owner: dict[str, list[str]], media_by_key: dict[str, dic
 def _media_object(key: str, media: dict, **owner: Any) -> Media:
     media_type = media.get("type") if media.get("type") in MEDIA_TYPES else Media.Type.PHOTO
     return Media(
-        media_key=key[:64], type=media_type, url=(media.get("url") or "")[:500],
+        media_key=key[:64],
+        type=media_type,
+        url=(media.get("url") or "")[:500],
         preview_image_url=(media.get("preview_image_url") or "")[:500],
         width=media.get("width") if isinstance(media.get("width"), int) else None,
         height=media.get("height") if isinstance(media.get("height"), int) else None,
-        alt_text=media.get("alt_text") or "", raw=media, **owner,
+        alt_text=media.get("alt_text") or "",
+        raw=media,
+        **owner,
     )
 
 
@@ -357,8 +401,12 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
     placeholders.update({a.x_user_id: a.handle for a in brands.by_x_id.values() if a.x_user_id in placeholders})
 
     with transaction.atomic():
-        users = users_upsert(users=includes.get("users", []), placeholders=placeholders,
-                             unavailable=_unavailable_ids(errors), langs=langs)
+        users = users_upsert(
+            users=includes.get("users", []),
+            placeholders=placeholders,
+            unavailable=_unavailable_ids(errors),
+            langs=langs,
+        )
         existing = {
             x_id: (pk, metrics)
             for x_id, pk, metrics in Tweet.objects.filter(x_id__in=ids).values_list("x_id", "pk", "public_metrics")
@@ -366,7 +414,9 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         new = [t for t in tweets if t["id"] not in existing]
 
         # Replies delivered without conversation_id (webhook v1.1 events): the parent's thread.
-        parents_needed = {parsed[t["id"]]["in_reply_to_tweet_id"] for t in new if not parsed[t["id"]]["conversation_id"]}
+        parents_needed = {
+            parsed[t["id"]]["in_reply_to_tweet_id"] for t in new if not parsed[t["id"]]["conversation_id"]
+        }
         if parents_needed:
             known = dict(Tweet.objects.filter(x_id__in=parents_needed).values_list("x_id", "conversation_id"))
             in_page = {t["id"]: parsed[t["id"]]["conversation_id"] for t in tweets}
@@ -383,15 +433,27 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             case_account = brands.case_account_for(syncing=account, mentioned_x_ids=fields["mentioned"])
             if brands.is_brand(t["author_id"]):
                 case_account = brands.by_x_id[t["author_id"]]
-            items.append(MessageItem(
-                x_id=t["id"], channel="public", brand_account_id=case_account.pk, author_pk=author.pk,
-                author_x_id=t["author_id"], author_customer_id=author.customer_id, author_name=author.name,
-                created_at=created[t["id"]], text=t["text"], lang=(t.get("lang") or "")[:16],
-                conversation_id=fields["conversation_id"], in_reply_to_tweet_id=fields["in_reply_to_tweet_id"],
-                is_retweet=fields["kind"] == Tweet.Kind.RETWEET, mentioned_x_ids=tuple(fields["mentioned"]),
-                reach=author.followers, engagement=_engagement(fields["metrics"]),
-                contains_private_data=not brands.is_brand(t["author_id"]) and _private_data(t["text"]),
-            ))
+            items.append(
+                MessageItem(
+                    x_id=t["id"],
+                    channel="public",
+                    brand_account_id=case_account.pk,
+                    author_pk=author.pk,
+                    author_x_id=t["author_id"],
+                    author_customer_id=author.customer_id,
+                    author_name=author.name,
+                    created_at=created[t["id"]],
+                    text=t["text"],
+                    lang=(t.get("lang") or "")[:16],
+                    conversation_id=fields["conversation_id"],
+                    in_reply_to_tweet_id=fields["in_reply_to_tweet_id"],
+                    is_retweet=fields["kind"] == Tweet.Kind.RETWEET,
+                    mentioned_x_ids=tuple(fields["mentioned"]),
+                    reach=author.followers,
+                    engagement=_engagement(fields["metrics"]),
+                    contains_private_data=not brands.is_brand(t["author_id"]) and _private_data(t["text"]),
+                )
+            )
         routing = messages_route(items=items, brands=brands)
 
         account_by_item = {i.x_id: i.brand_account_id for i in items}
@@ -400,32 +462,53 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         for t in new:
             fields = parsed[t["id"]]
             route = routing.routes[t["id"]]
-            rows.append(Tweet(
-                x_id=t["id"], brand_account_id=account_by_item[t["id"]], author_id=users[t["author_id"]].pk,
-                case_id=route.case_id, direction=route.direction, party=route.party, kind=fields["kind"],
-                text=t["text"], lang=(t.get("lang") or "")[:16], conversation_id=fields["conversation_id"][:32],
-                in_reply_to_tweet_id=fields["in_reply_to_tweet_id"],
-                in_reply_to_user_id=str(t.get("in_reply_to_user_id") or "")[:32],
-                quoted_tweet_id=fields["quoted_tweet_id"], mentioned_user_ids=fields["mentioned"],
-                public_metrics=fields["metrics"], engagement=_engagement(fields["metrics"]),
-                contains_private_data=private_by_item[t["id"]],
-                created_at=created[t["id"]], raw=t,
-            ))
+            rows.append(
+                Tweet(
+                    x_id=t["id"],
+                    brand_account_id=account_by_item[t["id"]],
+                    author_id=users[t["author_id"]].pk,
+                    case_id=route.case_id,
+                    direction=route.direction,
+                    party=route.party,
+                    kind=fields["kind"],
+                    text=t["text"],
+                    lang=(t.get("lang") or "")[:16],
+                    conversation_id=fields["conversation_id"][:32],
+                    in_reply_to_tweet_id=fields["in_reply_to_tweet_id"],
+                    in_reply_to_user_id=str(t.get("in_reply_to_user_id") or "")[:32],
+                    quoted_tweet_id=fields["quoted_tweet_id"],
+                    mentioned_user_ids=fields["mentioned"],
+                    public_metrics=fields["metrics"],
+                    engagement=_engagement(fields["metrics"]),
+                    contains_private_data=private_by_item[t["id"]],
+                    created_at=created[t["id"]],
+                    raw=t,
+                )
+            )
         Tweet.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
 
         # Known tweets: refresh what changes over time (public metrics) where it changed — one
         # INSERT … ON CONFLICT (id) DO UPDATE for the page; every row conflicts, so only the
         # metrics are written (cheaper than bulk_update's CASE WHEN per row).
         changed = [
-            Tweet(pk=existing[t["id"]][0], x_id=t["id"], brand_account_id=account.pk, author_id=users[t["author_id"]].pk,
-                  direction=Direction.INBOUND, text="", created_at=created[t["id"]],
-                  public_metrics=parsed[t["id"]]["metrics"], engagement=_engagement(parsed[t["id"]]["metrics"]))
+            Tweet(
+                pk=existing[t["id"]][0],
+                x_id=t["id"],
+                brand_account_id=account.pk,
+                author_id=users[t["author_id"]].pk,
+                direction=Direction.INBOUND,
+                text="",
+                created_at=created[t["id"]],
+                public_metrics=parsed[t["id"]]["metrics"],
+                engagement=_engagement(parsed[t["id"]]["metrics"]),
+            )
             for t in tweets
             if t["id"] in existing and parsed[t["id"]]["metrics"] and parsed[t["id"]]["metrics"] != existing[t["id"]][1]
         ]
         if changed:
-            Tweet.objects.bulk_create(changed, update_conflicts=True, unique_fields=["id"],
-                                      update_fields=["public_metrics", "engagement"])
+            Tweet.objects.bulk_create(
+                changed, update_conflicts=True, unique_fields=["id"], update_fields=["public_metrics", "engagement"]
+            )
 
         media_missing = 0
         keys_by_tweet = {t["id"]: parsed[t["id"]]["media_keys"] for t in new if parsed[t["id"]]["media_keys"]}
@@ -445,10 +528,16 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
 
     sorted_ids = sorted(ids, key=_id_sort_key)
     return IngestResult(
-        received=len(tweets), new_tweets=len(new), new_ids=tuple(t["id"] for t in new),
-        cases_opened=tuple(routing.cases_opened), cases_joined=tuple(sorted(routing.cases_joined)),
-        customers_created=routing.customers_created, orders_linked=orders_linked, media_missing=media_missing,
-        newest_id=sorted_ids[-1], oldest_id=sorted_ids[0],
+        received=len(tweets),
+        new_tweets=len(new),
+        new_ids=tuple(t["id"] for t in new),
+        cases_opened=tuple(routing.cases_opened),
+        cases_joined=tuple(sorted(routing.cases_joined)),
+        customers_created=routing.customers_created,
+        orders_linked=orders_linked,
+        media_missing=media_missing,
+        newest_id=sorted_ids[-1],
+        oldest_id=sorted_ids[0],
     )
 
 
@@ -500,8 +589,9 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             placeholders[x_id] = brands.by_x_id[x_id].handle
 
     with transaction.atomic():
-        users = users_upsert(users=includes.get("users", []), placeholders=placeholders,
-                             unavailable=_unavailable_ids(errors))
+        users = users_upsert(
+            users=includes.get("users", []), placeholders=placeholders, unavailable=_unavailable_ids(errors)
+        )
         existing = set(DirectMessage.objects.filter(x_event_id__in=ids).values_list("x_event_id", flat=True))
         new = [e for e in events if e["id"] not in existing]
 
@@ -510,16 +600,25 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             shape = shapes[event["id"]]
             sender = users[shape["sender"]]
             recipient = users.get(shape["recipient"]) if shape["recipient"] else None
-            items.append(MessageItem(
-                x_id=event["id"], channel="dm", brand_account_id=account.pk, author_pk=sender.pk,
-                author_x_id=shape["sender"], author_customer_id=sender.customer_id, author_name=sender.name,
-                created_at=created[event["id"]], text=event.get("text") or "", lang="",
-                conversation_id=shape["conversation"],
-                is_message=(event.get("event_type") or "MessageCreate") == "MessageCreate",
-                recipient_pk=recipient.pk if recipient else None,
-                recipient_customer_id=recipient.customer_id if recipient else None,
-                reach=sender.followers,
-            ))
+            items.append(
+                MessageItem(
+                    x_id=event["id"],
+                    channel="dm",
+                    brand_account_id=account.pk,
+                    author_pk=sender.pk,
+                    author_x_id=shape["sender"],
+                    author_customer_id=sender.customer_id,
+                    author_name=sender.name,
+                    created_at=created[event["id"]],
+                    text=event.get("text") or "",
+                    lang="",
+                    conversation_id=shape["conversation"],
+                    is_message=(event.get("event_type") or "MessageCreate") == "MessageCreate",
+                    recipient_pk=recipient.pk if recipient else None,
+                    recipient_customer_id=recipient.customer_id if recipient else None,
+                    reach=sender.followers,
+                )
+            )
         routing = messages_route(items=items, brands=brands)
 
         rows = []
@@ -527,13 +626,21 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             shape = shapes[event["id"]]
             route = routing.routes[event["id"]]
             recipient = users.get(shape["recipient"]) if shape["recipient"] else None
-            rows.append(DirectMessage(
-                x_event_id=event["id"], dm_conversation_id=shape["conversation"], brand_account_id=account.pk,
-                sender_id=users[shape["sender"]].pk, recipient_id=recipient.pk if recipient else None,
-                case_id=route.case_id, direction=route.direction,
-                event_type=(event.get("event_type") or "MessageCreate")[:32], text=event.get("text") or "",
-                created_at=created[event["id"]], raw=event,
-            ))
+            rows.append(
+                DirectMessage(
+                    x_event_id=event["id"],
+                    dm_conversation_id=shape["conversation"],
+                    brand_account_id=account.pk,
+                    sender_id=users[shape["sender"]].pk,
+                    recipient_id=recipient.pk if recipient else None,
+                    case_id=route.case_id,
+                    direction=route.direction,
+                    event_type=(event.get("event_type") or "MessageCreate")[:32],
+                    text=event.get("text") or "",
+                    created_at=created[event["id"]],
+                    raw=event,
+                )
+            )
         DirectMessage.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
 
         media_missing = 0
@@ -558,8 +665,14 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
 
     sorted_ids = sorted(ids, key=_id_sort_key)
     return IngestResult(
-        received=len(events), new_dms=len(new), new_ids=tuple(e["id"] for e in new),
-        cases_opened=tuple(routing.cases_opened), cases_joined=tuple(sorted(routing.cases_joined)),
-        customers_created=routing.customers_created, orders_linked=orders_linked, media_missing=media_missing,
-        newest_id=sorted_ids[-1], oldest_id=sorted_ids[0],
+        received=len(events),
+        new_dms=len(new),
+        new_ids=tuple(e["id"] for e in new),
+        cases_opened=tuple(routing.cases_opened),
+        cases_joined=tuple(sorted(routing.cases_joined)),
+        customers_created=routing.customers_created,
+        orders_linked=orders_linked,
+        media_missing=media_missing,
+        newest_id=sorted_ids[-1],
+        oldest_id=sorted_ids[0],
     )

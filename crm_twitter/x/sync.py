@@ -115,10 +115,17 @@ class _Run:
         if stream == MENTIONS:
             self.new_mentions += result.new_tweets
         if self.progress:
-            self.progress(SyncProgress(
-                account=self.account.handle, stream=stream, page=page_no, received=result.received,
-                new=result.new_tweets + result.new_dms, total_new=self.new_tweets + self.new_dms, calls=self.calls,
-            ))
+            self.progress(
+                SyncProgress(
+                    account=self.account.handle,
+                    stream=stream,
+                    page=page_no,
+                    received=result.received,
+                    new=result.new_tweets + result.new_dms,
+                    total_new=self.new_tweets + self.new_dms,
+                    calls=self.calls,
+                )
+            )
 
 
 # --- locks and cursors -------------------------------------------------------------------------------
@@ -288,13 +295,17 @@ def _alert(account: BrandAccount, message: str) -> None:
     )
     since = timezone.now() - dt.timedelta(days=1)
     already = set(
-        Notification.objects.filter(kind=Notification.Kind.SYNC_ALERT, message=message[:500], created_at__gte=since)
-        .values_list("user_id", flat=True)
+        Notification.objects.filter(
+            kind=Notification.Kind.SYNC_ALERT, message=message[:500], created_at__gte=since
+        ).values_list("user_id", flat=True)
     )
-    Notification.objects.bulk_create([
-        Notification(user=u, kind=Notification.Kind.SYNC_ALERT, message=message[:500])
-        for u in users if u.pk not in already
-    ])
+    Notification.objects.bulk_create(
+        [
+            Notification(user=u, kind=Notification.Kind.SYNC_ALERT, message=message[:500])
+            for u in users
+            if u.pk not in already
+        ]
+    )
 
 
 def sync_interval_compute(
@@ -326,8 +337,9 @@ def sync_interval_compute(
     return max(low, min(high, int(interval))), warning
 
 
-def _finish(run: _Run, *, health: str, message: str, next_at: dt.datetime | None = None,
-            interval: int | None = None) -> SyncResult:
+def _finish(
+    run: _Run, *, health: str, message: str, next_at: dt.datetime | None = None, interval: int | None = None
+) -> SyncResult:
     account = run.account
     with transaction.atomic():
         locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
@@ -337,12 +349,29 @@ def _finish(run: _Run, *, health: str, message: str, next_at: dt.datetime | None
         if interval is not None:
             locked.sync_interval_seconds = interval
         locked.next_sync_at = next_at
-        locked.save(update_fields=["sync_health", "sync_message", "last_synced_at", "sync_interval_seconds",
-                                   "next_sync_at", "updated_at"])
+        locked.save(
+            update_fields=[
+                "sync_health",
+                "sync_message",
+                "last_synced_at",
+                "sync_interval_seconds",
+                "next_sync_at",
+                "updated_at",
+            ]
+        )
     return SyncResult(
-        account_id=account.pk, calls=run.calls, pages=run.pages, received=run.received, new_tweets=run.new_tweets,
-        new_dms=run.new_dms, cases_opened=run.cases_opened, complete=not run.stopped, stopped_reason=run.stopped,
-        next_sync_at=next_at, interval_seconds=interval, warnings=tuple(run.warnings),
+        account_id=account.pk,
+        calls=run.calls,
+        pages=run.pages,
+        received=run.received,
+        new_tweets=run.new_tweets,
+        new_dms=run.new_dms,
+        cases_opened=run.cases_opened,
+        complete=not run.stopped,
+        stopped_reason=run.stopped,
+        next_sync_at=next_at,
+        interval_seconds=interval,
+        warnings=tuple(run.warnings),
     )
 
 
@@ -379,8 +408,12 @@ def account_sync(
             if account.sync_health != BrandAccount.SyncHealth.STOPPED:
                 logger.warning("crm_twitter sync: %s", message)
                 _alert(account, message)
-            return _finish(run, health=BrandAccount.SyncHealth.STOPPED, message=message,
-                           next_at=now + dt.timedelta(seconds=int(app_settings.SYNC_MAX_INTERVAL_SECONDS)))
+            return _finish(
+                run,
+                health=BrandAccount.SyncHealth.STOPPED,
+                message=message,
+                next_at=now + dt.timedelta(seconds=int(app_settings.SYNC_MAX_INTERVAL_SECONDS)),
+            )
 
         if gateway is None:
             from crm_twitter.x.gateway import XGateway
@@ -411,8 +444,9 @@ def account_sync(
             account.refresh_from_db(fields=["rate_limits"])
             endpoint = ENDPOINTS[run.current_stream]
             previous = (account.rate_limits or {}).get(endpoint) or {}
-            costs.account_rate_limit_store(account=account, endpoint=endpoint, limit=previous.get("limit"),
-                                           remaining=0, reset_at=exc.reset_at)
+            costs.account_rate_limit_store(
+                account=account, endpoint=endpoint, limit=previous.get("limit"), remaining=0, reset_at=exc.reset_at
+            )
         except XTransientError as exc:
             run.stopped, run.stopped_detail = "transient", str(exc)
         except (XMalformedResponse, IngestRejected) as exc:
@@ -463,8 +497,12 @@ def sync_due_accounts(*, now: dt.datetime | None = None, enqueue: bool = True) -
         if enqueue:
             from django_q.tasks import async_task
 
-            async_task("crm_twitter.tasks.sync.sync_account_task", account_id,
-                       task_name=f"crm_twitter:sync:{account_id}", group="crm_twitter:sync")
+            async_task(
+                "crm_twitter.tasks.sync.sync_account_task",
+                account_id,
+                task_name=f"crm_twitter:sync:{account_id}",
+                group="crm_twitter:sync",
+            )
         else:
             account_sync(account_id=account_id)
     return due
@@ -483,10 +521,8 @@ def profiles_refresh(*, limit: int = 100, now: dt.datetime | None = None) -> int
     now = now or timezone.now()
     stale = now - dt.timedelta(days=1)
     rows = list(
-        Case.objects.filter(status__in=OPEN_STATUSES, customer_x_user__isnull=False,
-                            brand_account__is_active=True)
-        .filter(Q(customer_x_user__profile_fetched_at__isnull=True)
-                | Q(customer_x_user__profile_fetched_at__lt=stale))
+        Case.objects.filter(status__in=OPEN_STATUSES, customer_x_user__isnull=False, brand_account__is_active=True)
+        .filter(Q(customer_x_user__profile_fetched_at__isnull=True) | Q(customer_x_user__profile_fetched_at__lt=stale))
         .values_list("brand_account_id", "customer_x_user__x_id")
         .distinct()[: limit * 10]
     )
@@ -498,8 +534,9 @@ def profiles_refresh(*, limit: int = 100, now: dt.datetime | None = None) -> int
     refreshed = 0
     for account in BrandAccount.objects.filter(pk__in=by_account):
         ids = by_account[account.pk]
-        ids = [i for i in ids if i not in costs.resources_billed_today(account=account, kind="user_read",
-                                                                       resource_ids=ids)]
+        ids = [
+            i for i in ids if i not in costs.resources_billed_today(account=account, kind="user_read", resource_ids=ids)
+        ]
         if not ids:
             continue
         try:
@@ -510,6 +547,7 @@ def profiles_refresh(*, limit: int = 100, now: dt.datetime | None = None) -> int
         returned = {u.get("id") for u in page.data or []}
         with transaction.atomic():
             users_upsert(users=[u for u in page.data or [] if isinstance(u, dict) and u.get("id")])
+            XUser.objects.filter(x_id__in=returned).update(profile_fetched_at=now)
             gone = [i for i in ids if i not in returned]
             if gone:
                 XUser.objects.filter(x_id__in=gone).update(is_unavailable=True, profile_fetched_at=now)

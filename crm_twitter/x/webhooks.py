@@ -86,8 +86,7 @@ def x_webhook_view(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"response_token": crc_response_token(crc_token=token, consumer_secret=secret)})
 
     body = request.body  # the raw bytes X signed
-    if not webhook_signature_valid(body=body, signature=request.headers.get(SIGNATURE_HEADER),
-                                   consumer_secret=secret):
+    if not webhook_signature_valid(body=body, signature=request.headers.get(SIGNATURE_HEADER), consumer_secret=secret):
         logger.warning("crm_twitter webhook: refused a request with a missing or wrong signature")
         return HttpResponseForbidden("bad signature")
     try:
@@ -106,8 +105,9 @@ def webhook_payload_enqueue(*, payload: dict) -> bool:
         return False
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task("crm_twitter.tasks.sync.webhook_event_task", payload,
-                                             group="crm_twitter:webhook"))
+    transaction.on_commit(
+        lambda: async_task("crm_twitter.tasks.sync.webhook_event_task", payload, group="crm_twitter:webhook")
+    )
     return True
 
 
@@ -115,7 +115,7 @@ def webhook_payload_enqueue(*, payload: dict) -> bool:
 
 
 def _v1_time(value: str | None) -> str:
-    """"Thu Nov 15 23:31:30 +0000 2018" → "2018-11-15T23:31:30.000Z"."""
+    """ "Thu Nov 15 23:31:30 +0000 2018" → "2018-11-15T23:31:30.000Z"."""
     moment = dt.datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y") if value else dt.datetime.now(dt.UTC)
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -192,8 +192,12 @@ def v1_tweet_to_v2(tweet: dict) -> tuple[dict, list[dict], list[dict]]:
         "lang": tweet.get("lang") or "",
         "entities": {
             "mentions": [
-                {"start": (m.get("indices") or [0, 0])[0], "end": (m.get("indices") or [0, 0])[1],
-                 "username": m.get("screen_name"), "id": _id(m)}
+                {
+                    "start": (m.get("indices") or [0, 0])[0],
+                    "end": (m.get("indices") or [0, 0])[1],
+                    "username": m.get("screen_name"),
+                    "id": _id(m),
+                }
                 for m in entities.get("user_mentions") or []
             ],
             "hashtags": [{"tag": h.get("text")} for h in entities.get("hashtags") or []],
@@ -264,12 +268,16 @@ def webhook_payload_pages(payload: dict) -> tuple[WebhookPage | None, WebhookPag
         dms.append(dm)
         dm_media.update({m["media_key"]: m for m in media})
     dm_users = {str(k): v1_user_to_v2(v) for k, v in (payload.get("users") or {}).items() if isinstance(v, dict)}
-    tweet_page = WebhookPage(
-        data=tweets, includes={"users": list(tweet_users.values()), "media": list(tweet_media.values())}
-    ) if tweets else None
-    dm_page = WebhookPage(
-        data=dms, includes={"users": list(dm_users.values()), "media": list(dm_media.values())}
-    ) if dms else None
+    tweet_page = (
+        WebhookPage(data=tweets, includes={"users": list(tweet_users.values()), "media": list(tweet_media.values())})
+        if tweets
+        else None
+    )
+    dm_page = (
+        WebhookPage(data=dms, includes={"users": list(dm_users.values()), "media": list(dm_media.values())})
+        if dms
+        else None
+    )
     return tweet_page, dm_page
 
 

@@ -104,3 +104,13 @@ def desk_seeds(transactional_db):
 
     seed_all(apps)
     seed_groups(apps)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_presence_cache():
+    """Presence lives in the cache; locmem caches outlive a test, case ids do not."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

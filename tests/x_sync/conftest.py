@@ -23,22 +23,30 @@ def _fake_cases_module() -> types.ModuleType:
     module = types.ModuleType("crm_twitter.services.cases")
 
     def case_open_many(*, specs, actor=None):
-        cases = Case.objects.bulk_create([
-            Case(
-                customer_id=spec.customer_id, customer_x_user_id=spec.customer_x_user_id,
-                brand_account_id=spec.brand_account_id, opened_at=spec.opened_at, language=spec.language,
-                conversation_ids=[spec.conversation_id] if spec.conversation_id else [], reach=spec.reach,
-                escalation_level=2 if spec.mentions_executive else 0, contact_count=1,
-                last_customer_message_at=spec.opened_at, has_private_data_in_public=spec.contains_private_data,
-            )
-            for spec in specs
-        ])
+        cases = Case.objects.bulk_create(
+            [
+                Case(
+                    customer_id=spec.customer_id,
+                    customer_x_user_id=spec.customer_x_user_id,
+                    brand_account_id=spec.brand_account_id,
+                    opened_at=spec.opened_at,
+                    language=spec.language,
+                    conversation_ids=[spec.conversation_id] if spec.conversation_id else [],
+                    reach=spec.reach,
+                    escalation_level=2 if spec.mentions_executive else 0,
+                    contact_count=1,
+                    last_customer_message_at=spec.opened_at,
+                    has_private_data_in_public=spec.contains_private_data,
+                )
+                for spec in specs
+            ]
+        )
         for case in cases:
             case.reference = f"CS-2026-{case.pk:06d}"
         Case.objects.bulk_update(cases, ["reference"])
-        CaseEvent.objects.bulk_create([
-            CaseEvent(case=case, kind=CaseEvent.Kind.CREATED, created_at=case.opened_at) for case in cases
-        ])
+        CaseEvent.objects.bulk_create(
+            [CaseEvent(case=case, kind=CaseEvent.Kind.CREATED, created_at=case.opened_at) for case in cases]
+        )
         return cases
 
     def case_messages_received(*, arrivals):
@@ -52,8 +60,10 @@ def _fake_cases_module() -> types.ModuleType:
                 case.priority = Priority.HIGH
             if arrival.mentions_executive:
                 case.escalation_level = max(case.escalation_level, 2)
-        Case.objects.bulk_update(list(cases.values()), [
-            "contact_count", "last_customer_message_at", "public_nudge_count", "priority", "escalation_level"])
+        Case.objects.bulk_update(
+            list(cases.values()),
+            ["contact_count", "last_customer_message_at", "public_nudge_count", "priority", "escalation_level"],
+        )
         return [cases[a.case_id] for a in arrivals]
 
     def case_response_recorded(*, response):
@@ -104,15 +114,30 @@ def iso(moment: dt.datetime) -> str:
 
 def user_json(x_id: str, username: str, *, followers: int = 10, name: str | None = None, **extra) -> dict:
     return {
-        "id": x_id, "username": username, "name": name or username.title(),
+        "id": x_id,
+        "username": username,
+        "name": name or username.title(),
         "public_metrics": {"followers_count": followers, "following_count": 3, "tweet_count": 40, "listed_count": 0},
-        "verified": False, "protected": False, **extra,
+        "verified": False,
+        "protected": False,
+        **extra,
     }
 
 
-def tweet_json(author_id: str, text: str, *, x_id: str | None = None, at: dt.datetime | None = None,
-               reply_to: str | None = None, conversation_id: str | None = None, retweet_of: str | None = None,
-               mentions: list[tuple[str, str]] = (), media_keys: list[str] = (), lang: str = "en", **extra) -> dict:
+def tweet_json(
+    author_id: str,
+    text: str,
+    *,
+    x_id: str | None = None,
+    at: dt.datetime | None = None,
+    reply_to: str | None = None,
+    conversation_id: str | None = None,
+    retweet_of: str | None = None,
+    mentions: list[tuple[str, str]] = (),
+    media_keys: list[str] = (),
+    lang: str = "en",
+    **extra,
+) -> dict:
     x_id = x_id or next_id()
     at = at or timezone.now()
     refs = []
@@ -121,8 +146,13 @@ def tweet_json(author_id: str, text: str, *, x_id: str | None = None, at: dt.dat
     if retweet_of:
         refs.append({"type": "retweeted", "id": retweet_of})
     tweet = {
-        "id": x_id, "text": text, "author_id": author_id, "created_at": iso(at), "lang": lang,
-        "conversation_id": conversation_id or x_id, "edit_history_tweet_ids": [x_id],
+        "id": x_id,
+        "text": text,
+        "author_id": author_id,
+        "created_at": iso(at),
+        "lang": lang,
+        "conversation_id": conversation_id or x_id,
+        "edit_history_tweet_ids": [x_id],
         "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 1, "quote_count": 0},
         "entities": {"mentions": [{"start": 0, "end": len(u) + 1, "username": u, "id": i} for i, u in mentions]},
         **extra,
@@ -134,13 +164,24 @@ def tweet_json(author_id: str, text: str, *, x_id: str | None = None, at: dt.dat
     return tweet
 
 
-def dm_json(sender_id: str, recipient_id: str, text: str, *, x_id: str | None = None,
-            at: dt.datetime | None = None, media_keys: list[str] = ()) -> dict:
+def dm_json(
+    sender_id: str,
+    recipient_id: str,
+    text: str,
+    *,
+    x_id: str | None = None,
+    at: dt.datetime | None = None,
+    media_keys: list[str] = (),
+) -> dict:
     x_id = x_id or next_id()
     ids = sorted([sender_id, recipient_id], key=int)
     event = {
-        "id": x_id, "event_type": "MessageCreate", "text": text, "sender_id": sender_id,
-        "participant_ids": [sender_id, recipient_id], "dm_conversation_id": f"{ids[0]}-{ids[1]}",
+        "id": x_id,
+        "event_type": "MessageCreate",
+        "text": text,
+        "sender_id": sender_id,
+        "participant_ids": [sender_id, recipient_id],
+        "dm_conversation_id": f"{ids[0]}-{ids[1]}",
         "created_at": iso(at or timezone.now()),
     }
     if media_keys:
@@ -148,8 +189,9 @@ def dm_json(sender_id: str, recipient_id: str, text: str, *, x_id: str | None = 
     return event
 
 
-def page(data: list[dict], users: list[dict] = (), media: list[dict] = (), meta: dict | None = None,
-         errors: list[dict] = ()):
+def page(
+    data: list[dict], users: list[dict] = (), media: list[dict] = (), meta: dict | None = None, errors: list[dict] = ()
+):
     from crm_twitter.x.gateway import Page
 
     includes = {}

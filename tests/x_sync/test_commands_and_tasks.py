@@ -84,8 +84,9 @@ def test_profile_refresh_fetches_day_old_profiles_once(sandbox):
 
     brand = sandbox.brand_account("brandhelp")
     ann = sandbox.state.add_user("ann", followers=5000)
-    stale = XUserFactory(x_id=ann["id"], handle="ann", followers_count=1,
-                         profile_fetched_at=timezone.now() - dt.timedelta(days=2))
+    stale = XUserFactory(
+        x_id=ann["id"], handle="ann", followers_count=1, profile_fetched_at=timezone.now() - dt.timedelta(days=2)
+    )
     CaseFactory(brand_account=brand, customer=stale.customer, customer_x_user=stale)
     assert profile_refresh_task() == 1
     stale.refresh_from_db()
@@ -107,8 +108,9 @@ def test_a_slowed_budget_never_polls_slower_than_the_window_allows():
     account = BrandAccount(handle="busy", last_synced_at=timezone.now() - dt.timedelta(seconds=60))
     slowed, _ = sync_interval_compute(account=account, new_mentions=0, now=timezone.now(), budget_state=BUDGET_SLOWED)
     assert slowed == 240
-    slowed_busy, _ = sync_interval_compute(account=account, new_mentions=200, now=timezone.now(),
-                                           budget_state=BUDGET_SLOWED)
+    slowed_busy, _ = sync_interval_compute(
+        account=account, new_mentions=200, now=timezone.now(), budget_state=BUDGET_SLOWED
+    )
     # 200 mentions a minute fill 800 in 4 minutes: poll at least every 2 minutes despite the budget.
     assert slowed_busy <= 120
 

@@ -58,12 +58,17 @@ def test_a_webhook_delivery_racing_a_poll_stores_the_message_once(on_postgres, s
     tweet = sandbox.state.customer_tweet(ann, "@brandhelp where is my parcel")
     payload = {
         "for_user_id": brand.x_user_id,
-        "tweet_create_events": [{
-            "id_str": tweet["id"], "text": tweet["text"], "created_at": "Sat Nov 28 01:00:00 +0000 2026",
-            "user": {"id_str": ann["id"], "screen_name": "ann", "name": "ann"},
-            "entities": {"user_mentions": [{"id_str": brand.x_user_id, "screen_name": "brandhelp",
-                                            "indices": [0, 10]}]},
-        }],
+        "tweet_create_events": [
+            {
+                "id_str": tweet["id"],
+                "text": tweet["text"],
+                "created_at": "Sat Nov 28 01:00:00 +0000 2026",
+                "user": {"id_str": ann["id"], "screen_name": "ann", "name": "ann"},
+                "entities": {
+                    "user_mentions": [{"id_str": brand.x_user_id, "screen_name": "brandhelp", "indices": [0, 10]}]
+                },
+            }
+        ],
     }
     barrier = threading.Barrier(2)
     errors = []
@@ -77,8 +82,10 @@ def test_a_webhook_delivery_racing_a_poll_stores_the_message_once(on_postgres, s
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(lambda: account_sync(account_id=brand.pk),)),
-               threading.Thread(target=run, args=(lambda: webhook_payload_ingest(payload=payload),))]
+    threads = [
+        threading.Thread(target=run, args=(lambda: account_sync(account_id=brand.pk),)),
+        threading.Thread(target=run, args=(lambda: webhook_payload_ingest(payload=payload),)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

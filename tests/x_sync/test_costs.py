@@ -10,7 +10,14 @@ import time_machine
 from django.urls import reverse
 
 from crm_twitter.models import ApiCall, BilledResource
-from crm_twitter.x.costs import BUDGET_OK, BUDGET_SLOWED, BUDGET_STOPPED, account_budget_state, account_spend, api_call_record
+from crm_twitter.x.costs import (
+    BUDGET_OK,
+    BUDGET_SLOWED,
+    BUDGET_STOPPED,
+    account_budget_state,
+    account_spend,
+    api_call_record,
+)
 from crm_twitter.x.gateway import CallRecord, RateLimit
 from tests.factories import BrandAccountFactory, CaseFactory
 
@@ -20,10 +27,14 @@ MENTIONS = "GET /2/users/:id/mentions"
 
 
 def record(kind: str, ids, *, status=200, endpoint=MENTIONS, remaining=10):
-    return CallRecord(endpoint=endpoint, status_code=status, resource_kind=kind, resource_ids=tuple(ids),
-                      rate_limit=RateLimit(limit=450, remaining=remaining,
-                                           reset_at=dt.datetime(2026, 11, 28, 12, 15, tzinfo=dt.UTC)),
-                      duration_ms=12)
+    return CallRecord(
+        endpoint=endpoint,
+        status_code=status,
+        resource_kind=kind,
+        resource_ids=tuple(ids),
+        rate_limit=RateLimit(limit=450, remaining=remaining, reset_at=dt.datetime(2026, 11, 28, 12, 15, tzinfo=dt.UTC)),
+        duration_ms=12,
+    )
 
 
 def test_a_call_is_priced_by_resource_kind_and_count():

@@ -13,8 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def test_new_complaints_become_tweets_in_new_cases_with_new_customers(brand):
     users = [user_json("501", "ann"), user_json("502", "bo")]
-    tweets = [tweet_json("501", "@brandhelp my parcel never arrived", mentions=[(BRAND_X_ID, "brandhelp")]),
-              tweet_json("502", "@brandhelp wrong item!", mentions=[(BRAND_X_ID, "brandhelp")])]
+    tweets = [
+        tweet_json("501", "@brandhelp my parcel never arrived", mentions=[(BRAND_X_ID, "brandhelp")]),
+        tweet_json("502", "@brandhelp wrong item!", mentions=[(BRAND_X_ID, "brandhelp")]),
+    ]
 
     result = tweets_ingest(account=brand, page=page(tweets, users))
 
@@ -56,10 +58,13 @@ def test_unknown_fields_are_kept_in_raw(brand):
 
 
 def test_a_deleted_or_protected_author_missing_from_includes_is_a_placeholder(brand):
-    result = tweets_ingest(account=brand, page=page(
-        [tweet_json("777", "@brandhelp still waiting")],
-        errors=[{"resource_type": "user", "value": "777", "title": "Not Found Error"}],
-    ))
+    result = tweets_ingest(
+        account=brand,
+        page=page(
+            [tweet_json("777", "@brandhelp still waiting")],
+            errors=[{"resource_type": "user", "value": "777", "title": "Not Found Error"}],
+        ),
+    )
     assert result.new_tweets == 1
     author = XUser.objects.get(x_id="777")
     assert author.is_unavailable
@@ -75,12 +80,15 @@ def test_a_media_key_without_a_media_object_is_skipped(brand):
     assert Media.objects.get().tweet.x_id == tweet["id"]
 
 
-@pytest.mark.parametrize("broken", [
-    {"text": "no id", "author_id": "501", "created_at": "2026-11-01T00:00:00.000Z"},
-    {"id": "123", "author_id": "501", "created_at": "2026-11-01T00:00:00.000Z"},
-    {"id": "123", "text": "no author", "created_at": "2026-11-01T00:00:00.000Z"},
-    {"id": "123", "text": "bad time", "author_id": "501", "created_at": "yesterday"},
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"text": "no id", "author_id": "501", "created_at": "2026-11-01T00:00:00.000Z"},
+        {"id": "123", "author_id": "501", "created_at": "2026-11-01T00:00:00.000Z"},
+        {"id": "123", "text": "no author", "created_at": "2026-11-01T00:00:00.000Z"},
+        {"id": "123", "text": "bad time", "author_id": "501", "created_at": "yesterday"},
+    ],
+)
 def test_a_malformed_page_is_rejected_and_nothing_is_written(brand, broken):
     good = tweet_json("501", "@brandhelp fine")
     with pytest.raises(IngestRejected):
@@ -98,8 +106,10 @@ def test_includes_user_without_username_rejects_the_page(brand):
 
 def _page_of(n: int, offset: int):
     users = [user_json(str(10_000 + offset + i), f"user{offset + i}") for i in range(n)]
-    tweets = [tweet_json(u["id"], f"@brandhelp order 4{offset + i:07d} never came", mentions=[(BRAND_X_ID, "brandhelp")])
-              for i, u in enumerate(users)]
+    tweets = [
+        tweet_json(u["id"], f"@brandhelp order 4{offset + i:07d} never came", mentions=[(BRAND_X_ID, "brandhelp")])
+        for i, u in enumerate(users)
+    ]
     return page(tweets, users)
 
 

@@ -31,8 +31,7 @@ def complaint(brand, text="@brandhelp my parcel never arrived", user=ANN, minute
 
 def test_a_reply_in_a_conversation_of_a_case_joins_that_case(brand):
     first = complaint(brand)
-    reply = tweet_json("501", "@brandhelp here is a photo", at=at(5), reply_to=first["id"],
-                       conversation_id=first["id"])
+    reply = tweet_json("501", "@brandhelp here is a photo", at=at(5), reply_to=first["id"], conversation_id=first["id"])
     result = tweets_ingest(account=brand, page=page([reply], [ANN]))
     case = Case.objects.get()
     assert result.cases_opened == ()
@@ -41,8 +40,9 @@ def test_a_reply_in_a_conversation_of_a_case_joins_that_case(brand):
 
 
 def test_several_tweets_of_a_new_customer_in_one_page_open_one_case(brand):
-    tweets = [tweet_json("501", f"@brandhelp message {i}", at=at(i), mentions=[(BRAND_X_ID, "brandhelp")])
-              for i in range(3)]
+    tweets = [
+        tweet_json("501", f"@brandhelp message {i}", at=at(i), mentions=[(BRAND_X_ID, "brandhelp")]) for i in range(3)
+    ]
     result = tweets_ingest(account=brand, page=page(tweets[::-1], [ANN]))
     assert len(result.cases_opened) == 1
     assert Case.objects.count() == 1
@@ -83,8 +83,14 @@ def test_a_public_tweet_on_a_new_case_is_not_a_nudge(brand):
 
 def test_a_third_party_replying_in_the_thread_joins_the_timeline_but_is_not_the_customer(brand):
     first = complaint(brand)
-    reply = tweet_json("502", "@ann @brandhelp same happened to me", at=at(3), reply_to=first["id"],
-                       conversation_id=first["id"], mentions=[("501", "ann"), (BRAND_X_ID, "brandhelp")])
+    reply = tweet_json(
+        "502",
+        "@ann @brandhelp same happened to me",
+        at=at(3),
+        reply_to=first["id"],
+        conversation_id=first["id"],
+        mentions=[("501", "ann"), (BRAND_X_ID, "brandhelp")],
+    )
     result = tweets_ingest(account=brand, page=page([reply], [BO]))
     case = Case.objects.get()
     stored = Tweet.objects.get(x_id=reply["id"])
@@ -97,8 +103,13 @@ def test_a_third_party_replying_in_the_thread_joins_the_timeline_but_is_not_the_
 
 def test_a_retweet_never_opens_a_case(brand):
     original = tweet_json(BRAND_X_ID, "Our summer sale!", at=at(0))
-    retweet = tweet_json("501", "RT @brandhelp: Our summer sale!", at=at(1), retweet_of=original["id"],
-                         mentions=[(BRAND_X_ID, "brandhelp")])
+    retweet = tweet_json(
+        "501",
+        "RT @brandhelp: Our summer sale!",
+        at=at(1),
+        retweet_of=original["id"],
+        mentions=[(BRAND_X_ID, "brandhelp")],
+    )
     result = tweets_ingest(account=brand, page=page([retweet], [ANN]))
     assert result.new_tweets == 1
     assert Case.objects.count() == 0
@@ -107,8 +118,14 @@ def test_a_retweet_never_opens_a_case(brand):
 
 def test_the_brands_own_reply_sent_from_x_is_an_outbound_response_not_a_case(brand):
     first = complaint(brand)
-    own = tweet_json(BRAND_X_ID, "@ann sorry! Please DM us your order number", at=at(10), reply_to=first["id"],
-                     conversation_id=first["id"], mentions=[("501", "ann")])
+    own = tweet_json(
+        BRAND_X_ID,
+        "@ann sorry! Please DM us your order number",
+        at=at(10),
+        reply_to=first["id"],
+        conversation_id=first["id"],
+        mentions=[("501", "ann")],
+    )
     result = tweets_ingest(account=brand, page=page([own], [user_json(BRAND_X_ID, "brandhelp")]))
     case = Case.objects.get()
     stored = Tweet.objects.get(x_id=own["id"])
@@ -121,16 +138,21 @@ def test_the_brands_own_reply_sent_from_x_is_an_outbound_response_not_a_case(bra
 
 
 def test_a_brand_post_outside_any_case_opens_nothing(brand):
-    tweets_ingest(account=brand, page=page([tweet_json(BRAND_X_ID, "New arrivals today")],
-                                           [user_json(BRAND_X_ID, "brandhelp")]))
+    tweets_ingest(
+        account=brand, page=page([tweet_json(BRAND_X_ID, "New arrivals today")], [user_json(BRAND_X_ID, "brandhelp")])
+    )
     assert Case.objects.count() == 0
     assert Tweet.objects.get().direction == "outbound"
 
 
 def test_mentioning_an_executive_account_sets_mentions_executive(brand):
     ceo = BrandAccountFactory(handle="ceo", x_user_id="900000099", role=BrandAccount.Role.EXECUTIVE)
-    tweet = tweet_json("501", "@brandhelp @ceo three weeks and no refund", at=at(0),
-                       mentions=[(BRAND_X_ID, "brandhelp"), (ceo.x_user_id, "ceo")])
+    tweet = tweet_json(
+        "501",
+        "@brandhelp @ceo three weeks and no refund",
+        at=at(0),
+        mentions=[(BRAND_X_ID, "brandhelp"), (ceo.x_user_id, "ceo")],
+    )
     tweets_ingest(account=brand, page=page([tweet], [ANN]))
     case = Case.objects.get()
     assert case.escalation_level >= 1
@@ -174,8 +196,9 @@ def test_the_brands_dm_sent_from_x_moves_the_case_to_dm(brand):
 def test_a_reply_to_a_resolved_case_goes_back_to_the_workflow(brand):
     first = complaint(brand)
     Case.objects.update(status=CaseStatus.RESOLVED, resolved_at=timezone.now())
-    reply = tweet_json("501", "@brandhelp thanks, all sorted!", at=at(90), reply_to=first["id"],
-                       conversation_id=first["id"])
+    reply = tweet_json(
+        "501", "@brandhelp thanks, all sorted!", at=at(90), reply_to=first["id"], conversation_id=first["id"]
+    )
     tweets_ingest(account=brand, page=page([reply], [ANN]))
     # Within the reopen window the same case takes the message (the workflow decides how).
     assert Tweet.objects.get(x_id=reply["id"]).case is not None

@@ -55,17 +55,24 @@ def test_crc_challenge_over_http(client, secret):
 
 
 def test_signature_vectors_verify_over_the_raw_bytes():
-    assert webhook_signature_valid(body=b'{"for_user_id":123,"key":"value"}', consumer_secret=SECRET,
-                                   signature="sha256=JjEmBe1lVKT8XldrYUKibF+D5ehp8f0jDk3PXZSHEWI=")
+    assert webhook_signature_valid(
+        body=b'{"for_user_id":123,"key":"value"}',
+        consumer_secret=SECRET,
+        signature="sha256=JjEmBe1lVKT8XldrYUKibF+D5ehp8f0jDk3PXZSHEWI=",
+    )
     dm = fixture("zammad_webhook1_direct_message.signed.json")
-    assert webhook_signature_valid(body=json.dumps(dm["params"], separators=(",", ":")).encode(),
-                                   consumer_secret=SECRET, signature=dm["headers"]["x-twitter-webhooks-signature"])
+    assert webhook_signature_valid(
+        body=json.dumps(dm["params"], separators=(",", ":")).encode(),
+        consumer_secret=SECRET,
+        signature=dm["headers"]["x-twitter-webhooks-signature"],
+    )
     tweet = fixture("zammad_webhook1_tweet.signed.json")
     signature = tweet["headers"]["x-twitter-webhooks-signature"]
     # Only X's own bytes verify: re-serialising the JSON the Python way breaks the signature.
     assert webhook_signature_valid(body=ruby_json(tweet["params"]), consumer_secret=SECRET, signature=signature)
-    assert not webhook_signature_valid(body=json.dumps(tweet["params"], separators=(",", ":")).encode(),
-                                       consumer_secret=SECRET, signature=signature)
+    assert not webhook_signature_valid(
+        body=json.dumps(tweet["params"], separators=(",", ":")).encode(), consumer_secret=SECRET, signature=signature
+    )
 
 
 @pytest.mark.django_db
@@ -75,8 +82,12 @@ def test_a_signed_post_is_accepted_and_enqueued(client, secret, django_capture_o
     dm = fixture("zammad_webhook1_direct_message.signed.json")
     body = json.dumps(dm["params"], separators=(",", ":")).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("crm_twitter_x:webhook"), body, content_type="application/json",
-                               headers={"x-twitter-webhooks-signature": dm["headers"]["x-twitter-webhooks-signature"]})
+        response = client.post(
+            reverse("crm_twitter_x:webhook"),
+            body,
+            content_type="application/json",
+            headers={"x-twitter-webhooks-signature": dm["headers"]["x-twitter-webhooks-signature"]},
+        )
     assert response.status_code == 200
     assert queued == [("crm_twitter.tasks.sync.webhook_event_task", dm["params"])]
 
@@ -87,8 +98,12 @@ def test_missing_or_wrong_signatures_are_refused_with_403(client, secret, signat
     queued = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **kw: queued.append(a))
     headers = {} if signature is None else {"x-twitter-webhooks-signature": signature}
-    response = client.post(reverse("crm_twitter_x:webhook"), b'{"for_user_id":"123","tweet_create_events":[]}',
-                           content_type="application/json", headers=headers)
+    response = client.post(
+        reverse("crm_twitter_x:webhook"),
+        b'{"for_user_id":"123","tweet_create_events":[]}',
+        content_type="application/json",
+        headers=headers,
+    )
     assert response.status_code == 403
     assert queued == []
 
@@ -149,12 +164,16 @@ def test_the_same_message_by_webhook_and_by_poll_exists_once():
     payload = fixture("zammad_tweet_create_user_mention.json")
     webhook_payload_ingest(payload=payload)
     polled = {
-        "id": "1205348660982083584", "text": "@ScruffyMcG This is a test of Twitter API webhooks.",
-        "author_id": "1205290247124217856", "created_at": "2019-12-13T04:48:09.000Z",
+        "id": "1205348660982083584",
+        "text": "@ScruffyMcG This is a test of Twitter API webhooks.",
+        "author_id": "1205290247124217856",
+        "created_at": "2019-12-13T04:48:09.000Z",
         "conversation_id": "1205348660982083584",
     }
-    result = tweets_ingest(account=brand, page=page([polled], [
-        {"id": "1205290247124217856", "username": "pennbrooke1", "name": "pennbrooke"}]))
+    result = tweets_ingest(
+        account=brand,
+        page=page([polled], [{"id": "1205290247124217856", "username": "pennbrooke1", "name": "pennbrooke"}]),
+    )
     assert result.new_tweets == 0
     assert Tweet.objects.count() == 1
     assert XUser.objects.filter(x_id="1205290247124217856").count() == 1

@@ -13,8 +13,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--account", help="The brand account's handle (default: every active account).")
-        parser.add_argument("--backfill-days", type=int, default=None,
-                            help="Re-read this many days back (mentions and own posts; DMs at most 30).")
+        parser.add_argument(
+            "--backfill-days",
+            type=int,
+            default=None,
+            help="Re-read this many days back (mentions and own posts; DMs at most 30).",
+        )
 
     def handle(self, *args, account: str | None, backfill_days: int | None, **options):
         if backfill_days is not None and backfill_days < 0:
