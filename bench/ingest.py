@@ -208,10 +208,10 @@ def main() -> None:
         raw_label = "sqlite3 executemany, one transaction"
     else:
         start = time.perf_counter()
-        with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in raw_rows:
-                    copy.write_row(row)
+        copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for row in raw_rows:
+                copy.write_row(row)
         raw_seconds = time.perf_counter() - start
         raw_label = "PostgreSQL COPY"
 

@@ -201,6 +201,14 @@ def spend_by_case(*, since: dt.datetime, limit: int = 50) -> list[dict]:
     )
 
 
+def post_reads_this_month(*, now: dt.datetime | None = None) -> int:
+    """Posts X billed as read this calendar month (UTC), over all accounts — X caps these per app."""
+    total = ApiCall.objects.filter(
+        created_at__gte=month_start(now), resource_kind__in=["owned_read", "post_read"]
+    ).aggregate(total=Sum("billed_resources"))["total"]
+    return int(total or 0)
+
+
 def account_budget_state(*, account: BrandAccount, now: dt.datetime | None = None) -> BudgetState:
     """Spend this calendar month (UTC) against the account's monthly budget.
 

@@ -415,6 +415,19 @@ def account_sync(
                 next_at=now + dt.timedelta(seconds=int(app_settings.SYNC_MAX_INTERVAL_SECONDS)),
             )
 
+        cap = int(app_settings.MONTHLY_POST_READ_CAP or 0)
+        if cap and costs.post_reads_this_month(now=now) >= cap:
+            run.stopped = "post_read_cap"
+            message = f"X's monthly post-read cap ({cap}) is reached; sync paused until next month."
+            if account.sync_health != BrandAccount.SyncHealth.STOPPED:
+                _alert(account, message)
+            return _finish(
+                run,
+                health=BrandAccount.SyncHealth.STOPPED,
+                message=message,
+                next_at=now + dt.timedelta(seconds=int(app_settings.SYNC_MAX_INTERVAL_SECONDS)),
+            )
+
         if gateway is None:
             from crm_twitter.x.gateway import XGateway
 
@@ -432,21 +445,30 @@ def account_sync(
                         run.stopped = "rate_limited"
                         break
                     continue
-                if stream == DMS:
-                    _sync_dms(run)
-                else:
-                    _sync_timeline(run, stream)
+                try:
+                    if stream == DMS:
+                        _sync_dms(run)
+                    else:
+                        _sync_timeline(run, stream)
+                except XRateLimited as exc:
+                    # The endpoint's quota is spent until the reset: the next run does not even ask.
+                    account.refresh_from_db(fields=["rate_limits"])
+                    endpoint = ENDPOINTS[stream]
+                    previous = (account.rate_limits or {}).get(endpoint) or {}
+                    costs.account_rate_limit_store(
+                        account=account,
+                        endpoint=endpoint,
+                        limit=previous.get("limit"),
+                        remaining=0,
+                        reset_at=exc.reset_at,
+                    )
+                    if stream == DMS:
+                        # DM lookup's 15 requests / 15 min must not hold back mentions polling.
+                        run.warnings.append(f"DM events rate limited until {exc.reset_at:%H:%M:%S} UTC")
+                        continue
+                    run.stopped, run.reset_at = "rate_limited", exc.reset_at
                 if run.stopped:
                     break
-        except XRateLimited as exc:
-            run.stopped, run.reset_at = "rate_limited", exc.reset_at
-            # The endpoint's quota is spent until the reset: the next run does not even ask.
-            account.refresh_from_db(fields=["rate_limits"])
-            endpoint = ENDPOINTS[run.current_stream]
-            previous = (account.rate_limits or {}).get(endpoint) or {}
-            costs.account_rate_limit_store(
-                account=account, endpoint=endpoint, limit=previous.get("limit"), remaining=0, reset_at=exc.reset_at
-            )
         except XTransientError as exc:
             run.stopped, run.stopped_detail = "transient", str(exc)
         except (XMalformedResponse, IngestRejected) as exc:
@@ -493,6 +515,11 @@ def sync_due_accounts(*, now: dt.datetime | None = None, enqueue: bool = True) -
         .order_by("next_sync_at", "pk")
         .values_list("pk", flat=True)
     )
+    if enqueue and due:
+        # Claim them: a task still queued is not enqueued again next minute; the run itself sets
+        # the real next_sync_at (and a lost task is retried after the claim expires).
+        claim = max(int(app_settings.SYNC_INTERVAL_SECONDS), 120)
+        BrandAccount.objects.filter(pk__in=due).update(next_sync_at=now + dt.timedelta(seconds=claim))
     for account_id in due:
         if enqueue:
             from django_q.tasks import async_task

@@ -41,8 +41,12 @@ def test_regenerating_keeps_the_old_snapshot_as_not_current(october):
 
 
 def test_scheduled_task_creates_exactly_one_snapshot_per_month_even_if_run_twice(october):
-    # 00:30 on Nov 1 in Berlin is still Oct 31 in UTC: the month that ended is October, not September.
-    with time_machine.travel(local(2026, 11, 1, 0, 30), tick=False):
+    # Before REPORT_HOUR (06:00 local) on the report day nothing is generated yet.
+    with time_machine.travel(local(2026, 11, 1, 5, 59), tick=False):
+        assert monthly_report_task() is None
+    assert not ReportSnapshot.objects.exists()
+    # 06:30 on Nov 1 in Berlin: the month that ended is October.
+    with time_machine.travel(local(2026, 11, 1, 6, 30), tick=False):
         first_pk = monthly_report_task()
         second_pk = monthly_report_task()
 

@@ -68,6 +68,8 @@ def test_sync_due_accounts_enqueues_only_accounts_that_are_due(monkeypatch):
     assert set(sync_due_accounts(now=now)) == {due.pk, never.pk}
     assert {args[0] for _, args in queued} == {due.pk, never.pk}
     assert {func for func, _ in queued} == {"crm_twitter.tasks.sync.sync_account_task"}
+    # Claimed: the next minute's schedule does not enqueue them again while they are queued.
+    assert sync_due_accounts(now=now + dt.timedelta(seconds=60)) == []
 
 
 def test_sync_account_task_runs_one_sync(sandbox):

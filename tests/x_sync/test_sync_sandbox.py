@@ -304,3 +304,29 @@ def test_progress_is_reported_per_page(sandbox, brand):
     seen = []
     account_sync(account_id=brand.pk, streams=["mentions"], progress=seen.append)
     assert [(p.stream, p.page, p.received) for p in seen] == [("mentions", 1, 100), ("mentions", 2, 20)]
+
+
+def test_a_dm_rate_limit_does_not_hold_back_mentions(sandbox, brand):
+    mention_storm(sandbox, customers(sandbox, 5))
+    sandbox.faults.rate_limit(DM_EVENTS, reset_in=600)
+    result = account_sync(account_id=brand.pk)
+    assert Tweet.objects.count() == 5
+    assert any("DM events rate limited" in w for w in result.warnings)
+    brand.refresh_from_db()
+    assert brand.rate_limits[DM_EVENTS]["remaining"] == 0
+    assert brand.sync_health == BrandAccount.SyncHealth.OK
+    assert brand.next_sync_at < timezone.now() + dt.timedelta(seconds=120)
+    # The next run skips DMs until their reset instead of asking again.
+    calls = calls_to(sandbox, DM_EVENTS)
+    account_sync(account_id=brand.pk)
+    assert calls_to(sandbox, DM_EVENTS) == calls
+
+
+def test_the_monthly_post_read_cap_pauses_sync(sandbox, brand, settings):
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "MONTHLY_POST_READ_CAP": 10}
+    mention_storm(sandbox, customers(sandbox, 12))
+    account_sync(account_id=brand.pk, streams=["mentions"])
+    calls = len(sandbox.state.request_log)
+    result = account_sync(account_id=brand.pk)
+    assert result.stopped_reason == "post_read_cap"
+    assert len(sandbox.state.request_log) == calls

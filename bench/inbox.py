@@ -1,0 +1,325 @@
+"""Benchmark: the agent inbox over 100,000 cases / 1,000,000 messages on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_twitter_bench python bench/inbox.py [--scale 1]
+
+Seeds set-based (one ``INSERT … SELECT … FROM generate_series`` per table: seconds, not hours),
+then renders pages server-side with Django's test client — the queue page (50 rows) under several
+queues, filters and searches, its self-refresh, and a case page with 200 messages — and prints
+median, p95 and the number of queries per page as a markdown table. ``--scale 0.1`` gives 10,000
+cases / 100,000 messages for a quick run. It empties the crm_twitter tables it seeds, so it
+refuses a database whose name does not contain "bench" unless ``--force`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import markdown_table, median, p95, setup_django
+
+CASE_PAGE_MESSAGES = 200
+OPEN_STATUSES = ("new", "acknowledged", "in_dm", "pending_merchant", "awaiting_customer")
+LANGUAGES = ("en", "en", "en", "de", "fr", "es", "zh", "ja")
+
+
+def literal(field) -> str:
+    """A SQL literal for a NOT NULL column the seed leaves alone (keeps working when fields are added)."""
+    from django.db import models
+
+    if isinstance(field, models.DateTimeField):
+        return "now()"
+    if isinstance(field, models.DateField):
+        return "CURRENT_DATE"
+    if isinstance(field, models.JSONField):
+        value = field.default() if callable(field.default) else field.default
+        return "'" + json.dumps(value if value is not models.NOT_PROVIDED else {}).replace("'", "''") + "'::jsonb"
+    if isinstance(field, models.UUIDField):
+        return "gen_random_uuid()"
+    default = field.default
+    if default is models.NOT_PROVIDED:
+        default = "" if isinstance(field, models.CharField | models.TextField) else 0
+    if callable(default):
+        default = default()
+    if isinstance(default, bool):
+        return "TRUE" if default else "FALSE"
+    if isinstance(default, int | float):
+        return str(default)
+    return "'" + str(default).replace("'", "''") + "'"
+
+
+def insert_select(cursor, model, values: dict[str, str], n: int, *, offset: int = 0) -> None:
+    """INSERT one row per ``i`` in offset+1..offset+n; ``values`` maps column → SQL expression of ``i``."""
+    columns, exprs = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        column = field.column
+        if column in values:
+            expr = values[column]
+        elif field.null:
+            continue
+        else:
+            expr = literal(field)
+        columns.append(f'"{column}"')
+        exprs.append(expr)
+    cursor.execute(
+        f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) SELECT {", ".join(exprs)} '
+        f"FROM generate_series({offset + 1}::bigint, {offset + n}::bigint) AS g(i)"
+    )
+
+
+def pick(options, expr: str) -> str:
+    array = "ARRAY[" + ", ".join("'" + str(o).replace("'", "''") + "'" for o in options) + "]"
+    return f"({array})[1 + (({expr}) % {len(options)})]"
+
+
+def seed(*, cases: int, messages: int) -> dict:
+    from django.contrib.auth.models import Group
+    from django.db import connection, transaction
+
+    from crm_twitter import models as m
+    from tests.factories import BrandAccountFactory, TeamFactory, TeamMembershipFactory, UserFactory
+
+    customers = max(cases // 2, 1)
+    started = time.perf_counter()
+    tables = [m.Media, m.Tweet, m.DirectMessage, m.CaseEvent, m.Promise, m.OutboundMessage, m.Notification,
+              m.ApiCall, m.Case.orders.through, m.OrderItem, m.Order, m.Case, m.XUser, m.Customer,
+              m.TeamMembership, m.Team, m.BrandAccount]
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(f'"{t._meta.db_table}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    with transaction.atomic():
+        teams = [TeamFactory(name=f"Bench {code}", slug=f"bench-{code}", languages=[code])
+                 for code in ("en", "de", "fr", "es", "zh", "ja")]
+        team_by_lang = {t.languages[0]: t.pk for t in teams}
+        agents = []
+        for i in range(40):
+            user = UserFactory(username=f"bench-agent-{i}", first_name="Agent", last_name=str(i), roles=["crm_agent"])
+            TeamMembershipFactory(team=teams[i % len(teams)], user=user)
+            agents.append(user.pk)
+        supervisor = UserFactory(username="bench-supervisor", first_name="Sam", last_name="Visor",
+                                 roles=["crm_supervisor"])
+        Group.objects.get(name="crm_supervisor")
+        brands = [BrandAccountFactory(handle="benchhelp", x_user_id="990001"),
+                  BrandAccountFactory(handle="benchhelp_eu", x_user_id="990002")]
+        categories = list(m.ComplaintCategory.objects.values_list("pk", flat=True))
+
+    lang = pick(LANGUAGES, "i * 7")
+    with connection.cursor() as cursor:
+        insert_select(cursor, m.Customer, {
+            "display_name": "'Customer ' || i", "email": "'customer' || i || '@example.com'",
+            "country": pick(("US", "US", "GB", "DE", "FR", "ES", "CN", "JP"), "i * 7"), "language": lang,
+            "time_zone": "'UTC'", "is_vip": "(i % 97 = 0)",
+        }, customers)
+        insert_select(cursor, m.XUser, {
+            "x_id": "(100000000 + i)::text", "handle": "'cust' || i", "name": "'Customer ' || i",
+            "customer_id": "i", "followers_count": "CASE WHEN i % 50 = 0 THEN 20000 + i % 90000 ELSE i % 3000 END",
+            "lang": lang, "location": "''",
+        }, customers)
+        cust = f"(1 + (i - 1) % {customers})"
+        bucket = "((i * 7919) % 100)"
+        status = (f"CASE WHEN {bucket} < 25 THEN {pick(OPEN_STATUSES, 'i * 13')} "
+                  f"WHEN {bucket} < 85 THEN 'resolved' WHEN {bucket} < 97 THEN 'closed' ELSE 'not_actionable' END")
+        is_open = f"({bucket} < 25)"
+        opened = f"(now() - ((i * 104729) % (365 * 24 * 60)) * INTERVAL '1 minute')"
+        due = f"(now() + (((i * 37) % 2880) - 480) * INTERVAL '1 minute')"
+        agent_array = "(ARRAY[" + ",".join(map(str, agents)) + "])"
+        team_expr = "CASE " + " ".join(
+            f"WHEN {pick(LANGUAGES, f'({cust}) * 7')} = '{code}' THEN {pk}" for code, pk in team_by_lang.items()
+        ) + " END"
+        category_array = "(ARRAY[" + ",".join(map(str, categories)) + "])"
+        insert_select(cursor, m.Case, {
+            "reference": "'CS-2025-' || lpad(i::text, 7, '0')",
+            "customer_id": cust, "customer_x_user_id": cust,
+            "brand_account_id": str(brands[0].pk) + " + (i % 2)",
+            "status": status,
+            "priority": pick(("low", "normal", "normal", "normal", "high", "urgent"), "i * 31"),
+            "priority_score": "(i * 17) % 100",
+            "assignee_id": f"CASE WHEN (i * 13) % 4 = 0 THEN NULL ELSE {agent_array}[1 + (i % {len(agents)})] END",
+            "team_id": team_expr,
+            "language": pick(LANGUAGES, f"({cust}) * 7"),
+            "category_id": f"CASE WHEN i % 5 = 0 THEN NULL ELSE {category_array}[1 + (i % {len(categories)})] END",
+            "category_confirmed": "(i % 3 = 0)",
+            "suggested_category_id": f"{category_array}[1 + ((i * 3) % {len(categories)})]",
+            "escalation_level": "CASE WHEN (i * 11) % 10 = 0 THEN 1 + (i % 3) ELSE 0 END",
+            "sla_due_at": f"CASE WHEN {is_open} THEN {due} END",
+            "is_overdue": f"({is_open} AND {due} < now())",
+            "opened_at": opened,
+            "first_response_at": f"{opened} + INTERVAL '30 minutes'",
+            "last_message_at": f"{opened} + INTERVAL '2 hours'",
+            "last_message_preview": "'@benchhelp my parcel ' || i || ' never arrived, where is it?'",
+            "resolved_at": f"CASE WHEN NOT {is_open} THEN {opened} + INTERVAL '3 days' END",
+            "reach": "CASE WHEN i % 50 = 0 THEN 20000 ELSE i % 3000 END",
+            "conversation_ids": "'[]'::jsonb",
+        }, cases)
+        insert_select(cursor, m.Order, {
+            "store": "'default'", "order_number": "(40000000 + i)::text", "customer_id": f"1 + (i - 1) % {customers}",
+            "currency": "'EUR'", "total_amount": "(i % 200) + 9.90", "carrier": "'DHL'",
+            "tracking_number": "'RR' || lpad(i::text, 9, '0') || 'CN'", "ordered_at": "now() - INTERVAL '20 days'",
+            "raw": "'{}'::jsonb",
+        }, cases // 2)
+        cursor.execute(f'INSERT INTO "{m.Case.orders.through._meta.db_table}" (case_id, order_id) '
+                       f"SELECT 2 * g.i, g.i FROM generate_series(1, {cases // 2}) AS g(i)")
+        # Messages: 60 % public tweets, 40 % DMs, spread over the cases (case 1 gets its own 200).
+        case_of = f"(2 + (i % {cases - 1}))"
+        tweets = int(messages * 0.6)
+        dms = messages - tweets
+        insert_select(cursor, m.Tweet, {
+            "x_id": "(1800000000000000000 + i)::text", "brand_account_id": str(brands[0].pk),
+            "author_id": f"1 + ({case_of} - 1) % {customers}", "case_id": case_of,
+            "direction": "'inbound'", "party": "'customer'", "kind": "'reply'",
+            "text": "'@benchhelp where is my parcel ' || i || '? ' || md5(i::text)",
+            "lang": "'en'", "conversation_id": f"(1800000000000000000 + {case_of})::text",
+            "created_at": f"now() - ((i * 7) % 500000) * INTERVAL '1 minute'",
+            "public_metrics": "'{}'::jsonb", "mentioned_user_ids": "'[]'::jsonb", "raw": "'{}'::jsonb",
+        }, tweets)
+        insert_select(cursor, m.DirectMessage, {
+            "x_event_id": "(1900000000000000000 + i)::text", "dm_conversation_id": "'conv-' || " + case_of,
+            "brand_account_id": str(brands[0].pk), "sender_id": f"1 + ({case_of} - 1) % {customers}",
+            "case_id": case_of, "direction": "'inbound'", "event_type": "'MessageCreate'",
+            "text": "'my order number is ' || (40000000 + i % 50000) || ' ' || md5(i::text)",
+            "created_at": f"now() - ((i * 11) % 500000) * INTERVAL '1 minute'", "raw": "'{}'::jsonb",
+        }, dms)
+        # The 200-message case: a thread, DMs both ways, notes, media, an order, a promise.
+        half = CASE_PAGE_MESSAGES // 2
+        insert_select(cursor, m.Tweet, {
+            "x_id": "(1700000000000000000 + i)::text", "brand_account_id": str(brands[0].pk),
+            "author_id": "1", "case_id": "1", "direction": "'inbound'", "party": "'customer'", "kind": "'reply'",
+            "text": "'@benchhelp message ' || i || ' about my blender'", "lang": "'en'",
+            "conversation_id": "'1700000000000000001'",
+            "in_reply_to_tweet_id": "CASE WHEN i > 1 THEN (1700000000000000000 + i - 1)::text ELSE '' END",
+            "created_at": "now() - (400 - 2 * i) * INTERVAL '1 minute'",
+            "public_metrics": "'{}'::jsonb", "mentioned_user_ids": "'[]'::jsonb", "raw": "'{}'::jsonb",
+        }, half)
+        insert_select(cursor, m.DirectMessage, {
+            "x_event_id": "(1600000000000000000 + i)::text", "dm_conversation_id": "'conv-1'",
+            "brand_account_id": str(brands[0].pk), "sender_id": "1", "case_id": "1", "direction": "'inbound'",
+            "event_type": "'MessageCreate'", "text": "'DM ' || i || ': order 40000002, photo attached'",
+            "created_at": "now() - (399 - 2 * i) * INTERVAL '1 minute'", "raw": "'{}'::jsonb",
+        }, half)
+        insert_select(cursor, m.Media, {
+            "media_key": "'3_' || (1500000000000000000 + i)", "type": "'photo'",
+            "url": "'https://pbs.twimg.com/media/bench' || i || '.jpg'",
+            "tweet_id": "(SELECT id FROM crm_twitter_tweet WHERE x_id = (1700000000000000000 + i * 10)::text)",
+            "is_evidence": "TRUE", "raw": "'{}'::jsonb",
+        }, 10)
+        insert_select(cursor, m.CaseEvent, {
+            "case_id": "1", "actor_id": str(agents[0]), "kind": "'note'", "message": "'Checked with warehouse ' || i",
+            "data": "'{}'::jsonb", "created_at": "now() - (401 - 20 * i) * INTERVAL '1 minute'",
+        }, 20)
+        cursor.execute("UPDATE crm_twitter_case SET status = 'in_dm', sla_due_at = now() + INTERVAL '1 hour', "
+                       "resolved_at = NULL WHERE id = 1")
+        insert_select(cursor, m.Promise, {
+            "case_id": "1", "kind": "'refund'", "description": "'Refund by Friday'",
+            "due_at": "now() + INTERVAL '2 days'", "status": "'open'",
+        }, 1)
+        cursor.execute("ANALYZE")
+    return {"seconds": time.perf_counter() - started, "supervisor": supervisor, "agent_id": agents[1],
+            "brand_id": brands[1].pk, "team_id": teams[1].pk, "category_id": categories[2]}
+
+
+def measure(client, url: str, params: dict, *, repeat: int, headers: dict | None = None) -> tuple[float, float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):  # warm caches (query plans, templates)
+        response = client.get(url, params, headers=headers or {})
+        assert response.status_code == 200, (url, params, response.status_code)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url, params, headers=headers or {})
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.get(url, params, headers=headers or {})
+        timings.append((time.perf_counter() - start) * 1000)
+    return median(timings), p95(timings), len(ctx.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 100,000 cases / 1,000,000 messages")
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--force", action="store_true", help="seed a database whose name lacks 'bench'")
+    parser.add_argument("--reuse", action="store_true", help="measure the data already seeded")
+    args = parser.parse_args()
+
+    vendor = setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if vendor != "postgresql":
+        sys.exit("bench/inbox.py needs PostgreSQL: set DATABASE_URL=postgres://…/crm_twitter_bench")
+    name = settings.DATABASES["default"]["NAME"]
+    if "bench" not in name and not args.force:
+        sys.exit(f"refusing to empty the crm_twitter tables of {name!r} (no 'bench' in its name); use --force")
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("createcachetable", verbosity=0)
+
+    cases = max(int(100_000 * args.scale), 100)
+    messages = max(int(1_000_000 * args.scale), 1000)
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    if args.reuse:
+        user_model = get_user_model()
+        info = {"seconds": 0.0, "supervisor": user_model.objects.get(username="bench-supervisor"),
+                "agent_id": user_model.objects.get(username="bench-agent-1").pk}
+        from crm_twitter.models import BrandAccount, ComplaintCategory, Team
+
+        info.update(brand_id=BrandAccount.objects.get(handle="benchhelp_eu").pk,
+                    team_id=Team.objects.get(slug="bench-de").pk,
+                    category_id=ComplaintCategory.objects.order_by("pk").values_list("pk", flat=True)[2])
+    else:
+        info = seed(cases=cases, messages=messages)
+    from crm_twitter.models import Case, Tweet
+
+    supervisor = Client()
+    supervisor.force_login(info["supervisor"])
+    agent = Client()
+    agent.force_login(get_user_model().objects.get(pk=info["agent_id"]))
+    queue = reverse("crm_twitter_inbox:queue")
+    case_url = reverse("crm_twitter_inbox:case", args=[1])
+    htmx = {"HX-Request": "true", "HX-Target": "queue-results"}
+    scenarios = [
+        ("Queue: all open (supervisor)", supervisor, queue, {"queue": "all_open"}, None),
+        ("Queue: my cases (agent)", agent, queue, {"queue": "mine"}, None),
+        ("Queue: unassigned (agent, own teams)", agent, queue, {"queue": "unassigned"}, None),
+        ("Queue: escalated", supervisor, queue, {"queue": "escalated"}, None),
+        ("Queue: overdue", supervisor, queue, {"queue": "overdue"}, None),
+        ("Queue: awaiting customer", supervisor, queue, {"queue": "awaiting_customer"}, None),
+        ("Queue: resolved", supervisor, queue, {"queue": "resolved"}, None),
+        ("Filter: status in_dm + language de", supervisor, queue,
+         {"queue": "all_open", "status": "in_dm", "language": "de"}, None),
+        ("Filter: category + brand account", supervisor, queue,
+         {"queue": "all_open", "category": str(info["category_id"]), "brand_account": str(info["brand_id"])}, None),
+        ("Filter: team + escalation 1+", supervisor, queue,
+         {"queue": "all_open", "team": str(info["team_id"]), "escalation": "1"}, None),
+        ("Filter: reach 10k+ + opened last 30 days", supervisor, queue,
+         {"queue": "all_open", "reach_min": "10000", "opened_from": "2000-01-01"}, None),
+        ("Filter: page 5", supervisor, queue, {"queue": "all_open", "page": "5"}, None),
+        ("Search: @handle", supervisor, queue, {"queue": "all_open", "q": "@cust4242"}, None),
+        ("Search: case reference", supervisor, queue, {"queue": "resolved", "q": "CS-2025-0004242"}, None),
+        ("Search: order number", supervisor, queue, {"queue": "resolved", "q": "40004242"}, None),
+        ("Search: message text (no index, full scan)", supervisor, queue, {"queue": "all_open", "q": "blender"},
+         None),
+        ("Queue refresh (htmx partial)", supervisor, queue, {"queue": "all_open"}, htmx),
+        (f"Case page ({CASE_PAGE_MESSAGES} messages + notes)", supervisor, case_url, {}, None),
+    ]
+    rows = []
+    for label, client, url, params, headers in scenarios:
+        med, p, queries = measure(client, url, params, repeat=args.repeat, headers=headers)
+        rows.append((label, f"{med:.1f}", f"{p:.1f}", queries))
+    print(f"Inbox pages on PostgreSQL: {Case.objects.count():,} cases, "
+          f"{Tweet.objects.count() + Case.objects.get(pk=1).direct_messages.model.objects.count():,} messages "
+          f"(seeded in {info['seconds']:.0f} s); Django test client, server-side, {args.repeat} runs each, "
+          f"50 rows per queue page.\n")
+    print(markdown_table(("Page", "median ms", "p95 ms", "queries"), rows))
+
+
+if __name__ == "__main__":
+    main()
