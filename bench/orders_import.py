@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import markdown_table, setup_django  # noqa: E402
+from bench.common import markdown_table, setup_django
 
 STORE = "bench"
 
@@ -28,24 +28,30 @@ def make_rows(n: int) -> list[dict]:
     rows = []
     for i in range(n):
         items = [
-            {"sku": f"SKU-{rng.randint(1, 5000):05d}", "title": "Wireless earbuds", "quantity": rng.randint(1, 3),
-             "unit_price": f"{rng.randint(100, 20000) / 100:.2f}"}
+            {
+                "sku": f"SKU-{rng.randint(1, 5000):05d}",
+                "title": "Wireless earbuds",
+                "quantity": rng.randint(1, 3),
+                "unit_price": f"{rng.randint(100, 20000) / 100:.2f}",
+            }
             for _ in range(rng.randint(1, 3))
         ]
-        rows.append({
-            "store": STORE,
-            "order_number": f"{80_000_000 + i}",
-            "status": rng.choice(["paid", "shipped", "delivered"]),
-            "customer_email": f"customer{i % 20000}@example.com",
-            "destination_country": rng.choice(["DE", "FR", "US", "JP", "BR"]),
-            "currency": rng.choice(["EUR", "USD", "JPY", "BRL"]),
-            "total_amount": f"{sum(float(it['unit_price']) * it['quantity'] for it in items):.2f}",
-            "payment_method": "paypal",
-            "carrier": "DHL",
-            "tracking_number": f"RR{i:09d}DE",
-            "ordered_at": "2026-10-01T10:00:00+00:00",
-            "items": items,
-        })
+        rows.append(
+            {
+                "store": STORE,
+                "order_number": f"{80_000_000 + i}",
+                "status": rng.choice(["paid", "shipped", "delivered"]),
+                "customer_email": f"customer{i % 20000}@example.com",
+                "destination_country": rng.choice(["DE", "FR", "US", "JP", "BR"]),
+                "currency": rng.choice(["EUR", "USD", "JPY", "BRL"]),
+                "total_amount": f"{sum(float(it['unit_price']) * it['quantity'] for it in items):.2f}",
+                "payment_method": "paypal",
+                "carrier": "DHL",
+                "tracking_number": f"RR{i:09d}DE",
+                "ordered_at": "2026-10-01T10:00:00+00:00",
+                "items": items,
+            }
+        )
     return rows
 
 
@@ -72,8 +78,12 @@ def main() -> None:
         CustomerFactory(email=f"customer{i}@example.com")
     for i in range(0, args.rows, max(args.rows // 200, 1)):
         case = CaseFactory()
-        TweetFactory(case=case, brand_account=case.brand_account, author=case.customer_x_user,
-                     text=f"@brand order {80_000_000 + i} never arrived")
+        TweetFactory(
+            case=case,
+            brand_account=case.brand_account,
+            author=case.customer_x_user,
+            text=f"@brand order {80_000_000 + i} never arrived",
+        )
 
     rows = make_rows(args.rows)
     bodies = [json.dumps({"rows": rows[i : i + args.batch]}) for i in range(0, len(rows), args.batch)]
@@ -92,16 +102,27 @@ def main() -> None:
                 for key in counts:
                     counts[key] += data[key]
             seconds = time.perf_counter() - start
-            results.append((label, args.rows, args.batch, f"{seconds:.1f}", f"{args.rows / seconds:,.0f}",
-                            counts["created"], counts["updated"], counts["failed"]))
+            results.append(
+                (
+                    label,
+                    args.rows,
+                    args.batch,
+                    f"{seconds:.1f}",
+                    f"{args.rows / seconds:,.0f}",
+                    counts["created"],
+                    counts["updated"],
+                    counts["failed"],
+                )
+            )
     assert Order.objects.filter(store=STORE).count() == args.rows
 
     print(f"### Orders import through POST /api/v1/orders/bulk/ ({vendor})\n")
-    print(markdown_table(["run", "rows", "rows/request", "seconds", "rows/s", "created", "updated", "failed"],
-                         results))
+    print(markdown_table(["run", "rows", "rows/request", "seconds", "rows/s", "created", "updated", "failed"], results))
     fresh, again = results
-    print(f"\n**Orders import ({vendor})**: {args.rows:,} orders in {fresh[3]} s = **{fresh[4]} rows/s** fresh, "
-          f"{again[4]} rows/s re-import, via the bulk endpoint ({args.batch} rows/request, 1–3 items each).")
+    print(
+        f"\n**Orders import ({vendor})**: {args.rows:,} orders in {fresh[3]} s = **{fresh[4]} rows/s** fresh, "
+        f"{again[4]} rows/s re-import, via the bulk endpoint ({args.batch} rows/request, 1–3 items each)."
+    )
 
 
 if __name__ == "__main__":

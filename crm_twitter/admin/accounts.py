@@ -47,7 +47,9 @@ class BrandAccountForm(forms.ModelForm):
     clear_credentials = forms.BooleanField(
         required=False,
         label=_("Remove stored credentials"),
-        help_text=_("Deletes every stored secret of this account (new values typed below are then stored)."),
+        help_text=_(
+            "Deletes every stored secret of this account (values typed above in the same save are then stored)."
+        ),
     )
 
     class Meta:

@@ -94,10 +94,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         set_rollback()
         field = exc.field or NON_FIELD
         fields = {field: [exc.message]}
-        extra = getattr(exc, "findings", None)
         body = error_body(exc.code, exc.message, fields)
-        if extra:
-            body["error"]["findings"] = [getattr(f, "explanation", str(f)) for f in extra]
+        findings = getattr(exc, "findings", None)
+        if findings:
+            body["error"]["findings"] = [
+                {"kind": getattr(f, "kind", ""), "explanation": getattr(f, "explanation", str(f))} for f in findings
+            ]
+        if getattr(exc, "offer_channel", ""):
+            body["error"]["offer_channel"] = exc.offer_channel  # e.g. "dm": sending it privately would work
         return Response(body, status=_rule_status(exc))
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(str(exc) or None)

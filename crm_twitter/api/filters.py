@@ -43,8 +43,11 @@ class IdFilter(filters.NumberFilter):
 class CaseFilter(filters.FilterSet):
     """The inbox's queues, filters and search (``crm_twitter.selectors.cases.case_list``)."""
 
-    queue = filters.ChoiceFilter(choices=[(q, q) for q in API_QUEUES], method="_noop",
-                                 help_text="Inbox queue; default all_open. 'all' = every status.")
+    queue = filters.ChoiceFilter(
+        choices=[(q, q) for q in API_QUEUES],
+        method="_noop",
+        help_text="Inbox queue; default all_open. 'all' = every status.",
+    )
     status = filters.ChoiceFilter(choices=CaseStatus.choices, method="_noop")
     category = filters.CharFilter(max_length=64, method="_noop", help_text="Category id or slug.")
     brand_account = filters.CharFilter(max_length=64, method="_noop", help_text="Account id or handle.")
@@ -52,13 +55,17 @@ class CaseFilter(filters.FilterSet):
     team = filters.CharFilter(max_length=64, method="_noop", help_text="Team id or slug.")
     assignee = filters.CharFilter(max_length=20, method="_noop", help_text="User id, 'me' or 'none'.")
     escalation = filters.NumberFilter(min_value=0, max_value=3, method="_noop", help_text="At least this level.")
-    reach_min = filters.NumberFilter(min_value=0, max_value=MAX_ID, method="_noop",
-                                     help_text="At least this many followers.")
+    reach_min = filters.NumberFilter(
+        min_value=0, max_value=MAX_ID, method="_noop", help_text="At least this many followers."
+    )
     opened_from = filters.DateFilter(method="_noop")
     opened_to = filters.DateFilter(method="_noop")
     updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    q = filters.CharFilter(max_length=200, method="_noop",
-                           help_text="Search: @handle, name, order or tracking number, case reference, message text.")
+    q = filters.CharFilter(
+        max_length=200,
+        method="_noop",
+        help_text="Search: @handle, name, order or tracking number, case reference, message text.",
+    )
 
     class Meta:
         model = Case

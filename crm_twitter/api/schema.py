@@ -21,7 +21,7 @@ SCHEMA_SETTINGS = {
     "DESCRIPTION": (
         "After-sales dispute desk for X/Twitter: cases, customers, orders, messages, reports.\n\n"
         "Authenticate with `Authorization: Bearer crm_…` (tokens are created in the admin). "
-        "Errors always read `{\"error\": {\"code\", \"message\", \"fields\": {field: [reasons]}}}`. "
+        'Errors always read `{"error": {"code", "message", "fields": {field: [reasons]}}}`. '
         "Times are ISO 8601 with a zone; money is a decimal string with its currency."
     ),
     "VERSION": "1.0.0",

@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from crm_twitter.models import (
     OPEN_STATUSES,
@@ -157,25 +157,26 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     tweet_case: dict[str, object] = {}
     conv_case: dict[str, object] = {}
     dm_conv_case: dict[str, object] = {}
-    if tweet_parents or conversations:
-        rows = (
-            Tweet.objects.filter(Q(x_id__in=tweet_parents) | Q(conversation_id__in=conversations), case__isnull=False)
-            .order_by("created_at")
-            .values_list("x_id", "conversation_id", "case_id")
+    if tweet_parents:
+        tweet_case.update(
+            Tweet.objects.filter(x_id__in=tweet_parents, case__isnull=False).values_list("x_id", "case_id")
         )
-        for x_id, conversation_id, case_id in rows:
-            tweet_case[x_id] = case_id
-            if conversation_id:
-                conv_case.setdefault(conversation_id, case_id)  # the case that owns the thread first
+    if conversations:
+        # One row per thread however long it is: the case that owns it first (lowest id).
+        conv_case.update(
+            Tweet.objects.filter(conversation_id__in=conversations, case__isnull=False)
+            .values("conversation_id")
+            .annotate(first_case=Min("case_id"))
+            .values_list("conversation_id", "first_case")
+        )
     if dm_conversations:
-        rows = (
+        # The latest case of each DM thread (one row per thread).
+        dm_conv_case.update(
             DirectMessage.objects.filter(dm_conversation_id__in=dm_conversations, case__isnull=False)
-            .order_by("created_at")
-            .values_list("dm_conversation_id", "case_id")
+            .values("dm_conversation_id")
+            .annotate(last_case=Max("case_id"))
+            .values_list("dm_conversation_id", "last_case")
         )
-        for conversation_id, case_id in rows:
-            dm_conv_case[conversation_id] = case_id  # the latest case of the DM thread
-
     customer_ids = {i.author_customer_id for i in items if i.author_customer_id}
     customer_ids |= {i.recipient_customer_id for i in items if i.recipient_customer_id}
     thread_case_ids = {c for c in (*tweet_case.values(), *conv_case.values(), *dm_conv_case.values())}

@@ -394,8 +394,15 @@ def _upsert_orders_sql(rows: Sequence[_CleanRow], columns: frozenset[str], custo
     converters = [(f.attname, _converter(f, conn)) for f in fields]
     params = []
     for row, customer_id in zip(rows, customer_ids, strict=True):
-        values = {**defaults, **row.values, "store": row.store, "order_number": row.order_number,
-                  "customer_id": customer_id, "created_at": now, "updated_at": now}
+        values = {
+            **defaults,
+            **row.values,
+            "store": row.store,
+            "order_number": row.order_number,
+            "customer_id": customer_id,
+            "created_at": now,
+            "updated_at": now,
+        }
         params.append([values[name] if convert is None else convert(values[name]) for name, convert in converters])
     qn = conn.ops.quote_name
     update_columns = [opts.get_field(name).column for name in sorted(given)] + ["customer_id", "updated_at"]

@@ -250,6 +250,9 @@ def users_upsert(
         XUser.objects.bulk_create(
             changed_rows, update_conflicts=True, unique_fields=["id"], update_fields=USER_UPDATE_FIELDS
         )
+    gone = [x for x in unavailable if x in known and x not in by_id and not known[x][6]]
+    if gone:  # X now reports them deleted/suspended/protected: keep the row, flag it
+        XUser.objects.filter(x_id__in=gone).update(is_unavailable=True)
     refs = {x: _UserRef(row[1], row[2], row[3], row[4]) for x, row in known.items()}
     for row in changed_rows:
         refs[row.x_id] = _UserRef(row.pk, known[row.x_id][2], row.followers_count, row.name)

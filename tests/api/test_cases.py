@@ -17,6 +17,7 @@ from tests.factories import (
     DirectMessageFactory,
     MediaFactory,
     OrderFactory,
+    OrderItemFactory,
     PromiseFactory,
     TweetFactory,
     UserFactory,
@@ -155,6 +156,8 @@ def test_case_detail_query_count_does_not_grow_with_the_timeline(
         MediaFactory(tweet=t)
         DirectMessageFactory(case=case, brand_account=case.brand_account, sender=case.customer_x_user)
         CaseEventFactory(case=case)
+        PromiseFactory(case=case)
+        case.orders.add(OrderItemFactory().order)
     with django_assert_max_num_queries(18):
         response = supervisor_api.get(url(case))
     assert response.status_code == 200
@@ -164,8 +167,12 @@ def test_case_detail_query_count_does_not_grow_with_the_timeline(
 
 
 def test_detail_has_timeline_orders_promises_and_transitions(agent_api, team_case):
-    TweetFactory(case=team_case, brand_account=team_case.brand_account, author=team_case.customer_x_user,
-                 text="<b>where</b> is my parcel")
+    TweetFactory(
+        case=team_case,
+        brand_account=team_case.brand_account,
+        author=team_case.customer_x_user,
+        text="<b>where</b> is my parcel",
+    )
     DirectMessageFactory(case=team_case, brand_account=team_case.brand_account, sender=team_case.customer_x_user)
     CaseEventFactory(case=team_case, kind=CaseEvent.Kind.NOTE, message="checked")
     team_case.orders.add(OrderFactory(order_number="55500011"))
@@ -233,8 +240,7 @@ def test_unknown_status_is_400(agent_api, team_case):
 
 @needs_service("case_escalate")
 def test_escalate(agent_api, team_case):
-    response = agent_api.post(url(team_case, "escalate"), {"reason": "Customer mentions a chargeback"},
-                              format="json")
+    response = agent_api.post(url(team_case, "escalate"), {"reason": "Customer mentions a chargeback"}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["escalation_level"] == 1
 
@@ -255,9 +261,11 @@ def test_add_note(agent_api, team_case):
 @needs_service("promise_create")
 def test_record_and_keep_a_promise(agent_api, team_case):
     due = (timezone.now() + dt.timedelta(days=2)).isoformat()
-    response = agent_api.post(url(team_case, "promises"),
-                              {"kind": "refund", "description": "Refund within 2 days", "due_at": due},
-                              format="json")
+    response = agent_api.post(
+        url(team_case, "promises"),
+        {"kind": "refund", "description": "Refund within 2 days", "due_at": due},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     promise_id = response.json()["id"]
     kept = agent_api.post(f"{url(team_case)}promises/{promise_id}/keep/", {"note": "done"}, format="json")
@@ -266,8 +274,9 @@ def test_record_and_keep_a_promise(agent_api, team_case):
 
 
 def test_promise_with_a_naive_time_is_400(agent_api, team_case):
-    response = agent_api.post(url(team_case, "promises"),
-                              {"description": "Refund", "due_at": "2030-01-01T10:00:00"}, format="json")
+    response = agent_api.post(
+        url(team_case, "promises"), {"description": "Refund", "due_at": "2030-01-01T10:00:00"}, format="json"
+    )
     assert response.status_code == 400
     assert "due_at" in error_of(response)["fields"]
 
@@ -281,8 +290,9 @@ def test_keeping_a_promise_of_another_case_is_404(agent_api, team_case):
 @needs_service("reply_compose")
 def test_reply_by_dm_is_queued(agent_api, team_case, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        response = agent_api.post(url(team_case, "reply"), {"channel": "dm", "text": "Hi, we are on it."},
-                                  format="json")
+        response = agent_api.post(
+            url(team_case, "reply"), {"channel": "dm", "text": "Hi, we are on it."}, format="json"
+        )
     assert response.status_code == 202, response.json()
     assert response.json()["status"] == "queued"
     assert OutboundMessage.objects.filter(case=team_case, channel="dm").count() == 1
@@ -290,15 +300,22 @@ def test_reply_by_dm_is_queued(agent_api, team_case, django_capture_on_commit_ca
 
 @needs_service("reply_compose")
 def test_public_reply_with_private_data_is_refused(agent_api, team_case, django_capture_on_commit_callbacks):
-    TweetFactory(case=team_case, brand_account=team_case.brand_account, author=team_case.customer_x_user,
-                 text=f"@{team_case.brand_account.handle} parcel missing")
+    TweetFactory(
+        case=team_case,
+        brand_account=team_case.brand_account,
+        author=team_case.customer_x_user,
+        text=f"@{team_case.brand_account.handle} parcel missing",
+    )
     with django_capture_on_commit_callbacks(execute=False):
         response = agent_api.post(
             url(team_case, "reply"),
-            {"channel": "public", "text": "Your refund to jane.doe@example.com is on its way"}, format="json",
+            {"channel": "public", "text": "Your refund to jane.doe@example.com is on its way"},
+            format="json",
         )
     assert response.status_code == 400
-    assert error_of(response)["fields"]
+    error = error_of(response)
+    assert error["fields"]
+    assert error.get("offer_channel") == "dm"
     assert not OutboundMessage.objects.filter(case=team_case).exists()
 
 
@@ -334,9 +351,11 @@ def test_unknown_category_is_400(agent_api, team_case):
 @needs_service("case_resolve")
 def test_record_outcome_resolves(agent_api, team_case):
     Case.objects.filter(pk=team_case.pk).update(status=CaseStatus.PENDING_MERCHANT)
-    response = agent_api.post(url(team_case, "outcome"),
-                              {"outcome": "refund", "refund_amount": "25.00", "refund_currency": "usd"},
-                              format="json")
+    response = agent_api.post(
+        url(team_case, "outcome"),
+        {"outcome": "refund", "refund_amount": "25.00", "refund_currency": "usd"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "resolved"
@@ -344,8 +363,9 @@ def test_record_outcome_resolves(agent_api, team_case):
 
 
 def test_outcome_with_negative_refund_is_400(agent_api, team_case):
-    response = agent_api.post(url(team_case, "outcome"),
-                              {"outcome": "refund", "refund_amount": "-1", "refund_currency": "USD"}, format="json")
+    response = agent_api.post(
+        url(team_case, "outcome"), {"outcome": "refund", "refund_amount": "-1", "refund_currency": "USD"}, format="json"
+    )
     assert response.status_code == 400
     assert "refund_amount" in error_of(response)["fields"]
 

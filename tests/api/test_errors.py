@@ -67,8 +67,9 @@ def test_a_list_where_an_object_is_expected_is_400(supervisor_api, team_case):
 
 
 def test_unknown_fields_are_refused(supervisor_api, team_case):
-    response = supervisor_api.post(f"/api/v1/cases/{team_case.pk}/notes/", {"text": "x", "colour": "red"},
-                                   format="json")
+    response = supervisor_api.post(
+        f"/api/v1/cases/{team_case.pk}/notes/", {"text": "x", "colour": "red"}, format="json"
+    )
     assert response.status_code == 400
     assert error_of(response)["fields"] == {"colour": ["Unknown field."]}
     assert not team_case.events.exists()

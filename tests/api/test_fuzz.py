@@ -64,11 +64,31 @@ JSON_LEAF = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=40),
-    st.sampled_from(["", "0", "-1", "1e999", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00", "2026-13-45",
-                     "@handle", "EUR", "refund", "dm", "public", "closed", "in_dm", "x" * 400, "\x00", "☃"]),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "1e999",
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-13-45",
+            "@handle",
+            "EUR",
+            "refund",
+            "dm",
+            "public",
+            "closed",
+            "in_dm",
+            "x" * 400,
+            "\x00",
+            "☃",
+        ]
+    ),
 )
 JSON_ANY = st.recursive(
-    JSON_LEAF, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+    JSON_LEAF,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
     max_leaves=8,
 )
 
@@ -99,13 +119,13 @@ def typed(node: dict, depth: int = 0) -> st.SearchStrategy:
     if kind == "string":
         fmt = node.get("format")
         if fmt == "date-time":
-            return st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1),
-                                timezones=st.just(dt.UTC)).map(lambda d: d.isoformat())
+            return st.datetimes(
+                min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+            ).map(lambda d: d.isoformat())
         if fmt == "date":
             return st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)).map(str)
         if fmt == "decimal" or node.get("pattern", "").startswith("^-?\\d"):
-            return st.decimals(min_value=Decimal("-100"), max_value=Decimal("1e12"), places=2,
-                               allow_nan=False).map(str)
+            return st.decimals(min_value=Decimal("-100"), max_value=Decimal("1e12"), places=2, allow_nan=False).map(str)
         if fmt == "email":
             return st.sampled_from(["a@example.com", "not-an-email", "x@y"])
         return st.text(max_size=int(node.get("maxLength", 30)) + 2)
@@ -121,8 +141,9 @@ def object_of(node: dict, depth: int = 0) -> st.SearchStrategy:
     required = node.get("required", [])
     if not props:
         return st.dictionaries(st.text(max_size=8), JSON_LEAF, max_size=3)
-    fields = {name: st.one_of(typed(sub, depth), JSON_LEAF) if depth else typed(sub, depth)
-              for name, sub in props.items()}
+    fields = {
+        name: st.one_of(typed(sub, depth), JSON_LEAF) if depth else typed(sub, depth) for name, sub in props.items()
+    }
     return st.fixed_dictionaries(
         {name: fields[name] for name in required},
         optional={name: strategy for name, strategy in fields.items() if name not in required},
@@ -145,8 +166,13 @@ def query_for(operation: dict) -> st.SearchStrategy:
     if not params:
         return st.just({})
     return st.fixed_dictionaries(
-        {}, optional={p["name"]: st.one_of(typed(p.get("schema", {})), JSON_LEAF).map(
-            lambda v: json.dumps(v) if not isinstance(v, str) else v) for p in params}
+        {},
+        optional={
+            p["name"]: st.one_of(typed(p.get("schema", {})), JSON_LEAF).map(
+                lambda v: json.dumps(v) if not isinstance(v, str) else v
+            )
+            for p in params
+        },
     )
 
 
@@ -155,8 +181,12 @@ def world(db, settings):
     settings.CRM_TWITTER = {**settings.CRM_TWITTER, "API_THROTTLE_RATE": None}
     manager = UserFactory(username="fuzzer", roles=["crm_manager"])
     case = CaseFactory()
-    TweetFactory(case=case, brand_account=case.brand_account, author=case.customer_x_user,
-                 text=f"@{case.brand_account.handle} where is order 40001234")
+    TweetFactory(
+        case=case,
+        brand_account=case.brand_account,
+        author=case.customer_x_user,
+        text=f"@{case.brand_account.handle} where is order 40001234",
+    )
     DirectMessageFactory(case=case, brand_account=case.brand_account, sender=case.customer_x_user)
     PromiseFactory(case=case, due_at=timezone.now() + dt.timedelta(days=1))
     OrderItemFactory(order__customer=case.customer)
@@ -167,8 +197,19 @@ def world(db, settings):
     from crm_twitter import models as m
 
     ids = set()
-    for model in (m.Case, m.Promise, m.Order, m.Customer, m.Tweet, m.DirectMessage, m.ComplaintCategory,
-                  m.ReplyTemplate, m.Team, m.BrandAccount, m.ReportSnapshot):
+    for model in (
+        m.Case,
+        m.Promise,
+        m.Order,
+        m.Customer,
+        m.Tweet,
+        m.DirectMessage,
+        m.ComplaintCategory,
+        m.ReplyTemplate,
+        m.Team,
+        m.BrandAccount,
+        m.ReportSnapshot,
+    ):
         ids.update(model.objects.values_list("id", flat=True)[:20])
     return {"client": token_client(manager), "ids": sorted(ids)}
 

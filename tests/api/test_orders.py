@@ -79,10 +79,12 @@ def test_bad_rows_are_reported_and_do_not_stop_the_others(supervisor_api):
 
 
 def test_fields_absent_from_a_row_are_left_alone(supervisor_api):
-    supervisor_api.post(BULK, {"rows": [row("30000001", carrier="DHL", tracking_number="RR123456789CN")]},
-                        format="json")
-    supervisor_api.post(BULK, {"rows": [{"store": "eu", "order_number": "30000001", "status": "delivered"}]},
-                        format="json")
+    supervisor_api.post(
+        BULK, {"rows": [row("30000001", carrier="DHL", tracking_number="RR123456789CN")]}, format="json"
+    )
+    supervisor_api.post(
+        BULK, {"rows": [{"store": "eu", "order_number": "30000001", "status": "delivered"}]}, format="json"
+    )
     order = Order.objects.get(order_number="30000001")
     assert (order.status, order.carrier, order.tracking_number) == ("delivered", "DHL", "RR123456789CN")
     assert order.items.count() == 1
@@ -99,22 +101,33 @@ def test_items_given_replace_the_orders_items(supervisor_api):
 def test_orders_link_to_customers_by_email_and_handle(supervisor_api):
     by_email = CustomerFactory(email="Jane@Example.com")
     by_handle = XUserFactory(handle="ParcelPete").customer
-    supervisor_api.post(BULK, {"rows": [
-        row("40000001", customer_email="jane@example.com"),
-        row("40000002", customer_handle="@parcelpete"),
-        row("40000003", customer_email="nobody@example.com"),
-    ]}, format="json")
+    supervisor_api.post(
+        BULK,
+        {
+            "rows": [
+                row("40000001", customer_email="jane@example.com"),
+                row("40000002", customer_handle="@parcelpete"),
+                row("40000003", customer_email="nobody@example.com"),
+            ]
+        },
+        format="json",
+    )
     customers = dict(Order.objects.values_list("order_number", "customer_id"))
     assert customers == {"40000001": by_email.pk, "40000002": by_handle.pk, "40000003": None}
 
 
 def test_imported_order_is_linked_to_the_open_case_that_mentions_it(supervisor_api):
     case = CaseFactory()
-    TweetFactory(case=case, brand_account=case.brand_account, author=case.customer_x_user,
-                 text="@brand my order #50000001 never came")
+    TweetFactory(
+        case=case,
+        brand_account=case.brand_account,
+        author=case.customer_x_user,
+        text="@brand my order #50000001 never came",
+    )
     closed = CaseFactory(status=CaseStatus.CLOSED)
-    DirectMessageFactory(case=closed, brand_account=closed.brand_account, sender=closed.customer_x_user,
-                         text="order 50000001")
+    DirectMessageFactory(
+        case=closed, brand_account=closed.brand_account, sender=closed.customer_x_user, text="order 50000001"
+    )
     supervisor_api.post(BULK, {"rows": [row("50000001")]}, format="json")
     order = Order.objects.get(order_number="50000001")
     assert list(case.orders.all()) == [order]
@@ -178,8 +191,7 @@ def test_create_with_bad_values_is_400_with_fields(supervisor_api):
 def test_patch_updates_and_refuses_renumbering(supervisor_api):
     order = OrderFactory(order_number="80000003")
     OrderItemFactory(order=order)
-    response = supervisor_api.patch(f"{ORDERS}{order.pk}/", {"tracking_number": "1Z999AA10123456784"},
-                                    format="json")
+    response = supervisor_api.patch(f"{ORDERS}{order.pk}/", {"tracking_number": "1Z999AA10123456784"}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["tracking_number"] == "1Z999AA10123456784"
     assert len(response.json()["items"]) == 1

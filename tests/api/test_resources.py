@@ -108,8 +108,9 @@ def test_accounts_never_show_credentials(agent_api, db):
 
 
 def test_manager_lists_and_downloads_reports(manager_api, db):
-    snapshot = ReportSnapshotFactory(data={"total_cases": 3}, csv="category,count\nlost,3\n", html="<h1>r</h1>",
-                                     xlsx=b"PK\x03\x04fake")
+    snapshot = ReportSnapshotFactory(
+        data={"total_cases": 3}, csv="category,count\nlost,3\n", html="<h1>r</h1>", xlsx=b"PK\x03\x04fake"
+    )
     listed = manager_api.get("/api/v1/reports/").json()["results"][0]
     assert "data" not in listed
     assert listed["downloads"]["csv"].endswith(f"/api/v1/reports/{snapshot.pk}/download/csv/")
@@ -168,9 +169,7 @@ LIST_ENDPOINTS = [
 
 
 @pytest.mark.parametrize("endpoint", LIST_ENDPOINTS)
-def test_list_query_count_does_not_depend_on_rows_or_page_size(
-    manager_api, django_assert_max_num_queries, endpoint
-):
+def test_list_query_count_does_not_depend_on_rows_or_page_size(manager_api, django_assert_max_num_queries, endpoint):
     sep = "&" if "?" in endpoint else "?"
     _make_rows(2)
     with django_assert_max_num_queries(8):

@@ -85,4 +85,3 @@ def test_docs_page_loads_swagger_ui_from_our_static_files(manager):
     vendored = Path(crm_twitter.__file__).parent / "static/crm_twitter/api/swagger-ui"
     for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css", "LICENSE"):
         assert (vendored / name).is_file()
-

@@ -14,8 +14,13 @@ from .orders import OrderSerializer
 from .people import XUserBriefSerializer
 
 REPLY_CHANNELS = [("public", "Public reply"), ("dm", "Direct message")]
-TIMELINE_KINDS = [("tweet", "Tweet"), ("dm", "Direct message"), ("note", "Note"), ("event", "Event"),
-                  ("outbound", "Outbound message")]
+TIMELINE_KINDS = [
+    ("tweet", "Tweet"),
+    ("dm", "Direct message"),
+    ("note", "Note"),
+    ("event", "Event"),
+    ("outbound", "Outbound message"),
+]
 
 
 class CustomerBriefSerializer(serializers.Serializer):
@@ -42,11 +47,38 @@ class CaseListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "reference", "status", "priority", "priority_score", "escalation_level", "escalation_reason",
-            "is_overdue", "customer", "customer_x_user", "brand_account", "assignee", "team", "language", "category",
-            "category_confirmed", "requested_remedy", "outcome", "refund", "reach", "contact_count",
-            "public_nudge_count", "has_risk_words", "has_private_data_in_public", "opened_at", "first_response_at",
-            "last_message_at", "last_message_preview", "sla_due_at", "resolved_at", "closed_at", "version",
+            "id",
+            "reference",
+            "status",
+            "priority",
+            "priority_score",
+            "escalation_level",
+            "escalation_reason",
+            "is_overdue",
+            "customer",
+            "customer_x_user",
+            "brand_account",
+            "assignee",
+            "team",
+            "language",
+            "category",
+            "category_confirmed",
+            "requested_remedy",
+            "outcome",
+            "refund",
+            "reach",
+            "contact_count",
+            "public_nudge_count",
+            "has_risk_words",
+            "has_private_data_in_public",
+            "opened_at",
+            "first_response_at",
+            "last_message_at",
+            "last_message_preview",
+            "sla_due_at",
+            "resolved_at",
+            "closed_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -77,8 +109,21 @@ class OutboundMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = OutboundMessage
         fields = [
-            "id", "uid", "case", "channel", "text", "in_reply_to_tweet_id", "status", "attempts", "next_attempt_at",
-            "last_error", "error_code", "x_id", "sent_at", "created_by", "created_at",
+            "id",
+            "uid",
+            "case",
+            "channel",
+            "text",
+            "in_reply_to_tweet_id",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "error_code",
+            "x_id",
+            "sent_at",
+            "created_by",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -107,8 +152,16 @@ class TimelineEntrySerializer(serializers.Serializer):
         return data
 
 
+class CaseOrderSerializer(OrderSerializer):
+    """An order as shown on its case (without the ids of its other cases: no extra query)."""
+
+    class Meta(OrderSerializer.Meta):
+        fields = [f for f in OrderSerializer.Meta.fields if f != "case_ids"]
+        read_only_fields = fields
+
+
 class CaseDetailSerializer(CaseListSerializer):
-    orders = OrderSerializer(many=True, read_only=True)
+    orders = CaseOrderSerializer(many=True, read_only=True)
     promises = PromiseSerializer(many=True, read_only=True)
     suggested_category = RefBriefSerializer(read_only=True, allow_null=True)
     allowed_transitions = serializers.SerializerMethodField()
@@ -116,10 +169,23 @@ class CaseDetailSerializer(CaseListSerializer):
 
     class Meta(CaseListSerializer.Meta):
         fields = [
-            *CaseListSerializer.Meta.fields, "suggested_category", "outcome_note", "satisfaction",
-            "satisfaction_comment", "sla_first_response_due", "sla_next_response_due", "sla_resolution_due",
-            "sla_breached_at", "moved_to_dm_at", "merged_into", "reopened_from", "conversation_ids", "orders",
-            "promises", "allowed_transitions", "timeline",
+            *CaseListSerializer.Meta.fields,
+            "suggested_category",
+            "outcome_note",
+            "satisfaction",
+            "satisfaction_comment",
+            "sla_first_response_due",
+            "sla_next_response_due",
+            "sla_resolution_due",
+            "sla_breached_at",
+            "moved_to_dm_at",
+            "merged_into",
+            "reopened_from",
+            "conversation_ids",
+            "orders",
+            "promises",
+            "allowed_transitions",
+            "timeline",
         ]
         read_only_fields = fields
 
@@ -136,7 +202,9 @@ class CaseDetailSerializer(CaseListSerializer):
 
 class VersionedInput(StrictSerializer):
     expected_version = serializers.IntegerField(
-        required=False, min_value=1, max_value=2_147_483_647,
+        required=False,
+        min_value=1,
+        max_value=2_147_483_647,
         help_text=_("The case version you saw; a newer one is refused with 409 instead of overwritten."),
     )
 
@@ -148,8 +216,9 @@ class CaseEditInput(VersionedInput):
 
 
 class AssignInput(VersionedInput):
-    assignee = serializers.IntegerField(allow_null=True, min_value=1, max_value=2**63 - 1,
-                                        help_text=_("User id, or null to unassign."))
+    assignee = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=2**63 - 1, help_text=_("User id, or null to unassign.")
+    )
 
 
 class TransitionInput(VersionedInput):
@@ -184,8 +253,9 @@ class ReplyInput(StrictSerializer):
 
 
 class MergeInput(StrictSerializer):
-    target = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
-                                      help_text=_("Id of the case this one is merged into."))
+    target = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text=_("Id of the case this one is merged into.")
+    )
 
 
 class CategoryInput(StrictSerializer):
@@ -194,8 +264,9 @@ class CategoryInput(StrictSerializer):
 
 class OutcomeInput(VersionedInput):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
-                                             allow_null=True)
+    refund_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
     refund_currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 

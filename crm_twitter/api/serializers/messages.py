@@ -24,10 +24,30 @@ class TweetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tweet
         fields = [
-            "id", "x_id", "url", "brand_account", "author", "case", "direction", "party", "kind", "text", "lang",
-            "conversation_id", "in_reply_to_tweet_id", "in_reply_to_user_id", "quoted_tweet_id", "public_metrics",
-            "engagement", "contains_private_data", "is_deleted", "created_at", "ingested_at", "sent_via_desk",
-            "sent_by", "media",
+            "id",
+            "x_id",
+            "url",
+            "brand_account",
+            "author",
+            "case",
+            "direction",
+            "party",
+            "kind",
+            "text",
+            "lang",
+            "conversation_id",
+            "in_reply_to_tweet_id",
+            "in_reply_to_user_id",
+            "quoted_tweet_id",
+            "public_metrics",
+            "engagement",
+            "contains_private_data",
+            "is_deleted",
+            "created_at",
+            "ingested_at",
+            "sent_via_desk",
+            "sent_by",
+            "media",
         ]
         read_only_fields = fields
 
@@ -40,7 +60,20 @@ class DirectMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = DirectMessage
         fields = [
-            "id", "x_event_id", "dm_conversation_id", "brand_account", "sender", "recipient", "case", "direction",
-            "event_type", "text", "created_at", "ingested_at", "sent_via_desk", "sent_by", "media",
+            "id",
+            "x_event_id",
+            "dm_conversation_id",
+            "brand_account",
+            "sender",
+            "recipient",
+            "case",
+            "direction",
+            "event_type",
+            "text",
+            "created_at",
+            "ingested_at",
+            "sent_via_desk",
+            "sent_by",
+            "media",
         ]
         read_only_fields = fields

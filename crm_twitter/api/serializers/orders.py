@@ -27,9 +27,27 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "id", "store", "order_number", "status", "customer", "customer_email", "customer_handle", "marketplace",
-            "destination_country", "currency", "total_amount", "payment_method", "payment_reference", "carrier",
-            "tracking_number", "ordered_at", "shipped_at", "delivered_at", "created_at", "updated_at", "items",
+            "id",
+            "store",
+            "order_number",
+            "status",
+            "customer",
+            "customer_email",
+            "customer_handle",
+            "marketplace",
+            "destination_country",
+            "currency",
+            "total_amount",
+            "payment_method",
+            "payment_reference",
+            "carrier",
+            "tracking_number",
+            "ordered_at",
+            "shipped_at",
+            "delivered_at",
+            "created_at",
+            "updated_at",
+            "items",
             "case_ids",
         ]
         read_only_fields = fields
@@ -48,7 +66,7 @@ class OrderItemInputSerializer(StrictSerializer):
 class OrderInputSerializer(StrictSerializer):
     """One order row, as in ``orders/bulk/`` and the import file. Absent fields stay as they are."""
 
-    store = serializers.CharField(max_length=64, required=False, help_text="Defaults to \"default\".")
+    store = serializers.CharField(max_length=64, required=False, help_text='Defaults to "default".')
     order_number = serializers.CharField(max_length=64)
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
     customer_email = serializers.EmailField(required=False, allow_blank=True)

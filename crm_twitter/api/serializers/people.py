@@ -12,8 +12,20 @@ class XUserSerializer(serializers.ModelSerializer):
     class Meta:
         model = XUser
         fields = [
-            "id", "x_id", "handle", "name", "customer", "followers_count", "following_count", "verified",
-            "protected", "location", "lang", "profile_image_url", "accepts_dms", "is_unavailable",
+            "id",
+            "x_id",
+            "handle",
+            "name",
+            "customer",
+            "followers_count",
+            "following_count",
+            "verified",
+            "protected",
+            "location",
+            "lang",
+            "profile_image_url",
+            "accepts_dms",
+            "is_unavailable",
             "profile_fetched_at",
         ]
         read_only_fields = fields
@@ -51,8 +63,20 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "display_name", "email", "phone", "country", "language", "time_zone", "is_vip", "external_id",
-            "created_at", "updated_at", "x_users", "orders", "cases",
+            "id",
+            "display_name",
+            "email",
+            "phone",
+            "country",
+            "language",
+            "time_zone",
+            "is_vip",
+            "external_id",
+            "created_at",
+            "updated_at",
+            "x_users",
+            "orders",
+            "cases",
         ]
         read_only_fields = fields
 

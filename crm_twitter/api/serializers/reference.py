@@ -48,7 +48,19 @@ class BrandAccountSerializer(serializers.ModelSerializer):
     class Meta:
         model = BrandAccount
         fields = [
-            "id", "handle", "x_user_id", "display_name", "role", "region", "default_language", "is_active",
-            "has_credentials", "sync_health", "sync_message", "last_synced_at", "next_sync_at", "monthly_budget",
+            "id",
+            "handle",
+            "x_user_id",
+            "display_name",
+            "role",
+            "region",
+            "default_language",
+            "is_active",
+            "has_credentials",
+            "sync_health",
+            "sync_message",
+            "last_synced_at",
+            "next_sync_at",
+            "monthly_budget",
         ]
         read_only_fields = fields

@@ -39,8 +39,17 @@ class ApiViewMixin:
 
 # Where the workflow/outbound helpers put their services (contracts.md); searched in order.
 SERVICE_MODULES = (
-    "cases", "lifecycle", "routing", "assignment", "escalation", "promises", "categorisation", "compose", "edits",
-    "merge", "notes",
+    "cases",
+    "lifecycle",
+    "routing",
+    "assignment",
+    "escalation",
+    "promises",
+    "categorisation",
+    "compose",
+    "edits",
+    "merge",
+    "notes",
 )
 
 

@@ -51,8 +51,11 @@ def _input(serializer_class, request) -> dict:
 @extend_schema_view(
     list=extend_schema(summary="List cases (inbox queues, filters and search)"),
     retrieve=extend_schema(summary="One case with orders, promises, allowed transitions and its timeline"),
-    partial_update=extend_schema(summary="Edit a case's language, priority or requested remedy",
-                                 request=CaseEditInput, responses=CaseListSerializer),
+    partial_update=extend_schema(
+        summary="Edit a case's language, priority or requested remedy",
+        request=CaseEditInput,
+        responses=CaseListSerializer,
+    ),
 )
 class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CaseListSerializer
@@ -91,8 +94,11 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             allowed = service("allowed_transitions")(case)
         except Exception:  # the detail stays readable without the lifecycle service
             allowed = []
-        context = {**self.get_serializer_context(), "timeline": case_timeline(case=case),
-                   "allowed_transitions": allowed}
+        context = {
+            **self.get_serializer_context(),
+            "timeline": case_timeline(case=case),
+            "allowed_transitions": allowed,
+        }
         return Response(CaseDetailSerializer(case, context=context).data)
 
     def partial_update(self, request, *args, **kwargs):
@@ -122,20 +128,22 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         case = self._case()
         data = _input(TransitionInput, request)
         case = service("case_transition")(
-            case=case, to_status=data["to_status"], actor=request.user, reason=data.get("reason", ""),
+            case=case,
+            to_status=data["to_status"],
+            actor=request.user,
+            reason=data.get("reason", ""),
             expected_version=data.get("expected_version"),
         )
         return self._row(case)
 
-    @extend_schema(summary="Escalate (level omitted = one level up)", request=EscalateInput,
-                   responses=CaseListSerializer)
+    @extend_schema(
+        summary="Escalate (level omitted = one level up)", request=EscalateInput, responses=CaseListSerializer
+    )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         case = self._case()
         data = _input(EscalateInput, request)
-        case = service("case_escalate")(
-            case=case, actor=request.user, reason=data["reason"], level=data.get("level")
-        )
+        case = service("case_escalate")(case=case, actor=request.user, reason=data["reason"], level=data.get("level"))
         return self._row(case)
 
     @extend_schema(summary="Add an internal note", request=NoteInput, responses={201: CaseEventSerializer})
@@ -146,8 +154,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         event = service("case_add_note")(case=case, actor=request.user, text=data["text"])
         return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Record a promise with a deadline", request=PromiseInput,
-                   responses={201: PromiseSerializer})
+    @extend_schema(summary="Record a promise with a deadline", request=PromiseInput, responses={201: PromiseSerializer})
     @action(detail=True, methods=["post"])
     def promises(self, request, pk=None):
         case = self._case()
@@ -157,10 +164,15 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         )
         return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Mark a promise as kept", request=PromiseKeepInput, responses=PromiseSerializer,
-                   parameters=[OpenApiParameter("promise_id", int, OpenApiParameter.PATH)])
-    @action(detail=True, methods=["post"], url_path=rf"promises/(?P<promise_id>{ID_REGEX})/keep",
-            url_name="promise-keep")
+    @extend_schema(
+        summary="Mark a promise as kept",
+        request=PromiseKeepInput,
+        responses=PromiseSerializer,
+        parameters=[OpenApiParameter("promise_id", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True, methods=["post"], url_path=rf"promises/(?P<promise_id>{ID_REGEX})/keep", url_name="promise-keep"
+    )
     def promise_keep(self, request, pk=None, promise_id=None):
         case = self._case()
         data = _input(PromiseKeepInput, request)
@@ -172,8 +184,11 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         promise = service("promise_keep")(promise=promise, actor=request.user, note=data.get("note", ""))
         return Response(PromiseSerializer(promise).data)
 
-    @extend_schema(summary="Reply publicly or by DM (queued for sending)", request=ReplyInput,
-                   responses={202: OutboundMessageSerializer})
+    @extend_schema(
+        summary="Reply publicly or by DM (queued for sending)",
+        request=ReplyInput,
+        responses={202: OutboundMessageSerializer},
+    )
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
         case = self._case()
@@ -184,8 +199,12 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             if template is None:
                 raise ValidationError({"template": [_("No active reply template with this id.")]})
         message = service("reply_compose")(
-            case=case, actor=request.user, channel=data["channel"], text=data["text"],
-            in_reply_to_tweet_id=data.get("in_reply_to_tweet_id") or None, template=template,
+            case=case,
+            actor=request.user,
+            channel=data["channel"],
+            text=data["text"],
+            in_reply_to_tweet_id=data.get("in_reply_to_tweet_id") or None,
+            template=template,
         )
         return Response(OutboundMessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
@@ -202,8 +221,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         result = service("case_merge")(source=case, target=target, actor=request.user)
         return self._row(result)
 
-    @extend_schema(summary="Set (confirm) the complaint category", request=CategoryInput,
-                   responses=CaseListSerializer)
+    @extend_schema(summary="Set (confirm) the complaint category", request=CategoryInput, responses=CaseListSerializer)
     @action(detail=True, methods=["post"])
     def category(self, request, pk=None):
         case = self._case()
@@ -220,9 +238,12 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         case = self._case()
         data = _input(OutcomeInput, request)
         case = service("case_resolve")(
-            case=case, actor=request.user, outcome=data["outcome"], refund_amount=data.get("refund_amount"),
-            refund_currency=data.get("refund_currency", ""), note=data.get("note", ""),
+            case=case,
+            actor=request.user,
+            outcome=data["outcome"],
+            refund_amount=data.get("refund_amount"),
+            refund_currency=data.get("refund_currency", ""),
+            note=data.get("note", ""),
             expected_version=data.get("expected_version"),
         )
         return self._row(case)
-

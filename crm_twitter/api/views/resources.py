@@ -103,10 +103,16 @@ def _order_as_row(order: Order) -> dict:
 @extend_schema_view(
     list=extend_schema(summary="List orders"),
     retrieve=extend_schema(summary="One order with its items and linked case ids"),
-    create=extend_schema(summary="Create or update one order by (store, order_number)",
-                         request=OrderInputSerializer, responses={201: OrderSerializer, 200: OrderSerializer}),
-    partial_update=extend_schema(summary="Update an order (items, when given, replace the order's items)",
-                                 request=OrderUpdateSerializer, responses=OrderSerializer),
+    create=extend_schema(
+        summary="Create or update one order by (store, order_number)",
+        request=OrderInputSerializer,
+        responses={201: OrderSerializer, 200: OrderSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Update an order (items, when given, replace the order's items)",
+        request=OrderUpdateSerializer,
+        responses=OrderSerializer,
+    ),
 )
 class OrderViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """All writes go through ``orders_upsert``: one validation and linking rule for the API and the import."""
@@ -174,8 +180,14 @@ class OrderViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.UpdateModelMixi
             "updated": counts["updated"],
             "failed": counts["error"],
             "results": [
-                {"index": r.index, "status": r.status, "store": r.store, "order_number": r.order_number,
-                 "order_id": r.order_id, "errors": r.errors}
+                {
+                    "index": r.index,
+                    "status": r.status,
+                    "store": r.store,
+                    "order_number": r.order_number,
+                    "order_id": r.order_id,
+                    "errors": r.errors,
+                }
                 for r in results
             ],
         }
@@ -203,21 +215,26 @@ class TweetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = TweetFilter
 
     def get_queryset(self):
-        return _visible_messages(Tweet, self.request.user).select_related("author").prefetch_related(
-            Prefetch("media", queryset=Media.objects.order_by("id"))
+        return (
+            _visible_messages(Tweet, self.request.user)
+            .select_related("author")
+            .prefetch_related(Prefetch("media", queryset=Media.objects.order_by("id")))
         )
 
 
-@extend_schema_view(list=extend_schema(summary="List direct messages"),
-                    retrieve=extend_schema(summary="One direct message"))
+@extend_schema_view(
+    list=extend_schema(summary="List direct messages"), retrieve=extend_schema(summary="One direct message")
+)
 class DirectMessageViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = DirectMessageSerializer
     filterset_class = DirectMessageFilter
 
     def get_queryset(self):
-        return _visible_messages(DirectMessage, self.request.user).select_related(
-            "sender", "recipient"
-        ).prefetch_related(Prefetch("media", queryset=Media.objects.order_by("id")))
+        return (
+            _visible_messages(DirectMessage, self.request.user)
+            .select_related("sender", "recipient")
+            .prefetch_related(Prefetch("media", queryset=Media.objects.order_by("id")))
+        )
 
 
 # --- lookup tables --------------------------------------------------------------------------------
@@ -227,23 +244,26 @@ class LookupViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = ApiPageNumberPagination
 
 
-@extend_schema_view(list=extend_schema(summary="List complaint categories"),
-                    retrieve=extend_schema(summary="One complaint category"))
+@extend_schema_view(
+    list=extend_schema(summary="List complaint categories"), retrieve=extend_schema(summary="One complaint category")
+)
 class CategoryViewSet(LookupViewSet):
     serializer_class = CategorySerializer
     queryset = ComplaintCategory.objects.order_by("sort_order", "name", "id")
 
 
-@extend_schema_view(list=extend_schema(summary="List reply templates"),
-                    retrieve=extend_schema(summary="One reply template"))
+@extend_schema_view(
+    list=extend_schema(summary="List reply templates"), retrieve=extend_schema(summary="One reply template")
+)
 class ReplyTemplateViewSet(LookupViewSet):
     serializer_class = ReplyTemplateSerializer
     filterset_class = ReplyTemplateFilter
     queryset = ReplyTemplate.objects.order_by("step", "language", "name", "id")
 
 
-@extend_schema_view(list=extend_schema(summary="List teams and their members"),
-                    retrieve=extend_schema(summary="One team"))
+@extend_schema_view(
+    list=extend_schema(summary="List teams and their members"), retrieve=extend_schema(summary="One team")
+)
 class TeamViewSet(LookupViewSet):
     serializer_class = TeamSerializer
     queryset = Team.objects.order_by("name", "id").prefetch_related(
@@ -251,8 +271,10 @@ class TeamViewSet(LookupViewSet):
     )
 
 
-@extend_schema_view(list=extend_schema(summary="List the brand's X accounts (never any credential)"),
-                    retrieve=extend_schema(summary="One brand account"))
+@extend_schema_view(
+    list=extend_schema(summary="List the brand's X accounts (never any credential)"),
+    retrieve=extend_schema(summary="One brand account"),
+)
 class BrandAccountViewSet(LookupViewSet):
     serializer_class = BrandAccountSerializer
     queryset = BrandAccount.objects.defer("rate_limits").order_by("handle", "id")
@@ -267,8 +289,10 @@ DOWNLOADS = {
 }
 
 
-@extend_schema_view(list=extend_schema(summary="List monthly report snapshots"),
-                    retrieve=extend_schema(summary="One report snapshot with its data"))
+@extend_schema_view(
+    list=extend_schema(summary="List monthly report snapshots"),
+    retrieve=extend_schema(summary="One report snapshot with its data"),
+)
 class ReportSnapshotViewSet(LookupViewSet):
     permission_classes = [DeskUser, SupervisorOnly]
     filterset_class = ReportSnapshotFilter

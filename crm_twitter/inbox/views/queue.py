@@ -14,7 +14,7 @@ from crm_twitter.conf import app_settings
 from crm_twitter.inbox.access import crm_role_required, user_can_act
 from crm_twitter.inbox.forms import QueueFilterForm
 from crm_twitter.models import BrandAccount, ComplaintCategory, ReplyTemplate, Team
-from crm_twitter.selectors.cases import QUEUES, RESOLVED_COUNT_CAP, CaseFilters, case_list, case_queue_counts
+from crm_twitter.selectors.cases import QUEUES, RESOLVED_COUNT_CAP, CaseFilters, case_list_page, case_queue_counts
 from crm_twitter.selectors.visibility import user_sees_all_cases
 
 QUEUE_LABELS = {
@@ -84,7 +84,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     page = data.get("page") or 1
     size = int(app_settings.INBOX_PAGE_SIZE)
     offset = (page - 1) * size
-    rows = list(case_list(user=user, queue=queue, filters=filters)[offset : offset + size + 1])
+    rows = case_list_page(user=user, queue=queue, filters=filters, offset=offset, limit=size + 1)
     has_next = len(rows) > size
     rows = rows[:size]
     counts = case_queue_counts(user=user)
