@@ -37,3 +37,16 @@ def on_postgres(db):
             pytest.fail("CRM_REQUIRE_POSTGRES=1 but the test database is not PostgreSQL")
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (see README)")
     return connection
+
+
+@pytest.fixture
+def transactional_db(transactional_db):
+    """Transactional tests flush the database afterwards, which also removes the rows the seed
+    migration made (categories, templates, role groups, SLA policies); put them back first."""
+    from django.apps import apps
+
+    from crm_twitter.seeds import seed_all, seed_groups
+
+    seed_all(apps)
+    seed_groups(apps)
+    return transactional_db

@@ -20,6 +20,7 @@ from crm_twitter.models import (
     CaseEvent,
     CaseStatus,
     DirectMessage,
+    Media,
     Order,
     OrderItem,
     OutboundMessage,
@@ -195,7 +196,7 @@ def case_list_page(*, user, queue: str = "all_open", filters: CaseFilters | dict
                .values_list("id", flat=True)[offset : offset + limit])
     if not ids:
         return []
-    rows = Case.objects.select_related(*ROW_RELATED).in_bulk(ids)
+    rows = Case.objects.select_related(*ROW_RELATED).defer("customer_x_user__raw").in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -230,6 +231,7 @@ def case_detail(*, user, pk: int) -> Case:
             "reopened_from",
             "merged_into",
         )
+        .defer("customer_x_user__raw", "reopened_from__conversation_ids", "merged_into__conversation_ids")
         .prefetch_related(
             Prefetch("orders", queryset=Order.objects.prefetch_related(
                 Prefetch("items", queryset=OrderItem.objects.order_by("id"))
@@ -313,13 +315,19 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
     Six queries whatever the size of the case: tweets, their media, DMs, their media, events,
     outbound messages.
     """
+    # X's raw payloads are kept for audits, not shown: leave them in the database.
+    media = Prefetch("media", queryset=Media.objects.defer("raw"))
     tweets = list(
-        Tweet.objects.filter(case=case).select_related("author", "sent_by").prefetch_related("media")
+        Tweet.objects.filter(case=case)
+        .select_related("author", "sent_by")
+        .defer("raw", "author__raw", "author__description")
+        .prefetch_related(media)
     )
     dms = list(
         DirectMessage.objects.filter(case=case)
         .select_related("sender", "recipient", "sent_by")
-        .prefetch_related("media")
+        .defer("raw", "sender__raw", "sender__description", "recipient__raw", "recipient__description")
+        .prefetch_related(media)
     )
     events = list(
         CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS).select_related("actor")

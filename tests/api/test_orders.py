@@ -224,3 +224,38 @@ def test_service_reports_rows_in_input_order():
 
 
 pytestmark = pytest.mark.django_db
+
+
+def test_orm_fallback_path_gives_the_same_result(monkeypatch):
+    """Databases without INSERT … ON CONFLICT use the ORM's bulk_create(update_conflicts=True)."""
+    monkeypatch.setattr("crm_twitter.services.orders.UPSERT_VENDORS", ())
+    first = orders_upsert(rows=[row("93000001"), row("93000002")])
+    again = orders_upsert(rows=[row("93000001", total_amount="10.00", items=[{"sku": "Z", "quantity": 3}])])
+    assert [r.status for r in first] == ["created", "created"]
+    assert again[0].status == "updated"
+    order = Order.objects.get(order_number="93000001")
+    assert order.total_amount == Decimal("10.00")
+    assert [(i.sku, i.quantity) for i in order.items.all()] == [("Z", 3)]
+
+
+def test_orders_link_to_customers_by_shop_customer_id(supervisor_api):
+    customer = CustomerFactory(external_id="shop-77")
+    supervisor_api.post(BULK, {"rows": [row("94000001", customer_external_id="shop-77")]}, format="json")
+    assert Order.objects.get(order_number="94000001").customer_id == customer.pk
+
+
+def test_an_existing_customer_link_survives_a_reimport_without_a_match(supervisor_api):
+    order = OrderFactory(store="eu", order_number="95000001")
+    supervisor_api.post(BULK, {"rows": [row("95000001", customer_email="unknown@example.com")]}, format="json")
+    order.refresh_from_db()
+    assert order.customer_id is not None
+
+
+def test_orders_filter_by_number_and_updated_since(supervisor_api):
+    OrderFactory(order_number="96000001")
+    OrderFactory(order_number="96000002")
+    found = supervisor_api.get(ORDERS, {"order_number": "96000001"}).json()["results"]
+    assert [o["order_number"] for o in found] == ["96000001"]
+    response = supervisor_api.get(ORDERS, {"updated_since": "not a time"})
+    assert response.status_code == 400
+    assert "updated_since" in error_of(response)["fields"]
