@@ -87,139 +87,279 @@ def seed(*, cases: int, messages: int) -> dict:
 
     customers = max(cases // 2, 1)
     started = time.perf_counter()
-    tables = [m.Media, m.Tweet, m.DirectMessage, m.CaseEvent, m.Promise, m.OutboundMessage, m.Notification,
-              m.ApiCall, m.Case.orders.through, m.OrderItem, m.Order, m.Case, m.XUser, m.Customer,
-              m.TeamMembership, m.Team, m.BrandAccount]
+    tables = [
+        m.Media,
+        m.Tweet,
+        m.DirectMessage,
+        m.CaseEvent,
+        m.Promise,
+        m.OutboundMessage,
+        m.Notification,
+        m.ApiCall,
+        m.Case.orders.through,
+        m.OrderItem,
+        m.Order,
+        m.Case,
+        m.XUser,
+        m.Customer,
+        m.TeamMembership,
+        m.Team,
+        m.BrandAccount,
+    ]
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(f'"{t._meta.db_table}"' for t in tables) + " RESTART IDENTITY CASCADE")
     with transaction.atomic():
-        teams = [TeamFactory(name=f"Bench {code}", slug=f"bench-{code}", languages=[code])
-                 for code in ("en", "de", "fr", "es", "zh", "ja")]
+        teams = [
+            TeamFactory(name=f"Bench {code}", slug=f"bench-{code}", languages=[code])
+            for code in ("en", "de", "fr", "es", "zh", "ja")
+        ]
         team_by_lang = {t.languages[0]: t.pk for t in teams}
         agents = []
         for i in range(40):
             user = UserFactory(username=f"bench-agent-{i}", first_name="Agent", last_name=str(i), roles=["crm_agent"])
             TeamMembershipFactory(team=teams[i % len(teams)], user=user)
             agents.append(user.pk)
-        supervisor = UserFactory(username="bench-supervisor", first_name="Sam", last_name="Visor",
-                                 roles=["crm_supervisor"])
+        supervisor = UserFactory(
+            username="bench-supervisor", first_name="Sam", last_name="Visor", roles=["crm_supervisor"]
+        )
         Group.objects.get(name="crm_supervisor")
-        brands = [BrandAccountFactory(handle="benchhelp", x_user_id="990001"),
-                  BrandAccountFactory(handle="benchhelp_eu", x_user_id="990002")]
+        brands = [
+            BrandAccountFactory(handle="benchhelp", x_user_id="990001"),
+            BrandAccountFactory(handle="benchhelp_eu", x_user_id="990002"),
+        ]
         categories = list(m.ComplaintCategory.objects.values_list("pk", flat=True))
 
     lang = pick(LANGUAGES, "i * 7")
     with connection.cursor() as cursor:
-        insert_select(cursor, m.Customer, {
-            "display_name": "'Customer ' || i", "email": "'customer' || i || '@example.com'",
-            "country": pick(("US", "US", "GB", "DE", "FR", "ES", "CN", "JP"), "i * 7"), "language": lang,
-            "time_zone": "'UTC'", "is_vip": "(i % 97 = 0)",
-        }, customers)
-        insert_select(cursor, m.XUser, {
-            "x_id": "(100000000 + i)::text", "handle": "'cust' || i", "name": "'Customer ' || i",
-            "customer_id": "i", "followers_count": "CASE WHEN i % 50 = 0 THEN 20000 + i % 90000 ELSE i % 3000 END",
-            "lang": lang, "location": "''",
-        }, customers)
+        insert_select(
+            cursor,
+            m.Customer,
+            {
+                "display_name": "'Customer ' || i",
+                "email": "'customer' || i || '@example.com'",
+                "country": pick(("US", "US", "GB", "DE", "FR", "ES", "CN", "JP"), "i * 7"),
+                "language": lang,
+                "time_zone": "'UTC'",
+                "is_vip": "(i % 97 = 0)",
+            },
+            customers,
+        )
+        insert_select(
+            cursor,
+            m.XUser,
+            {
+                "x_id": "(100000000 + i)::text",
+                "handle": "'cust' || i",
+                "name": "'Customer ' || i",
+                "customer_id": "i",
+                "followers_count": "CASE WHEN i % 50 = 0 THEN 20000 + i % 90000 ELSE i % 3000 END",
+                "lang": lang,
+                "location": "''",
+            },
+            customers,
+        )
         cust = f"(1 + (i - 1) % {customers})"
         bucket = "((i * 7919) % 100)"
-        status = (f"CASE WHEN {bucket} < 25 THEN {pick(OPEN_STATUSES, 'i * 13')} "
-                  f"WHEN {bucket} < 85 THEN 'resolved' WHEN {bucket} < 97 THEN 'closed' ELSE 'not_actionable' END")
+        status = (
+            f"CASE WHEN {bucket} < 25 THEN {pick(OPEN_STATUSES, 'i * 13')} "
+            f"WHEN {bucket} < 85 THEN 'resolved' WHEN {bucket} < 97 THEN 'closed' ELSE 'not_actionable' END"
+        )
         is_open = f"({bucket} < 25)"
-        opened = f"(now() - ((i * 104729) % (365 * 24 * 60)) * INTERVAL '1 minute')"
-        due = f"(now() + (((i * 37) % 2880) - 480) * INTERVAL '1 minute')"
+        opened = "(now() - ((i * 104729) % (365 * 24 * 60)) * INTERVAL '1 minute')"
+        due = "(now() + (((i * 37) % 2880) - 480) * INTERVAL '1 minute')"
         agent_array = "(ARRAY[" + ",".join(map(str, agents)) + "])"
-        team_expr = "CASE " + " ".join(
-            f"WHEN {pick(LANGUAGES, f'({cust}) * 7')} = '{code}' THEN {pk}" for code, pk in team_by_lang.items()
-        ) + " END"
+        team_expr = (
+            "CASE "
+            + " ".join(
+                f"WHEN {pick(LANGUAGES, f'({cust}) * 7')} = '{code}' THEN {pk}" for code, pk in team_by_lang.items()
+            )
+            + " END"
+        )
         category_array = "(ARRAY[" + ",".join(map(str, categories)) + "])"
-        insert_select(cursor, m.Case, {
-            "reference": "'CS-2025-' || lpad(i::text, 7, '0')",
-            "customer_id": cust, "customer_x_user_id": cust,
-            "brand_account_id": str(brands[0].pk) + " + (i % 2)",
-            "status": status,
-            "priority": pick(("low", "normal", "normal", "normal", "high", "urgent"), "i * 31"),
-            "priority_score": "(i * 17) % 100",
-            "assignee_id": f"CASE WHEN (i * 13) % 4 = 0 THEN NULL ELSE {agent_array}[1 + (i % {len(agents)})] END",
-            "team_id": team_expr,
-            "language": pick(LANGUAGES, f"({cust}) * 7"),
-            "category_id": f"CASE WHEN i % 5 = 0 THEN NULL ELSE {category_array}[1 + (i % {len(categories)})] END",
-            "category_confirmed": "(i % 3 = 0)",
-            "suggested_category_id": f"{category_array}[1 + ((i * 3) % {len(categories)})]",
-            "escalation_level": "CASE WHEN (i * 11) % 10 = 0 THEN 1 + (i % 3) ELSE 0 END",
-            "sla_due_at": f"CASE WHEN {is_open} THEN {due} END",
-            "is_overdue": f"({is_open} AND {due} < now())",
-            "opened_at": opened,
-            "first_response_at": f"{opened} + INTERVAL '30 minutes'",
-            "last_message_at": f"{opened} + INTERVAL '2 hours'",
-            "last_message_preview": "'@benchhelp my parcel ' || i || ' never arrived, where is it?'",
-            "resolved_at": f"CASE WHEN NOT {is_open} THEN {opened} + INTERVAL '3 days' END",
-            "reach": "CASE WHEN i % 50 = 0 THEN 20000 ELSE i % 3000 END",
-            "conversation_ids": "'[]'::jsonb",
-        }, cases)
-        insert_select(cursor, m.Order, {
-            "store": "'default'", "order_number": "(40000000 + i)::text", "customer_id": f"1 + (i - 1) % {customers}",
-            "currency": "'EUR'", "total_amount": "(i % 200) + 9.90", "carrier": "'DHL'",
-            "tracking_number": "'RR' || lpad(i::text, 9, '0') || 'CN'", "ordered_at": "now() - INTERVAL '20 days'",
-            "raw": "'{}'::jsonb",
-        }, cases // 2)
-        cursor.execute(f'INSERT INTO "{m.Case.orders.through._meta.db_table}" (case_id, order_id) '
-                       f"SELECT 2 * g.i, g.i FROM generate_series(1, {cases // 2}) AS g(i)")
+        insert_select(
+            cursor,
+            m.Case,
+            {
+                "reference": "'CS-2025-' || lpad(i::text, 7, '0')",
+                "customer_id": cust,
+                "customer_x_user_id": cust,
+                "brand_account_id": str(brands[0].pk) + " + (i % 2)",
+                "status": status,
+                "priority": pick(("low", "normal", "normal", "normal", "high", "urgent"), "i * 31"),
+                "priority_score": "(i * 17) % 100",
+                "assignee_id": f"CASE WHEN (i * 13) % 4 = 0 THEN NULL ELSE {agent_array}[1 + (i % {len(agents)})] END",
+                "team_id": team_expr,
+                "language": pick(LANGUAGES, f"({cust}) * 7"),
+                "category_id": f"CASE WHEN i % 5 = 0 THEN NULL ELSE {category_array}[1 + (i % {len(categories)})] END",
+                "category_confirmed": "(i % 3 = 0)",
+                "suggested_category_id": f"{category_array}[1 + ((i * 3) % {len(categories)})]",
+                "escalation_level": "CASE WHEN (i * 11) % 10 = 0 THEN 1 + (i % 3) ELSE 0 END",
+                "sla_due_at": f"CASE WHEN {is_open} THEN {due} END",
+                "is_overdue": f"({is_open} AND {due} < now())",
+                "opened_at": opened,
+                "first_response_at": f"{opened} + INTERVAL '30 minutes'",
+                "last_message_at": f"{opened} + INTERVAL '2 hours'",
+                "last_message_preview": "'@benchhelp my parcel ' || i || ' never arrived, where is it?'",
+                "resolved_at": f"CASE WHEN NOT {is_open} THEN {opened} + INTERVAL '3 days' END",
+                "reach": "CASE WHEN i % 50 = 0 THEN 20000 ELSE i % 3000 END",
+                "conversation_ids": "'[]'::jsonb",
+            },
+            cases,
+        )
+        insert_select(
+            cursor,
+            m.Order,
+            {
+                "store": "'default'",
+                "order_number": "(40000000 + i)::text",
+                "customer_id": f"1 + (i - 1) % {customers}",
+                "currency": "'EUR'",
+                "total_amount": "(i % 200) + 9.90",
+                "carrier": "'DHL'",
+                "tracking_number": "'RR' || lpad(i::text, 9, '0') || 'CN'",
+                "ordered_at": "now() - INTERVAL '20 days'",
+                "raw": "'{}'::jsonb",
+            },
+            cases // 2,
+        )
+        cursor.execute(
+            f'INSERT INTO "{m.Case.orders.through._meta.db_table}" (case_id, order_id) '
+            f"SELECT 2 * g.i, g.i FROM generate_series(1, {cases // 2}) AS g(i)"
+        )
         # Messages: 60 % public tweets, 40 % DMs, spread over the cases (case 1 gets its own 200).
         case_of = f"(2 + (i % {cases - 1}))"
         tweets = int(messages * 0.6)
         dms = messages - tweets
-        insert_select(cursor, m.Tweet, {
-            "x_id": "(1800000000000000000 + i)::text", "brand_account_id": str(brands[0].pk),
-            "author_id": f"1 + ({case_of} - 1) % {customers}", "case_id": case_of,
-            "direction": "'inbound'", "party": "'customer'", "kind": "'reply'",
-            "text": "'@benchhelp where is my parcel ' || i || '? ' || md5(i::text)",
-            "lang": "'en'", "conversation_id": f"(1800000000000000000 + {case_of})::text",
-            "created_at": f"now() - ((i * 7) % 500000) * INTERVAL '1 minute'",
-            "public_metrics": "'{}'::jsonb", "mentioned_user_ids": "'[]'::jsonb", "raw": "'{}'::jsonb",
-        }, tweets)
-        insert_select(cursor, m.DirectMessage, {
-            "x_event_id": "(1900000000000000000 + i)::text", "dm_conversation_id": "'conv-' || " + case_of,
-            "brand_account_id": str(brands[0].pk), "sender_id": f"1 + ({case_of} - 1) % {customers}",
-            "case_id": case_of, "direction": "'inbound'", "event_type": "'MessageCreate'",
-            "text": "'my order number is ' || (40000000 + i % 50000) || ' ' || md5(i::text)",
-            "created_at": f"now() - ((i * 11) % 500000) * INTERVAL '1 minute'", "raw": "'{}'::jsonb",
-        }, dms)
+        insert_select(
+            cursor,
+            m.Tweet,
+            {
+                "x_id": "(1800000000000000000 + i)::text",
+                "brand_account_id": str(brands[0].pk),
+                "author_id": f"1 + ({case_of} - 1) % {customers}",
+                "case_id": case_of,
+                "direction": "'inbound'",
+                "party": "'customer'",
+                "kind": "'reply'",
+                "text": "'@benchhelp where is my parcel ' || i || '? ' || md5(i::text)",
+                "lang": "'en'",
+                "conversation_id": f"(1800000000000000000 + {case_of})::text",
+                "created_at": "now() - ((i * 7) % 500000) * INTERVAL '1 minute'",
+                "public_metrics": "'{}'::jsonb",
+                "mentioned_user_ids": "'[]'::jsonb",
+                "raw": "'{}'::jsonb",
+            },
+            tweets,
+        )
+        insert_select(
+            cursor,
+            m.DirectMessage,
+            {
+                "x_event_id": "(1900000000000000000 + i)::text",
+                "dm_conversation_id": "'conv-' || " + case_of,
+                "brand_account_id": str(brands[0].pk),
+                "sender_id": f"1 + ({case_of} - 1) % {customers}",
+                "case_id": case_of,
+                "direction": "'inbound'",
+                "event_type": "'MessageCreate'",
+                "text": "'my order number is ' || (40000000 + i % 50000) || ' ' || md5(i::text)",
+                "created_at": "now() - ((i * 11) % 500000) * INTERVAL '1 minute'",
+                "raw": "'{}'::jsonb",
+            },
+            dms,
+        )
         # The 200-message case: a thread, DMs both ways, notes, media, an order, a promise.
         half = CASE_PAGE_MESSAGES // 2
-        insert_select(cursor, m.Tweet, {
-            "x_id": "(1700000000000000000 + i)::text", "brand_account_id": str(brands[0].pk),
-            "author_id": "1", "case_id": "1", "direction": "'inbound'", "party": "'customer'", "kind": "'reply'",
-            "text": "'@benchhelp message ' || i || ' about my blender'", "lang": "'en'",
-            "conversation_id": "'1700000000000000001'",
-            "in_reply_to_tweet_id": "CASE WHEN i > 1 THEN (1700000000000000000 + i - 1)::text ELSE '' END",
-            "created_at": "now() - (400 - 2 * i) * INTERVAL '1 minute'",
-            "public_metrics": "'{}'::jsonb", "mentioned_user_ids": "'[]'::jsonb", "raw": "'{}'::jsonb",
-        }, half)
-        insert_select(cursor, m.DirectMessage, {
-            "x_event_id": "(1600000000000000000 + i)::text", "dm_conversation_id": "'conv-1'",
-            "brand_account_id": str(brands[0].pk), "sender_id": "1", "case_id": "1", "direction": "'inbound'",
-            "event_type": "'MessageCreate'", "text": "'DM ' || i || ': order 40000002, photo attached'",
-            "created_at": "now() - (399 - 2 * i) * INTERVAL '1 minute'", "raw": "'{}'::jsonb",
-        }, half)
-        insert_select(cursor, m.Media, {
-            "media_key": "'3_' || (1500000000000000000 + i)", "type": "'photo'",
-            "url": "'https://pbs.twimg.com/media/bench' || i || '.jpg'",
-            "tweet_id": "(SELECT id FROM crm_twitter_tweet WHERE x_id = (1700000000000000000 + i * 10)::text)",
-            "is_evidence": "TRUE", "raw": "'{}'::jsonb",
-        }, 10)
-        insert_select(cursor, m.CaseEvent, {
-            "case_id": "1", "actor_id": str(agents[0]), "kind": "'note'", "message": "'Checked with warehouse ' || i",
-            "data": "'{}'::jsonb", "created_at": "now() - (401 - 20 * i) * INTERVAL '1 minute'",
-        }, 20)
-        cursor.execute("UPDATE crm_twitter_case SET status = 'in_dm', sla_due_at = now() + INTERVAL '1 hour', "
-                       "resolved_at = NULL WHERE id = 1")
-        insert_select(cursor, m.Promise, {
-            "case_id": "1", "kind": "'refund'", "description": "'Refund by Friday'",
-            "due_at": "now() + INTERVAL '2 days'", "status": "'open'",
-        }, 1)
+        insert_select(
+            cursor,
+            m.Tweet,
+            {
+                "x_id": "(1700000000000000000 + i)::text",
+                "brand_account_id": str(brands[0].pk),
+                "author_id": "1",
+                "case_id": "1",
+                "direction": "'inbound'",
+                "party": "'customer'",
+                "kind": "'reply'",
+                "text": "'@benchhelp message ' || i || ' about my blender'",
+                "lang": "'en'",
+                "conversation_id": "'1700000000000000001'",
+                "in_reply_to_tweet_id": "CASE WHEN i > 1 THEN (1700000000000000000 + i - 1)::text ELSE '' END",
+                "created_at": "now() - (400 - 2 * i) * INTERVAL '1 minute'",
+                "public_metrics": "'{}'::jsonb",
+                "mentioned_user_ids": "'[]'::jsonb",
+                "raw": "'{}'::jsonb",
+            },
+            half,
+        )
+        insert_select(
+            cursor,
+            m.DirectMessage,
+            {
+                "x_event_id": "(1600000000000000000 + i)::text",
+                "dm_conversation_id": "'conv-1'",
+                "brand_account_id": str(brands[0].pk),
+                "sender_id": "1",
+                "case_id": "1",
+                "direction": "'inbound'",
+                "event_type": "'MessageCreate'",
+                "text": "'DM ' || i || ': order 40000002, photo attached'",
+                "created_at": "now() - (399 - 2 * i) * INTERVAL '1 minute'",
+                "raw": "'{}'::jsonb",
+            },
+            half,
+        )
+        insert_select(
+            cursor,
+            m.Media,
+            {
+                "media_key": "'3_' || (1500000000000000000 + i)",
+                "type": "'photo'",
+                "url": "'https://pbs.twimg.com/media/bench' || i || '.jpg'",
+                "tweet_id": "(SELECT id FROM crm_twitter_tweet WHERE x_id = (1700000000000000000 + i * 10)::text)",
+                "is_evidence": "TRUE",
+                "raw": "'{}'::jsonb",
+            },
+            10,
+        )
+        insert_select(
+            cursor,
+            m.CaseEvent,
+            {
+                "case_id": "1",
+                "actor_id": str(agents[0]),
+                "kind": "'note'",
+                "message": "'Checked with warehouse ' || i",
+                "data": "'{}'::jsonb",
+                "created_at": "now() - (401 - 20 * i) * INTERVAL '1 minute'",
+            },
+            20,
+        )
+        cursor.execute(
+            "UPDATE crm_twitter_case SET status = 'in_dm', sla_due_at = now() + INTERVAL '1 hour', "
+            "resolved_at = NULL WHERE id = 1"
+        )
+        insert_select(
+            cursor,
+            m.Promise,
+            {
+                "case_id": "1",
+                "kind": "'refund'",
+                "description": "'Refund by Friday'",
+                "due_at": "now() + INTERVAL '2 days'",
+                "status": "'open'",
+            },
+            1,
+        )
         cursor.execute("ANALYZE")
-    return {"seconds": time.perf_counter() - started, "supervisor": supervisor, "agent_id": agents[1],
-            "brand_id": brands[1].pk, "team_id": teams[1].pk, "category_id": categories[2]}
+    return {
+        "seconds": time.perf_counter() - started,
+        "supervisor": supervisor,
+        "agent_id": agents[1],
+        "brand_id": brands[1].pk,
+        "team_id": teams[1].pk,
+        "category_id": categories[2],
+    }
 
 
 def measure(client, url: str, params: dict, *, repeat: int, headers: dict | None = None) -> tuple[float, float, int]:
@@ -267,13 +407,18 @@ def main() -> None:
 
     if args.reuse:
         user_model = get_user_model()
-        info = {"seconds": 0.0, "supervisor": user_model.objects.get(username="bench-supervisor"),
-                "agent_id": user_model.objects.get(username="bench-agent-1").pk}
+        info = {
+            "seconds": 0.0,
+            "supervisor": user_model.objects.get(username="bench-supervisor"),
+            "agent_id": user_model.objects.get(username="bench-agent-1").pk,
+        }
         from crm_twitter.models import BrandAccount, ComplaintCategory, Team
 
-        info.update(brand_id=BrandAccount.objects.get(handle="benchhelp_eu").pk,
-                    team_id=Team.objects.get(slug="bench-de").pk,
-                    category_id=ComplaintCategory.objects.order_by("pk").values_list("pk", flat=True)[2])
+        info.update(
+            brand_id=BrandAccount.objects.get(handle="benchhelp_eu").pk,
+            team_id=Team.objects.get(slug="bench-de").pk,
+            category_id=ComplaintCategory.objects.order_by("pk").values_list("pk", flat=True)[2],
+        )
     else:
         info = seed(cases=cases, messages=messages)
     from crm_twitter.models import Case, Tweet
@@ -293,20 +438,39 @@ def main() -> None:
         ("Queue: overdue", supervisor, queue, {"queue": "overdue"}, None),
         ("Queue: awaiting customer", supervisor, queue, {"queue": "awaiting_customer"}, None),
         ("Queue: resolved", supervisor, queue, {"queue": "resolved"}, None),
-        ("Filter: status in_dm + language de", supervisor, queue,
-         {"queue": "all_open", "status": "in_dm", "language": "de"}, None),
-        ("Filter: category + brand account", supervisor, queue,
-         {"queue": "all_open", "category": str(info["category_id"]), "brand_account": str(info["brand_id"])}, None),
-        ("Filter: team + escalation 1+", supervisor, queue,
-         {"queue": "all_open", "team": str(info["team_id"]), "escalation": "1"}, None),
-        ("Filter: reach 10k+ + opened last 30 days", supervisor, queue,
-         {"queue": "all_open", "reach_min": "10000", "opened_from": "2000-01-01"}, None),
+        (
+            "Filter: status in_dm + language de",
+            supervisor,
+            queue,
+            {"queue": "all_open", "status": "in_dm", "language": "de"},
+            None,
+        ),
+        (
+            "Filter: category + brand account",
+            supervisor,
+            queue,
+            {"queue": "all_open", "category": str(info["category_id"]), "brand_account": str(info["brand_id"])},
+            None,
+        ),
+        (
+            "Filter: team + escalation 1+",
+            supervisor,
+            queue,
+            {"queue": "all_open", "team": str(info["team_id"]), "escalation": "1"},
+            None,
+        ),
+        (
+            "Filter: reach 10k+ + opened last 30 days",
+            supervisor,
+            queue,
+            {"queue": "all_open", "reach_min": "10000", "opened_from": "2000-01-01"},
+            None,
+        ),
         ("Filter: page 5", supervisor, queue, {"queue": "all_open", "page": "5"}, None),
         ("Search: @handle", supervisor, queue, {"queue": "all_open", "q": "@cust4242"}, None),
         ("Search: case reference", supervisor, queue, {"queue": "resolved", "q": "CS-2025-0004242"}, None),
         ("Search: order number", supervisor, queue, {"queue": "resolved", "q": "40004242"}, None),
-        ("Search: message text (no index, full scan)", supervisor, queue, {"queue": "all_open", "q": "blender"},
-         None),
+        ("Search: message text (no index, full scan)", supervisor, queue, {"queue": "all_open", "q": "blender"}, None),
         ("Queue refresh (htmx partial)", supervisor, queue, {"queue": "all_open"}, htmx),
         (f"Case page ({CASE_PAGE_MESSAGES} messages + notes)", supervisor, case_url, {}, None),
     ]
@@ -314,10 +478,12 @@ def main() -> None:
     for label, client, url, params, headers in scenarios:
         med, p, queries = measure(client, url, params, repeat=args.repeat, headers=headers)
         rows.append((label, f"{med:.1f}", f"{p:.1f}", queries))
-    print(f"Inbox pages on PostgreSQL: {Case.objects.count():,} cases, "
-          f"{Tweet.objects.count() + Case.objects.get(pk=1).direct_messages.model.objects.count():,} messages "
-          f"(seeded in {info['seconds']:.0f} s); Django test client, server-side, {args.repeat} runs each, "
-          f"50 rows per queue page.\n")
+    print(
+        f"Inbox pages on PostgreSQL: {Case.objects.count():,} cases, "
+        f"{Tweet.objects.count() + Case.objects.get(pk=1).direct_messages.model.objects.count():,} messages "
+        f"(seeded in {info['seconds']:.0f} s); Django test client, server-side, {args.repeat} runs each, "
+        f"50 rows per queue page.\n"
+    )
     print(markdown_table(("Page", "median ms", "p95 ms", "queries"), rows))
 
 

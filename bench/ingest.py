@@ -134,7 +134,10 @@ def main() -> None:
     args = parser.parse_args()
 
     vendor = setup_django()
+    from django.conf import settings
     from django.db import connection, transaction
+
+    settings.DEBUG = False  # no query log: measure ingest, not Django's debug cursor
 
     if vendor == "postgresql" and "bench" not in connection.settings_dict["NAME"] and not args.force:
         sys.exit("refusing: the PostgreSQL database name does not contain 'bench' (use --force)")

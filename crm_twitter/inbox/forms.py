@@ -12,8 +12,12 @@ from crm_twitter.models import CaseStatus, ComplaintCategory, Outcome, Promise
 from crm_twitter.selectors.cases import QUEUES
 
 ESCALATION_CHOICES = [("", _("Any level")), ("1", _("Level 1+")), ("2", _("Level 2+")), ("3", _("Level 3"))]
-REACH_CHOICES = [("", _("Any reach")), ("1000", _("1k+ followers")), ("10000", _("10k+ followers")),
-                 ("100000", _("100k+ followers"))]
+REACH_CHOICES = [
+    ("", _("Any reach")),
+    ("1000", _("1k+ followers")),
+    ("10000", _("10k+ followers")),
+    ("100000", _("100k+ followers")),
+]
 REFUND_OUTCOMES = (Outcome.REFUND, Outcome.PARTIAL_REFUND)
 
 
@@ -30,8 +34,9 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(required=False, label=_("Assignee"))
     escalation = forms.ChoiceField(choices=ESCALATION_CHOICES, required=False, label=_("Escalation"))
     reach_min = forms.ChoiceField(choices=REACH_CHOICES, required=False, label=_("Reach"))
-    opened_from = forms.DateField(required=False, label=_("Opened from"),
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    opened_from = forms.DateField(
+        required=False, label=_("Opened from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     opened_to = forms.DateField(required=False, label=_("Opened to"), widget=forms.DateInput(attrs={"type": "date"}))
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
@@ -40,11 +45,16 @@ class QueueFilterForm(forms.Form):
         any_ = [("", _("Any"))]
         self.fields["status"].choices = [("", _("Any status")), *CaseStatus.choices]
         self.fields["category"].choices = [("", _("Any category")), *[(c.slug, c.name) for c in categories]]
-        self.fields["brand_account"].choices = [("", _("Any account")), *[(str(a.pk), f"@{a.handle}") for a in accounts]]
+        self.fields["brand_account"].choices = [
+            ("", _("Any account")),
+            *[(str(a.pk), f"@{a.handle}") for a in accounts],
+        ]
         self.fields["language"].choices = [("", _("Any language")), *[(code, code) for code in languages]]
         self.fields["team"].choices = [("", _("Any team")), *[(str(t.pk), t.name) for t in teams]]
         self.fields["assignee"].choices = [
-            *any_, ("me", _("Me")), ("none", _("Nobody")),
+            *any_,
+            ("me", _("Me")),
+            ("none", _("Nobody")),
             *[(str(u.pk), u.get_full_name() or u.get_username()) for u in assignees],
         ]
 
@@ -64,8 +74,9 @@ class TransitionForm(VersionedForm):
 
 class ResolveForm(VersionedForm):
     outcome = forms.ChoiceField(choices=Outcome.choices, label=_("Outcome"))
-    refund_amount = forms.DecimalField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
-                                       label=_("Refund amount"))
+    refund_amount = forms.DecimalField(
+        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2, label=_("Refund amount")
+    )
     refund_currency = forms.CharField(required=False, max_length=3, label=_("Currency"))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Resolution note"))
 
@@ -83,8 +94,13 @@ class ResolveForm(VersionedForm):
 
 class EscalateForm(VersionedForm):
     reason = forms.CharField(max_length=300, label=_("Reason"))
-    level = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Level"),
-                                   choices=[("", _("One level up")), ("1", "1"), ("2", "2"), ("3", "3")])
+    level = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label=_("Level"),
+        choices=[("", _("One level up")), ("1", "1"), ("2", "2"), ("3", "3")],
+    )
 
 
 class NoteForm(forms.Form):
@@ -102,9 +118,11 @@ class OrderForm(VersionedForm):
 class PromiseForm(VersionedForm):
     kind = forms.ChoiceField(choices=Promise.Kind.choices, label=_("What"))
     description = forms.CharField(max_length=300, label=_("Description"))
-    due_at = forms.DateTimeField(label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                                            format="%Y-%m-%dT%H:%M"),
-                                 input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
 
     def clean_due_at(self):
         due_at = self.cleaned_data["due_at"]

@@ -179,21 +179,23 @@ def case_list(*, user, queue: str = "all_open", filters: CaseFilters | dict | No
     qs = qs.select_related(*ROW_RELATED)
     if queue == "resolved":
         return qs.order_by(F("resolved_at").desc(nulls_last=True), "-id")
-    return qs.order_by(
-        F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id"
-    )
+    return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id")
 
 
-def case_list_page(*, user, queue: str = "all_open", filters: CaseFilters | dict | None = None, offset: int = 0,
-                   limit: int = 50) -> list[Case]:
+def case_list_page(
+    *, user, queue: str = "all_open", filters: CaseFilters | dict | None = None, offset: int = 0, limit: int = 50
+) -> list[Case]:
     """One page of ``case_list``, fetched in two steps so it stays fast at any size.
 
     First the ids, ordered and cut on the case table alone (its indexes, no joins to plan), then
     the rows of just those ids with everything a queue row shows. Joining customers, X users,
     teams … before the LIMIT makes PostgreSQL hash-join whole tables on every refresh.
     """
-    ids = list(case_list(user=user, queue=queue, filters=filters).select_related(None)
-               .values_list("id", flat=True)[offset : offset + limit])
+    ids = list(
+        case_list(user=user, queue=queue, filters=filters)
+        .select_related(None)
+        .values_list("id", flat=True)[offset : offset + limit]
+    )
     if not ids:
         return []
     rows = Case.objects.select_related(*ROW_RELATED).defer("customer_x_user__raw").in_bulk(ids)
@@ -233,9 +235,12 @@ def case_detail(*, user, pk: int) -> Case:
         )
         .defer("customer_x_user__raw", "reopened_from__conversation_ids", "merged_into__conversation_ids")
         .prefetch_related(
-            Prefetch("orders", queryset=Order.objects.prefetch_related(
-                Prefetch("items", queryset=OrderItem.objects.order_by("id"))
-            ).order_by("-ordered_at", "-id")),
+            Prefetch(
+                "orders",
+                queryset=Order.objects.prefetch_related(
+                    Prefetch("items", queryset=OrderItem.objects.order_by("id"))
+                ).order_by("-ordered_at", "-id"),
+            ),
             "promises",
         )
         .get(pk=pk)
@@ -305,7 +310,7 @@ class TimelineEntry:
 
     @property
     def time_label(self) -> str:
-        """"Nov 27, 09:52" in the current time zone (formatted once here, not per template filter)."""
+        """ "Nov 27, 09:52" in the current time zone (formatted once here, not per template filter)."""
         return dateformat.format(timezone.localtime(self.at), "M j, H:i") if self.at else ""
 
 
@@ -329,9 +334,7 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
         .defer("raw", "sender__raw", "sender__description", "recipient__raw", "recipient__description")
         .prefetch_related(media)
     )
-    events = list(
-        CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS).select_related("actor")
-    )
+    events = list(CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS).select_related("actor"))
     outbound = list(OutboundMessage.objects.filter(case=case).select_related("created_by"))
     outbound_by_xid = {o.x_id: o for o in outbound if o.x_id}
     by_xid = {t.x_id: t for t in tweets}
@@ -343,8 +346,9 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
         depth = min(depth_of.get(parent.x_id, 0) + 1, 3) if parent else 0
         depth_of[tweet.x_id] = depth
         entries.append(
-            TimelineEntry("tweet", tweet.created_at, tweet, outbound=outbound_by_xid.get(tweet.x_id),
-                          reply_to=parent, depth=depth)
+            TimelineEntry(
+                "tweet", tweet.created_at, tweet, outbound=outbound_by_xid.get(tweet.x_id), reply_to=parent, depth=depth
+            )
         )
     for dm in dms:
         entries.append(TimelineEntry("dm", dm.created_at, dm, outbound=outbound_by_xid.get(dm.x_event_id)))

@@ -130,6 +130,7 @@ class _Batch:
     _routing: RoutingContext | None = None
     events: list[CaseEvent] = field(default_factory=list)
     notifications: list[NotificationSpec] = field(default_factory=list)
+    extra_mail: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def categories(self) -> list[ComplaintCategory]:
@@ -161,6 +162,9 @@ class _Batch:
             if uid and uid not in seen:
                 seen.add(uid)
                 self.notifications.append(NotificationSpec(user_id=uid, case_id=case.pk, kind=kind, message=message))
+        team = case.team if case.team_id and Case.team.is_cached(case) else None
+        if team is not None and team.supervisors_email:
+            self.extra_mail.setdefault(team.supervisors_email, []).append(message)
 
     def watchers(self, case: Case) -> list[int]:
         ids = [case.assignee_id] if case.assignee_id else []
@@ -170,9 +174,9 @@ class _Batch:
         if self.events:
             CaseEvent.objects.bulk_create(self.events)
             self.events = []
-        if self.notifications:
-            notifications_send_many(specs=self.notifications)
-            self.notifications = []
+        if self.notifications or self.extra_mail:
+            notifications_send_many(specs=self.notifications, extra_mail=self.extra_mail)
+            self.notifications, self.extra_mail = [], {}
 
 
 def _reference_year(opened_at: dt.datetime) -> int:

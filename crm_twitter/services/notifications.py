@@ -58,49 +58,36 @@ def case_watchers_ids(case: Case, *, supervisors_by_team: dict[int, list[int]] |
 def notification_send(
     *, users: Iterable, case: Case | None, kind: str, message: str, exclude_user_id: int | None = None
 ) -> list[Notification]:
-    """Notify ``users`` (User instances or ids) about ``case``; e-mail them after commit."""
+    """Notify ``users`` (User instances or ids) about ``case``; e-mail them (and the team's
+    supervisors address) after commit."""
     user_ids: list[int] = []
     for user in users:
         uid = getattr(user, "pk", user)
         if uid and uid != exclude_user_id and uid not in user_ids:
             user_ids.append(uid)
-    specs = [
-        NotificationSpec(user_id=uid, case_id=case.pk if case else None, kind=kind, message=message) for uid in user_ids
-    ]
-    extra = [case.team.supervisors_email] if case is not None and case.team_id and case.team.supervisors_email else []
-    return notifications_send_many(specs=specs, extra_emails={case.pk: extra} if case is not None and extra else None)
+    case_id = case.pk if case is not None else None
+    specs = [NotificationSpec(user_id=uid, case_id=case_id, kind=kind, message=message) for uid in user_ids]
+    team_address = case.team.supervisors_email if case is not None and case.team_id else ""
+    return notifications_send_many(specs=specs, extra_mail={team_address: [message]} if team_address else None)
 
 
 def notifications_send_many(
-    *, specs: Sequence[NotificationSpec], extra_emails: dict[int, list[str]] | None = None
+    *, specs: Sequence[NotificationSpec], extra_mail: dict[str, list[str]] | None = None
 ) -> list[Notification]:
-    """Bulk-create notifications (one query) and queue one e-mail per recipient (after commit)."""
+    """Bulk-create notifications (one query); after commit, one e-mail per recipient listing their
+    messages, plus one per ``extra_mail`` address (e.g. a team's supervisors list)."""
     if kind_invalid := {s.kind for s in specs} - set(Notification.Kind.values):
         raise ValueError(f"unknown notification kind(s): {sorted(kind_invalid)}")
     rows = [Notification(user_id=s.user_id, case_id=s.case_id, kind=s.kind, message=s.message[:500]) for s in specs]
     if rows:
         Notification.objects.bulk_create(rows)
-    if app_settings.NOTIFY_BY_EMAIL and (rows or extra_emails):
+    if app_settings.NOTIFY_BY_EMAIL and (rows or extra_mail):
         messages_by_user: dict[int, list[str]] = defaultdict(list)
         for s in specs:
             messages_by_user[s.user_id].append(s.message)
-        extra = {addr: msgs for addr, msgs in _extra_messages(specs, extra_emails).items()}
+        extra = dict(extra_mail or {})
         transaction.on_commit(lambda: _mail_send(messages_by_user, extra))
     return rows
-
-
-def _extra_messages(specs: Sequence[NotificationSpec], extra_emails: dict[int, list[str]] | None) -> dict:
-    out: dict[str, list[str]] = defaultdict(list)
-    if not extra_emails:
-        return out
-    by_case: dict[int | None, list[str]] = defaultdict(list)
-    for s in specs:
-        if s.message not in by_case[s.case_id]:
-            by_case[s.case_id].append(s.message)
-    for case_id, addresses in extra_emails.items():
-        for addr in addresses:
-            out[addr].extend(by_case.get(case_id) or [])
-    return out
 
 
 def mail_digest_send(*, messages_by_user: dict[int, list[str]], extra: dict[str, list[str]] | None = None) -> int:

@@ -362,10 +362,19 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 now=now,
             )
 
-        # 3. One digest e-mail per person notified by this sweep.
-        if notified and app_settings.NOTIFY_BY_EMAIL:
+        # 3. One digest e-mail per person notified by this sweep, and per team supervisors' address.
+        if (breached or missed) and app_settings.NOTIFY_BY_EMAIL:
             digest: dict[int, list[str]] = {}
             for user_id, message in Notification.objects.filter(created_at=now).values_list("user_id", "message"):
                 digest.setdefault(user_id, []).append(message)
-            transaction.on_commit(lambda: mail_digest_send(messages_by_user=digest))
+            team_mail: dict[str, list[str]] = {}
+            just_missed_cases = Promise.objects.filter(status=Promise.Status.MISSED, resolved_at=now).values("case_id")
+            for address, reference, breached_at in (
+                Case.objects.filter(Q(sla_breached_at=now) | Q(pk__in=just_missed_cases), team__isnull=False)
+                .exclude(team__supervisors_email="")
+                .values_list("team__supervisors_email", "reference", "sla_breached_at")
+            ):
+                what = "SLA breached" if breached_at == now else "Promise missed"
+                team_mail.setdefault(address, []).append(f"{what} on {reference}")
+            transaction.on_commit(lambda: mail_digest_send(messages_by_user=digest, extra=team_mail))
     return SweepResult(now=now, breached=breached, promises_missed=missed, escalated=escalated, notifications=notified)

@@ -90,6 +90,6 @@ LEADING_MENTIONS = re.compile(r"^(?:@\w{1,15}\s+)+")
 
 @register.filter
 def without_leading_mentions(text: str | None) -> str:
-    """"@AcmeHelp @bob my parcel…" → "my parcel…": the row shows what was said, not to whom."""
+    """ "@AcmeHelp @bob my parcel…" → "my parcel…": the row shows what was said, not to whom."""
     stripped = LEADING_MENTIONS.sub("", text or "")
     return stripped or (text or "")

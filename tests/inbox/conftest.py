@@ -44,8 +44,9 @@ def team_case(agent, brand):
     return build
 
 
-def conversation(case, brand_user, *, tweets: int = 2, dms: int = 2, notes: int = 1, media: int = 1,
-                 start=None) -> None:
+def conversation(
+    case, brand_user, *, tweets: int = 2, dms: int = 2, notes: int = 1, media: int = 1, start=None
+) -> None:
     """A public thread, a DM exchange and notes on ``case``, one minute apart."""
     at = start or timezone.now() - dt.timedelta(hours=5)
     customer = case.customer_x_user
@@ -53,7 +54,9 @@ def conversation(case, brand_user, *, tweets: int = 2, dms: int = 2, notes: int 
     for i in range(tweets):
         inbound = i % 2 == 0
         tweet = TweetFactory(
-            case=case, brand_account=case.brand_account, author=customer if inbound else brand_user,
+            case=case,
+            brand_account=case.brand_account,
+            author=customer if inbound else brand_user,
             direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
             party=Party.CUSTOMER if inbound else Party.BRAND,
             text=f"@acmehelp tweet {i} where is my parcel" if inbound else f"@{customer.handle} we are on it {i}",
@@ -71,7 +74,9 @@ def conversation(case, brand_user, *, tweets: int = 2, dms: int = 2, notes: int 
     for i in range(dms):
         inbound = i % 2 == 0
         dm = DirectMessageFactory(
-            case=case, brand_account=case.brand_account, sender=customer if inbound else brand_user,
+            case=case,
+            brand_account=case.brand_account,
+            sender=customer if inbound else brand_user,
             recipient=brand_user if inbound else customer,
             direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
             text=f"dm {i}: my order is 4000{i:04d}" if inbound else f"dm {i}: thanks, checking",

@@ -36,8 +36,13 @@ def flash(response) -> list[str]:
 def working_case(agent, team_case, brand):
     """A new case with the customer's first public tweet mentioning the brand."""
     case = team_case(status=CaseStatus.NEW)
-    TweetFactory(case=case, brand_account=brand, author=case.customer_x_user,
-                 text=f"@{brand.handle} my parcel never arrived", mentioned_user_ids=[brand.x_user_id])
+    TweetFactory(
+        case=case,
+        brand_account=brand,
+        author=case.customer_x_user,
+        text=f"@{brand.handle} my parcel never arrived",
+        mentioned_user_ids=[brand.x_user_id],
+    )
     return case
 
 
@@ -78,8 +83,7 @@ def test_stale_form_is_refused_with_a_message(client, agent, working_case):
     client.force_login(agent)
     old_version = working_case.version
     type(working_case).objects.filter(pk=working_case.pk).update(version=old_version + 1)
-    response = client.post(url(working_case, "transition"), {"version": old_version, "to_status": "in_dm"},
-                           follow=True)
+    response = client.post(url(working_case, "transition"), {"version": old_version, "to_status": "in_dm"}, follow=True)
     working_case.refresh_from_db()
     assert working_case.status == CaseStatus.NEW
     assert "changed while you were looking" in flash(response)[0]
@@ -87,8 +91,12 @@ def test_stale_form_is_refused_with_a_message(client, agent, working_case):
 
 def test_resolve_with_a_refund(client, agent, working_case):
     client.force_login(agent)
-    response = follow(client, working_case, "resolve",
-                      {"outcome": "refund", "refund_amount": "59.90", "refund_currency": "eur", "note": "PayPal"})
+    response = follow(
+        client,
+        working_case,
+        "resolve",
+        {"outcome": "refund", "refund_amount": "59.90", "refund_currency": "eur", "note": "PayPal"},
+    )
     working_case.refresh_from_db()
     assert working_case.status == CaseStatus.RESOLVED
     assert working_case.refund_amount == Decimal("59.90") and working_case.refund_currency == "EUR"
@@ -153,8 +161,9 @@ def test_link_and_unlink_an_order(client, agent, working_case, order_with_items)
 def test_record_and_keep_a_promise(client, agent, working_case):
     client.force_login(agent)
     due = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = follow(client, working_case, "promise", {"kind": "refund", "description": "Refund by Friday",
-                                                        "due_at": due})
+    response = follow(
+        client, working_case, "promise", {"kind": "refund", "description": "Refund by Friday", "due_at": due}
+    )
     promise = working_case.promises.get()
     assert promise.status == Promise.Status.OPEN
     assert any("Promise recorded" in m for m in flash(response))
@@ -193,8 +202,9 @@ def test_dm_is_queued_to_the_customer(client, agent, working_case):
 def test_public_reply_with_private_data_is_refused_and_the_text_kept(client, agent, working_case):
     client.force_login(agent)
     text = "Your refund to jane.doe@example.com is on its way"
-    response = client.post(url(working_case, "compose"), {"version": working_case.version, "channel": "public",
-                                                          "text": text})
+    response = client.post(
+        url(working_case, "compose"), {"version": working_case.version, "channel": "public", "text": text}
+    )
     assert response.status_code == 422
     assert not OutboundMessage.objects.filter(case=working_case).exists()
     html = response.content.decode()
@@ -205,8 +215,9 @@ def test_public_reply_with_private_data_is_refused_and_the_text_kept(client, age
 def test_reply_on_a_stale_page_keeps_the_text_and_asks_to_review(client, agent, working_case):
     client.force_login(agent)
     type(working_case).objects.filter(pk=working_case.pk).update(version=working_case.version + 5)
-    response = client.post(url(working_case, "compose"), {"version": working_case.version, "channel": "dm",
-                                                          "text": "draft survives"})
+    response = client.post(
+        url(working_case, "compose"), {"version": working_case.version, "channel": "dm", "text": "draft survives"}
+    )
     assert response.status_code == 422
     assert not OutboundMessage.objects.filter(case=working_case).exists()
     html = response.content.decode()
@@ -218,8 +229,9 @@ def test_preview_counts_weighted_length_and_warns_about_private_data(client, age
     client.force_login(agent)
     response = client.post(url(working_case, "compose_preview"), {"channel": "public", "text": "你好" * 3})
     assert b"12 / 280" in response.content
-    response = client.post(url(working_case, "compose_preview"),
-                           {"channel": "public", "text": "Mail us at jane.doe@example.com"})
+    response = client.post(
+        url(working_case, "compose_preview"), {"channel": "public", "text": "Mail us at jane.doe@example.com"}
+    )
     assert b"Private data in a public reply" in response.content
     response = client.post(url(working_case, "compose_preview"), {"channel": "dm", "text": ""})
     assert b"0 / 10000" in response.content
@@ -249,9 +261,26 @@ def test_failed_message_can_be_retried(client, agent, working_case):
     assert "Sending again." in flash(response)
 
 
-@pytest.mark.parametrize("name", ["take", "assign", "transition", "resolve", "escalate", "note", "category",
-                                  "order_link", "order_unlink", "promise", "promise_keep", "compose",
-                                  "compose_preview", "template", "retry"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "take",
+        "assign",
+        "transition",
+        "resolve",
+        "escalate",
+        "note",
+        "category",
+        "order_link",
+        "order_unlink",
+        "promise",
+        "promise_keep",
+        "compose",
+        "compose_preview",
+        "template",
+        "retry",
+    ],
+)
 def test_actions_refuse_get_and_answer_404_outside_the_team(client, agent, name):
     from tests.factories import CaseFactory, TeamFactory
 

@@ -50,24 +50,68 @@ def neighbours(team, brand) -> None:
     """Other open cases, so the queue looks like a working day."""
     now = timezone.now()
     rows = [
-        ("Jonas Weber", "jonasw", "de", "@AcmeHelp Paket ist beschädigt angekommen, der Mixer ist kaputt", 40, 0, "damaged"),
-        ("Mia Thompson", "miat", "en", "@AcmeHelp still no refund after 14 days?? I'll file a chargeback", -25, 2,
-         "refund-delay"),
-        ("Carlos Ruiz", "cruiz", "es", "@AcmeHelp me enviaron el artículo equivocado, talla incorrecta", 190, 0,
-         "wrong-or-missing-item"),
-        ("Emma Johnson", "emmaj", "en", "@AcmeHelp charged twice for the same order, please fix", 320, 1,
-         "payment-double-charge"),
-        ("Noah Smith", "noahs", "en", "@AcmeHelp where is my order?? tracking hasn't moved in 10 days", 75, 3,
-         "delivery-delay"),
+        (
+            "Jonas Weber",
+            "jonasw",
+            "de",
+            "@AcmeHelp Paket ist beschädigt angekommen, der Mixer ist kaputt",
+            40,
+            0,
+            "damaged",
+        ),
+        (
+            "Mia Thompson",
+            "miat",
+            "en",
+            "@AcmeHelp still no refund after 14 days?? I'll file a chargeback",
+            -25,
+            2,
+            "refund-delay",
+        ),
+        (
+            "Carlos Ruiz",
+            "cruiz",
+            "es",
+            "@AcmeHelp me enviaron el artículo equivocado, talla incorrecta",
+            190,
+            0,
+            "wrong-or-missing-item",
+        ),
+        (
+            "Emma Johnson",
+            "emmaj",
+            "en",
+            "@AcmeHelp charged twice for the same order, please fix",
+            320,
+            1,
+            "payment-double-charge",
+        ),
+        (
+            "Noah Smith",
+            "noahs",
+            "en",
+            "@AcmeHelp where is my order?? tracking hasn't moved in 10 days",
+            75,
+            3,
+            "delivery-delay",
+        ),
     ]
     for n, (name, handle, lang, text, minutes, level, slug) in enumerate(rows):
         who = XUserFactory(handle=handle, name=name, lang=lang, followers_count=15_000 if level == 3 else 300)
         case = CaseFactory(
-            reference=f"CS-2026-00{n + 4211}", customer=who.customer, customer_x_user=who, brand_account=brand,
-            team=team, language=lang,
-            sla_due_at=now + dt.timedelta(minutes=minutes), escalation_level=level, is_overdue=minutes < 0,
-            suggested_category=ComplaintCategoryFactory(slug=slug), last_message_preview=text,
-            reach=who.followers_count, opened_at=now - dt.timedelta(hours=3),
+            reference=f"CS-2026-00{n + 4211}",
+            customer=who.customer,
+            customer_x_user=who,
+            brand_account=brand,
+            team=team,
+            language=lang,
+            sla_due_at=now + dt.timedelta(minutes=minutes),
+            escalation_level=level,
+            is_overdue=minutes < 0,
+            suggested_category=ComplaintCategoryFactory(slug=slug),
+            last_message_preview=text,
+            reach=who.followers_count,
+            opened_at=now - dt.timedelta(hours=3),
         )
         TweetFactory(case=case, brand_account=brand, author=who, text=text)
 
@@ -79,11 +123,18 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     brand = sandbox.brand_account("AcmeHelp")
     team = TeamFactory(name="EU desk", languages=["en", "de", "es"])
     customer = sandbox.state.add_user("pauline_d", name="Pauline Dubois", followers=1200, location="Lyon")
-    order = OrderFactory(order_number="40001234", currency="EUR", total_amount="59.90", carrier="DHL",
-                         tracking_number="RR123456789CN", customer_email="pauline.dubois@example.fr")
+    order = OrderFactory(
+        order_number="40001234",
+        currency="EUR",
+        total_amount="59.90",
+        carrier="DHL",
+        tracking_number="RR123456789CN",
+        customer_email="pauline.dubois@example.fr",
+    )
     OrderItemFactory(order=order, title="Blender Pro 600", unit_price="59.90")
-    sandbox.state.customer_tweet(customer, "@AcmeHelp my blender never arrived, it's been 3 weeks. I want a refund!",
-                                 lang="en")
+    sandbox.state.customer_tweet(
+        customer, "@AcmeHelp my blender never arrived, it's been 3 weeks. I want a refund!", lang="en"
+    )
     sync(brand)
     case = Case.objects.get(customer_x_user__handle="pauline_d")
     assert case.status == CaseStatus.NEW and case.assignee is None
@@ -139,9 +190,12 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     assert sandbox.state.dm_events[-1]["text"].startswith("Thanks")
 
     # The customer answers in DM with the e-mail used at checkout and a photo; the desk syncs it in.
-    sandbox.state.customer_dm(customer, brand.x_user_id,
-                              "Sure! I ordered with pauline.dubois@example.fr and paid with PayPal. Photo of the label:",
-                              media=1)
+    sandbox.state.customer_dm(
+        customer,
+        brand.x_user_id,
+        "Sure! I ordered with pauline.dubois@example.fr and paid with PayPal. Photo of the label:",
+        media=1,
+    )
     sync(brand)
     assert not case.orders.exists()  # nothing the matcher could link by itself
     page.reload()
@@ -198,7 +252,7 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     assert case.refund_amount is not None and case.refund_currency == "EUR"
 
 
-def test_two_agents_on_one_case_see_each_other_typing(sandbox, chromium, live_server, browser_login):
+def test_two_agents_on_one_case_see_each_other_typing(chromium, live_server, browser_login):
     team = TeamFactory()
     alice = UserFactory(username="alice", first_name="Alice", last_name="Martin", roles=["crm_agent"])
     bob = UserFactory(username="bob", first_name="Bob", last_name="Chen", roles=["crm_agent"])
@@ -219,3 +273,32 @@ def test_two_agents_on_one_case_see_each_other_typing(sandbox, chromium, live_se
     alice_page.wait_for_selector(".viewer.is-typing:has-text('Bob Chen is typing')", timeout=12_000)
     for page in pages:
         page.context.close()
+
+
+def test_keyboard_moves_through_the_queue_and_back(browser_page, browser_login):
+    page = browser_page
+    team = TeamFactory()
+    agent = UserFactory(username="alice", first_name="Alice", last_name="Martin", roles=["crm_agent"])
+    TeamMembershipFactory(team=team, user=agent)
+    now = timezone.now()
+    first, second = (
+        CaseFactory(team=team, reference=f"CS-2026-00900{n}", sla_due_at=now + dt.timedelta(hours=n + 1))
+        for n in range(2)
+    )
+    browser_login(page, agent)
+    page.goto("/inbox/?queue=all_open")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.locator(".case-row.is-selected").get_attribute("data-case") == str(first.pk)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/inbox/case/{first.pk}/")
+    page.keyboard.press("j")
+    page.wait_for_url(f"**/inbox/case/{second.pk}/")
+    page.keyboard.press("n")
+    assert page.evaluate("document.activeElement.id") == "id_note_text"
+    page.keyboard.press("Escape")
+    page.keyboard.press("u")
+    page.wait_for_url("**/inbox/?queue=all_open")
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts-dialog").is_visible()

@@ -28,8 +28,9 @@ def case_url(case, name="case"):
 def test_timeline_merges_tweets_dms_notes_and_events_in_time_order(client, agent, team_case, brand_user):
     case = team_case()
     conversation(case, brand_user, tweets=2, dms=2, notes=1)
-    CaseEventFactory(case=case, kind=CaseEvent.Kind.ESCALATED, message="Level 1 — public nudge",
-                     created_at=timezone.now())
+    CaseEventFactory(
+        case=case, kind=CaseEvent.Kind.ESCALATED, message="Level 1 — public nudge", created_at=timezone.now()
+    )
     client.force_login(agent)
     response = client.get(case_url(case))
     kinds = [entry.kind for entry in response.context["timeline"]]
@@ -54,24 +55,42 @@ def test_media_thumbnails_open_full_size_and_show_evidence(client, agent, team_c
 
 def test_side_panels_show_customer_orders_promises_sla(client, agent, team_case, order_with_items):
     who = XUserFactory(handle="pauline", name="Pauline", followers_count=52_000, location="Lyon")
-    case = team_case(customer=who.customer, customer_x_user=who,
-                     sla_first_response_due=timezone.now() + dt.timedelta(minutes=30))
+    case = team_case(
+        customer=who.customer, customer_x_user=who, sla_first_response_due=timezone.now() + dt.timedelta(minutes=30)
+    )
     earlier = CaseFactory(customer=case.customer, reference="CS-2025-000007")
     order = order_with_items(order_number="40009999", tracking_number="RR999999999CN", carrier="La Poste")
     case.orders.add(order)
     PromiseFactory(case=case, description="Refund within 48h")
     client.force_login(agent)
     html = client.get(case_url(case)).content.decode()
-    for text in ("@pauline", "52k", "Lyon", earlier.reference, "#40009999", "Wireless earbuds", "59.90 EUR",
-                 "La Poste", "RR999999999CN", "Refund within 48h", "Mark kept", "First response", "left"):
+    for text in (
+        "@pauline",
+        "52k",
+        "Lyon",
+        earlier.reference,
+        "#40009999",
+        "Wireless earbuds",
+        "59.90 EUR",
+        "La Poste",
+        "RR999999999CN",
+        "Refund within 48h",
+        "Mark kept",
+        "First response",
+        "left",
+    ):
         assert text in html, text
 
 
 def test_order_found_in_a_dm_is_offered_for_linking(client, agent, team_case, order_with_items):
     case = team_case()
     order = order_with_items(order_number="40001234")
-    DirectMessageFactory(case=case, sender=case.customer_x_user, brand_account=case.brand_account,
-                         text="my order number is 40001234, thanks")
+    DirectMessageFactory(
+        case=case,
+        sender=case.customer_x_user,
+        brand_account=case.brand_account,
+        text="my order number is 40001234, thanks",
+    )
     client.force_login(agent)
     response = client.get(case_url(case))
     assert [o.pk for o in response.context["found_orders"]] == [order.pk]
@@ -91,8 +110,7 @@ def test_order_search_finds_by_number_tracking_or_email(client, agent, team_case
 def test_outbound_messages_show_their_delivery_state(client, agent, team_case):
     case = team_case()
     OutboundMessageFactory(case=case, text="queued one", status=OutboundMessage.Status.QUEUED)
-    OutboundMessageFactory(case=case, text="failed one", status=OutboundMessage.Status.FAILED,
-                           last_error="X said 503")
+    OutboundMessageFactory(case=case, text="failed one", status=OutboundMessage.Status.FAILED, last_error="X said 503")
     client.force_login(agent)
     html = client.get(case_url(case)).content.decode()
     assert "Queued" in html and "Failed" in html and "X said 503" in html and "Retry" in html
@@ -100,10 +118,16 @@ def test_outbound_messages_show_their_delivery_state(client, agent, team_case):
 
 def test_sent_message_shows_once_as_the_tweet_with_its_sent_state(client, agent, team_case, brand_user):
     case = team_case()
-    tweet = TweetFactory(case=case, author=brand_user, direction="outbound", party="brand", text="we are on it",
-                         sent_via_desk=True)
-    OutboundMessageFactory(case=case, text="we are on it", status=OutboundMessage.Status.SENT, x_id=tweet.x_id,
-                           channel=OutboundMessage.Channel.PUBLIC_REPLY)
+    tweet = TweetFactory(
+        case=case, author=brand_user, direction="outbound", party="brand", text="we are on it", sent_via_desk=True
+    )
+    OutboundMessageFactory(
+        case=case,
+        text="we are on it",
+        status=OutboundMessage.Status.SENT,
+        x_id=tweet.x_id,
+        channel=OutboundMessage.Channel.PUBLIC_REPLY,
+    )
     client.force_login(agent)
     html = client.get(case_url(case)).content.decode()
     assert html.count("we are on it") == 1
@@ -128,8 +152,9 @@ def test_untrusted_text_is_shown_never_run(client, agent, team_case, brand_user)
     assert "&lt;svg onload=alert(2)&gt;" in html
 
 
-def test_case_page_query_count_does_not_grow_with_messages(client, agent, team_case, brand_user, order_with_items,
-                                                            django_assert_max_num_queries):
+def test_case_page_query_count_does_not_grow_with_messages(
+    client, agent, team_case, brand_user, order_with_items, django_assert_max_num_queries
+):
     small = team_case()
     conversation(small, brand_user, tweets=2, dms=2, notes=1, media=1)
     big = team_case()

@@ -42,7 +42,12 @@ def test_each_queue_shows_its_live_count(client, agent, team_case):
     client.force_login(agent)
     response = client.get(QUEUE, {"queue": "all_open"})
     assert counts(response) == {
-        "mine": 2, "unassigned": 3, "escalated": 1, "overdue": 1, "awaiting_customer": 1, "all_open": 5,
+        "mine": 2,
+        "unassigned": 3,
+        "escalated": 1,
+        "overdue": 1,
+        "awaiting_customer": 1,
+        "all_open": 5,
         "resolved": 2,
     }
     assert b"My cases" in response.content and b"Awaiting customer" in response.content
@@ -69,8 +74,13 @@ def test_most_urgent_case_comes_first(client, agent, team_case):
 
 def test_row_shows_what_an_agent_triages_by(client, agent, team_case):
     category = ComplaintCategoryFactory(slug="damaged-x", name="Damaged goods")
-    case = team_case(language="de", category=category, escalation_level=1, assignee=agent,
-                     last_message_preview="Das Paket ist kaputt\nzweite Zeile")
+    case = team_case(
+        language="de",
+        category=category,
+        escalation_level=1,
+        assignee=agent,
+        last_message_preview="Das Paket ist kaputt\nzweite Zeile",
+    )
     client.force_login(agent)
     html = client.get(QUEUE, {"queue": "all_open"}).content.decode()
     assert case.customer_x_user.handle in html
@@ -78,8 +88,10 @@ def test_row_shows_what_an_agent_triages_by(client, agent, team_case):
     assert "DE" in html and "Damaged goods" in html and "L1" in html and "You" in html
 
 
-@pytest.mark.parametrize("param", ["status", "category", "language", "team", "assignee", "escalation", "reach_min",
-                                   "brand_account", "opened"])
+@pytest.mark.parametrize(
+    "param",
+    ["status", "category", "language", "team", "assignee", "escalation", "reach_min", "brand_account", "opened"],
+)
 def test_filters_narrow_the_queue(client, supervisor, param):
     now = timezone.now()
     category = ComplaintCategoryFactory(slug="refund-late", name="Refund late")
@@ -89,8 +101,15 @@ def test_filters_narrow_the_queue(client, supervisor, param):
     from tests.factories import CaseFactory
 
     wanted = CaseFactory(
-        status=CaseStatus.IN_DM, category=category, language="ja", team=team, assignee=agent_b,
-        escalation_level=2, reach=50_000, brand_account=other_account, opened_at=now - dt.timedelta(days=10),
+        status=CaseStatus.IN_DM,
+        category=category,
+        language="ja",
+        team=team,
+        assignee=agent_b,
+        escalation_level=2,
+        reach=50_000,
+        brand_account=other_account,
+        opened_at=now - dt.timedelta(days=10),
     )
     other = CaseFactory(opened_at=now)
     query = {
@@ -122,8 +141,13 @@ def test_search_finds_a_case_by_what_the_agent_knows(client, supervisor, how):
     TweetFactory(case=case, author=who, text="@acmehelp the blender arrived cracked")
     CaseFactory()
     term = {
-        "handle": "pauline" + "p", "at_handle": "@PaulineP", "name": "dubois", "order": "77001234",
-        "tracking": "LP00123456789CN", "reference": "cs-2026-004242", "text": "blender arrived",
+        "handle": "pauline" + "p",
+        "at_handle": "@PaulineP",
+        "name": "dubois",
+        "order": "77001234",
+        "tracking": "LP00123456789CN",
+        "reference": "cs-2026-004242",
+        "text": "blender arrived",
     }[how]
     client.force_login(supervisor)
     assert rows(client.get(QUEUE, {"queue": "all_open", "q": term})) == [case.pk]
@@ -173,15 +197,21 @@ def test_names_and_messages_are_shown_as_text(client, agent, team_case):
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
 
 
-@pytest.mark.parametrize("queue", ["mine", "unassigned", "escalated", "overdue", "awaiting_customer", "all_open",
-                                   "resolved"])
-def test_queue_page_query_count_does_not_grow_with_cases(client, agent, team_case, django_assert_max_num_queries,
-                                                         queue):
+@pytest.mark.parametrize(
+    "queue", ["mine", "unassigned", "escalated", "overdue", "awaiting_customer", "all_open", "resolved"]
+)
+def test_queue_page_query_count_does_not_grow_with_cases(
+    client, agent, team_case, django_assert_max_num_queries, queue
+):
     def add(n):
         for i in range(n):
-            team_case(assignee=agent if i % 2 else None, escalation_level=i % 3, is_overdue=i % 4 == 0,
-                      category=ComplaintCategoryFactory(slug=f"c{i % 3}"),
-                      status=CaseStatus.RESOLVED if i % 5 == 0 else CaseStatus.NEW)
+            team_case(
+                assignee=agent if i % 2 else None,
+                escalation_level=i % 3,
+                is_overdue=i % 4 == 0,
+                category=ComplaintCategoryFactory(slug=f"c{i % 3}"),
+                status=CaseStatus.RESOLVED if i % 5 == 0 else CaseStatus.NEW,
+            )
 
     client.force_login(agent)
     add(2)

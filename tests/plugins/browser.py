@@ -57,7 +57,7 @@ def chromium():
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-    except Exception as exc:  # noqa: BLE001 — report a broken browser the same way as a missing one
+    except Exception as exc:
         playwright.stop()
         _missing_browser(f"Chromium at {path} did not start ({exc})")
     yield browser

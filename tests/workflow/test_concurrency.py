@@ -5,6 +5,7 @@ Needs PostgreSQL (row locks); skipped on SQLite unless CRM_REQUIRE_POSTGRES=1.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -17,7 +18,15 @@ from crm_twitter.services.lifecycle import case_resolve
 from crm_twitter.services.routing import case_assign
 from tests.factories import CaseFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Skip before the transactional database is set up: its flush would wipe the seed rows other tests use.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" and os.environ.get("CRM_REQUIRE_POSTGRES") != "1",
+        reason="needs PostgreSQL: run with DATABASE_URL=postgres://…",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _race(*calls):

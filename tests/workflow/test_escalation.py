@@ -106,9 +106,15 @@ def test_rules_never_escalate_closed_cases(frozen, open_case):
     assert case.escalation_level == 0
 
 
-def test_escalation_notifies_assignee_and_supervisors(frozen, open_case, make_team):
+def test_escalation_notifies_assignee_and_supervisors(
+    frozen, open_case, make_team, mailoutbox, django_capture_on_commit_callbacks
+):
     team = make_team(agents=1, supervisors=1)
-    case = open_case(mentions_executive=True)
+    team.supervisors_email = "leads@example.com"
+    team.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = open_case(mentions_executive=True)
+    assert "leads@example.com" in {m.to[0] for m in mailoutbox}
     users = set(
         Notification.objects.filter(case=case, kind=Notification.Kind.ESCALATED).values_list("user_id", flat=True)
     )

@@ -54,6 +54,20 @@ def test_breach_is_marked_recorded_escalated_and_notified(
     assert case.reference in mailoutbox[0].body
 
 
+def test_team_supervisors_address_gets_the_sweep_digest(
+    frozen, make_team, mailoutbox, django_capture_on_commit_callbacks
+):
+    team = make_team(agents=1)
+    team.supervisors_email = "leads@example.com"
+    team.save()
+    first, second = _overdue_case(team=team, assignee=team.agents[0]), _overdue_case(team=team)
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    leads = [m for m in mailoutbox if m.to == ["leads@example.com"]]
+    assert len(leads) == 1
+    assert first.reference in leads[0].body and second.reference in leads[0].body
+
+
 def test_a_second_sweep_does_not_repeat_itself(frozen, make_team):
     team = make_team(agents=1)
     case = _overdue_case(team=team, assignee=team.agents[0])

@@ -69,6 +69,19 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_queryset(self):
         return cases_visible_to(self.request.user).select_related(*ROW_RELATED)
 
+    def list(self, request, *args, **kwargs):
+        """Page through ids on the case table alone, then load just that page's rows with joins.
+
+        Joining customers, X users, teams … before the LIMIT lets PostgreSQL hash-join whole
+        tables on every call (the inbox's ``case_list_page`` does the same two steps).
+        """
+        queryset = self.filter_queryset(self.get_queryset())
+        light = queryset.select_related(None).only("id", "opened_at", "updated_at")
+        page = self.paginate_queryset(light)
+        rows = Case.objects.select_related(*ROW_RELATED).defer("customer_x_user__raw").in_bulk([c.pk for c in page])
+        cases = [rows[case.pk] for case in page if case.pk in rows]
+        return self.get_paginated_response(self.get_serializer(cases, many=True).data)
+
     def get_serializer_class(self):
         if self.action == "retrieve":
             return CaseDetailSerializer

@@ -33,9 +33,16 @@ from crm_twitter.inbox.forms import (
     TransitionForm,
 )
 from crm_twitter.inbox.views.case import case_context
-from crm_twitter.inbox.views.common import ServiceUnavailable, back_to_case, service, stale
+from crm_twitter.inbox.views.common import back_to_case, stale
 from crm_twitter.models import Case, CaseStatus, Order, OutboundMessage, Promise, ReplyTemplate
+from crm_twitter.services.cases import case_add_note, case_link_order, case_set_category, case_unlink_order
+from crm_twitter.services.compose import outbound_retry, reply_compose, reply_preview
 from crm_twitter.services.errors import CaseRuleError, ComposeRefused, StaleCase
+from crm_twitter.services.escalation import case_escalate
+from crm_twitter.services.lifecycle import case_resolve, case_transition
+from crm_twitter.services.promises import promise_create, promise_keep
+from crm_twitter.services.routing import case_assign, case_take
+from crm_twitter.services.templates import template_render
 
 
 def _first_error(form: forms.Form) -> str:
@@ -45,8 +52,15 @@ def _first_error(form: forms.Form) -> str:
     return _("Please check the form.")
 
 
-def _run(request: HttpRequest, pk: int, form_class: type[forms.Form],
-         apply: Callable[[Case, dict[str, Any]], str], *, anchor: str = "", check_version: bool = True) -> HttpResponse:
+def _run(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    apply: Callable[[Case, dict[str, Any]], str],
+    *,
+    anchor: str = "",
+    check_version: bool = True,
+) -> HttpResponse:
     """Validate → check the version → apply → message → back to the case."""
     case = visible_case_or_404(request, pk)
     form = form_class(request.POST)
@@ -63,8 +77,6 @@ def _run(request: HttpRequest, pk: int, form_class: type[forms.Form],
         stale(request)
     except CaseRuleError as exc:
         messages.error(request, exc.message)
-    except ServiceUnavailable:
-        messages.error(request, _("This action is not available on this installation yet."))
     else:
         if done:
             messages.success(request, done)
@@ -75,7 +87,7 @@ def _run(request: HttpRequest, pk: int, form_class: type[forms.Form],
 @crm_action_required
 def take_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        service("case_take")(case=case, actor=request.user)
+        case_take(case=case, actor=request.user)
         return _("You own this case now.")
 
     return _run(request, pk, AssignForm, apply)
@@ -91,8 +103,7 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
         if not raw and case.assignee_id != request.user.pk and not user_can_assign_others(request.user):
             raise CaseRuleError(_("Only supervisors unassign other people's cases."))
         assignee = get_object_or_404(get_user_model(), pk=int(raw)) if raw.isdigit() else None
-        service("case_assign")(case=case, assignee=assignee, actor=request.user,
-                                                  expected_version=data["version"])
+        case_assign(case=case, assignee=assignee, actor=request.user, expected_version=data["version"])
         if assignee is None:
             return _("Case unassigned.")
         return _("Assigned to %(name)s.") % {"name": assignee.get_full_name() or assignee.get_username()}
@@ -108,8 +119,13 @@ def transition_view(request: HttpRequest, pk: int) -> HttpResponse:
         if to_status == CaseStatus.RESOLVED:
             raise CaseRuleError(_("Use the resolve form: a resolution needs an outcome."))
         # Reopening is a transition too (resolved/closed → an open state); the table decides.
-        service("case_transition")(case=case, to_status=to_status, actor=request.user,
-                                   reason=data.get("reason", ""), expected_version=data["version"])
+        case_transition(
+            case=case,
+            to_status=to_status,
+            actor=request.user,
+            reason=data.get("reason", ""),
+            expected_version=data["version"],
+        )
         return _("Status changed to %(status)s.") % {"status": CaseStatus(to_status).label}
 
     return _run(request, pk, TransitionForm, apply)
@@ -119,10 +135,14 @@ def transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        service("case_resolve")(
-            case=case, actor=request.user, outcome=data["outcome"],
-            refund_amount=data.get("refund_amount"), refund_currency=data.get("refund_currency") or "",
-            note=data.get("note") or "", expected_version=data["version"],
+        case_resolve(
+            case=case,
+            actor=request.user,
+            outcome=data["outcome"],
+            refund_amount=data.get("refund_amount"),
+            refund_currency=data.get("refund_currency") or "",
+            note=data.get("note") or "",
+            expected_version=data["version"],
         )
         return _("Case resolved. Post the public close so everyone can see it was solved.")
 
@@ -133,8 +153,7 @@ def resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def escalate_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        updated = service("case_escalate")(
-            case=case, actor=request.user, reason=data["reason"], level=data.get("level"))
+        updated = case_escalate(case=case, actor=request.user, reason=data["reason"], level=data.get("level"))
         return _("Escalated to level %(level)s.") % {"level": updated.escalation_level}
 
     return _run(request, pk, EscalateForm, apply)
@@ -145,7 +164,7 @@ def escalate_view(request: HttpRequest, pk: int) -> HttpResponse:
 def note_view(request: HttpRequest, pk: int) -> HttpResponse:
     # Notes only add to the record, so an older page may still add one: no version check.
     def apply(case: Case, data: dict) -> str:
-        service("case_add_note")(case=case, actor=request.user, text=data["text"])
+        case_add_note(case=case, actor=request.user, text=data["text"])
         return _("Note added. Notes stay internal and are never sent.")
 
     return _run(request, pk, NoteForm, apply, anchor="timeline-end", check_version=False)
@@ -155,8 +174,7 @@ def note_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def category_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        service("case_set_category")(case=case, actor=request.user,
-                                                               category=data["category"])
+        case_set_category(case=case, actor=request.user, category=data["category"])
         return _("Category set to %(name)s.") % {"name": data["category"].name}
 
     return _run(request, pk, CategoryForm, apply)
@@ -167,7 +185,7 @@ def category_view(request: HttpRequest, pk: int) -> HttpResponse:
 def order_link_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         order = get_object_or_404(Order, pk=data["order"])
-        service("case_link_order")(case=case, actor=request.user, order=order)
+        case_link_order(case=case, actor=request.user, order=order)
         return _("Order %(number)s linked.") % {"number": order.order_number}
 
     return _run(request, pk, OrderForm, apply, anchor="orders")
@@ -178,7 +196,7 @@ def order_link_view(request: HttpRequest, pk: int) -> HttpResponse:
 def order_unlink_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         order = get_object_or_404(Order, pk=data["order"])
-        service("case_unlink_order")(case=case, actor=request.user, order=order)
+        case_unlink_order(case=case, actor=request.user, order=order)
         return _("Order %(number)s unlinked.") % {"number": order.order_number}
 
     return _run(request, pk, OrderForm, apply, anchor="orders")
@@ -188,8 +206,9 @@ def order_unlink_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def promise_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        service("promise_create")(case=case, actor=request.user, kind=data["kind"],
-                                                       description=data["description"], due_at=data["due_at"])
+        promise_create(
+            case=case, actor=request.user, kind=data["kind"], description=data["description"], due_at=data["due_at"]
+        )
         return _("Promise recorded. It is tracked until you mark it kept.")
 
     return _run(request, pk, PromiseForm, apply, anchor="promises")
@@ -200,7 +219,7 @@ def promise_view(request: HttpRequest, pk: int) -> HttpResponse:
 def promise_keep_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         promise = get_object_or_404(Promise, pk=data["promise"], case=case)
-        service("promise_keep")(promise=promise, actor=request.user, note=data.get("note", ""))
+        promise_keep(promise=promise, actor=request.user, note=data.get("note", ""))
         return _("Promise marked as kept.")
 
     return _run(request, pk, PromiseKeepForm, apply, anchor="promises")
@@ -211,7 +230,7 @@ def promise_keep_view(request: HttpRequest, pk: int) -> HttpResponse:
 def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         message = get_object_or_404(OutboundMessage, pk=data["message"], case=case)
-        service("outbound_retry")(message=message, actor=request.user)
+        outbound_retry(message=message, actor=request.user)
         return _("Sending again.")
 
     return _run(request, pk, RetryForm, apply, anchor="timeline-end", check_version=False)
@@ -227,8 +246,10 @@ def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         error = _first_error(form)
     elif form.cleaned_data["version"] != case.version:
-        error = _("This case changed while you were writing (new messages or actions). Review the timeline, "
-                  "then send again; your text is kept.")
+        error = _(
+            "This case changed while you were writing (new messages or actions). Review the timeline, "
+            "then send again; your text is kept."
+        )
         data = form.data.copy()
         data["version"] = str(case.version)
         form = ComposeForm(data)
@@ -238,16 +259,18 @@ def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
         template = ReplyTemplate.objects.filter(pk=data["template"]).first() if data.get("template") else None
         # The outbound service picks the tweet to answer (the customer's latest mention of the brand).
         try:
-            service("reply_compose")(
-                case=case, actor=request.user, channel=data["channel"], text=data["text"],
-                in_reply_to_tweet_id=None, template=template,
+            reply_compose(
+                case=case,
+                actor=request.user,
+                channel=data["channel"],
+                text=data["text"],
+                in_reply_to_tweet_id=None,
+                template=template,
             )
         except StaleCase:
             error = _("This case changed while you were writing. Review the timeline, then send again.")
         except (ComposeRefused, CaseRuleError) as exc:
             error = exc.message
-        except ServiceUnavailable:
-            error = _("Sending is not available on this installation yet.")
         else:
             if data["channel"] == "dm":
                 messages.success(request, _("Direct message queued for sending."))
@@ -269,9 +292,7 @@ def compose_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"channel": channel, "length": len(text), "limit": limit, "verdict": None}
     if text.strip():
         try:
-            context["verdict"] = service("reply_preview")(case=case, channel=channel, text=text)
-        except ServiceUnavailable:
-            pass
+            context["verdict"] = reply_preview(case=case, channel=channel, text=text)
         except CaseRuleError as exc:
             context["error"] = exc.message
     return render(request, "crm_twitter/inbox/_compose_verdict.html", context)
@@ -283,16 +304,20 @@ def template_view(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the chosen template rendered for this case, placed in the composer."""
     case = visible_case_or_404(request, pk)
     try:
-        template = ReplyTemplate.objects.get(pk=int(request.POST.get("template") or request.POST.get("template_choice") or 0), is_active=True)
+        chosen = request.POST.get("template") or request.POST.get("template_choice") or 0
+        template = ReplyTemplate.objects.get(pk=int(chosen), is_active=True)
     except (ReplyTemplate.DoesNotExist, ValueError):
         raise Http404("No such template")
-    try:
-        text = service("template_render")(template=template, case=case, actor=request.user)
-    except ServiceUnavailable:
-        text = template.body
+    text = template_render(template=template, case=case, actor=request.user)
     channel = "dm" if template.channel == ReplyTemplate.Channel.DM else "public"
-    form = ComposeForm(initial={"version": case.version, "channel": channel, "text": text,
-                                "template": template.pk})
-    return render(request, "crm_twitter/inbox/_composer_fields.html", {
-        "case": case, "compose_form": form, "compose_channel": channel, "template_used": template,
-    })
+    form = ComposeForm(initial={"version": case.version, "channel": channel, "text": text, "template": template.pk})
+    return render(
+        request,
+        "crm_twitter/inbox/_composer_fields.html",
+        {
+            "case": case,
+            "compose_form": form,
+            "compose_channel": channel,
+            "template_used": template,
+        },
+    )

@@ -26,7 +26,7 @@ from crm_twitter.inbox.forms import (
     PromiseForm,
     ResolveForm,
 )
-from crm_twitter.inbox.views.common import numbers_in_texts, optional_service
+from crm_twitter.inbox.views.common import numbers_in_texts
 from crm_twitter.models import Case, CaseStatus, ComplaintCategory, Outcome, Promise, ReplyTemplate
 from crm_twitter.selectors.cases import (
     case_timeline,
@@ -35,6 +35,7 @@ from crm_twitter.selectors.cases import (
     orders_search,
 )
 from crm_twitter.selectors.visibility import cases_visible_to
+from crm_twitter.services.lifecycle import allowed_transitions
 
 # Which reply step fits each state of the standard flow (the composer highlights it).
 SUGGESTED_STEP = {
@@ -67,16 +68,6 @@ def _templates_for(case: Case) -> list[ReplyTemplate]:
     return sorted(chosen, key=lambda t: (STEP_ORDER.index(t.step) if t.step in STEP_ORDER else 99, t.name))
 
 
-def _allowed_transitions(case: Case) -> list[str]:
-    allowed = optional_service("allowed_transitions")
-    if allowed is None:
-        return []
-    try:
-        return [str(s) for s in allowed(case)]
-    except Exception:  # noqa: BLE001 — a rule bug must not hide the case from the agent
-        return []
-
-
 def _latest_customer_tweet(timeline) -> str:
     for entry in reversed(timeline):
         if entry.kind == "tweet" and entry.obj.direction == "inbound":
@@ -91,8 +82,9 @@ def _default_currency(case: Case) -> str:
     return ""
 
 
-def case_context(request: HttpRequest, case: Case, *, compose_form: ComposeForm | None = None,
-                 compose_error: str = "") -> dict:
+def case_context(
+    request: HttpRequest, case: Case, *, compose_form: ComposeForm | None = None, compose_error: str = ""
+) -> dict:
     """Everything the case page shows; a fixed number of queries for any size of case."""
     user = request.user
     timeline = case_timeline(case=case)
@@ -105,17 +97,20 @@ def case_context(request: HttpRequest, case: Case, *, compose_form: ComposeForm 
     templates = _templates_for(case) if can_act else []
     suggested_step = SUGGESTED_STEP.get(case.status, "")
     in_reply_to = _latest_customer_tweet(timeline)
-    transitions = [s for s in _allowed_transitions(case) if s != CaseStatus.RESOLVED]
+    transitions = [str(s) for s in allowed_transitions(case) if s != CaseStatus.RESOLVED]
     assignees = []
     if user_can_assign_others(user):
         user_model = get_user_model()
         members = user_model.objects.filter(is_active=True, groups__name__in=("crm_agent", "crm_supervisor"))
         if case.team_id:
-            members = members.filter(crm_memberships__team_id=case.team_id) | user_model.objects.filter(
-                pk=user.pk)
+            members = members.filter(crm_memberships__team_id=case.team_id) | user_model.objects.filter(pk=user.pk)
         assignees = list(members.distinct().order_by("first_name", "username"))
-    channel = "dm" if case.status in (CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT,
-                                      CaseStatus.AWAITING_CUSTOMER) or not in_reply_to else "public"
+    channel = (
+        "dm"
+        if case.status in (CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER)
+        or not in_reply_to
+        else "public"
+    )
     due_default = (timezone.localtime() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
     status_labels = dict(CaseStatus.choices)
     sla_rows = [
@@ -150,12 +145,14 @@ def case_context(request: HttpRequest, case: Case, *, compose_form: ComposeForm 
         "escalate_form": EscalateForm(initial={"version": case.version}),
         "category_form": CategoryForm(initial={"version": case.version}),
         "promise_form": PromiseForm(initial={"version": case.version, "due_at": due_default}),
-        "resolve_form": ResolveForm(initial={
-            "version": case.version,
-            "outcome": Outcome.REFUND,
-            "refund_currency": _default_currency(case),
-            "refund_amount": sum((o.total_amount for o in linked_orders), Decimal("0")) or None,
-        }),
+        "resolve_form": ResolveForm(
+            initial={
+                "version": case.version,
+                "outcome": Outcome.REFUND,
+                "refund_currency": _default_currency(case),
+                "refund_amount": sum((o.total_amount for o in linked_orders), Decimal("0")) or None,
+            }
+        ),
         "sla_rows": sla_rows,
         "others": presence.presence_ping(case_id=case.pk, user=user),
         "presence_seconds": 4,
@@ -190,11 +187,15 @@ def presence_view(request: HttpRequest, pk: int) -> HttpResponse:
         page_version = int(request.POST.get("v") or request.GET.get("v") or 0)
     except ValueError:
         page_version = 0
-    return render(request, "crm_twitter/inbox/_presence.html", {
-        "others": others,
-        "changed": bool(page_version and version != page_version),
-        "case_pk": pk,
-    })
+    return render(
+        request,
+        "crm_twitter/inbox/_presence.html",
+        {
+            "others": others,
+            "changed": bool(page_version and version != page_version),
+            "case_pk": pk,
+        },
+    )
 
 
 @require_GET
@@ -202,9 +203,13 @@ def presence_view(request: HttpRequest, pk: int) -> HttpResponse:
 def order_search_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = visible_case_or_404(request, pk)
     text = request.GET.get("order_q", "")
-    return render(request, "crm_twitter/inbox/_order_results.html", {
-        "case": case,
-        "orders": orders_search(text=text, exclude_case=case),
-        "searched": len(text.strip()) >= 3,
-        "can_act": user_can_act(request.user),
-    })
+    return render(
+        request,
+        "crm_twitter/inbox/_order_results.html",
+        {
+            "case": case,
+            "orders": orders_search(text=text, exclude_case=case),
+            "searched": len(text.strip()) >= 3,
+            "can_act": user_can_act(request.user),
+        },
+    )

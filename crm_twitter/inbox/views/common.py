@@ -1,58 +1,15 @@
-"""Small helpers shared by the inbox views: looking up other helpers' services, order hints."""
+"""Small helpers shared by the inbox views: the stale-form message, redirects, order hints."""
 
 from __future__ import annotations
 
-import importlib
-import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from crm_twitter.conf import app_settings
-
-class ServiceUnavailable(Exception):
-    """The service module this action needs is not installed (yet)."""
-
-
-# Where the workflow and outbound helpers keep their services (see the shared contract).
-SERVICE_MODULES = (
-    "services.cases",
-    "services.lifecycle",
-    "services.routing",
-    "services.assignment",
-    "services.escalation",
-    "services.promises",
-    "services.categorisation",
-    "services.categorization",
-    "services.edits",
-    "services.compose",
-    "services.templates",
-    "services.order_matching",
-    "x.outbound",
-)
-
-
-def service(name: str) -> Callable[..., Any]:
-    """The service function called ``name``, from whichever services module defines it."""
-    for module in SERVICE_MODULES:
-        try:
-            found = getattr(importlib.import_module(f"crm_twitter.{module}"), name, None)
-        except ImportError:
-            continue
-        if callable(found):
-            return found
-    raise ServiceUnavailable(name)
-
-
-def optional_service(name: str) -> Callable[..., Any] | None:
-    try:
-        return service(name)
-    except ServiceUnavailable:
-        return None
+from crm_twitter.services.order_matching import order_numbers_find, tracking_numbers_find
 
 
 def stale(request: HttpRequest) -> None:
@@ -67,24 +24,10 @@ def back_to_case(case_pk: int, anchor: str = "") -> HttpResponseRedirect:
 
 
 def numbers_in_texts(texts: Iterable[str]) -> list[str]:
-    """Order and tracking numbers mentioned in messages (the matcher's patterns, or ours)."""
-    order_find = optional_service("order_numbers_find")
-    tracking_find = optional_service("tracking_numbers_find")
-    found: list[str] = []
-    for text in texts:
-        if not text:
-            continue
-        if order_find and tracking_find:
-            try:
-                found += list(order_find(text)) + list(tracking_find(text))
-                continue
-            except Exception:  # noqa: BLE001,S112 — a hint must never break the case page
-                pass
-        patterns = list(app_settings.ORDER_NUMBER_PATTERNS.get("*", [])) + list(app_settings.TRACKING_NUMBER_PATTERNS)
-        for pattern in patterns:
-            for match in re.finditer(pattern, text):
-                found.append(match.group(1) if match.groups() else match.group(0))
+    """Order and tracking numbers mentioned in messages (the order matcher's patterns), first 20."""
     seen: dict[str, None] = {}
-    for number in found:
-        seen.setdefault(number.lstrip("#"), None)
+    for text in texts:
+        if text:
+            for number in order_numbers_find(text) + tracking_numbers_find(text):
+                seen.setdefault(number.lstrip("#"), None)
     return list(seen)[:20]

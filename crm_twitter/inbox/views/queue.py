@@ -98,8 +98,10 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "main_fields": [form[name] for name in ("status", "category", "language")],
-        "more_fields": [form[name] for name in ("brand_account", "team", "assignee", "escalation", "reach_min",
-                                                "opened_from", "opened_to")],
+        "more_fields": [
+            form[name]
+            for name in ("brand_account", "team", "assignee", "escalation", "reach_min", "opened_from", "opened_to")
+        ],
         "queue": queue,
         "queue_label": QUEUE_LABELS[queue],
         "empty_hint": QUEUE_HINTS[queue] if filters.is_empty else _("No case matches these filters."),
@@ -114,8 +116,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "filter_query": base_query,
         "filters_active": not filters.is_empty,
         "more_filters_active": any(
-            data.get(k) for k in ("team", "assignee", "escalation", "reach_min", "opened_from", "opened_to",
-                                  "brand_account")
+            data.get(k)
+            for k in ("team", "assignee", "escalation", "reach_min", "opened_from", "opened_to", "brand_account")
         ),
         "poll_seconds": POLL_SECONDS,
         "can_act": user_can_act(user),
