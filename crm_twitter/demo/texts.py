@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - sentences read better unbroken
 """What the demo history's customers and agents say, in the desk's six languages.
 
 Placeholders: ``{brand}`` and ``{exec}`` (handles with @), ``{order}``, ``{tracking}``, ``{name}``
@@ -278,17 +279,65 @@ PHOTO = {
 
 # Given names per language (family names are not needed on X).
 NAMES = {
-    "en": ["Emily", "James", "Olivia", "Noah", "Grace", "Liam", "Chloe", "Ethan", "Hannah", "Jack", "Zoe", "Ryan",
-           "Amelia", "Dylan", "Isla", "Marcus", "Sophie", "Aaron", "Megan", "Tyler", "Priya", "Kwame", "Aisha", "Dev"],
+    "en": [
+        "Emily",
+        "James",
+        "Olivia",
+        "Noah",
+        "Grace",
+        "Liam",
+        "Chloe",
+        "Ethan",
+        "Hannah",
+        "Jack",
+        "Zoe",
+        "Ryan",
+        "Amelia",
+        "Dylan",
+        "Isla",
+        "Marcus",
+        "Sophie",
+        "Aaron",
+        "Megan",
+        "Tyler",
+        "Priya",
+        "Kwame",
+        "Aisha",
+        "Dev",
+    ],
     "zh": ["晓明", "丽娜", "子轩", "雨桐", "浩然", "欣怡", "思远", "佳怡", "俊杰", "梦瑶", "志强", "婷婷"],
-    "es": ["Sofía", "Mateo", "Valentina", "Santiago", "Camila", "Diego", "Lucía", "Javier", "Martina", "Andrés",
-           "Paula", "Alejandro"],
+    "es": [
+        "Sofía",
+        "Mateo",
+        "Valentina",
+        "Santiago",
+        "Camila",
+        "Diego",
+        "Lucía",
+        "Javier",
+        "Martina",
+        "Andrés",
+        "Paula",
+        "Alejandro",
+    ],
     "de": ["Lukas", "Lea", "Finn", "Mia", "Paul", "Hanna", "Felix", "Laura", "Maximilian", "Sophie", "Tim", "Julia"],
     "fr": ["Léa", "Hugo", "Chloé", "Louis", "Manon", "Lucas", "Inès", "Théo", "Camille", "Nathan", "Sarah", "Jules"],
     "ja": ["陽菜", "蓮", "結衣", "大翔", "さくら", "湊", "美咲", "悠真", "葵", "颯太", "凛", "翔太"],
 }
 ROMAN = {
-    "zh": ["xiaoming", "lina", "zixuan", "yutong", "haoran", "xinyi", "siyuan", "jiayi", "junjie", "mengyao",
-           "zhiqiang", "tingting"],
+    "zh": [
+        "xiaoming",
+        "lina",
+        "zixuan",
+        "yutong",
+        "haoran",
+        "xinyi",
+        "siyuan",
+        "jiayi",
+        "junjie",
+        "mengyao",
+        "zhiqiang",
+        "tingting",
+    ],
     "ja": ["hina", "ren", "yui", "hiroto", "sakura", "minato", "misaki", "yuma", "aoi", "sota", "rin", "shota"],
 }

@@ -142,10 +142,15 @@ def test_a_known_tweet_read_again_refreshes_its_public_metrics_only(brand):
 
 def test_a_known_author_reported_suspended_is_flagged_not_erased(brand):
     tweets_ingest(account=brand, page=page([tweet_json("501", "@brandhelp hi")], [user_json("501", "ann")]))
-    tweets_ingest(account=brand, page=page(
-        [tweet_json("501", "@brandhelp hello again")],
-        errors=[{"resource_type": "user", "value": "501", "title": "Forbidden", "detail": "User has been suspended"}],
-    ))
+    tweets_ingest(
+        account=brand,
+        page=page(
+            [tweet_json("501", "@brandhelp hello again")],
+            errors=[
+                {"resource_type": "user", "value": "501", "title": "Forbidden", "detail": "User has been suspended"}
+            ],
+        ),
+    )
     ann = XUser.objects.get(x_id="501")
     assert ann.is_unavailable
     assert ann.handle == "ann"

@@ -98,10 +98,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "main_fields": [form[name] for name in ("status", "category", "language")],
-        "more_fields": [
-            form[name]
-            for name in ("brand_account", "team", "assignee", "escalation", "reach_min", "opened_from", "opened_to")
-        ],
+        "more_fields": [form[name] for name in ("brand_account", "team", "assignee", "escalation", "reach_min")],
+        "date_fields": [form["opened_from"], form["opened_to"]],
         "queue": queue,
         "queue_label": QUEUE_LABELS[queue],
         "empty_hint": QUEUE_HINTS[queue] if filters.is_empty else _("No case matches these filters."),

@@ -2,6 +2,11 @@
 
     python manage.py crm_twitter_demo --sync --advance   # cases arrive through a real sync from the sandbox
     python manage.py crm_twitter_demo --offline          # same desk without the sandbox
+    python manage.py crm_twitter_demo --history 12       # only the year of closed cases behind the desk
+
+With --advance (or --offline) the desk also gets 12 months of resolved and closed cases behind it
+(``crm_twitter.demo.history``) so the dashboard and the monthly report have months to compare;
+``--no-history`` leaves them out, ``--history N`` chooses how many months.
 
 Idempotent: running it again creates nothing new and changes nothing that exists. Brands and
 customers come from the sandbox scenario files (``crm_twitter/sandbox/scenarios/*.json``), so the
@@ -146,6 +151,8 @@ USD_RATES = {
     "AED": "0.27",
 }
 RATES_VALID_FROM = dt.date(2026, 1, 1)
+HISTORY_RATES_VALID_FROM = dt.date(2025, 1, 1)
+HISTORY_MONTHS = 12
 
 
 @dataclass
@@ -154,6 +161,7 @@ class Tally:
 
     created: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
 
     def add(self, what: str, n: int = 1) -> None:
         if n:
@@ -224,6 +232,19 @@ class Command(BaseCommand):
             "ingested directly. Implies --advance.",
         )
         parser.add_argument(
+            "--history",
+            type=int,
+            metavar="MONTHS",
+            default=None,
+            help="Backdate MONTHS months of resolved and closed cases (default with --advance or --offline: "
+            f"{HISTORY_MONTHS}).",
+        )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Do not add the backdated history of closed cases.",
+        )
+        parser.add_argument(
             "--scenario",
             action="append",
             dest="scenarios",
@@ -240,6 +261,13 @@ class Command(BaseCommand):
                 f"{app_settings.API_BASE_URL!r}. Start `manage.py crm_twitter_sandbox --port 8765` and set "
                 "CRM_TWITTER_API_BASE_URL=http://127.0.0.1:8765, or use --offline."
             )
+        if options["history"] is not None and options["history"] < 0:
+            raise CommandError("--history takes a number of months (0 or more).")
+        history_months = options["history"]
+        if history_months is None:
+            history_months = HISTORY_MONTHS if options["advance"] or options["offline"] else 0
+        if options["no_history"]:
+            history_months = 0
         tally = Tally()
         paths = scenario_files(options["scenarios"])
         scenarios, brands, customers = scenarios_load(paths)
@@ -248,8 +276,10 @@ class Command(BaseCommand):
             self.teams_load(users, tally)
             self.accounts_load(brands, tally)
             self.customers_load(customers, tally)
-            self.rates_load(customers, tally)
+            self.rates_load(customers, tally, history=bool(history_months))
         self.orders_load(customers, tally)
+        if history_months:
+            self.history_load(users, history_months, tally)
         if options["offline"]:
             self.messages_load_offline(paths, scenarios, tally)
         if options["sync"]:
@@ -376,9 +406,17 @@ class Command(BaseCommand):
                 x_user.customer = customer
                 x_user.save(update_fields=["customer", "updated_at"])
 
-    def rates_load(self, customers: list[dict], tally: Tally) -> None:
+    def rates_load(self, customers: list[dict], tally: Tally, *, history: bool = False) -> None:
+        """Rates for the currencies the demo's orders use; with the history also last year's rates
+        (a little different), so refunds of every past month convert."""
+        from crm_twitter.demo.history import history_currencies
+
         currencies = {o.get("currency", "USD").upper() for c in customers for o in c.get("orders") or []}
         currencies |= {"USD", "EUR", "GBP", "CNY", "JPY", "MXN"}
+        periods = [(RATES_VALID_FROM, Decimal("1"))]
+        if history:
+            currencies |= history_currencies()
+            periods.insert(0, (HISTORY_RATES_VALID_FROM, Decimal("0.97")))
         reporting = app_settings.REPORTING_CURRENCY
         base = Decimal(USD_RATES.get(reporting, "1"))
         for currency in sorted(currencies):
@@ -387,11 +425,12 @@ class Command(BaseCommand):
             if currency not in USD_RATES:
                 tally.notes.append(f"no demo exchange rate for {currency}: add one in the admin for the reports")
                 continue
-            rate = (Decimal(USD_RATES[currency]) / base).quantize(Decimal("0.00000001"))
-            _, created = ExchangeRate.objects.get_or_create(
-                currency=currency, valid_from=RATES_VALID_FROM, defaults={"rate": rate}
-            )
-            tally.add("exchange rates", int(created))
+            for valid_from, drift in periods:
+                rate = (Decimal(USD_RATES[currency]) * drift / base).quantize(Decimal("0.00000001"))
+                _, created = ExchangeRate.objects.get_or_create(
+                    currency=currency, valid_from=valid_from, defaults={"rate": rate}
+                )
+                tally.add("exchange rates", int(created))
 
     def orders_load(self, customers: list[dict], tally: Tally) -> None:
         """Orders through the shop-import service (linked to customers by X handle); new ones only."""
@@ -447,6 +486,21 @@ class Command(BaseCommand):
         for result in results:
             if result.status == "error":
                 tally.notes.append(f"order {result.order_number} refused: {result.errors}")
+
+    def history_load(self, users: dict[str, Any], months: int, tally: Tally) -> None:
+        """The year behind the desk: resolved and closed cases, backdated (see crm_twitter.demo.history)."""
+        from crm_twitter.demo.history import history_build
+
+        result = history_build(users=users, months=months)
+        tally.add("history customers", result.customers)
+        tally.add("history orders", result.orders)
+        tally.add("history cases (resolved or closed)", result.cases)
+        tally.add("history tweets", result.tweets)
+        tally.add("history direct messages", result.direct_messages)
+        tally.add("history case events", result.events)
+        tally.add("history promises", result.promises)
+        if result.cases:
+            tally.info.append(f"History: {result.cases} cases over {', '.join(result.months)}")
 
     # --- messages and cases ---------------------------------------------------------------------
 
@@ -553,6 +607,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {n:5d} {what}")
         else:
             self.stdout.write("The demo desk is already loaded; nothing to create.")
+        for line in tally.info:
+            self.stdout.write(line)
         for note in tally.notes[:30]:
             self.stdout.write(self.style.WARNING(f"  note: {note}"))
         counts = dict(Case.objects.order_by().values_list("status").annotate(n=Count("pk")))
