@@ -51,7 +51,7 @@ def timed(fn: Callable[[], object], *, repeat: int = 1) -> list[float]:
 
 def p95(values: Sequence[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def median(values: Sequence[float]) -> float:

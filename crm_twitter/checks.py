@@ -53,8 +53,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     for name in user:
         if name not in DEFAULTS:
             errors.append(
-                _error(name, "is not a known setting.", "crm_twitter.E001",
-                       hint="See the settings table in README.md.")
+                _error(name, "is not a known setting.", "crm_twitter.E001", hint="See the settings table in README.md.")
             )
 
     url = app_settings.API_BASE_URL
@@ -65,21 +64,27 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     for name in POSITIVE_INTS:
         if not _is_positive_int(getattr(app_settings, name)):
             errors.append(
-                _error(name, f"must be a positive integer, got {getattr(app_settings, name)!r}.",
-                       "crm_twitter.E003")
+                _error(name, f"must be a positive integer, got {getattr(app_settings, name)!r}.", "crm_twitter.E003")
             )
-    if all(_is_positive_int(getattr(app_settings, n)) for n in
-           ("SYNC_MIN_INTERVAL_SECONDS", "SYNC_INTERVAL_SECONDS", "SYNC_MAX_INTERVAL_SECONDS")):
-        if not (app_settings.SYNC_MIN_INTERVAL_SECONDS <= app_settings.SYNC_INTERVAL_SECONDS
-                <= app_settings.SYNC_MAX_INTERVAL_SECONDS):
-            errors.append(_error("SYNC_INTERVAL_SECONDS",
-                                 "must lie between SYNC_MIN_INTERVAL_SECONDS and SYNC_MAX_INTERVAL_SECONDS.",
-                                 "crm_twitter.E004"))
+    intervals = ("SYNC_MIN_INTERVAL_SECONDS", "SYNC_INTERVAL_SECONDS", "SYNC_MAX_INTERVAL_SECONDS")
+    if all(_is_positive_int(getattr(app_settings, n)) for n in intervals) and not (
+        app_settings.SYNC_MIN_INTERVAL_SECONDS
+        <= app_settings.SYNC_INTERVAL_SECONDS
+        <= app_settings.SYNC_MAX_INTERVAL_SECONDS
+    ):
+        errors.append(
+            _error(
+                "SYNC_INTERVAL_SECONDS",
+                "must lie between SYNC_MIN_INTERVAL_SECONDS and SYNC_MAX_INTERVAL_SECONDS.",
+                "crm_twitter.E004",
+            )
+        )
 
     timeout = app_settings.HTTP_TIMEOUT_SECONDS
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-        errors.append(_error("HTTP_TIMEOUT_SECONDS", f"must be a positive number, got {timeout!r}.",
-                             "crm_twitter.E005"))
+        errors.append(
+            _error("HTTP_TIMEOUT_SECONDS", f"must be a positive number, got {timeout!r}.", "crm_twitter.E005")
+        )
 
     tz = app_settings.TIME_ZONE
     try:
@@ -89,8 +94,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
     currency = app_settings.REPORTING_CURRENCY
     if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
-        errors.append(_error("REPORTING_CURRENCY", f"must be an ISO 4217 code like 'USD', got {currency!r}.",
-                             "crm_twitter.E007"))
+        errors.append(
+            _error("REPORTING_CURRENCY", f"must be an ISO 4217 code like 'USD', got {currency!r}.", "crm_twitter.E007")
+        )
 
     prices = app_settings.PRICES
     if not isinstance(prices, dict):
@@ -105,16 +111,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
     ratio = app_settings.BUDGET_SLOWDOWN_RATIO
     if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) or not 0 < ratio <= 1:
-        errors.append(_error("BUDGET_SLOWDOWN_RATIO", f"must be a number in (0, 1], got {ratio!r}.",
-                             "crm_twitter.E009"))
+        errors.append(
+            _error("BUDGET_SLOWDOWN_RATIO", f"must be a number in (0, 1], got {ratio!r}.", "crm_twitter.E009")
+        )
 
     patterns = app_settings.ORDER_NUMBER_PATTERNS
     if not isinstance(patterns, dict):
-        errors.append(_error("ORDER_NUMBER_PATTERNS", "must map store names to lists of regexes.",
-                             "crm_twitter.E010"))
+        errors.append(_error("ORDER_NUMBER_PATTERNS", "must map store names to lists of regexes.", "crm_twitter.E010"))
         patterns = {}
-    all_patterns = [(f"ORDER_NUMBER_PATTERNS[{store!r}]", p) for store, ps in patterns.items()
-                    for p in (ps if isinstance(ps, (list, tuple)) else [ps])]
+    all_patterns = [
+        (f"ORDER_NUMBER_PATTERNS[{store!r}]", p)
+        for store, ps in patterns.items()
+        for p in (ps if isinstance(ps, (list, tuple)) else [ps])
+    ]
     tracking = app_settings.TRACKING_NUMBER_PATTERNS
     if not isinstance(tracking, (list, tuple)):
         errors.append(_error("TRACKING_NUMBER_PATTERNS", "must be a list of regexes.", "crm_twitter.E010"))
@@ -124,8 +133,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         try:
             re.compile(pattern)
         except (re.error, TypeError) as exc:
-            errors.append(Error(f"CRM_TWITTER {where} has an invalid regex {pattern!r}: {exc}.",
-                                id="crm_twitter.E011"))
+            errors.append(Error(f"CRM_TWITTER {where} has an invalid regex {pattern!r}: {exc}.", id="crm_twitter.E011"))
 
     sla = app_settings.SLA_DEFAULTS
     for priority in ("urgent", "high", "normal", "low"):
@@ -133,15 +141,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         if not isinstance(row, dict) or not all(
             _is_positive_int(row.get(k)) for k in ("first_response", "next_response", "resolution")
         ):
-            errors.append(_error("SLA_DEFAULTS", f"needs positive minutes for first_response, next_response "
-                                 f"and resolution under {priority!r}.", "crm_twitter.E012"))
+            errors.append(
+                _error(
+                    "SLA_DEFAULTS",
+                    f"needs positive minutes for first_response, next_response and resolution under {priority!r}.",
+                    "crm_twitter.E012",
+                )
+            )
 
     for name in ("REPORT_DAY", "REPORT_HOUR"):
         value = getattr(app_settings, name)
         low, high = (1, 28) if name == "REPORT_DAY" else (0, 23)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            errors.append(_error(name, f"must be an integer from {low} to {high}, got {value!r}.",
-                                 "crm_twitter.E013"))
+            errors.append(_error(name, f"must be an integer from {low} to {high}, got {value!r}.", "crm_twitter.E013"))
 
     recipients = app_settings.REPORT_RECIPIENTS
     if not isinstance(recipients, (list, tuple)) or not all(isinstance(r, str) and "@" in r for r in recipients):
@@ -158,6 +170,5 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
     rate = app_settings.API_THROTTLE_RATE
     if not (isinstance(rate, str) and re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", rate)):
-        errors.append(_error("API_THROTTLE_RATE", f"must look like '1200/minute', got {rate!r}.",
-                             "crm_twitter.E016"))
+        errors.append(_error("API_THROTTLE_RATE", f"must look like '1200/minute', got {rate!r}.", "crm_twitter.E016"))
     return errors

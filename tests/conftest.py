@@ -8,7 +8,6 @@ import os
 
 import pytest
 
-
 pytest_plugins = [
     "tests.plugins.factories",
     "tests.plugins.sandbox",

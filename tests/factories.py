@@ -67,10 +67,17 @@ class BrandAccountFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def credentials(self, create, extracted, **kwargs):
-        creds = extracted if extracted is not None else {
-            "bearer_token": "test-bearer", "consumer_key": "ck", "consumer_secret": "cs",
-            "access_token": "at", "access_token_secret": "ats",
-        }
+        creds = (
+            extracted
+            if extracted is not None
+            else {
+                "bearer_token": "test-bearer",
+                "consumer_key": "ck",
+                "consumer_secret": "cs",
+                "access_token": "at",
+                "access_token_secret": "ats",
+            }
+        )
         if creds:
             self.set_credentials(**creds)
             if create:

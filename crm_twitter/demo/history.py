@@ -35,6 +35,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django.db import transaction
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 
 from crm_twitter.conf import app_settings
@@ -984,11 +986,16 @@ def _write(plans: list[_Plan], result: HistoryResult) -> None:
         plan.case.customer_x_user = user
     cases = [p.case for p in plans]
     Case.objects.bulk_create(cases, batch_size=500)
-    prefix = app_settings.CASE_REFERENCE_PREFIX
-    for case in cases:
-        case.reference = f"{prefix}-{case.opened_at.year}-{case.pk:06d}"
-        case.created_at = case.opened_at
-    Case.objects.bulk_update(cases, ["reference", "created_at"], batch_size=500)
+    # The reference the workflow gives (CS-<year opened>-<id>), and the row's birth = the complaint.
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(
+        reference=Concat(
+            Value(f"{app_settings.CASE_REFERENCE_PREFIX}-"),
+            Cast(ExtractYear("opened_at"), CharField()),
+            Value("-"),
+            LPad(Cast("id", CharField()), 6, Value("0")),
+        ),
+        created_at=F("opened_at"),
+    )
     links = [Case.orders.through(case_id=p.case.pk, order_id=p.order.pk) for p in plans if p.order is not None]
     Case.orders.through.objects.bulk_create(links, batch_size=500)
     result.cases = len(cases)
@@ -1038,7 +1045,8 @@ def _write(plans: list[_Plan], result: HistoryResult) -> None:
     Media.objects.bulk_create(media, batch_size=500)
     CaseEvent.objects.bulk_create(events, batch_size=1000)
     Promise.objects.bulk_create(promises, batch_size=500)
-    # created_at is auto_now_add: give each promise the moment it was made.
-    Promise.objects.bulk_update(promises, ["created_at"], batch_size=500)
+    # created_at is auto_now_add: give each promise the moment it was made (its PROMISE_MADE event).
+    made = CaseEvent.objects.filter(case_id=OuterRef("case_id"), kind=K.PROMISE_MADE).order_by("created_at")
+    Promise.objects.filter(pk__in=[p.pk for p in promises]).update(created_at=Subquery(made.values("created_at")[:1]))
     result.tweets, result.direct_messages = len(tweets), len(dms)
     result.events, result.promises = len(events), len(promises)

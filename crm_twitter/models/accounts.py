@@ -49,7 +49,10 @@ class BrandAccount(models.Model):
     # {"GET /2/users/:id/mentions": {"limit": 450, "remaining": 3, "reset": "2026-...Z"}}
     rate_limits = models.JSONField(default=dict, blank=True)
     monthly_budget = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("USD per calendar month; polling slows near it and stops at it. Empty = no budget."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -84,8 +87,9 @@ class ApiCall(models.Model):
     """One request to X: what it returned, what it cost, and the rate-limit state after it."""
 
     account = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="api_calls", null=True)
-    case = models.ForeignKey("crm_twitter.Case", on_delete=models.SET_NULL, related_name="api_calls",
-                             null=True, blank=True)
+    case = models.ForeignKey(
+        "crm_twitter.Case", on_delete=models.SET_NULL, related_name="api_calls", null=True, blank=True
+    )
     endpoint = models.CharField(max_length=128)  # "GET /2/users/:id/mentions"
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     resource_kind = models.CharField(max_length=32, blank=True)  # a key of PRICES
@@ -119,8 +123,9 @@ class BilledResource(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "day", "kind", "resource_id"],
-                                    name="crm_twitter_billedresource_unique"),
+            models.UniqueConstraint(
+                fields=["account", "day", "kind", "resource_id"], name="crm_twitter_billedresource_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,22 +52,30 @@ class Remedy(models.TextChoices):
 class Case(models.Model):
     reference = models.CharField(max_length=32, unique=True, null=True, blank=True)
     customer = models.ForeignKey("crm_twitter.Customer", on_delete=models.PROTECT, related_name="cases")
-    customer_x_user = models.ForeignKey("crm_twitter.XUser", on_delete=models.SET_NULL, related_name="cases",
-                                        null=True, blank=True, help_text=_("The X user who raised the case."))
+    customer_x_user = models.ForeignKey(
+        "crm_twitter.XUser",
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        null=True,
+        blank=True,
+        help_text=_("The X user who raised the case."),
+    )
     brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="cases")
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     priority_score = models.IntegerField(default=0)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="crm_cases",
-                                 null=True, blank=True)
-    team = models.ForeignKey("crm_twitter.Team", on_delete=models.SET_NULL, related_name="cases",
-                             null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="crm_cases", null=True, blank=True
+    )
+    team = models.ForeignKey("crm_twitter.Team", on_delete=models.SET_NULL, related_name="cases", null=True, blank=True)
     language = models.CharField(max_length=16, blank=True)
-    category = models.ForeignKey("crm_twitter.ComplaintCategory", on_delete=models.PROTECT, related_name="cases",
-                                 null=True, blank=True)
+    category = models.ForeignKey(
+        "crm_twitter.ComplaintCategory", on_delete=models.PROTECT, related_name="cases", null=True, blank=True
+    )
     category_confirmed = models.BooleanField(default=False)
-    suggested_category = models.ForeignKey("crm_twitter.ComplaintCategory", on_delete=models.SET_NULL,
-                                           related_name="+", null=True, blank=True)
+    suggested_category = models.ForeignKey(
+        "crm_twitter.ComplaintCategory", on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
     requested_remedy = models.CharField(max_length=16, choices=Remedy.choices, blank=True, default="")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(blank=True)
@@ -76,8 +84,9 @@ class Case(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalation_reason = models.CharField(max_length=300, blank=True)
     orders = models.ManyToManyField("crm_twitter.Order", related_name="cases", blank=True)
-    conversation_ids = models.JSONField(default=list, blank=True,
-                                        help_text=_("X conversation ids that belong to this case."))
+    conversation_ids = models.JSONField(
+        default=list, blank=True, help_text=_("X conversation ids that belong to this case.")
+    )
 
     # SLA: due times are recomputed on every event; sla_due_at is the earliest of them.
     sla_first_response_due = models.DateTimeField(null=True, blank=True)
@@ -110,10 +119,12 @@ class Case(models.Model):
     satisfaction_comment = models.TextField(blank=True)
     satisfaction_requested_at = models.DateTimeField(null=True, blank=True)
 
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, related_name="merged_cases",
-                                    null=True, blank=True)
-    reopened_from = models.ForeignKey("self", on_delete=models.SET_NULL, related_name="follow_up_cases",
-                                      null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, related_name="merged_cases", null=True, blank=True
+    )
+    reopened_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, related_name="follow_up_cases", null=True, blank=True
+    )
     # Bumped on every change; forms carry it so a stale form is refused, not applied.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -122,8 +133,7 @@ class Case(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(escalation_level__lte=3),
-                                   name="crm_twitter_case_escalation_0_3"),
+            models.CheckConstraint(condition=models.Q(escalation_level__lte=3), name="crm_twitter_case_escalation_0_3"),
             models.CheckConstraint(
                 condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="crm_twitter_case_satisfaction_1_5",
@@ -187,8 +197,14 @@ class CaseEvent(models.Model):
         UPDATED = "updated", _("Updated")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
-                              null=True, blank=True, help_text=_("Empty for the system (sync, rules, sweep)."))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty for the system (sync, rules, sweep)."),
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     message = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -225,8 +241,9 @@ class Promise(models.Model):
     description = models.CharField(max_length=300)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
-                                   null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)

@@ -26,8 +26,9 @@ class Tweet(models.Model):
     x_id = models.CharField(max_length=32, unique=True)
     brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="tweets")
     author = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="tweets")
-    case = models.ForeignKey("crm_twitter.Case", on_delete=models.SET_NULL, related_name="tweets",
-                             null=True, blank=True)
+    case = models.ForeignKey(
+        "crm_twitter.Case", on_delete=models.SET_NULL, related_name="tweets", null=True, blank=True
+    )
     direction = models.CharField(max_length=8, choices=Direction.choices)
     party = models.CharField(max_length=16, choices=Party.choices, default=Party.CUSTOMER)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ORIGINAL)
@@ -45,8 +46,7 @@ class Tweet(models.Model):
     created_at = models.DateTimeField(db_index=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
     sent_via_desk = models.BooleanField(default=False, help_text=_("Outbound sent by crm_twitter itself."))
-    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")
+    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -68,21 +68,23 @@ class Tweet(models.Model):
 class DirectMessage(models.Model):
     x_event_id = models.CharField(max_length=32, unique=True)
     dm_conversation_id = models.CharField(max_length=80, db_index=True)
-    brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT,
-                                      related_name="direct_messages")
+    brand_account = models.ForeignKey(
+        "crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="direct_messages"
+    )
     sender = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="sent_dms")
-    recipient = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="received_dms",
-                                  null=True, blank=True)
-    case = models.ForeignKey("crm_twitter.Case", on_delete=models.SET_NULL, related_name="direct_messages",
-                             null=True, blank=True)
+    recipient = models.ForeignKey(
+        "crm_twitter.XUser", on_delete=models.PROTECT, related_name="received_dms", null=True, blank=True
+    )
+    case = models.ForeignKey(
+        "crm_twitter.Case", on_delete=models.SET_NULL, related_name="direct_messages", null=True, blank=True
+    )
     direction = models.CharField(max_length=8, choices=Direction.choices)
     event_type = models.CharField(max_length=32, default="MessageCreate")
     text = models.TextField(blank=True)
     created_at = models.DateTimeField(db_index=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
     sent_via_desk = models.BooleanField(default=False)
-    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")
+    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -111,8 +113,9 @@ class Media(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     alt_text = models.TextField(blank=True)
     tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="media", null=True, blank=True)
-    direct_message = models.ForeignKey(DirectMessage, on_delete=models.CASCADE, related_name="media",
-                                       null=True, blank=True)
+    direct_message = models.ForeignKey(
+        DirectMessage, on_delete=models.CASCADE, related_name="media", null=True, blank=True
+    )
     is_evidence = models.BooleanField(default=True)
     raw = models.JSONField(default=dict, blank=True)
 

@@ -17,8 +17,9 @@ class Notification(models.Model):
         SYNC_ALERT = "sync_alert", _("Sync alert")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="crm_notifications")
-    case = models.ForeignKey("crm_twitter.Case", on_delete=models.CASCADE, related_name="notifications",
-                             null=True, blank=True)
+    case = models.ForeignKey(
+        "crm_twitter.Case", on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,8 +21,9 @@ class Order(models.Model):
 
     store = models.CharField(max_length=64, default="default", help_text=_("Store or marketplace code."))
     order_number = models.CharField(max_length=64)
-    customer = models.ForeignKey("crm_twitter.Customer", on_delete=models.SET_NULL, related_name="orders",
-                                 null=True, blank=True)
+    customer = models.ForeignKey(
+        "crm_twitter.Customer", on_delete=models.SET_NULL, related_name="orders", null=True, blank=True
+    )
     customer_email = models.EmailField(blank=True)
     customer_handle = models.CharField(max_length=50, blank=True, help_text=_("X handle given at checkout."))
     marketplace = models.CharField(max_length=64, blank=True)

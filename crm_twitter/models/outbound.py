@@ -23,15 +23,18 @@ class OutboundMessage(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("crm_twitter.Case", on_delete=models.CASCADE, related_name="outbound_messages")
-    brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT,
-                                      related_name="outbound_messages")
+    brand_account = models.ForeignKey(
+        "crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="outbound_messages"
+    )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     text = models.TextField()
     in_reply_to_tweet_id = models.CharField(max_length=32, blank=True)
-    recipient = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="+",
-                                  null=True, blank=True)
-    template = models.ForeignKey("crm_twitter.ReplyTemplate", on_delete=models.SET_NULL, related_name="+",
-                                 null=True, blank=True)
+    recipient = models.ForeignKey(
+        "crm_twitter.XUser", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    template = models.ForeignKey(
+        "crm_twitter.ReplyTemplate", on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -42,8 +45,9 @@ class OutboundMessage(models.Model):
     error_code = models.CharField(max_length=32, blank=True)
     x_id = models.CharField(max_length=32, blank=True, help_text=_("Tweet id or DM event id on success."))
     sent_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
-                                   null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

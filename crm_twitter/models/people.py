@@ -15,8 +15,9 @@ class Customer(models.Model):
     time_zone = models.CharField(max_length=64, blank=True)
     is_vip = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
-    external_id = models.CharField(max_length=100, blank=True, db_index=True,
-                                   help_text=_("The shop's customer id, when imported."))
+    external_id = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text=_("The shop's customer id, when imported.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -31,8 +32,7 @@ class XUser(models.Model):
     x_id = models.CharField(max_length=32, unique=True)
     handle = models.CharField(max_length=50, db_index=True)
     name = models.CharField(max_length=200, blank=True)
-    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, related_name="x_users",
-                                 null=True, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, related_name="x_users", null=True, blank=True)
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     verified = models.BooleanField(default=False)
@@ -41,8 +41,7 @@ class XUser(models.Model):
     lang = models.CharField(max_length=16, blank=True)
     description = models.TextField(blank=True)
     profile_image_url = models.URLField(max_length=500, blank=True)
-    accepts_dms = models.BooleanField(null=True, blank=True,
-                                      help_text=_("False once X refused a DM to this user."))
+    accepts_dms = models.BooleanField(null=True, blank=True, help_text=_("False once X refused a DM to this user."))
     is_unavailable = models.BooleanField(default=False, help_text=_("Deleted, suspended or not visible."))
     profile_fetched_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)

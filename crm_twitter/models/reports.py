@@ -11,8 +11,7 @@ class ReportSnapshot(models.Model):
 
     month = models.DateField(help_text=_("First day of the month, merchant time zone."))
     generated_at = models.DateTimeField(auto_now_add=True)
-    generated_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    generated_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     is_current = models.BooleanField(default=True, help_text=_("False once a regeneration replaced it."))
     scheduled = models.BooleanField(default=False, help_text=_("Made by the monthly schedule."))
     data = models.JSONField(default=dict)
@@ -25,8 +24,9 @@ class ReportSnapshot(models.Model):
         ordering = ["-month", "-generated_at"]
         constraints = [
             # One scheduled snapshot per month, even if the schedule fires twice.
-            models.UniqueConstraint(fields=["month"], condition=models.Q(scheduled=True),
-                                    name="crm_twitter_reportsnapshot_one_scheduled"),
+            models.UniqueConstraint(
+                fields=["month"], condition=models.Q(scheduled=True), name="crm_twitter_reportsnapshot_one_scheduled"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -43,9 +43,11 @@ class ReplyTemplate(models.Model):
     language = models.CharField(max_length=16, help_text=_("BCP 47 / X language code, e.g. en, zh, es."))
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.PUBLIC)
     name = models.CharField(max_length=100)
-    body = models.TextField(help_text=_(
-        "Placeholders: {handle} {name} {order_number} {promise_due} {agent_signature} {case_reference} {dm_link}"
-    ))
+    body = models.TextField(
+        help_text=_(
+            "Placeholders: {handle} {name} {order_number} {promise_due} {agent_signature} {case_reference} {dm_link}"
+        )
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

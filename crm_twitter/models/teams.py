@@ -41,8 +41,9 @@ class TeamMembership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="crm_memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
-    max_open_cases = models.PositiveIntegerField(null=True, blank=True,
-                                                 help_text=_("Empty = the MAX_OPEN_CASES_PER_AGENT setting."))
+    max_open_cases = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Empty = the MAX_OPEN_CASES_PER_AGENT setting.")
+    )
     is_available = models.BooleanField(default=True, help_text=_("Off while on leave: gets no new cases."))
 
     class Meta:
@@ -67,8 +68,7 @@ class SlaPolicy(models.Model):
         ordering = ["priority"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(first_response_minutes__gt=0, next_response_minutes__gt=0,
-                                   resolution_minutes__gt=0),
+                condition=models.Q(first_response_minutes__gt=0, next_response_minutes__gt=0, resolution_minutes__gt=0),
                 name="crm_twitter_slapolicy_positive",
             ),
         ]
