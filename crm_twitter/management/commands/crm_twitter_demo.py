@@ -38,6 +38,7 @@ from crm_twitter.models import (
     BrandAccount,
     Case,
     CaseStatus,
+    ComplaintCategory,
     Customer,
     ExchangeRate,
     Order,
@@ -562,15 +563,26 @@ class Command(BaseCommand):
         the desk shows every state. Cases a person already acted on are left alone, so a second
         run changes nothing.
         """
+        from crm_twitter.demo.history import USER_PREFIX
+
         noise = {
             str(person["x_user_id"])
             for scenario in scenarios
             for person in scenario.get("others") or []
             if person.get("role") in NOISE_ROLES
         }
+        # What each scenario customer complains about, for the agent who confirms the category.
+        intended = {
+            str(person["x_user_id"]): person["complaint_category"]
+            for scenario in scenarios
+            for person in scenario.get("customers") or []
+            if person.get("complaint_category")
+        }
+        categories = {c.slug: c for c in ComplaintCategory.objects.filter(is_active=True)}
         cases = list(
             Case.objects.filter(merged_into__isnull=True)
-            .select_related("customer_x_user", "team", "assignee")
+            .exclude(customer_x_user__x_id__startswith=USER_PREFIX)  # the backdated history is finished work
+            .select_related("customer_x_user", "team", "assignee", "suggested_category")
             .order_by("opened_at", "pk")
         )
         agents_by_language = {
@@ -592,13 +604,27 @@ class Command(BaseCommand):
                 continue
             # A supervisor hands each case to the agent who speaks its language.
             agent = agents_by_language.get((case.language or "")[:2]) or case.assignee or users["agent_en"]
+            # The agent accepts the suggested category, else files it where the complaint belongs.
+            category = None
+            if case.suggested_category is not None and case.suggested_category.is_active:
+                category = case.suggested_category
+            elif case.customer_x_user is not None:
+                category = categories.get(intended.get(case.customer_x_user.x_id, ""))
             try:
                 with transaction.atomic():
-                    case = case_walk(case=case, plan=plan, agent=agent, index=rotation)
+                    case = case_walk(case=case, plan=plan, agent=agent, index=rotation, category=category)
             except CaseRuleError as exc:
                 tally.notes.append(f"{case}: stopped on the way to {plan}: {exc.message}")
                 continue
             tally.add(f"cases moved on ({plan.replace('_', ' ')})")
+        self.sla_sweep(tally)
+
+    def sla_sweep(self, tally: Tally) -> None:
+        """What the worker does every minute, once now: old open cases show up as overdue at once."""
+        from crm_twitter.services.sla import sla_sweep
+
+        result = sla_sweep()
+        tally.add("SLA breaches marked", result.breached)
 
     def report(self, tally: Tally) -> None:
         if tally.created:
@@ -624,13 +650,16 @@ class Command(BaseCommand):
 
 # --- the lifecycle walk --------------------------------------------------------------------------
 
-# Where the n-th complaint is taken; "new" leaves it for the agents to pick up.
+# Where the n-th complaint is taken; "new" leaves it for the agents to pick up, "unassigned"
+# hands it back to the team queue. Early steps (acknowledged, in DM, unassigned, new) are not
+# categorised yet; everything further along has its category confirmed.
 PLANS = (
     "awaiting_customer",
     "resolved_refund",
     "pending_merchant",
     "closed",
     "escalated",
+    "unassigned",
     "resolved_partial",
     "in_dm",
     "closed_reship",
@@ -638,17 +667,19 @@ PLANS = (
     "resolved_declined",
     "pending_merchant",
     "new",
+    "awaiting_customer",
+    "escalated",
 )
 # Scenario people whose posts are not complaints (see the scenario files' "others").
 NOISE_ROLES = {"praise", "suspended", "retweeter", "third_party", "bot", "spam"}
 S = CaseStatus
 
 
-def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
+def case_walk(*, case: Case, plan: str, agent, index: int, category: ComplaintCategory | None = None) -> Case:
     """Move one open case on from where it is towards ``plan``, the way the desk would: public
-    acknowledgement, move to DM, coordinate with the merchant, resolve, close."""
+    acknowledgement, move to DM, confirm the category, coordinate with the merchant, resolve, close."""
     from crm_twitter.services.case_inputs import ResponseArrival
-    from crm_twitter.services.cases import case_response_recorded
+    from crm_twitter.services.cases import case_add_note, case_response_recorded, case_set_category
     from crm_twitter.services.escalation import case_escalate
     from crm_twitter.services.lifecycle import case_close, case_resolve, case_transition
     from crm_twitter.services.promises import promise_create, promise_keep
@@ -661,6 +692,11 @@ def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
     def at(minutes: int) -> dt.datetime:
         return max(opened, min(now, opened + dt.timedelta(minutes=minutes)))
 
+    if plan == "unassigned":  # the agent routing chose is off: back to the team queue
+        if case.assignee_id is not None:
+            case = case_assign(case=case, assignee=None, actor=agent)
+            case_add_note(case=case, actor=agent, text="Back to the team queue: I'm off until Monday.")
+        return case
     if case.assignee_id != agent.pk:
         case = case_assign(case=case, assignee=agent, actor=agent)
     if plan == "not_actionable":
@@ -684,6 +720,8 @@ def case_walk(*, case: Case, plan: str, agent, index: int) -> Case:
         )
     if plan == "in_dm":
         return case
+    if category is not None:
+        case = case_set_category(case=case, actor=agent, category=category)
     if plan == "awaiting_customer":
         if case.status in (S.IN_DM, S.PENDING_MERCHANT, S.ACKNOWLEDGED):
             case = case_transition(
