@@ -177,6 +177,21 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "After-sales dispute desk for X/Twitter: cases, customers, orders, messages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Stable enum names (the same set crm_twitter.api.schema uses for /api/schema/).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "crm_twitter.models.cases.CaseStatus",
+        "OrderStatusEnum": "crm_twitter.models.orders.Order.Status",
+        "PromiseStatusEnum": "crm_twitter.models.cases.Promise.Status",
+        "PromiseKindEnum": "crm_twitter.models.cases.Promise.Kind",
+        "OutboundStatusEnum": "crm_twitter.models.outbound.OutboundMessage.Status",
+        "OutboundChannelEnum": "crm_twitter.models.outbound.OutboundMessage.Channel",
+        "ReplyChannelEnum": "crm_twitter.models.taxonomy.ReplyTemplate.Channel",
+        "RowStatusEnum": "crm_twitter.api.serializers.orders.ROW_STATUSES",
+        "TimelineKindEnum": "crm_twitter.api.serializers.cases.TIMELINE_KINDS",
+        "TweetKindEnum": "crm_twitter.models.messages.Tweet.Kind",
+        "CaseEventKindEnum": "crm_twitter.models.cases.CaseEvent.Kind",
+    },
 }
 
 CRM_TWITTER = {

@@ -6,10 +6,12 @@ The docs pages use Swagger UI vendored under ``crm_twitter/static/crm_twitter/ap
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
 from django.templatetags.static import static
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from crm_twitter.api.authentication import ApiTokenAuthentication
 from crm_twitter.api.permissions import DeskUser
@@ -71,6 +73,12 @@ class ApiDocsView(SpectacularSwaggerView):
     permission_classes = [DeskUser]
     url_name = "crm_twitter_api_schema"
     title = "crm_twitter API"
+
+    def handle_exception(self, exc):
+        # A person opening the docs in a browser is sent to the login page, not shown a 401.
+        if isinstance(exc, (NotAuthenticated, AuthenticationFailed)) and "Authorization" not in self.request.headers:
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
 
     @staticmethod
     def _swagger_ui_resource(filename: str) -> str:

@@ -85,3 +85,9 @@ def test_docs_page_loads_swagger_ui_from_our_static_files(manager):
     vendored = Path(crm_twitter.__file__).parent / "static/crm_twitter/api/swagger-ui"
     for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css", "LICENSE"):
         assert (vendored / name).is_file()
+
+
+def test_docs_page_sends_a_signed_out_visitor_to_the_login_page(db):
+    response = APIClient().get("/api/docs/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/api/docs/")
