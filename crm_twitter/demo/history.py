@@ -482,7 +482,7 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
     # The executive never answers himself: the support account does, in public and by DM.
     desk = ctx.support if to_executive else account
     brand_user = ctx.brand_users[desk.x_user_id]
-    brand = "@" + account.handle
+    brand = "@" + desk.handle  # a complaint at the CEO also tags the support account
     exec_handle = "@" + ctx.executive.handle if ctx.executive else ""
     values = {"brand": brand, "exec": exec_handle, "order": number, "tracking": tracking, "name": person.name}
 
@@ -547,6 +547,9 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
         text = T.SPAM[lang].format(**values)
     else:
         text = T.COMPLAINTS[lang][slug].format(**values)
+        if to_executive:
+            text = f"{exec_handle} {text}"
+            mentions.append(desk.x_user_id)
         if order is not None and rng.random() < 0.08:
             text += T.ORDER_IN_PUBLIC[lang].format(**values)
     risk = not is_spam and rng.random() < 0.04
@@ -728,7 +731,7 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
             last_customer = max(last_customer, nudge_at)
             event(K.PUBLIC_NUDGE, nudge_at, "The customer nudged in public", {"count": 1})
             escalate("public_nudge", nudge_at)
-            if ctx.executive is not None and rng.random() < 0.3:
+            if ctx.executive is not None and not to_executive and rng.random() < 0.3:
                 exec_at = nudge_at + dt.timedelta(hours=rng.uniform(2, 12))
                 mention_ids = [ctx.executive.x_user_id, account.x_user_id]
                 tweet(exec_at, T.EXEC_MENTION[lang].format(**values), None, mentions=mention_ids)

@@ -105,7 +105,8 @@ def _queue_q(queue: str, user) -> Q:
     if queue == "awaiting_customer":
         return Q(status=CaseStatus.AWAITING_CUSTOMER)
     if queue == "resolved":
-        return Q(status__in=DONE_STATUSES)
+        # Resolved cases carry resolved_at; the queue walks its index newest first and stops at a page.
+        return Q(status__in=DONE_STATUSES, resolved_at__isnull=False)
     return open_q
 
 
@@ -189,7 +190,7 @@ def case_list(*, user, queue: str = "all_open", filters: CaseFilters | dict | No
         qs = qs.filter(_search_q(filters.q))
     qs = qs.select_related(*ROW_RELATED)
     if queue == "resolved":
-        return qs.order_by(F("resolved_at").desc(nulls_last=True), "-id")
+        return qs.order_by("-resolved_at", "-id")
     return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id")
 
 
@@ -224,7 +225,7 @@ def case_queue_counts(*, user) -> dict[str, int]:
         awaiting_customer=Count("id", filter=Q(status=CaseStatus.AWAITING_CUSTOMER)),
         all_open=Count("id"),
     )
-    resolved_ids = visible.filter(status__in=DONE_STATUSES).values("id")[: RESOLVED_COUNT_CAP + 1]
+    resolved_ids = visible.filter(_queue_q("resolved", user)).values("id")[: RESOLVED_COUNT_CAP + 1]
     counts["resolved"] = Case.objects.filter(id__in=resolved_ids).count() if user.is_authenticated else 0
     return {queue: int(counts.get(queue) or 0) for queue in QUEUES}
 

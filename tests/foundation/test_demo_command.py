@@ -112,3 +112,130 @@ def test_sync_refuses_to_talk_to_anything_but_a_local_sandbox(db, settings):
     with pytest.raises(CommandError, match="sandbox"):
         _demo("--sync")
     assert not m.BrandAccount.objects.exists()
+
+
+# --- categories, queues and the year of history ------------------------------------------------
+
+
+def _live_cases():
+    from crm_twitter.demo.history import USER_PREFIX
+
+    return m.Case.objects.exclude(customer_x_user__x_id__startswith=USER_PREFIX)
+
+
+def _history_cases():
+    from crm_twitter.demo.history import USER_PREFIX
+
+    return m.Case.objects.filter(customer_x_user__x_id__startswith=USER_PREFIX)
+
+
+@pytest.fixture
+def synced_desk(db, sandbox):
+    from crm_twitter.sandbox.scenarios import scenario_play
+
+    scenario_play(sandbox.state, "demo", live=False)
+    return _demo("--sync", "--advance")
+
+
+def test_advancing_confirms_the_category_of_the_cases_it_moves_on_and_leaves_a_few_for_agents(synced_desk):
+    live = _live_cases()
+    past_dm = live.exclude(status__in=[m.CaseStatus.NEW, m.CaseStatus.ACKNOWLEDGED, m.CaseStatus.NOT_ACTIONABLE])
+    confirmed = live.filter(category_confirmed=True, category__isnull=False)
+    assert confirmed.count() >= past_dm.count() - 2  # the customers' own follow-ups may stay open
+    assert confirmed.count() >= 10
+    assert live.filter(category_confirmed=False).exclude(status=m.CaseStatus.NOT_ACTIONABLE).count() >= 2
+    # A wrong keyword suggestion is corrected to what the customer complains about.
+    mike = live.get(customer_x_user__handle="mike_t_nyc", reopened_from__isnull=True)
+    assert mike.category.slug == "payment-double-charge"
+    assert m.CaseEvent.objects.filter(case=mike, kind=m.CaseEvent.Kind.CATEGORY_SET).exists()
+
+
+def test_after_the_demo_every_inbox_queue_has_cases(synced_desk):
+    from crm_twitter.selectors.cases import case_queue_counts
+
+    supervisor = get_user_model().objects.get(username="demo")
+    counts = case_queue_counts(user=supervisor)
+    for queue in ("unassigned", "escalated", "overdue", "awaiting_customer", "all_open", "resolved"):
+        assert counts[queue] > 0, (queue, counts)
+    assert case_queue_counts(user=get_user_model().objects.get(username="agent_en"))["mine"] > 0
+
+
+def test_history_backdates_a_year_of_closed_cases_with_everything_a_report_measures(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    output = _demo("--history", "12")
+    assert "History:" in output
+
+    history = _history_cases()
+    assert 250 <= history.count() <= 600
+    assert not _live_cases().exists()
+    assert set(history.values_list("status", flat=True)) <= {
+        m.CaseStatus.RESOLVED,
+        m.CaseStatus.CLOSED,
+        m.CaseStatus.NOT_ACTIONABLE,
+    }
+    months = {(o.year, o.month) for o in history.values_list("opened_at", flat=True)}
+    assert len(months) >= 12
+    assert history.filter(opened_at__lt=timezone.now() - dt.timedelta(days=330)).exists()
+    complaints = history.exclude(status=m.CaseStatus.NOT_ACTIONABLE)
+    assert not complaints.filter(category_confirmed=False).exists()
+    assert not complaints.filter(first_response_at__isnull=True).exists()
+    assert not complaints.filter(resolved_at__isnull=True).exists()
+    assert not history.filter(status=m.CaseStatus.CLOSED, closed_at__isnull=True).exists()
+    assert set(history.values_list("language", flat=True)) == {"en", "zh", "es", "de", "fr", "ja"}
+    assert set(history.values_list("brand_account__role", flat=True)) == {"support", "regional", "executive"}
+    assert len(set(complaints.values_list("category__slug", flat=True))) == 12
+    refunds = history.filter(refund_amount__isnull=False)
+    assert len(set(refunds.values_list("refund_currency", flat=True))) >= 5
+    assert complaints.filter(moved_to_dm_at__isnull=False).count() > complaints.count() // 2
+    assert complaints.filter(sla_breached_at__isnull=False).exists()
+    assert complaints.filter(escalation_level__gte=1).exists()
+    assert complaints.filter(satisfaction__isnull=False).exists()
+    promise_states = set(m.Promise.objects.filter(case__in=history).values_list("status", flat=True))
+    assert promise_states == {m.Promise.Status.KEPT, m.Promise.Status.MISSED}
+    orders = m.Order.objects.filter(cases__in=history).distinct()
+    assert orders.count() > 200
+    assert not orders.filter(items__isnull=True).exists()
+    assert len(set(orders.values_list("carrier", flat=True))) >= 10
+    assert len(set(orders.values_list("destination_country", flat=True))) >= 10
+    assert m.Tweet.objects.filter(case__in=history, direction="outbound").exists()
+    assert m.DirectMessage.objects.filter(case__in=history, direction="inbound").exists()
+    assert m.CaseEvent.objects.filter(case__in=history, kind=m.CaseEvent.Kind.OUTCOME_RECORDED).exists()
+    assert all(r and r.startswith("CS-") for r in history.values_list("reference", flat=True))
+    currencies = set(refunds.values_list("refund_currency", flat=True)) - {"USD"}
+    assert currencies <= set(m.ExchangeRate.objects.values_list("currency", flat=True))
+
+    before = _snapshot()
+    assert "nothing to create" in _demo("--history", "12")
+    assert _snapshot() == before
+
+
+def test_last_months_report_is_full_and_shows_what_is_rising(db):
+    from crm_twitter.reports.generator import report_generate
+    from crm_twitter.reports.months import current_month, month_add
+
+    _demo("--history", "12")
+    report = report_generate(month=month_add(current_month(), -1))
+
+    assert report.total.cases >= 15
+    assert report.data_quality.uncategorised == 0
+    assert report.refunds.converted_total > 0 and not report.refunds.unconverted_currencies
+    rising = {group.dimension: [item.key for item in group.items] for group in report.rising}
+    assert "YunExpress" in rising["carrier"]
+    assert rising["category"]
+
+
+def test_history_is_built_in_seconds(db):
+    import time
+
+    start = time.monotonic()
+    _demo("--history", "12")
+    assert time.monotonic() - start < 30
+
+
+def test_no_history_leaves_the_year_out(db):
+    _demo("--offline", "--no-history")
+    assert not _history_cases().exists()
+    assert _live_cases().exists()

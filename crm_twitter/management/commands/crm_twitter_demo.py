@@ -54,6 +54,7 @@ SCENARIO_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "scenarios"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo login
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+AMERICAS = {"US", "CA", "MX", "BR", "AR", "CL", "CO", "PE"}
 
 
 def _hours(weekday: list[list[str]], saturday: list[list[str]] | None = None, sunday=None) -> dict:
@@ -582,7 +583,7 @@ class Command(BaseCommand):
         cases = list(
             Case.objects.filter(merged_into__isnull=True)
             .exclude(customer_x_user__x_id__startswith=USER_PREFIX)  # the backdated history is finished work
-            .select_related("customer_x_user", "team", "assignee", "suggested_category")
+            .select_related("customer", "customer_x_user", "team", "assignee", "suggested_category")
             .order_by("opened_at", "pk")
         )
         agents_by_language = {
@@ -602,14 +603,19 @@ class Command(BaseCommand):
                 rotation += 1
             if case.status not in OPEN_STATUSES or case.pk in touched or plan == "new" or case == newest_new:
                 continue
-            # A supervisor hands each case to the agent who speaks its language.
-            agent = agents_by_language.get((case.language or "")[:2]) or case.assignee or users["agent_en"]
-            # The agent accepts the suggested category, else files it where the complaint belongs.
+            # A supervisor hands each case to the agent who speaks its language (English: the
+            # Americas team for customers there or of unknown country, the Europe team for the rest).
+            language = (case.language or "")[:2]
+            agent = agents_by_language.get(language) or case.assignee or users["agent_en"]
+            if language == "en":
+                agent = users["agent_en"] if case.customer.country in ("", *AMERICAS) else users["agent_uk"]
+            # The agent confirms the category: the suggestion when it is what the customer complains
+            # about (or nothing else is known), corrected to the scenario's category when it is not.
             category = None
-            if case.suggested_category is not None and case.suggested_category.is_active:
-                category = case.suggested_category
-            elif case.customer_x_user is not None:
+            if case.customer_x_user is not None:
                 category = categories.get(intended.get(case.customer_x_user.x_id, ""))
+            if category is None and case.suggested_category is not None and case.suggested_category.is_active:
+                category = case.suggested_category
             try:
                 with transaction.atomic():
                     case = case_walk(case=case, plan=plan, agent=agent, index=rotation, category=category)
@@ -651,8 +657,8 @@ class Command(BaseCommand):
 # --- the lifecycle walk --------------------------------------------------------------------------
 
 # Where the n-th complaint is taken; "new" leaves it for the agents to pick up, "unassigned"
-# hands it back to the team queue. Early steps (acknowledged, in DM, unassigned, new) are not
-# categorised yet; everything further along has its category confirmed.
+# hands it back to the team queue. Cases not yet in DM (new, unassigned, acknowledged) are not
+# categorised yet; from the DM on the agent has confirmed the category.
 PLANS = (
     "awaiting_customer",
     "resolved_refund",
@@ -718,10 +724,10 @@ def case_walk(*, case: Case, plan: str, agent, index: int, category: ComplaintCa
         case = case_response_recorded(
             response=ResponseArrival(case_id=case.pk, at=at(75 + index % 90), channel="dm", actor_id=agent.pk)
         )
+    if category is not None:  # the details are in: the agent files the complaint
+        case = case_set_category(case=case, actor=agent, category=category)
     if plan == "in_dm":
         return case
-    if category is not None:
-        case = case_set_category(case=case, actor=agent, category=category)
     if plan == "awaiting_customer":
         if case.status in (S.IN_DM, S.PENDING_MERCHANT, S.ACKNOWLEDGED):
             case = case_transition(
