@@ -13,9 +13,8 @@ from dataclasses import dataclass
 class ScheduleSpec:
     name: str
     func: str
-    minutes: int | None = None  # for MINUTES schedules
-    schedule_type: str = "I"  # django_q.models.Schedule.MINUTES
-    cron: str | None = None
+    minutes: int
+    schedule_type: str = "I"  # django_q.models.Schedule.MINUTES: every schedule here is a simple interval
 
 
 def schedule_specs() -> list[ScheduleSpec]:
