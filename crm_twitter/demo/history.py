@@ -648,9 +648,9 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
     outcome = _weighted(rng, OUTCOMES[slug])
     if not goes_to_dm and outcome not in ("information_only", "declined"):
         outcome = "information_only"
-    hours = RESOLUTION_HOURS[slug] * math.exp(rng.gauss(0, 0.5)) * (0.8 + 0.2 * speed)
+    hours = RESOLUTION_HOURS[slug] * math.exp(rng.gauss(0, 0.45)) * (0.8 + 0.2 * speed)
     if force == "rising_carrier":
-        hours *= 1.6
+        hours *= 1.4
     resolved_at = max(first_at + dt.timedelta(minutes=30), opened + dt.timedelta(hours=hours))
 
     ack_text = (T.ACK_PUBLIC if goes_to_dm else T.INFO_PUBLIC)[lang].format(sig=sig, name=person.name)
@@ -704,7 +704,7 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
         kind = PROMISE_KIND[outcome]
         promised_at = pending + dt.timedelta(minutes=rng.uniform(5, 90))
         # Agents promise what experience says the merchant needs — usually with some margin.
-        margin = (resolved_at - promised_at).total_seconds() / 3600 * rng.uniform(0.6, 1.8)
+        margin = (resolved_at - promised_at).total_seconds() / 3600 * rng.uniform(0.8, 1.9)
         due = promised_at + dt.timedelta(hours=max(12, math.ceil(margin / 12) * 12))
         promise = Promise(
             kind=kind,

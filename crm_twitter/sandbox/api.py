@@ -495,7 +495,7 @@ class SandboxAPI:
         exclude = set(_csv(query, "exclude"))
         items = []
         for tweet in self.state.tweets.values():
-            if tweet["author_id"] != id:
+            if tweet["author_id"] != id or "_superseded_by" in tweet:
                 continue
             kinds = {ref["type"] for ref in tweet.get("referenced_tweets", [])}
             if ("retweets" in exclude and "retweeted" in kinds) or ("replies" in exclude and "replied_to" in kinds):
@@ -551,7 +551,7 @@ class SandboxAPI:
         items = [
             t
             for t in self.state.tweets.values()
-            if parse_iso(t["created_at"]) >= since and all(p(t) for p in predicates)
+            if parse_iso(t["created_at"]) >= since and "_superseded_by" not in t and all(p(t) for p in predicates)
         ]
         items.sort(key=lambda t: int(t["id"]), reverse=True)
         result = self._paginate(items, query, lowest=10, highest=100, default=10, cursor_param="next_token")

@@ -21,6 +21,9 @@ from crm_twitter.sandbox.faults import Faults
 
 TWITTER_EPOCH_MS = 1288834974657
 RATE_WINDOW_SECONDS = 15 * 60
+# A post longer than this (X Premium "long post") comes back with ``text`` cut here and the whole
+# post in ``note_tweet`` (requested with tweet.fields=note_tweet), as X does.
+LONG_POST_CUT = 280
 
 # (requests per 15 minutes with an app bearer token, with a user context); None = not allowed.
 RATE_LIMITS: dict[str, tuple[int | None, int]] = {
@@ -349,6 +352,12 @@ class SandboxState:
                 "reply_settings": "everyone",
             }
             entities = self.entities(text)
+            if len(text) > LONG_POST_CUT:
+                tweet["text"] = text[:LONG_POST_CUT]
+                tweet["note_tweet"] = {"text": text}
+                if entities:
+                    tweet["note_tweet"]["entities"] = entities
+                entities = self.entities(tweet["text"])
             if entities:
                 tweet["entities"] = entities
             referenced = []
@@ -409,13 +418,78 @@ class SandboxState:
         )
 
     def delete_tweet(self, tweet: Any) -> bool:
+        """Delete a post; deleting any version of an edited post deletes the whole edit chain."""
         with self.lock:
             tid = self.tweet_id(tweet)
-            found = self.tweets.pop(tid, None)
+            found = self.tweets.get(tid)
             if found is None:
                 return False
-            self.deleted_tweets[tid] = found
+            for version in found.get("edit_history_tweet_ids") or [tid]:
+                gone = self.tweets.pop(str(version), None)
+                if gone is not None:
+                    self.deleted_tweets[str(version)] = gone
             return True
+
+    def edit_tweet(self, tweet: Any, text: str, **extra: Any) -> dict:
+        """Edit a post as X does: a NEW post id whose ``edit_history_tweet_ids`` chains every version
+        (oldest first). Timelines and search then show only the latest version; a lookup by an
+        old id still returns that version, with the whole chain."""
+        with self.lock:
+            original = self.tweets[self.tweet_id(tweet)]
+            refs = {r["type"]: r["id"] for r in original.get("referenced_tweets", [])}
+            new = self.tweet(
+                original["author_id"],
+                text,
+                in_reply_to=refs.get("replied_to"),
+                quote=refs.get("quoted"),
+                lang=extra.pop("lang", None),
+                **extra,
+            )
+            new["conversation_id"] = original["conversation_id"]
+            chain = [*original.get("edit_history_tweet_ids", [original["id"]]), new["id"]]
+            for version in chain:
+                if version in self.tweets:
+                    self.tweets[version]["edit_history_tweet_ids"] = list(chain)
+                    if version != new["id"]:
+                        self.tweets[version]["_superseded_by"] = new["id"]
+            return new
+
+    def group_dm(self, sender: Any, participants: Iterable[Any], text: str, *, conversation_id: str = "") -> dict:
+        """A message in a group DM conversation (X gives groups a single numeric conversation id)."""
+        with self.lock:
+            sender_id = self.user_id(sender)
+            people = tuple(dict.fromkeys([sender_id, *(self.user_id(p) for p in participants)]))
+            at = self.now()
+            eid = self.next_id(at)
+            event = {
+                "id": eid,
+                "event_type": "MessageCreate",
+                "text": text,
+                "sender_id": sender_id,
+                "dm_conversation_id": conversation_id or self.next_id(at),
+                "created_at": iso(at),
+                "_participants": people,
+                "_at": at,
+            }
+            self.dm_events.append(event)
+            return event
+
+    def dm_participants_event(self, kind: str, user: Any, other: Any, *, conversation_id: str = "") -> dict:
+        """A non-message DM event (``ParticipantsJoin`` / ``ParticipantsLeave``)."""
+        with self.lock:
+            uid, oid = self.user_id(user), self.user_id(other)
+            at = self.now()
+            event = {
+                "id": self.next_id(at),
+                "event_type": kind,
+                "dm_conversation_id": conversation_id or self.dm_conversation_id(uid, oid),
+                "participant_ids": [uid],
+                "created_at": iso(at),
+                "_participants": (uid, oid),
+                "_at": at,
+            }
+            self.dm_events.append(event)
+            return event
 
     def mentions_of(self, user_id: str) -> list[dict]:
         """Posts mentioning ``user_id``, newest first."""
@@ -423,6 +497,7 @@ class SandboxState:
             t
             for t in self.tweets.values()
             if t["author_id"] != user_id
+            and "_superseded_by" not in t
             and any(m.get("id") == user_id for m in t.get("entities", {}).get("mentions", []))
         ]
         return sorted(found, key=lambda t: int(t["id"]), reverse=True)

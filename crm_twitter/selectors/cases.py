@@ -40,6 +40,7 @@ TIMELINE_HIDDEN_EVENTS = (
     CaseEvent.Kind.REPLY_SENT,
 )
 REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{3,}$", re.IGNORECASE)
+SEARCH_MATCH_CAP = 1000  # cases one identifier may point at (an order shared by many cases is rare)
 IDENTIFIER_RE = re.compile(r"^(?=\S*\d)[\w.-]{4,64}$")
 
 ROW_RELATED = ("customer", "customer_x_user", "category", "suggested_category", "assignee", "team", "brand_account")
@@ -118,23 +119,28 @@ def _search_q(text: str) -> Q:
     """Handle, name, order number, tracking number, case reference or message text.
 
     One word with a digit in it ("40001234", "RR123456789CN", "CS-2026-000042") is an identifier:
-    it is looked up in the indexed columns only (orders found in messages are linked to their case
-    at ingest, so their cases are found). Anything else also searches names and what was said,
-    which scans the messages.
+    it is looked up in the indexed columns only, in a few small queries run now (orders found in
+    messages are linked to their case at ingest, so their cases are found). Anything else also
+    searches names and what was said, which scans the messages.
     """
     text = text.strip()
     if text.startswith("@"):
         return Q(customer_x_user__handle__iexact=text[1:])
     if REFERENCE_RE.match(text):
-        return Q(reference__iexact=text)
+        return Q(reference__in={text, text.upper()})
     token = text.lstrip("#")
     if IDENTIFIER_RE.match(token):
-        orders = Order.objects.filter(Q(order_number__iexact=token) | Q(tracking_number__in={token, token.upper()}))
-        return (
-            Q(reference__iexact=token)
-            | Q(customer_x_user__handle__iexact=token)
-            | Q(pk__in=Case.orders.through.objects.filter(order__in=orders).values("case_id"))
+        # Each lookup uses its own index; OR-ing them inside one query would scan every case.
+        variants = {token, token.upper()}
+        orders = Order.objects.filter(Q(order_number__iexact=token) | Q(tracking_number__in=variants))
+        ids = set(Case.objects.filter(reference__in=variants).values_list("id", flat=True)[:SEARCH_MATCH_CAP])
+        ids |= set(
+            Case.orders.through.objects.filter(order__in=orders).values_list("case_id", flat=True)[:SEARCH_MATCH_CAP]
         )
+        ids |= set(
+            Case.objects.filter(customer_x_user__handle__iexact=token).values_list("id", flat=True)[:SEARCH_MATCH_CAP]
+        )
+        return Q(pk__in=ids)
     in_tweets = Tweet.objects.filter(case_id=OuterRef("pk"), text__icontains=text)
     in_dms = DirectMessage.objects.filter(case_id=OuterRef("pk"), text__icontains=text)
     return (

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Case as DbCase
-from django.db.models import CharField, Value, When
-from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 
 from crm_twitter.conf import app_settings
@@ -81,6 +78,7 @@ from crm_twitter.services.sla import (
     sla_sweep,
     sla_targets,
 )
+from crm_twitter.x.bulk_sql import ids_allocate, rows_insert, rows_update
 
 __all__ = [
     "allowed_transitions",
@@ -172,7 +170,7 @@ class _Batch:
 
     def flush(self) -> None:
         if self.events:
-            CaseEvent.objects.bulk_create(self.events)
+            rows_insert(self.events)
             self.events = []
         if self.notifications or self.extra_mail:
             notifications_send_many(specs=self.notifications, extra_mail=self.extra_mail)
@@ -188,31 +186,19 @@ def _reference(pk: int, opened_at: dt.datetime) -> str:
 
 
 def _references_assign(cases: list[Case]) -> None:
-    """Give every new case its reference ``CS-<year>-<id, 6+ digits>``: one set-based UPDATE.
+    """Give every new case its id and reference ``CS-<year>-<id, 6+ digits>`` before it is written.
 
-    The same formula runs in memory for the returned objects. A reference already taken by a
-    row created some other way (imports, fixtures) gets a ``-2`` suffix instead of failing the batch.
+    Ids are reserved up front (``ids_allocate``), so the reference goes into the same INSERT as
+    the rest of the row — no second write. A reference already taken by a row created some
+    other way (imports, fixtures) gets a ``-2`` suffix instead of failing the batch.
     """
+    for case, pk in zip(cases, ids_allocate(Case, len(cases)), strict=True):
+        case.pk = pk
     wanted = {c.pk: _reference(c.pk, c.opened_at) for c in cases}
     taken = set(Case.objects.filter(reference__in=list(wanted.values())).values_list("reference", flat=True))
-    clashing = [c for c in cases if wanted[c.pk] in taken]
-    digits = Cast("id", output_field=CharField())
-    Case.objects.filter(pk__gte=min(wanted), pk__lte=max(wanted), reference__isnull=True).exclude(
-        pk__in=[c.pk for c in clashing]
-    ).update(
-        reference=Concat(
-            Value(f"{app_settings.CASE_REFERENCE_PREFIX}-"),
-            Cast(ExtractYear("opened_at", tzinfo=ZoneInfo(app_settings.TIME_ZONE or "UTC")), CharField()),
-            Value("-"),
-            DbCase(When(id__lt=1_000_000, then=LPad(digits, 6, Value("0"))), default=digits, output_field=CharField()),
-            output_field=CharField(),
-        )
-    )
-    for case in clashing:
-        wanted[case.pk] = f"{wanted[case.pk]}-2"
-        Case.objects.filter(pk=case.pk).update(reference=wanted[case.pk])
     for case in cases:
-        case.reference = wanted[case.pk]
+        reference = wanted[case.pk]
+        case.reference = f"{reference}-2" if reference in taken else reference
 
 
 # --- Opening --------------------------------------------------------------------------------------
@@ -267,8 +253,8 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             rules.append("risk_words")
         steps_by_index[index] = (rules_apply(case, rules, fired=set()), risk)
         cases.append(case)
-    Case.objects.bulk_create(cases)
     _references_assign(cases)
+    rows_insert(cases)
 
     for index, (case, spec) in enumerate(zip(cases, specs, strict=True)):
         steps, risk = steps_by_index[index]
@@ -477,7 +463,7 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             for case in changed.values():
                 case.version += 1
                 case.updated_at = batch.now
-            Case.objects.bulk_update(list(changed.values()), _MESSAGE_FIELDS)
+            rows_update(list(changed.values()), _MESSAGE_FIELDS)
         batch.flush()
     return result  # type: ignore[return-value]
 
@@ -677,7 +663,7 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
         for case in changed.values():
             case.version += 1
             case.updated_at = batch.now
-        Case.objects.bulk_update(list(changed.values()), _RESPONSE_FIELDS)
+        rows_update(list(changed.values()), _RESPONSE_FIELDS)
         batch.flush()
     return result  # type: ignore[return-value]
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from crm_twitter.models import ComplaintCategory
 
@@ -36,23 +38,73 @@ def _keyword_hits(text: str, keyword: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(kw)}(?!\w)", text) is not None
 
 
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    category: int  # index in the categories list
+    weight: int  # len() of the keyword as the admin typed it
+    needle: str  # normalised keyword (CJK: a substring)
+    first_word: str  # Latin keyword starting with a word character: its first word must be a word of the text
+    pattern: re.Pattern[str] | None  # Latin: whole-word match
+
+
+@lru_cache(maxsize=16)
+def _matcher(keywords: tuple[tuple[str, ...], ...]) -> tuple[_Keyword, ...]:
+    """Every keyword normalised and compiled once per process (per distinct category set)."""
+    out = []
+    for index, words in enumerate(keywords):
+        for keyword in words:
+            kw = _normalise(keyword).strip()
+            if not kw:
+                continue
+            if _is_cjk(kw):
+                out.append(_Keyword(index, len(keyword), kw, "", None))
+                continue
+            first = _WORD.match(kw)
+            out.append(
+                _Keyword(
+                    index,
+                    len(keyword),
+                    kw,
+                    first.group(0) if first else "",
+                    re.compile(rf"(?<!\w){re.escape(kw)}(?!\w)"),
+                )
+            )
+    return tuple(out)
+
+
 def category_suggest(text: str, *, categories: Sequence[ComplaintCategory] | None = None) -> ComplaintCategory | None:
     """The category whose keywords match the text best, or None when nothing matches.
 
     Score = sum of the lengths of the matching keywords, so "never arrived" beats "late" and a
     precise phrase beats a generic word; ties go to the category listed first.
+
+    Keywords are compiled once (cached on the categories' keyword lists, so an admin's edit
+    takes effect with the next batch); a Latin keyword is only tried when its first word is
+    one of the text's words, so a text costs a set lookup per keyword rather than a regex.
     """
     if categories is None:
         categories = categories_active()
     normalised = _normalise(text)
     if not normalised.strip():
         return None
+    keywords = _matcher(tuple(tuple(kw for kw in (c.keywords or []) if isinstance(kw, str)) for c in categories))
+    words = set(_WORD.findall(normalised))
+    scores = [0] * len(categories)
+    for kw in keywords:
+        if kw.pattern is None:
+            hit = kw.needle in normalised
+        elif kw.first_word:
+            hit = kw.first_word in words and kw.pattern.search(normalised) is not None
+        else:
+            hit = kw.pattern.search(normalised) is not None
+        if hit:
+            scores[kw.category] += kw.weight
     best: ComplaintCategory | None = None
     best_score = 0
-    for category in categories:
-        score = sum(
-            len(kw) for kw in (category.keywords or []) if isinstance(kw, str) and _keyword_hits(normalised, kw)
-        )
+    for category, score in zip(categories, scores, strict=True):
         if score > best_score:
             best, best_score = category, score
     return best

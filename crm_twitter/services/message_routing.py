@@ -17,7 +17,7 @@ engine (``crm_twitter.services.cases``) then applies its rules in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Min, Q
@@ -26,6 +26,7 @@ from crm_twitter.models import (
     OPEN_STATUSES,
     BrandAccount,
     Case,
+    CaseEvent,
     CaseStatus,
     Customer,
     DirectMessage,
@@ -37,6 +38,102 @@ from crm_twitter.models.choices import Direction
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
 
 NUDGE_STATUSES = frozenset({CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER})
+# A burst of public tweets (an angry customer, a bot: 30 mentions in a minute) is ONE public nudge:
+# after a nudge, the case's public tweets within this window are contacts, not further nudges.
+NUDGE_QUIET_PERIOD = dt.timedelta(minutes=15)
+
+# X's "lang" codes that name no language: undetermined, media/emoji/hashtag/URL-only posts,
+# "no linguistic content". A case's language then comes from the customer (see language_for).
+UNDETERMINED_LANGS = frozenset({"", "und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"})
+# X still sends some withdrawn ISO 639-1 codes, and region forms the teams do not list.
+LANG_ALIASES = {
+    "in": "id",
+    "iw": "he",
+    "ji": "yi",
+    "jw": "jv",
+    "mo": "ro",
+    "zh-cn": "zh",
+    "zh-sg": "zh",
+    "zh-hans": "zh",
+    "zh-tw": "zh-TW",
+    "zh-hant": "zh-TW",
+    "zh-hk": "zh-HK",
+    "zh-mo": "zh-HK",
+    "pt-br": "pt-BR",
+    "pt-pt": "pt",
+    "en-gb": "en",
+    "en-us": "en",
+}
+
+
+def language_normalise(code: str | None) -> str:
+    """X's lang code → the desk's language code ("" when X could not tell): in→id, iw→he, zh-cn→zh."""
+    value = (code or "").strip().replace("_", "-").lower()
+    if value in UNDETERMINED_LANGS:
+        return ""
+    if value in LANG_ALIASES:
+        return LANG_ALIASES[value]
+    base, _, region = value.partition("-")
+    base = LANG_ALIASES.get(base, base)
+    return f"{base}-{region.upper()}" if region else base
+
+
+def tweets_deleted_mark(*, x_ids: Iterable[str]) -> int:
+    """Flag tweets X reports deleted (Account Activity ``tweet_delete_events``, lookup "Not Found").
+
+    The row stays — the case timeline keeps the text for the audit trail — but ``is_deleted`` is
+    set, so nobody replies to it. Deleting any version of an edited post deletes the whole edit
+    chain on X, so every stored version is flagged. Returns the number of rows newly flagged.
+    """
+    ids = {str(x) for x in x_ids if x and str(x).isdigit()}
+    if not ids:
+        return 0
+    chain = set(ids)
+    known = list(Tweet.objects.filter(x_id__in=ids).values_list("x_id", "conversation_id", "author_id", "raw"))
+    for _, _, _, raw in known:
+        chain.update(str(v) for v in (raw or {}).get("edit_history_tweet_ids") or [])
+    if known:
+        # Later versions list the deleted one in their history; they share its thread and author.
+        siblings = Tweet.objects.filter(
+            conversation_id__in={c for _, c, _, _ in known if c}, author_id__in={a for _, _, a, _ in known}
+        ).values_list("x_id", "raw")
+        for x_id, raw in siblings:
+            if ids.intersection(str(v) for v in (raw or {}).get("edit_history_tweet_ids") or []):
+                chain.add(x_id)
+    return Tweet.objects.filter(x_id__in=chain, is_deleted=False).update(is_deleted=True)
+
+
+def tweets_not_found(errors: Iterable[dict]) -> set[str]:
+    """Tweet ids a v2 response's ``errors`` reports as not found (deleted) — not protected/withheld."""
+    found = set()
+    for error in errors or []:
+        if not isinstance(error, dict) or error.get("resource_type") != "tweet":
+            continue
+        if "not-found" not in str(error.get("type", "")) and error.get("title") != "Not Found Error":
+            continue
+        value = str(error.get("resource_id") or error.get("value") or "")
+        if value.isdigit():
+            found.add(value)
+    return found
+
+
+def tweets_normalise(tweets: Sequence[dict]) -> list[dict]:
+    """X's tweet objects as the desk stores them: long posts carry their full text.
+
+    A long post (X Premium, up to 25,000 characters) arrives with ``text`` cut at about 280
+    characters and the whole post in ``note_tweet.text``; routing, order matching and the agent
+    need the whole post. The cut text is kept in the raw payload as ``truncated_text``, and the
+    note's entities (mentions past the cut) replace the short ones.
+    """
+    out = []
+    for tweet in tweets:
+        note = tweet.get("note_tweet") if isinstance(tweet, dict) else None
+        if isinstance(note, dict) and isinstance(note.get("text"), str) and note["text"]:
+            tweet = {**tweet, "text": note["text"], "truncated_text": tweet.get("text")}
+            if isinstance(note.get("entities"), dict):
+                tweet["entities"] = {**(tweet.get("entities") or {}), **note["entities"]}
+        out.append(tweet)
+    return out
 
 
 @dataclass
@@ -63,6 +160,12 @@ class MessageItem:
     reach: int = 0
     engagement: int = 0
     contains_private_data: bool = False
+    edit_history_ids: tuple[str, ...] = ()  # X's edit_history_tweet_ids: the original first
+
+    @property
+    def earlier_versions(self) -> tuple[str, ...]:
+        """Ids of the versions this tweet is an edit of (empty for a never-edited tweet)."""
+        return tuple(x for x in self.edit_history_ids if x and x != self.x_id)
 
 
 @dataclass
@@ -154,13 +257,19 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     tweet_parents = {i.in_reply_to_tweet_id for i in items if i.channel == "public" and i.in_reply_to_tweet_id}
     conversations = {i.conversation_id for i in items if i.channel == "public" and i.conversation_id}
     dm_conversations = {i.conversation_id for i in items if i.channel == "dm" and i.conversation_id}
+    earlier_versions = {v for i in items if i.channel == "public" for v in i.earlier_versions}
     tweet_case: dict[str, object] = {}
-    conv_case: dict[str, object] = {}
+    tweet_party: dict[str, str] = {}  # tweet x id → its party in its case (brand replies to third parties)
+    conv_case: dict[str, object] = {}  # any case with a tweet in the thread (brand replies only)
+    conv_root_case: dict[str, object] = {}  # the case that owns the thread's first tweet
     dm_conv_case: dict[str, object] = {}
-    if tweet_parents:
-        tweet_case.update(
-            Tweet.objects.filter(x_id__in=tweet_parents, case__isnull=False).values_list("x_id", "case_id")
-        )
+    if tweet_parents or conversations or earlier_versions:
+        for x_id, case_id, party in Tweet.objects.filter(
+            x_id__in=tweet_parents | conversations | earlier_versions, case__isnull=False
+        ).values_list("x_id", "case_id", "party"):
+            tweet_case[x_id] = case_id
+            tweet_party[x_id] = party
+        conv_root_case.update({c: tweet_case[c] for c in conversations if c in tweet_case})
     if conversations:
         # One row per thread however long it is: the case that owns it first (lowest id).
         conv_case.update(
@@ -205,10 +314,30 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
             )
             for pk, status, customer_id, customer_x_user_id in targets:
                 case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id)
-            for mapping in (tweet_case, conv_case, dm_conv_case):
+            for mapping in (tweet_case, conv_case, conv_root_case, dm_conv_case):
                 for key, value in mapping.items():
                     if value in merged and merged[value] in case_info:
                         mapping[key] = merged[value]
+
+    languages = _customer_languages(items)
+    last_nudge: dict[object, dt.datetime] = {}  # case ref → time of its latest public nudge
+    nudgeable = [pk for pk, info in case_info.items() if info.status in NUDGE_STATUSES]
+    if nudgeable and any(i.channel == "public" for i in items):
+        last_nudge.update(
+            CaseEvent.objects.filter(case_id__in=nudgeable, kind=CaseEvent.Kind.PUBLIC_NUDGE)
+            .values("case_id")
+            .annotate(at=Max("created_at"))
+            .values_list("case_id", "at")
+        )
+
+    def is_nudge(ref: object, at: dt.datetime) -> bool:
+        if info_of(ref).status not in NUDGE_STATUSES:
+            return False
+        previous = last_nudge.get(ref)
+        if previous is not None and abs(at - previous) < NUDGE_QUIET_PERIOD:
+            return False
+        last_nudge[ref] = at
+        return True
 
     # --- resolve the page in chronological order ------------------------------------------------
     routes: dict[str, Route] = {}
@@ -267,10 +396,32 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
             )
             continue
 
+        if item.channel == "public" and item.earlier_versions:
+            # An edit (X gives the new version a new id): it belongs where the original went, and
+            # is not a new contact — no second case, no double count, no nudge.
+            earlier = next((v for v in reversed(item.earlier_versions) if v in tweet_case), None)
+            if earlier is not None:
+                party = tweet_party.get(earlier) or (Party.BRAND if is_brand else Party.CUSTOMER)
+                routes[item.x_id] = Route(case_id=tweet_case[earlier], party=party, direction=direction)
+                tweet_case[item.x_id] = tweet_case[earlier]
+                tweet_party[item.x_id] = party
+                continue
+
         if item.channel == "public":
             thread_ref = tweet_case.get(item.in_reply_to_tweet_id) if item.in_reply_to_tweet_id else None
-            thread_ref = thread_ref or conv_case.get(item.conversation_id)
             if is_brand:
+                thread_ref = thread_ref or conv_root_case.get(item.conversation_id) or conv_case.get(item.conversation_id)
+            else:
+                # Only the thread's first tweet claims a thread for its case: a customer replying
+                # under someone else's unrelated (or viral) post starts or joins their own case.
+                thread_ref = thread_ref or conv_root_case.get(item.conversation_id)
+            answers_third_party = tweet_party.get(item.in_reply_to_tweet_id) == Party.THIRD_PARTY
+            if is_brand and answers_third_party:
+                # The brand answering a bystander in the customer's thread: in the timeline, but
+                # not a response to the customer (no first-response, no status change).
+                route = Route(case_id=None, party=Party.BRAND, direction=direction)
+                refs["case"] = thread_ref
+            elif is_brand:
                 route = Route(case_id=None, party=Party.BRAND, direction=direction)
                 if thread_ref is not None:
                     responses.append(
@@ -286,19 +437,27 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                         )
                     )
                     refs["case"] = thread_ref
-            elif thread_ref is not None and not is_case_customer(thread_ref, item):
+            elif (
+                thread_ref is not None
+                and not is_case_customer(thread_ref, item)
+                and open_case.get(customer_key(item.author_customer_id, item.author_pk)) is None
+            ):
+                # Someone else in the customer's thread ("same happened to me!"): shown in that
+                # case as a third party, never its customer; no case of their own is opened —
+                # an agent splits one off if they complain too (see tests/x_reality).
                 route = Route(case_id=None, party=Party.THIRD_PARTY, direction=direction)
                 refs["case"] = thread_ref
             else:
+                if thread_ref is not None and not is_case_customer(thread_ref, item):
+                    thread_ref = None  # a bystander with an open case of their own: it goes there
                 key = customer_key(item.author_customer_id, item.author_pk)
                 ref = thread_ref if thread_ref is not None else open_case.get(key)
                 if ref is not None:
-                    nudge = info_of(ref).status in NUDGE_STATUSES
-                    route = join(item, ref, nudge=nudge, exec_mention=exec_mention)
+                    route = join(item, ref, nudge=is_nudge(ref, item.created_at), exec_mention=exec_mention)
                 else:
                     ref = _Pending(index=len(pending), customer_key=key)
                     pending.append(ref)
-                    specs.append(_spec_for(item, exec_mention=exec_mention))
+                    specs.append(_spec_for(item, exec_mention=exec_mention, language=languages(item)))
                     open_case[key] = ref
                     if not item.author_customer_id:
                         new_customer_authors.setdefault(item.author_pk, item)
@@ -310,10 +469,17 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                         mentions_executive=exec_mention,
                     )
                 refs["case"] = ref
-            if "case" in refs:
+            if refs.get("case") is not None:
                 tweet_case[item.x_id] = refs["case"]
+                tweet_party[item.x_id] = route.party
                 if item.conversation_id:
                     conv_case.setdefault(item.conversation_id, refs["case"])
+                    if item.conversation_id == item.x_id:
+                        conv_root_case.setdefault(item.conversation_id, refs["case"])
+        elif item.conversation_id and "-" not in item.conversation_id:
+            # A group DM (one-to-one conversations are "<low id>-<high id>"): stored for the
+            # record, never routed — a dispute is handled one-to-one.
+            route = Route(case_id=None, party=Party.BRAND if is_brand else Party.CUSTOMER, direction=direction)
         else:  # a direct message
             if is_brand:
                 route = Route(case_id=None, party=Party.BRAND, direction=direction)
@@ -344,7 +510,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                 else:
                     ref = _Pending(index=len(pending), customer_key=key)
                     pending.append(ref)
-                    specs.append(_spec_for(item, exec_mention=False))
+                    specs.append(_spec_for(item, exec_mention=False, language=languages(item)))
                     open_case[key] = ref
                     if not item.author_customer_id:
                         new_customer_authors.setdefault(item.author_pk, item)
@@ -356,7 +522,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
         routes[item.x_id] = route
 
     # --- write: customers, new cases, arrivals, responses -----------------------------------------
-    customers_created = _customers_create(new_customer_authors)
+    customers_created = _customers_create(new_customer_authors, languages)
     if specs:
         specs = [_with_customer(spec, customers_created.get(spec.customer_x_user_id)) for spec in specs]
         opened = _cases_module().case_open_many(specs=specs)
@@ -399,14 +565,49 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     )
 
 
-def _spec_for(item: MessageItem, *, exec_mention: bool) -> CaseOpenSpec:
+def _customer_languages(items: Sequence[MessageItem]):
+    """``language(item)``: the message's own language, else the customer's known one.
+
+    Fallback order for "und"/"qme"/"zxx" and DMs (no lang): another message of the author on this
+    page, the Customer's language, the customer's latest case language; "" leaves it to the
+    routing's team default. At most two queries, only when some message needs them.
+    """
+    on_page: dict[int, str] = {}
+    for item in items:
+        lang = language_normalise(item.lang)
+        if lang:
+            on_page.setdefault(item.author_pk, lang)
+    needing = {i.author_customer_id for i in items if i.author_customer_id and not language_normalise(i.lang)}
+    known: dict[int, str] = {}
+    if needing:
+        known.update(
+            (pk, lang) for pk, lang in Customer.objects.filter(pk__in=needing).values_list("pk", "language") if lang
+        )
+        missing = needing - set(known)
+        if missing:
+            for customer_id, lang in (
+                Case.objects.filter(customer_id__in=missing).exclude(language="").order_by("opened_at", "pk")
+            ).values_list("customer_id", "language"):
+                known[customer_id] = lang  # the latest case wins
+
+    def language(item: MessageItem) -> str:
+        return (
+            language_normalise(item.lang)
+            or on_page.get(item.author_pk)
+            or language_normalise(known.get(item.author_customer_id or 0))
+        )
+
+    return language
+
+
+def _spec_for(item: MessageItem, *, exec_mention: bool, language: str = "") -> CaseOpenSpec:
     # customer_id is filled in once new customers exist (see _with_customer).
     return CaseOpenSpec(
         customer_id=item.author_customer_id or 0,
         brand_account_id=item.brand_account_id,
         opened_at=item.created_at,
         customer_x_user_id=item.author_pk,
-        language=item.lang if item.lang not in {"und", "zxx", "qme", "qht"} else "",
+        language=language or language_normalise(item.lang),
         text=item.text,
         channel=item.channel,
         reach=item.reach,
@@ -423,7 +624,7 @@ def _with_customer(spec: CaseOpenSpec, customer_id: int | None) -> CaseOpenSpec:
     return CaseOpenSpec(**{**spec.__dict__, "customer_id": customer_id})
 
 
-def _customers_create(first_message_by_author: dict[int, MessageItem]) -> dict[int, int]:
+def _customers_create(first_message_by_author: dict[int, MessageItem], languages=None) -> dict[int, int]:
     """A Customer for every new X user who complains; returns author pk → customer id (2 queries)."""
     if not first_message_by_author:
         return {}
@@ -431,7 +632,7 @@ def _customers_create(first_message_by_author: dict[int, MessageItem]) -> dict[i
     customers = [
         Customer(
             display_name=(item.author_name or "")[:200],
-            language=item.lang if item.lang not in {"und", "zxx", "qme", "qht", ""} else "",
+            language=languages(item) if languages else language_normalise(item.lang),
         )
         for item in first_message_by_author.values()
     ]

@@ -9,6 +9,7 @@ store (``ORDER_NUMBER_PATTERNS``; ``"*"`` applies to every store) and for carrie
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -28,14 +29,72 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
-def _find(text: str, patterns: Iterable[str]) -> list[str]:
+# What customers really type around numbers on X (see tests/x_reality/test_order_numbers.py):
+# URLs (t.co links, status links with 19-digit tweet ids, shop links) and @handles are not order
+# numbers; phone numbers and dates are not either; full-width digits from CJK keyboards are.
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.co|x\.com|twitter\.com|pic\.twitter\.com)/\S*", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w@])@\w{1,15}")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_EDGE = re.compile(f"(?<=[{_CJK}])(?=[0-9A-Za-z#])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
+_PHONE_BEFORE = re.compile(
+    r"(?:\+\s*\(?\d{0,4}\)?[\s.-]*|\b(?:tel|phone|mobile|cell|call|whatsapp|telefon|teléfono|téléphone|"
+    r"telefone|handy)\b[^\d\n]{0,6}|(?:電話|电话|手机|手機|携帯|番号は?電話)[^\d\n]{0,4})$",
+    re.IGNORECASE,
+)
+_ORDER_BEFORE = re.compile(
+    r"(?:#|\b(?:order|ord|pedido|commande|bestellung|ordine|encomenda|zamówienie|sipariş)\b[^\d\n]{0,12}|"
+    r"(?:注文番号|注文|订单号?|訂單編?號?|订单编号|주문번호|주문)[^\d\n]{0,6})$",
+    re.IGNORECASE,
+)
+# "order 1234 5678", "#12 34 56 78": digit groups split by single spaces or dashes after an
+# order word or "#", joined back into one candidate.
+_SPLIT_AFTER_ORDER_WORD = re.compile(
+    r"(?:#|\b(?:order|pedido|commande|bestellung|ordine)\b[^\d\n]{0,12}|(?:注文番号|注文|订单号?|訂單編?號?|주문번호)"
+    r"[^\d\n]{0,6})((?:\d{2,6}[ \u00a0-]){1,4}\d{2,6})(?![\d\w])",
+    re.IGNORECASE,
+)
+
+
+def text_for_matching(text: str) -> str:
+    """The text as order matching reads it: NFKC (＃１２３４５６ → #123456), URLs and @handles blanked.
+
+    Blanking (not deleting) keeps offsets and stops two numbers either side of a URL from fusing.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _URL.sub(lambda m: " " * len(m.group(0)), text)
+    text = _HANDLE.sub(lambda m: " " * len(m.group(0)), text)
+    # CJK writers put no space between words and numbers (订单号12345678没收到): make a boundary.
+    return _CJK_EDGE.sub(" ", text)
+
+
+def _looks_like_date(value: str) -> bool:
+    if len(value) != 8 or not value.isdigit():
+        return False
+    year, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
+    if 1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
+        return True
+    day, month, year = int(value[:2]), int(value[2:4]), int(value[4:])
+    return 1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _find(text: str, patterns: Iterable[str], *, order_context: bool = True) -> list[str]:
+    text = text_for_matching(text)
+    candidates: list[tuple[str, str]] = [(text, "")]
+    if order_context:
+        for match in _SPLIT_AFTER_ORDER_WORD.finditer(text):
+            candidates.append(("#" + re.sub(r"[\s\u00a0-]", "", match.group(1)), "#"))
     found: list[str] = []
     for pattern in _compiled(tuple(patterns)):
-        for match in pattern.finditer(text or ""):
-            value = next((g for g in match.groups() if g), None) or match.group(0)
-            value = value.upper()
-            if value not in found:
-                found.append(value)
+        for blob, forced_context in candidates:
+            for match in pattern.finditer(blob):
+                value = next((g for g in match.groups() if g), None) or match.group(0)
+                before = forced_context or ("#" if match.group(0).startswith("#") else "") or blob[max(0, match.start() - 24) : match.start()]
+                if order_context and not _ORDER_BEFORE.search(before):
+                    if _PHONE_BEFORE.search(before) or _looks_like_date(value):
+                        continue
+                value = value.upper()
+                if value not in found:
+                    found.append(value)
     return found
 
 
@@ -58,7 +117,7 @@ def order_numbers_find(text: str, *, store: str | None = None) -> list[str]:
 
 def tracking_numbers_find(text: str) -> list[str]:
     """Carrier tracking-number candidates in ``text`` (upper-cased)."""
-    return _find(text, app_settings.TRACKING_NUMBER_PATTERNS or [])
+    return _find(text, app_settings.TRACKING_NUMBER_PATTERNS or [], order_context=False)
 
 
 def _order_query(texts: Iterable[str]) -> Q | None:

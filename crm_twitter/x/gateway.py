@@ -58,6 +58,8 @@ TWEET_FIELDS = [
     "lang",
     "attachments",
     "edit_history_tweet_ids",
+    "note_tweet",  # long posts: ``text`` is cut at ~280 characters, the whole post is in note_tweet.text
+    "withheld",  # content withheld in some countries: kept in raw so an agent knows why it may not show
 ]
 TWEET_EXPANSIONS = [
     "author_id",

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
-from crm_twitter.services import order_matching
+from crm_twitter.services import message_routing, order_matching
 from crm_twitter.services.message_routing import BrandDirectory, MessageItem, messages_route
 
 logger = logging.getLogger(__name__)
@@ -391,7 +391,8 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
     (their public metrics refreshed). Callers that poll hold the account's sync lock around it.
     """
     data, includes, errors = _page_parts(page)
-    tweets, created = _validate_tweets(data)
+    message_routing.tweets_deleted_mark(x_ids=message_routing.tweets_not_found(errors))  # x_reality
+    tweets, created = _validate_tweets(message_routing.tweets_normalise(data))  # x_reality: note_tweet
     if not tweets:
         return IngestResult()
     brands = BrandDirectory.load()
@@ -455,6 +456,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     reach=author.followers,
                     engagement=_engagement(fields["metrics"]),
                     contains_private_data=not brands.is_brand(t["author_id"]) and _private_data(t["text"]),
+                    edit_history_ids=tuple(str(x) for x in t.get("edit_history_tweet_ids") or ()),  # x_reality
                 )
             )
         routing = messages_route(items=items, brands=brands)

@@ -100,8 +100,13 @@ def x_webhook_view(request: HttpRequest) -> HttpResponse:
 
 
 def webhook_payload_enqueue(*, payload: dict) -> bool:
-    """Queue a verified delivery for ingest (after commit). Deliveries without messages are dropped."""
-    if not (payload.get("tweet_create_events") or payload.get("direct_message_events")):
+    """Queue a verified delivery for ingest (after commit). Deliveries without messages or
+    deletions (likes, follows, typing indicators, read receipts) are dropped."""
+    if not (
+        payload.get("tweet_create_events")
+        or payload.get("direct_message_events")
+        or payload.get("tweet_delete_events")
+    ):
         return False
     from django_q.tasks import async_task
 
@@ -209,9 +214,13 @@ def v1_tweet_to_v2(tweet: dict) -> tuple[dict, list[dict], list[dict]]:
             "like_count": int(tweet.get("favorite_count") or 0),
             "quote_count": int(tweet.get("quote_count") or 0),
         },
-        "edit_history_tweet_ids": [x_id],
+        "edit_history_tweet_ids": _v1_edit_history(tweet, x_id),
         "source_format": "account_activity_v1",
     }
+    note = tweet.get("note_tweet") or {}
+    note_text = (note.get("note_tweet_results") or {}).get("result", {}).get("text") or note.get("text")
+    if isinstance(note_text, str) and len(note_text) > len(text):
+        v2["note_tweet"] = {"text": note_text}
     if not refs:
         v2["conversation_id"] = x_id  # a reply's conversation is resolved from its parent by ingest
     else:
@@ -223,6 +232,30 @@ def v1_tweet_to_v2(tweet: dict) -> tuple[dict, list[dict], list[dict]]:
         v2["attachments"] = {"media_keys": [m["media_key"] for m in media]}
     author = [v1_user_to_v2(tweet["user"])] if isinstance(tweet.get("user"), dict) else []
     return v2, author, media
+
+
+def _v1_edit_history(tweet: dict, x_id: str) -> list[str]:
+    """v1.1 ``edit_history.edit_tweet_ids`` (original first) → v2 ``edit_history_tweet_ids``."""
+    history = tweet.get("edit_history") or {}
+    ids = [str(v) for v in history.get("edit_tweet_ids") or [] if str(v).isdigit()]
+    initial = str(history.get("initial_tweet_id") or "")
+    if initial.isdigit() and initial not in ids:
+        ids.insert(0, initial)
+    if x_id and x_id not in ids:
+        ids.append(x_id)
+    return ids or [x_id]
+
+
+def webhook_deleted_tweet_ids(payload: dict) -> list[str]:
+    """Ids of the tweets a delivery's ``tweet_delete_events`` reports deleted."""
+    ids = []
+    for event in payload.get("tweet_delete_events") or []:
+        status = event.get("status") if isinstance(event, dict) else None
+        if isinstance(status, dict):
+            value = _id(status)
+            if value.isdigit():
+                ids.append(value)
+    return ids
 
 
 def v1_dm_to_v2(event: dict) -> tuple[dict, list[dict]]:
@@ -299,4 +332,9 @@ def webhook_payload_ingest(*, payload: dict) -> dict[str, int]:
             counts["tweets"] = tweets_ingest(account=locked, page=tweet_page).new_tweets
         if dm_page is not None:
             counts["dms"] = dm_events_ingest(account=locked, page=dm_page).new_dms
+        deleted = webhook_deleted_tweet_ids(payload)
+        if deleted:
+            from crm_twitter.services.message_routing import tweets_deleted_mark
+
+            counts["deleted"] = tweets_deleted_mark(x_ids=deleted)
     return counts

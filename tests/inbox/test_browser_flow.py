@@ -221,6 +221,8 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.wait_for_selector(".flash-success:has-text('Promise recorded')")
     assert "Refund 59.90 EUR to PayPal" in page.locator("#promises .promises").inner_text()
     assert "left" in page.locator("#promises .promises").inner_text()
+    page.locator(".flash-close").first.click()
+    page.evaluate("document.querySelector('.side-col').scrollTop = 0")
     screenshot(page, "case")
 
     # Resolve with a refund (amount and currency come from the linked order).

@@ -221,3 +221,6 @@ def test_queue_page_query_count_does_not_grow_with_cases(
     with django_assert_max_num_queries(16):
         response = client.get(QUEUE, {"queue": queue, "q": "parcel"})
     assert response.status_code == 200
+    with django_assert_max_num_queries(19):  # an identifier search adds its three index lookups
+        response = client.get(QUEUE, {"queue": queue, "q": "40001234"})
+    assert response.status_code == 200

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -493,7 +494,9 @@ class Command(BaseCommand):
         """The year behind the desk: resolved and closed cases, backdated (see crm_twitter.demo.history)."""
         from crm_twitter.demo.history import history_build
 
+        started = time.monotonic()
         result = history_build(users=users, months=months)
+        seconds = time.monotonic() - started
         tally.add("history customers", result.customers)
         tally.add("history orders", result.orders)
         tally.add("history cases (resolved or closed)", result.cases)
@@ -502,7 +505,7 @@ class Command(BaseCommand):
         tally.add("history case events", result.events)
         tally.add("history promises", result.promises)
         if result.cases:
-            tally.info.append(f"History: {result.cases} cases over {', '.join(result.months)}")
+            tally.info.append(f"History: {result.cases} cases over {', '.join(result.months)} ({seconds:.1f} s)")
 
     # --- messages and cases ---------------------------------------------------------------------
 
