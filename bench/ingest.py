@@ -14,6 +14,7 @@ some order numbers), in X API v2 shape. Timed:
   ``executemany`` in one transaction, or PostgreSQL ``COPY``;
 * Django ``bulk_create`` of the same rows.
 
+Each measurement runs 3 times on fresh ids and the best run counts (the machine may be shared).
 Prints a markdown table. It writes crm_twitter rows, so it refuses a PostgreSQL database whose
 name does not contain "bench" unless ``--force`` is given.
 """
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import markdown_table, setup_django
 
 MENTIONS = 10_000
+REPEAT = 3  # each measurement runs this many times; the best counts (the machine is shared)
 PAGE_SIZE = 100
 CUSTOMERS = 4_000
 BRAND_X_ID = "880000000000000001"
@@ -159,9 +161,14 @@ def main() -> None:
     BrandAccount.objects.filter(x_user_id=BRAND_X_ID).delete()
     account = BrandAccount.objects.create(handle="benchhelp", x_user_id=BRAND_X_ID)
 
-    pages = [Page(data=p["data"], includes=p["includes"], meta=p["meta"]) for p in build_pages()]
+    def pages_for(run: int) -> list[Page]:
+        """A fresh set of 100 pages per run: new tweet ids and customers, same shape."""
+        return [
+            Page(data=p["data"], includes=p["includes"], meta=p["meta"])
+            for p in build_pages(offset=run * MENTIONS * 10)
+        ]
 
-    def ingest_all() -> int:
+    def ingest_all(pages: list[Page]) -> int:
         new = 0
         for page in pages:
             with transaction.atomic():
@@ -169,21 +176,34 @@ def main() -> None:
                 new += tweets_ingest(account=locked, page=page).new_tweets
         return new
 
-    start = time.perf_counter()
-    new = ingest_all()
-    ingest_seconds = time.perf_counter() - start
-    assert new == MENTIONS, new
-    cases = Case.objects.count()
+    def best_of(measure) -> float:
+        """The machine is shared: run each measurement REPEAT times, keep the fastest."""
+        return min(measure(run) for run in range(REPEAT))
 
-    start = time.perf_counter()
-    again = ingest_all()
-    reingest_seconds = time.perf_counter() - start
-    assert again == 0
+    def full_and_again(run: int) -> float:
+        pages = pages_for(run)
+        start = time.perf_counter()
+        new = ingest_all(pages)
+        seconds = time.perf_counter() - start
+        assert new == MENTIONS, new
+        reingest.append(timed_again(pages))
+        return seconds
+
+    def timed_again(pages: list[Page]) -> float:
+        start = time.perf_counter()
+        again = ingest_all(pages)
+        assert again == 0, again
+        return time.perf_counter() - start
+
+    reingest: list[float] = []
+    ingest_seconds = best_of(full_and_again)
+    reingest_seconds = min(reingest)
+    cases = Case.objects.count()
 
     # The same rows, for the raw write limit and bulk_create (new x_ids, same table and indexes).
     fields = [f for f in Tweet._meta.concrete_fields if not f.primary_key]
     columns = [f.column for f in fields]
-    stored = list(Tweet.objects.order_by("pk"))
+    stored = list(Tweet.objects.order_by("pk")[:MENTIONS])
 
     def row_values(tweet: Tweet, suffix: str) -> list:
         values = []
@@ -198,35 +218,39 @@ def main() -> None:
             values.append(value)
         return values
 
-    raw_rows = [row_values(t, "1") for t in stored]
     table = Tweet._meta.db_table
-    if vendor == "sqlite":
-        raw = connection.connection
-        placeholders = ", ".join("?" for _ in columns)
-        start = time.perf_counter()
-        raw.execute("BEGIN")
-        raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", raw_rows)
-        raw.execute("COMMIT")
-        raw_seconds = time.perf_counter() - start
-        raw_label = "sqlite3 executemany, one transaction"
-    else:
+    raw_label = "sqlite3 executemany, one transaction" if vendor == "sqlite" else "PostgreSQL COPY"
+
+    def raw_write(run: int) -> float:
+        raw_rows = [row_values(t, f"r{run}") for t in stored]
+        if vendor == "sqlite":
+            raw = connection.connection
+            placeholders = ", ".join("?" for _ in columns)
+            start = time.perf_counter()
+            raw.execute("BEGIN")
+            raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", raw_rows)
+            raw.execute("COMMIT")
+            return time.perf_counter() - start
         start = time.perf_counter()
         copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
             for row in raw_rows:
                 copy.write_row(row)
-        raw_seconds = time.perf_counter() - start
-        raw_label = "PostgreSQL COPY"
+        return time.perf_counter() - start
 
-    objects = []
-    for t in stored:
-        clone = Tweet(**{f.attname: getattr(t, f.attname) for f in fields})
-        clone.x_id = t.x_id + "2"
-        objects.append(clone)
-    start = time.perf_counter()
-    with transaction.atomic():
-        Tweet.objects.bulk_create(objects, batch_size=1000)
-    bulk_seconds = time.perf_counter() - start
+    def django_bulk_create(run: int) -> float:
+        objects = []
+        for t in stored:
+            clone = Tweet(**{f.attname: getattr(t, f.attname) for f in fields})
+            clone.x_id = f"{t.x_id}b{run}"
+            objects.append(clone)
+        start = time.perf_counter()
+        with transaction.atomic():
+            Tweet.objects.bulk_create(objects, batch_size=1000)
+        return time.perf_counter() - start
+
+    raw_seconds = best_of(raw_write)
+    bulk_seconds = best_of(django_bulk_create)
 
     # Where the time goes: the same ingest with the workflow engine replaced by a stub that
     # opens bare cases (no SLA, routing, categorisation, escalation, events).
@@ -255,16 +279,20 @@ def main() -> None:
         def case_responses_recorded(*, responses):
             return [Case(pk=r.case_id) for r in responses]
 
-    real_cases_module = message_routing._cases_module
-    message_routing._cases_module = lambda: StubCases
-    pages = [Page(data=p["data"], includes=p["includes"], meta=p["meta"]) for p in build_pages(offset=MENTIONS * 10)]
-    try:
-        start = time.perf_counter()
-        stub_new = ingest_all()
-        stub_seconds = time.perf_counter() - start
-    finally:
-        message_routing._cases_module = real_cases_module
-    assert stub_new == MENTIONS, stub_new
+    def stubbed(run: int) -> float:
+        pages = pages_for(REPEAT + run)
+        real_cases_module = message_routing._cases_module
+        message_routing._cases_module = lambda: StubCases
+        try:
+            start = time.perf_counter()
+            new = ingest_all(pages)
+            seconds = time.perf_counter() - start
+        finally:
+            message_routing._cases_module = real_cases_module
+        assert new == MENTIONS, new
+        return seconds
+
+    stub_seconds = best_of(stubbed)
 
     raw_rate = MENTIONS / raw_seconds
     rows = [
@@ -295,10 +323,14 @@ def main() -> None:
         ),
     ]
     print(
-        f"Ingest of {MENTIONS:,} mentions in {len(pages)} pages on {vendor} "
-        f"({cases:,} cases opened, {XUser.objects.count():,} X users)\n"
+        f"Ingest of {MENTIONS:,} mentions in {MENTIONS // PAGE_SIZE} pages on {vendor}, best of {REPEAT} runs "
+        f"({cases:,} cases opened by the full runs)\n"
     )
     print(markdown_table(["what", "seconds", "messages/s", "of raw limit"], rows))
+    print(
+        f"\nFull ingest: {MENTIONS / ingest_seconds / raw_rate:.1%} of the raw limit "
+        f"(target 25%), {bulk_seconds / ingest_seconds:.2f}× the speed of a plain Django bulk_create of the tweets."
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,23 @@
    own messages sent from X itself are outbound responses and never open a case; retweets never
    open a case.
 
+What real X threads taught us (scenarios in ``tests/x_reality``):
+
+* Only a thread's *first* tweet claims the thread for its case (or the replied-to tweet itself):
+  a customer replying under an unrelated or viral post starts/joins their own case instead of
+  becoming a bystander in whoever replied there first. The brand's own replies still fall back
+  to any case in the thread.
+* A bystander who already has an open case of their own lands in it, not in the other case.
+* The brand answering a bystander from X is shown in the case but is not a response to the
+  customer (no first-response time, no status change).
+* An edited tweet (new id, ``edit_history_tweet_ids``) goes where its earlier version went and is
+  not a new contact; long posts are routed on ``note_tweet.text`` (``tweets_normalise``).
+* Group DMs (conversation ids without "-") and non-message DM events are stored, never routed.
+* A burst of public tweets while the case waits in DM is one public nudge per
+  ``NUDGE_QUIET_PERIOD``, not one per tweet.
+* X's lang codes are normalised (in→id, iw→he, zh-cn→zh, zh-tw→zh-TW); und/qme/zxx fall back to
+  the customer's other messages, their Customer language, then their latest case language.
+
 The page is resolved in memory, in chronological order, after a fixed number of queries, so a
 customer's three tweets in one page open one case and the other two join it. The workflow
 engine (``crm_twitter.services.cases``) then applies its rules in bulk.
@@ -410,7 +427,9 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
         if item.channel == "public":
             thread_ref = tweet_case.get(item.in_reply_to_tweet_id) if item.in_reply_to_tweet_id else None
             if is_brand:
-                thread_ref = thread_ref or conv_root_case.get(item.conversation_id) or conv_case.get(item.conversation_id)
+                thread_ref = (
+                    thread_ref or conv_root_case.get(item.conversation_id) or conv_case.get(item.conversation_id)
+                )
             else:
                 # Only the thread's first tweet claims a thread for its case: a customer replying
                 # under someone else's unrelated (or viral) post starts or joins their own case.

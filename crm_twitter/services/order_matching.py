@@ -88,10 +88,14 @@ def _find(text: str, patterns: Iterable[str], *, order_context: bool = True) -> 
         for blob, forced_context in candidates:
             for match in pattern.finditer(blob):
                 value = next((g for g in match.groups() if g), None) or match.group(0)
-                before = forced_context or ("#" if match.group(0).startswith("#") else "") or blob[max(0, match.start() - 24) : match.start()]
-                if order_context and not _ORDER_BEFORE.search(before):
-                    if _PHONE_BEFORE.search(before) or _looks_like_date(value):
-                        continue
+                before = (
+                    forced_context
+                    or ("#" if match.group(0).startswith("#") else "")
+                    or blob[max(0, match.start() - 24) : match.start()]
+                )
+                is_order_context = bool(_ORDER_BEFORE.search(before))
+                if order_context and not is_order_context and (_PHONE_BEFORE.search(before) or _looks_like_date(value)):
+                    continue
                 value = value.upper()
                 if value not in found:
                     found.append(value)

@@ -11,7 +11,9 @@ the default database). Only for the hot ingest path: everything else uses the OR
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import connections
 from django.db.models import Model
@@ -19,6 +21,52 @@ from django.db.models import Model
 
 def _quote(using: str, name: str) -> str:
     return connections[using].ops.quote_name(name)
+
+
+# Field types whose database value is the Python value itself when it already has the right
+# type (the ORM's conversion would return it unchanged); everything else goes through the ORM.
+_AS_IS = {
+    "CharField": str,
+    "TextField": str,
+    "SlugField": str,
+    "EmailField": str,
+    "URLField": str,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "SmallIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveBigIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "AutoField": int,
+    "BigAutoField": int,
+    "BooleanField": bool,
+}
+
+
+def _converter(field, connection) -> Callable[[Any], Any]:
+    """``field.get_db_prep_save`` with a shortcut for values that need no conversion."""
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    plain = _AS_IS.get(kind)
+    prep = field.get_db_prep_save
+    if kind == "DateTimeField":
+        adapt = connection.ops.adapt_datetimefield_value
+
+        def convert_time(value: Any) -> Any:
+            if value is None:
+                return None
+            if type(value) is dt.datetime and value.tzinfo is not None:  # aware: nothing to check
+                return adapt(value)
+            return prep(value, connection)
+
+        return convert_time
+
+    def convert(value: Any) -> Any:
+        if value is None or type(value) is plain:  # every field stores None as NULL
+            return value
+        return prep(value, connection)
+
+    return convert
 
 
 def rows_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False, using: str = "default") -> None:
@@ -40,7 +88,8 @@ def rows_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False, using:
     sql = f"INSERT INTO {_quote(using, meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 (quoted identifiers)
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    params = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    convert = [(f, _converter(f, connection)) for f in fields]
+    params = [[c(f.pre_save(obj, True)) for f, c in convert] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
     for obj in objs:
@@ -62,11 +111,8 @@ def rows_update(objs: Sequence[Model], fields: Sequence[str], *, using: str = "d
     assignments = ", ".join(f"{_quote(using, f.column)} = %s" for f in model_fields)
     pk = meta.pk
     sql = f"UPDATE {_quote(using, meta.db_table)} SET {assignments} WHERE {_quote(using, pk.column)} = %s"  # noqa: S608
-    params = [
-        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in model_fields]
-        + [pk.get_db_prep_save(obj.pk, connection)]
-        for obj in objs
-    ]
+    convert = [(f.attname, _converter(f, connection)) for f in model_fields]
+    params = [[c(getattr(obj, name)) for name, c in convert] + [obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

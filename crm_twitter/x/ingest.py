@@ -30,6 +30,7 @@ from django.utils import timezone
 from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
 from crm_twitter.services import message_routing, order_matching
 from crm_twitter.services.message_routing import BrandDirectory, MessageItem, messages_route
+from crm_twitter.x.bulk_sql import rows_insert, rows_update
 
 logger = logging.getLogger(__name__)
 
@@ -244,12 +245,11 @@ def users_upsert(
         if x not in known
     ]
     if new_rows:
-        XUser.objects.bulk_create(new_rows, ignore_conflicts=True)
+        rows_insert(new_rows, ignore_conflicts=True)
     if changed_rows:
-        # INSERT … ON CONFLICT (id) DO UPDATE: every row conflicts, only the profile is rewritten.
-        XUser.objects.bulk_create(
-            changed_rows, update_conflicts=True, unique_fields=["id"], update_fields=USER_UPDATE_FIELDS
-        )
+        for row in changed_rows:
+            row.updated_at = now
+        rows_update(changed_rows, USER_UPDATE_FIELDS)
     gone = [x for x in unavailable if x in known and x not in by_id and not known[x][6]]
     if gone:  # X now reports them deleted/suspended/protected: keep the row, flag it
         XUser.objects.filter(x_id__in=gone).update(is_unavailable=True)
@@ -490,11 +490,10 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     raw=t,
                 )
             )
-        Tweet.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        rows_insert(rows, ignore_conflicts=True)
 
         # Known tweets: refresh what changes over time (public metrics) where it changed — one
-        # INSERT … ON CONFLICT (id) DO UPDATE for the page; every row conflicts, so only the
-        # metrics are written (cheaper than bulk_update's CASE WHEN per row).
+        # prepared UPDATE by primary key for the page (cheaper than bulk_update's CASE WHEN per row).
         changed = [
             Tweet(
                 pk=existing[t["id"]][0],
@@ -511,9 +510,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             if t["id"] in existing and parsed[t["id"]]["metrics"] and parsed[t["id"]]["metrics"] != existing[t["id"]][1]
         ]
         if changed:
-            Tweet.objects.bulk_create(
-                changed, update_conflicts=True, unique_fields=["id"], update_fields=["public_metrics", "engagement"]
-            )
+            rows_update(changed, ["public_metrics", "engagement"])
 
         media_missing = 0
         keys_by_tweet = {t["id"]: parsed[t["id"]]["media_keys"] for t in new if parsed[t["id"]]["media_keys"]}
@@ -522,7 +519,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             media_rows, media_missing = _media_rows(keys_by_tweet, media_by_key)
             if media_rows:
                 tweet_pks = dict(Tweet.objects.filter(x_id__in=list(keys_by_tweet)).values_list("x_id", "pk"))
-                Media.objects.bulk_create(
+                rows_insert(
                     [_media_object(key, media, tweet_id=tweet_pks[owner]) for owner, key, media in media_rows],
                     ignore_conflicts=True,
                 )
@@ -646,7 +643,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     raw=event,
                 )
             )
-        DirectMessage.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        rows_insert(rows, ignore_conflicts=True)
 
         media_missing = 0
         keys_by_event = {
@@ -661,7 +658,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                 dm_pks = dict(
                     DirectMessage.objects.filter(x_event_id__in=list(keys_by_event)).values_list("x_event_id", "pk")
                 )
-                Media.objects.bulk_create(
+                rows_insert(
                     [_media_object(key, media, direct_message_id=dm_pks[owner]) for owner, key, media in media_rows],
                     ignore_conflicts=True,
                 )

@@ -103,9 +103,7 @@ def webhook_payload_enqueue(*, payload: dict) -> bool:
     """Queue a verified delivery for ingest (after commit). Deliveries without messages or
     deletions (likes, follows, typing indicators, read receipts) are dropped."""
     if not (
-        payload.get("tweet_create_events")
-        or payload.get("direct_message_events")
-        or payload.get("tweet_delete_events")
+        payload.get("tweet_create_events") or payload.get("direct_message_events") or payload.get("tweet_delete_events")
     ):
         return False
     from django_q.tasks import async_task

@@ -85,7 +85,7 @@ def test_a_dm_from_someone_without_a_case_opens_a_dm_case(sandbox, brand, sync):
     case = Case.objects.get()
     assert case.customer_x_user.handle == "olga"
     assert case.direct_messages.count() == 1
-    assert case.channel == "dm" if hasattr(case, "channel") else True
+    assert case.orders.count() == 0  # no such order imported: nothing linked, nothing invented
 
 
 def test_joins_leaves_and_group_dms_never_make_cases(sandbox, brand, sync):
@@ -130,3 +130,61 @@ def test_a_webhook_tweet_with_an_edit_history_joins_the_original(brand, sandbox,
     assert Tweet.objects.get(x_id=new_id).case == case_of(first)
     assert Case.objects.count() == 1
     assert case_of(first).contact_count == 1
+
+
+# --- Account Activity deliveries of public posts --------------------------------------------------
+
+
+def v1_tweet(author: dict, text: str, *, x_id: str, **extra) -> dict:
+    return {
+        "created_at": "Fri Nov 27 10:00:00 +0000 2026",
+        "id_str": x_id,
+        "text": text,
+        "user": {"id_str": author["id"], "screen_name": author["username"], "name": author["name"]},
+        "entities": {"user_mentions": []},
+        "lang": "en",
+        **extra,
+    }
+
+
+def test_a_webhook_quote_of_the_brand_opens_a_case_and_a_webhook_retweet_does_not(brand, sandbox):
+    promo = sandbox.state.tweet("AcmeHelp", "New collection out now")
+    rita = sandbox.state.add_user("rita")
+    quote = v1_tweet(rita, "and my order from March still hasn't arrived", x_id="1900000000000000001")
+    quote.update({"is_quote_status": True, "quoted_status_id_str": promo["id"]})
+    retweet = v1_tweet(rita, "RT @AcmeHelp: New collection out now", x_id="1900000000000000002")
+    retweet["retweeted_status"] = {"id_str": promo["id"], "text": promo["text"]}
+    webhook_payload_ingest(payload={"for_user_id": brand.x_user_id, "tweet_create_events": [quote, retweet]})
+
+    case = Case.objects.get()
+    assert case.customer_x_user.handle == "rita"
+    assert Tweet.objects.get(x_id=retweet["id_str"]).case is None
+
+
+def test_a_delete_event_for_a_tweet_never_seen_is_harmless(brand):
+    counts = webhook_payload_ingest(
+        payload={"for_user_id": brand.x_user_id, "tweet_delete_events": [{"status": {"id": "123", "user_id": "9"}}]}
+    )
+    assert counts == {"tweets": 0, "dms": 0, "deleted": 0}
+
+
+def test_the_brand_replying_from_x_to_an_unstored_thread_start_still_answers_the_case(sandbox, brand, sync):
+    sam = sandbox.state.add_user("sam")
+    root = sandbox.state.customer_tweet(sam, "My parcel is two weeks late, no update at all")  # no @brand
+    follow = sandbox.state.customer_tweet(sam, "@AcmeHelp any news?", in_reply_to=root)
+    sync()
+    assert not Tweet.objects.filter(x_id=root["id"]).exists()
+    sandbox.state.brand_reply("AcmeHelp", root, "@sam Sorry Sam, please DM us your order number")
+    sync()
+    case = case_of(follow)
+    assert case.first_response_at is not None
+
+
+def test_withheld_content_is_kept_so_agents_know_why_it_may_not_show(sandbox, brand, sync):
+    tom = sandbox.state.add_user("tom")
+    post = sandbox.state.customer_tweet(
+        tom, "@AcmeHelp scam company", withheld={"copyright": False, "country_codes": ["DE", "FR"]}
+    )
+    sync()
+    assert row(post).raw["withheld"]["country_codes"] == ["DE", "FR"]
+    assert row(post).case is not None

@@ -59,6 +59,7 @@ def test_a_status_link_is_not_private_data(sandbox, brand, sync):
     post = sandbox.state.customer_tweet(ned, "@AcmeHelp look https://x.com/i/status/1861234567890123456 lol")
     sync()
     assert case_of(post).orders.count() == 0
+    assert not case_of(post).has_private_data_in_public
 
 
 # --- languages ------------------------------------------------------------------------------------

@@ -183,7 +183,11 @@ def test_a_reply_to_the_brand_without_its_handle_in_the_text_joins_the_case(bran
     tweets_ingest(account=brand, page=page([answer], users=[]))
     # Kim removed @AcmeHelp from the recipients: only in_reply_to_user_id says who she answers.
     again = tweet_json(
-        "5550002", "photos attached", reply_to=answer["id"], conversation_id=first["id"], in_reply_to_user_id=brand.x_user_id
+        "5550002",
+        "photos attached",
+        reply_to=answer["id"],
+        conversation_id=first["id"],
+        in_reply_to_user_id=brand.x_user_id,
     )
     tweets_ingest(account=brand, page=page([again], users=[kim]))
 
