@@ -227,11 +227,12 @@ def users_upsert(
     unavailable = set(unavailable)
     new_rows, changed_rows = [], []
     for x_id, user in by_id.items():
-        row = _user_row(user, now)
         if x_id not in known:
+            row = _user_row(user, now)
             row.lang = (langs.get(x_id) or "")[:16]
             new_rows.append(row)
-        elif known[x_id][5] != user or known[x_id][6]:
+        elif known[x_id][5] != user or known[x_id][6]:  # only a changed profile is rewritten
+            row = _user_row(user, now)
             row.pk = known[x_id][1]
             changed_rows.append(row)
     new_rows += [
