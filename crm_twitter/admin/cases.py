@@ -11,12 +11,14 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.display import csv_cell, pretty_json, preview
+from crm_twitter.admin.visibility import CaseVisibilityMixin
 from crm_twitter.models import Case, CaseEvent, CaseStatus, DirectMessage, OutboundMessage, Promise, Tweet
 from crm_twitter.services.errors import CaseRuleError
 
@@ -166,7 +168,8 @@ EXPORT_COLUMNS = [
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
+    case_lookups = ("",)
     form = CaseAdminForm
     list_display = [
         "reference",
@@ -416,24 +419,27 @@ class CaseAdmin(admin.ModelAdmin):
         expected = form.cleaned_data.get("expected_version")
         actor = request.user
         try:
-            if "assignee" in changed:
-                case = case_assign(
-                    case=case, assignee=form.cleaned_data["assignee"], actor=actor, expected_version=expected
-                )
-                expected = case.version
-            if "category" in changed and form.cleaned_data["category"] is not None:
-                case = case_set_category(case=case, actor=actor, category=form.cleaned_data["category"])
-                expected = case.version
-            edits = {f: form.cleaned_data[f] for f in ("language", "priority", "requested_remedy") if f in changed}
-            if edits:
-                case = case_edit(case=case, actor=actor, expected_version=expected, **edits)
-            if "orders" in changed:
-                wanted = set(form.cleaned_data["orders"])
-                current = set(case.orders.all())
-                for order in wanted - current:
-                    case = case_link_order(case=case, actor=actor, order=order)
-                for order in current - wanted:
-                    case = case_unlink_order(case=case, actor=actor, order=order)
+            # All or nothing: a refused step (say, a stale version on the edit) must not leave
+            # the assignment made a moment earlier in place while the page says "Not saved".
+            with transaction.atomic():
+                if "assignee" in changed:
+                    case = case_assign(
+                        case=case, assignee=form.cleaned_data["assignee"], actor=actor, expected_version=expected
+                    )
+                    expected = case.version
+                if "category" in changed and form.cleaned_data["category"] is not None:
+                    case = case_set_category(case=case, actor=actor, category=form.cleaned_data["category"])
+                    expected = case.version
+                edits = {f: form.cleaned_data[f] for f in ("language", "priority", "requested_remedy") if f in changed}
+                if edits:
+                    case = case_edit(case=case, actor=actor, expected_version=expected, **edits)
+                if "orders" in changed:
+                    wanted = set(form.cleaned_data["orders"])
+                    current = set(case.orders.all())
+                    for order in wanted - current:
+                        case = case_link_order(case=case, actor=actor, order=order)
+                    for order in current - wanted:
+                        case = case_unlink_order(case=case, actor=actor, order=order)
         except CaseRuleError as exc:
             request._crm_case_refused = True
             self.message_user(request, _("Not saved: %(error)s") % {"error": exc.message}, messages.ERROR)
@@ -531,7 +537,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     """The audit trail: readable, never edited or deleted from here."""
 
     list_display = ["created_at", "case", "kind", "actor", "message_preview"]
@@ -561,7 +567,7 @@ class CaseEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Promise)
-class PromiseAdmin(admin.ModelAdmin):
+class PromiseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     """Promises are made from the inbox; here they can be reviewed and marked kept or cancelled."""
 
     list_display = ["description", "case", "kind", "status", "due_at", "created_by", "resolved_at"]

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.display import external_link, pretty_json, preview
+from crm_twitter.admin.visibility import CaseVisibilityMixin
 from crm_twitter.models import DirectMessage, Media, Tweet
 
 
@@ -27,7 +28,7 @@ class MediaInline(admin.TabularInline):
         return external_link(obj.url or obj.preview_image_url, _("open"))
 
 
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     """Messages are X's record: nothing here edits them (routing to cases is a service's job)."""
 
     date_hierarchy = "created_at"
@@ -143,7 +144,8 @@ class DirectMessageAdmin(MessageAdmin):
 
 
 @admin.register(Media)
-class MediaAdmin(admin.ModelAdmin):
+class MediaAdmin(CaseVisibilityMixin, admin.ModelAdmin):
+    case_lookups = ("tweet__case", "direct_message__case")
     list_display = ["media_key", "type", "thumbnail", "is_evidence", "tweet", "direct_message"]
     list_filter = ["type", "is_evidence"]
     search_fields = ["=media_key", "alt_text", "tweet__x_id", "direct_message__x_event_id"]

@@ -8,12 +8,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.display import preview
+from crm_twitter.admin.visibility import CaseVisibilityMixin
 from crm_twitter.models import OutboundMessage
 from crm_twitter.services.errors import CaseRuleError
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "case",

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.models import ExchangeRate, ReportSnapshot
 from crm_twitter.reports.months import ReportMonthError
@@ -33,11 +34,11 @@ class ReportSnapshotAdmin(admin.ModelAdmin):
         # Lists never load the stored files.
         return super().get_queryset(request).select_related("generated_by").defer("data", "html", "csv", "xlsx")
 
-    @admin.display(description="Month", ordering="month")
+    @admin.display(description=_("Month"), ordering="month")
     def month_label(self, obj: ReportSnapshot) -> str:
         return f"{obj.month:%Y-%m}"
 
-    @admin.display(description="Download")
+    @admin.display(description=_("Download"))
     def downloads(self, obj: ReportSnapshot) -> str:
         return format_html_join(
             " · ",
@@ -48,7 +49,7 @@ class ReportSnapshotAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Regenerate the selected months (keeps the old snapshots)")
+    @admin.action(description=_("Regenerate the selected months (keeps the old snapshots)"))
     def regenerate(self, request, queryset):
         months = sorted(set(queryset.values_list("month", flat=True)))
         for month in months:
@@ -59,7 +60,8 @@ class ReportSnapshotAdmin(admin.ModelAdmin):
                 continue
         self.message_user(
             request,
-            format_html("Regenerated {} month(s); earlier snapshots are kept and marked not current.", len(months)),
+            _("Regenerated %(count)d month(s); earlier snapshots are kept and marked not current.")
+            % {"count": len(months)},
             level=messages.SUCCESS,
         )
 

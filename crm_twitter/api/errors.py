@@ -17,6 +17,8 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -30,7 +32,7 @@ NON_FIELD = "non_field_errors"
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "too_large"
 
     def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
@@ -40,7 +42,7 @@ class PayloadTooLarge(exceptions.APIException):
 
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "This action is not available on this installation yet."
+    default_detail = gettext_lazy("This action is not available on this installation yet.")
     default_code = "unavailable"
 
 
@@ -112,13 +114,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.ValidationError(detail)
     if isinstance(exc, IntegrityError):
         set_rollback()
-        return Response(error_body("conflict", "The change conflicts with existing data."), status=409)
+        return Response(error_body("conflict", _("The change conflicts with existing data.")), status=409)
     if isinstance(exc, OverflowError):  # an id or number beyond what the database can hold
         set_rollback()
-        return Response(error_body("invalid", "A number is out of range."), status=400)
+        return Response(error_body("invalid", _("A number is out of range.")), status=400)
     if isinstance(exc, DataError):
         set_rollback()
-        return Response(error_body("invalid", "A value is out of range for its field."), status=400)
+        return Response(error_body("invalid", _("A value is out of range for its field.")), status=400)
 
     if isinstance(exc, exceptions.APIException):
         set_rollback()
@@ -128,7 +130,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             headers["Retry-After"] = str(int(exc.wait))
         if isinstance(exc, exceptions.ValidationError):
             fields = flatten_errors(exc.detail)
-            body = error_body("invalid", _first_message(fields, "Invalid input."), fields)
+            body = error_body("invalid", _first_message(fields, _("Invalid input.")), fields)
         elif isinstance(exc, exceptions.ParseError):
             body = error_body("malformed", str(exc.detail), {NON_FIELD: [str(exc.detail)]})
         else:
@@ -142,4 +144,4 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     logger.exception("Unhandled API error", exc_info=exc)
     set_rollback()
-    return Response(error_body("server_error", "Something went wrong on our side."), status=500)
+    return Response(error_body("server_error", _("Something went wrong on our side.")), status=500)

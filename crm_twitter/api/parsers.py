@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
@@ -34,19 +35,21 @@ class LimitedJSONParser(BaseParser):
             except ValueError:
                 declared = 0
             if declared > limit:
-                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+                raise PayloadTooLarge(_("The request body is larger than %(limit)s bytes.") % {"limit": limit})
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise PayloadTooLarge(_("The request body is larger than %(limit)s bytes.") % {"limit": limit})
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             "".encode(encoding)  # only text codecs: a bytes codec (bz2, zlib) could inflate the body
         except (LookupError, UnicodeError):
-            raise ParseError(f"Unsupported charset {encoding!r} in the Content-Type header.")
+            raise ParseError(
+                _("Unsupported charset %(charset)s in the Content-Type header.") % {"charset": repr(encoding)}
+            )
         try:
             text = raw.decode(encoding)
             return json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"Malformed JSON: {exc}")
+            raise ParseError(_("Malformed JSON: %(error)s") % {"error": exc})
         except RecursionError:
-            raise ParseError("Malformed JSON: nested too deeply.")
+            raise ParseError(_("Malformed JSON: nested too deeply."))

@@ -6,10 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from crm_twitter.models import ApiToken
-from crm_twitter.selectors.visibility import user_roles
+from crm_twitter.selectors.visibility import user_roles, user_sees_all_cases
 
 CRM_ROLES = {"crm_agent", "crm_supervisor", "crm_manager"}
 ELEVATED_ROLES = {"crm_supervisor", "crm_manager"}
+# The same model permission the inbox checks before any action (crm_twitter.inbox.access):
+# agents and supervisors hold it, managers (read-only on cases) do not.
+CASE_ACTION_PERMISSION = "crm_twitter.change_case"
 
 
 def is_desk_user(user) -> bool:
@@ -50,3 +53,22 @@ class SupervisorOnly(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_elevated(request.user)
+
+
+def can_act_on_cases(user) -> bool:
+    """Agents and supervisors work cases; managers only read them (as in the inbox)."""
+    return bool(is_desk_user(user) and (user.is_superuser or user.has_perm(CASE_ACTION_PERMISSION)))
+
+
+def can_assign_others(user) -> bool:
+    """Only supervisors (and superusers) hand a case to someone else or unassign another's case."""
+    return bool(can_act_on_cases(user) and user_sees_all_cases(user))
+
+
+class CaseActions(permissions.BasePermission):
+    """Reads for every desk user; writes on cases need the right to change cases."""
+
+    message = _("Your role may read cases but not act on them.")
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or can_act_on_cases(request.user)

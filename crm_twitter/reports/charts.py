@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = (
     "#2563eb",
@@ -67,12 +68,13 @@ def bar_chart(
     key: str,
     title: str,
     items: Sequence[tuple[str, float | int | None]],
-    value_label: str = "Cases",
+    value_label: str | None = None,
     fmt: str = "{:,.0f}",
     keys: Sequence[str] | None = None,
     limit: int = 15,
 ) -> Chart:
     """Horizontal bars, one per item, each labelled with its value."""
+    value_label = _("Cases") if value_label is None else value_label
     shown = list(items)[:limit]
     keys = list(keys or [""] * len(shown))
     width, label_w, value_w, bar_h, gap, top = 640, 200, 70, 20, 6, 8
@@ -80,7 +82,8 @@ def bar_chart(
     biggest = max((v or 0 for _, v in shown), default=0) or 1
     body = []
     if not shown:
-        body.append(f'<text x="{width / 2}" y="{height / 2 + 4}" text-anchor="middle" fill="#6b7280">No data</text>')
+        no_data = escape(_("No data"))
+        body.append(f'<text x="{width / 2}" y="{height / 2 + 4}" text-anchor="middle" fill="#6b7280">{no_data}</text>')
     for i, (label, value) in enumerate(shown):
         y = top + i * (bar_h + gap)
         w = (width - label_w - value_w) * (value or 0) / biggest
@@ -135,7 +138,7 @@ def stacked_columns(
             f'<text x="{x + col_w * 0.35:.1f}" y="{top + plot_h + 14}" text-anchor="middle" '
             f'fill="#374151">{escape(label)}</text>'
         )
-    for s_index, (k, name, _) in enumerate(shown):
+    for s_index, (k, name, _values) in enumerate(shown):
         lx = left + (s_index % 3) * 210
         ly = top + plot_h + 30 + (s_index // 3) * 18
         body.append(
@@ -145,7 +148,7 @@ def stacked_columns(
     headers = ("", *x_labels)
     rows = (
         *((name, *(str(v) for v in values)) for _, name, values in shown),
-        ("Total", *(str(t) for t in totals)),
+        (_("Total"), *(str(t) for t in totals)),
     )
     return Chart(key=key, title=title, svg=_svg(width, height, title, body), headers=headers, rows=rows)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from django.utils.translation import gettext as _
+
 from crm_twitter.reports.generator import ReportData
 from crm_twitter.reports.tables import report_tables
 
@@ -24,10 +26,10 @@ def report_csv(data: ReportData) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([data.title])
-    writer.writerow(["Month", f"{data.month:%Y-%m}"])
-    writer.writerow(["Time zone", data.time_zone])
-    writer.writerow(["Generated at", data.generated_at.isoformat(timespec="seconds")])
-    writer.writerow(["Reporting currency", data.reporting_currency])
+    writer.writerow([_("Month"), f"{data.month:%Y-%m}"])
+    writer.writerow([_("Time zone"), data.time_zone])
+    writer.writerow([_("Generated at"), data.generated_at.isoformat(timespec="seconds")])
+    writer.writerow([_("Reporting currency"), data.reporting_currency])
     for table in report_tables(data):
         writer.writerow([])
         writer.writerow([table.title])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from crm_twitter.reports.charts import Chart, bar_chart, line_chart, stacked_columns
 from crm_twitter.reports.generator import ReportData, TrendData, report_generate, trend_generate
 from crm_twitter.reports.html import report_sections
@@ -28,7 +30,7 @@ def dashboard_charts(trend: TrendData) -> tuple[tuple[Chart, ...], Chart]:
     labels = [f"{m.month:%b %y}" for m in trend.months]
     volume = stacked_columns(
         key="volume",
-        title="Complaints opened by category",
+        title=_("Complaints opened by category"),
         x_labels=labels,
         series=[
             (key, name, [m.by_category[i] for m in trend.months]) for i, (key, name) in enumerate(trend.categories)
@@ -36,26 +38,29 @@ def dashboard_charts(trend: TrendData) -> tuple[tuple[Chart, ...], Chart]:
     )
     response = line_chart(
         key="first_response",
-        title="First response time (hours)",
+        title=_("First response time (hours)"),
         x_labels=labels,
         series=[
-            ("Median", [hours(m.first_response.median) for m in trend.months]),
-            ("90th percentile", [hours(m.first_response.p90) for m in trend.months]),
+            (_("Median"), [hours(m.first_response.median) for m in trend.months]),
+            (_("90th percentile"), [hours(m.first_response.p90) for m in trend.months]),
         ],
-        unit=" h",
+        unit=_(" h"),
     )
     resolution = line_chart(
         key="resolution",
-        title="Resolution time (hours)",
+        title=_("Resolution time (hours)"),
         x_labels=labels,
         series=[
-            ("Median", [hours(m.resolution.median) for m in trend.months]),
-            ("90th percentile", [hours(m.resolution.p90) for m in trend.months]),
+            (_("Median"), [hours(m.resolution.median) for m in trend.months]),
+            (_("90th percentile"), [hours(m.resolution.p90) for m in trend.months]),
         ],
-        unit=" h",
+        unit=_(" h"),
     )
     backlog = bar_chart(
-        key="backlog", title="Open cases by age", items=[(b.label, b.cases) for b in trend.backlog], value_label="Open"
+        key="backlog",
+        title=_("Open cases by age"),
+        items=[(b.label, b.cases) for b in trend.backlog],
+        value_label=_("Open"),
     )
     return (volume, response, resolution), backlog
 
@@ -68,12 +73,12 @@ def dashboard_build(*, month: dt.date | None = None) -> Dashboard:
     trend_charts, backlog_chart = dashboard_charts(trend)
     t = report.total
     cards = (
-        ("Complaints opened", display(t.cases, INT)),
-        ("Median first response", display(t.first_response.median, DURATION)),
-        ("Median resolution", display(t.resolution.median, DURATION)),
-        ("SLA compliance", display(t.sla_compliance_pct, PCT)),
-        ("Escalated", display(t.escalation_rate_pct, PCT)),
-        ("Open backlog", display(trend.backlog_total, INT)),
+        (_("Complaints opened"), display(t.cases, INT)),
+        (_("Median first response"), display(t.first_response.median, DURATION)),
+        (_("Median resolution"), display(t.resolution.median, DURATION)),
+        (_("SLA compliance"), display(t.sla_compliance_pct, PCT)),
+        (_("Escalated"), display(t.escalation_rate_pct, PCT)),
+        (_("Open backlog"), display(trend.backlog_total, INT)),
     )
     return Dashboard(
         report=report,

@@ -33,6 +33,7 @@ from django.db.models import Avg, CharField, Count, F, OuterRef, Q, QuerySet, Su
 from django.db.models import Case as CaseWhen
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import (
@@ -48,7 +49,7 @@ from crm_twitter.reports.months import MonthSpan, current_month, merchant_tz, mo
 from crm_twitter.reports.queries import DurationStats, EpochSeconds, duration_percentiles
 
 UNCATEGORISED = "uncategorised"
-UNCATEGORISED_LABEL = "Uncategorised"
+UNCATEGORISED_LABEL = gettext_lazy("Uncategorised")
 NO_ORDER = "__no_order__"
 UNKNOWN = "__unknown__"
 NO_ITEMS = "__no_items__"
@@ -59,12 +60,12 @@ CENT = Decimal("0.01")
 
 # Backlog age buckets for the dashboard: (key, label, lower bound in days, upper bound or None).
 BACKLOG_BUCKETS = (
-    ("lt1d", "Under 1 day", 0, 1),
-    ("1_3d", "1–3 days", 1, 3),
-    ("3_7d", "3–7 days", 3, 7),
-    ("7_14d", "7–14 days", 7, 14),
-    ("14_30d", "14–30 days", 14, 30),
-    ("gt30d", "Over 30 days", 30, None),
+    ("lt1d", gettext_lazy("Under 1 day"), 0, 1),
+    ("1_3d", gettext_lazy("1–3 days"), 1, 3),
+    ("3_7d", gettext_lazy("3–7 days"), 3, 7),
+    ("7_14d", gettext_lazy("7–14 days"), 7, 14),
+    ("14_30d", gettext_lazy("14–30 days"), 14, 30),
+    ("gt30d", gettext_lazy("Over 30 days"), 30, None),
 )
 
 
@@ -201,7 +202,7 @@ class ReportData:
 
     @property
     def title(self) -> str:
-        return f"Complaint report {self.month:%B %Y}"
+        return gettext("Complaint report %(month)s") % {"month": f"{self.month:%B %Y}"}
 
     @property
     def is_empty(self) -> bool:
@@ -315,7 +316,7 @@ def report_generate(*, month: dt.date) -> ReportData:
     totals = {p: sum(v.values()) for p, v in volumes.items()}
     has_previous, has_last_year = totals["prev"] > 0, totals["ly"] > 0
 
-    names = {slug: c["name"] for slug, c in category_meta.items()} | {UNCATEGORISED: UNCATEGORISED_LABEL}
+    names = {slug: c["name"] for slug, c in category_meta.items()} | {UNCATEGORISED: str(UNCATEGORISED_LABEL)}
 
     opened = complaints().filter(_in(span, "opened_at"))
     resolved = complaints().filter(_in(span, "resolved_at"))
@@ -516,7 +517,7 @@ def report_generate(*, month: dt.date) -> ReportData:
             all_promises[status] += n
     total = row_for(
         ALL,
-        "All complaints",
+        gettext("All complaints"),
         measure=measures_all,
         cur=totals["cur"],
         before=totals["prev"] if has_previous else None,
@@ -529,7 +530,7 @@ def report_generate(*, month: dt.date) -> ReportData:
         refund_converted=sum(refund_by_cat.values(), Decimal("0")),
     )
 
-    outcome_labels = dict(Outcome.choices) | {NO_OUTCOME: "No outcome recorded"}
+    outcome_labels = dict(Outcome.choices) | {NO_OUTCOME: gettext("No outcome recorded")}
     outcome_order = [o for o in Outcome.values if o in outcome_counts] + (
         [NO_OUTCOME] if NO_OUTCOME in outcome_counts else []
     )
@@ -547,13 +548,13 @@ def report_generate(*, month: dt.date) -> ReportData:
     rising = (
         RisingGroup(
             "category",
-            "Categories",
+            gettext("Categories"),
             _rising((k, names.get(k, k), volumes["cur"].get(k, 0), volumes["prev"].get(k, 0)) for k in keys)
             if has_previous
             else (),
         ),
-        RisingGroup("sku", "Product SKUs", _rising_from(dims["sku"]) if has_previous else ()),
-        RisingGroup("carrier", "Carriers", _rising_from(dims["carrier"]) if has_previous else ()),
+        RisingGroup("sku", gettext("Product SKUs"), _rising_from(dims["sku"]) if has_previous else ()),
+        RisingGroup("carrier", gettext("Carriers"), _rising_from(dims["carrier"]) if has_previous else ()),
     )
 
     def cur_count(dimension: str, key: str) -> int:
@@ -603,23 +604,31 @@ def _category_keys(category_meta: dict[str, dict], with_data: set[str]) -> list[
 
 DIMENSIONS = (
     # dimension, title, note
-    ("brand_account", "By brand account", ""),
+    ("brand_account", gettext_lazy("By brand account"), ""),
     (
         "country",
-        "By destination country",
-        "From linked orders; a case with orders to several countries counts once in each.",
+        gettext_lazy("By destination country"),
+        gettext_lazy("From linked orders; a case with orders to several countries counts once in each."),
     ),
-    ("language", "By language", ""),
-    ("carrier", "By carrier", "From linked orders; a case with several carriers counts once for each."),
-    ("sku", "By product SKU", "From linked orders' items; a case counts once per distinct SKU."),
+    ("language", gettext_lazy("By language"), ""),
+    (
+        "carrier",
+        gettext_lazy("By carrier"),
+        gettext_lazy("From linked orders; a case with several carriers counts once for each."),
+    ),
+    (
+        "sku",
+        gettext_lazy("By product SKU"),
+        gettext_lazy("From linked orders' items; a case counts once per distinct SKU."),
+    ),
 )
 
 SENTINEL_LABELS = {
-    "brand_account": {UNKNOWN: "Unknown account"},
-    "country": {NO_ORDER: "No linked order", UNKNOWN: "Unknown country"},
-    "language": {UNKNOWN: "Unknown language"},
-    "carrier": {NO_ORDER: "No linked order", UNKNOWN: "Unknown carrier"},
-    "sku": {NO_ORDER: "No linked order", NO_ITEMS: "Order without items"},
+    "brand_account": {UNKNOWN: gettext_lazy("Unknown account")},
+    "country": {NO_ORDER: gettext_lazy("No linked order"), UNKNOWN: gettext_lazy("Unknown country")},
+    "language": {UNKNOWN: gettext_lazy("Unknown language")},
+    "carrier": {NO_ORDER: gettext_lazy("No linked order"), UNKNOWN: gettext_lazy("Unknown carrier")},
+    "sku": {NO_ORDER: gettext_lazy("No linked order"), NO_ITEMS: gettext_lazy("Order without items")},
 }
 
 
@@ -678,7 +687,7 @@ def _breakdowns(span: MonthSpan, prev: MonthSpan, keys: list[str]) -> tuple[tupl
         rows = [
             BreakdownRow(
                 key=value,
-                label=labels.get(value, value),
+                label=str(labels.get(value, value)),
                 cases=sum(by_cat.values()),
                 previous=sum(counts["prev"].get(value, {}).values()),
                 by_category=tuple(by_cat.get(k, 0) for k in keys),
@@ -687,7 +696,7 @@ def _breakdowns(span: MonthSpan, prev: MonthSpan, keys: list[str]) -> tuple[tupl
         ]
         # Biggest first; the "unknown"/"no order" rows last so real values lead.
         rows.sort(key=lambda row: (row.key in labels, -row.cases, row.label))
-        result.append(Breakdown(dimension=dimension, title=title, rows=tuple(rows), note=note))
+        result.append(Breakdown(dimension=dimension, title=str(title), rows=tuple(rows), note=str(note)))
     return tuple(result), dims
 
 
@@ -781,7 +790,7 @@ def trend_generate(*, until: dt.date, months: int = 12, now: dt.datetime | None 
     with_data = {k for c in counts.values() for k in c}
     cats = [(slug, name) for slug, name, active in category_meta if active or slug in with_data]
     if UNCATEGORISED in with_data:
-        cats.append((UNCATEGORISED, UNCATEGORISED_LABEL))
+        cats.append((UNCATEGORISED, str(UNCATEGORISED_LABEL)))
     fr = duration_percentiles(
         complaints().filter(whole), group=index_by_open, duration=EpochSeconds("first_response_at", "opened_at")
     )
@@ -801,13 +810,13 @@ def trend_generate(*, until: dt.date, months: int = 12, now: dt.datetime | None 
         for i, s in enumerate(spans)
     )
     backlog_filters = {}
-    for key, _, low, high in BACKLOG_BUCKETS:
+    for key, _label, low, high in BACKLOG_BUCKETS:
         q = Q(opened_at__lte=now - dt.timedelta(days=low))
         if high is not None:
             q &= Q(opened_at__gt=now - dt.timedelta(days=high))
         backlog_filters[key] = Count("pk", filter=q)
     backlog_counts = complaints().filter(status__in=OPEN_STATUSES).aggregate(**backlog_filters)
-    backlog = tuple(BacklogBucket(key, label, backlog_counts[key]) for key, label, _, _ in BACKLOG_BUCKETS)
+    backlog = tuple(BacklogBucket(key, str(label), backlog_counts[key]) for key, label, _, _ in BACKLOG_BUCKETS)
     return TrendData(
         categories=tuple(cats),
         months=trend_months,

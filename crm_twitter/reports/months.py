@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm_twitter.conf import app_settings
 
@@ -83,8 +84,8 @@ def month_validate(month: dt.date, *, now: dt.datetime | None = None) -> dt.date
     this = current_month(now)
     if first > this:
         raise ReportMonthError(
-            f"{first:%Y-%m} is in the future (it is {this:%Y-%m} in {app_settings.TIME_ZONE}); "
-            "a report covers a month that has started."
+            _("%(month)s is in the future (it is %(now)s in %(time_zone)s); a report covers a month that has started.")
+            % {"month": f"{first:%Y-%m}", "now": f"{this:%Y-%m}", "time_zone": app_settings.TIME_ZONE}
         )
     return first
 
@@ -93,10 +94,16 @@ def month_parse(value: str | None, *, now: dt.datetime | None = None) -> dt.date
     """Parse ``YYYY-MM`` (e.g. ``2026-10``) into the month's first day, refusing bad or future months."""
     match = MONTH_RE.match(value or "")
     if not match:
-        raise ReportMonthError(f"{value!r} is not a month: write it as YYYY-MM, for example 2026-10.")
+        raise ReportMonthError(
+            _("%(value)s is not a month: write it as YYYY-MM, for example 2026-10.") % {"value": repr(value)}
+        )
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
-        raise ReportMonthError(f"{value!r} is not a month: the month number must be 01 to 12.")
+        raise ReportMonthError(
+            _("%(value)s is not a month: the month number must be 01 to 12.") % {"value": repr(value)}
+        )
     if year < 2000:
-        raise ReportMonthError(f"{value!r} is too far in the past: the year must be 2000 or later.")
+        raise ReportMonthError(
+            _("%(value)s is too far in the past: the year must be 2000 or later.") % {"value": repr(value)}
+        )
     return month_validate(dt.date(year, month, 1), now=now)

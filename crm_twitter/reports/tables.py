@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from crm_twitter.reports.charts import Chart, bar_chart
 from crm_twitter.reports.generator import ReportData
 
@@ -25,11 +28,11 @@ TEXT, INT, PCT, DURATION, MONEY, SIGNED, DECIMAL, RATE = (
     "rate",
 )
 DIMENSION_LABELS = {
-    "brand_account": "Brand account",
-    "country": "Destination country",
-    "language": "Language",
-    "carrier": "Carrier",
-    "sku": "Product SKU",
+    "brand_account": gettext_lazy("Brand account"),
+    "country": gettext_lazy("Destination country"),
+    "language": gettext_lazy("Language"),
+    "carrier": gettext_lazy("Carrier"),
+    "sku": gettext_lazy("Product SKU"),
 }
 
 
@@ -63,7 +66,7 @@ class Table:
         return [[display(v, k) for v, k in zip(row, self.kinds(i), strict=True)] for i, row in enumerate(self.rows)]
 
     def file_headers(self) -> list[str]:
-        return [f"{c.label} (hours)" if c.kind == DURATION else c.label for c in self.columns]
+        return [_("%(label)s (hours)") % {"label": c.label} if c.kind == DURATION else c.label for c in self.columns]
 
     def file_rows(self) -> list[list]:
         """Rows for CSV/XLSX: numbers stay numbers, durations in hours, missing values empty."""
@@ -72,7 +75,7 @@ class Table:
             kinds = self.kinds(i)
             cells = [hours(v) if k == DURATION else v for v, k in zip(row, kinds, strict=True)]
             if self.row_kinds and kinds[-1] == DURATION:
-                cells[0] = f"{cells[0]} (hours)"
+                cells[0] = _("%(label)s (hours)") % {"label": cells[0]}
             out.append(cells)
         return out
 
@@ -121,38 +124,38 @@ def report_tables(data: ReportData) -> list[Table]:
     tables: list[Table] = []
 
     summary_rows = [
-        ("Cases opened", t.cases, INT),
-        ("Change vs previous month", t.change_vs_previous, SIGNED),
-        ("Change vs previous month (%)", t.change_vs_previous_pct, PCT),
-        ("Change vs same month last year", t.change_vs_last_year, SIGNED),
-        ("Change vs same month last year (%)", t.change_vs_last_year_pct, PCT),
-        ("Median first response", t.first_response.median, DURATION),
-        ("90th percentile first response", t.first_response.p90, DURATION),
-        ("Cases resolved", t.resolved, INT),
-        ("Median resolution time", t.resolution.median, DURATION),
-        ("90th percentile resolution time", t.resolution.p90, DURATION),
-        ("SLA compliance", t.sla_compliance_pct, PCT),
-        ("Escalation rate", t.escalation_rate_pct, PCT),
-        ("Moved to DM", t.moved_to_dm_pct, PCT),
-        ("Promises kept", t.promises_kept, INT),
-        ("Promises missed", t.promises_missed, INT),
-        ("Promises kept (%)", t.promises_kept_pct, PCT),
-        ("Satisfaction average (1–5)", t.satisfaction_avg, DECIMAL),
-        ("Satisfaction ratings", t.satisfaction_count, INT),
-        (f"Refunds ({cur}, converted)", data.refunds.converted_total, MONEY),
+        (_("Cases opened"), t.cases, INT),
+        (_("Change vs previous month"), t.change_vs_previous, SIGNED),
+        (_("Change vs previous month (%)"), t.change_vs_previous_pct, PCT),
+        (_("Change vs same month last year"), t.change_vs_last_year, SIGNED),
+        (_("Change vs same month last year (%)"), t.change_vs_last_year_pct, PCT),
+        (_("Median first response"), t.first_response.median, DURATION),
+        (_("90th percentile first response"), t.first_response.p90, DURATION),
+        (_("Cases resolved"), t.resolved, INT),
+        (_("Median resolution time"), t.resolution.median, DURATION),
+        (_("90th percentile resolution time"), t.resolution.p90, DURATION),
+        (_("SLA compliance"), t.sla_compliance_pct, PCT),
+        (_("Escalation rate"), t.escalation_rate_pct, PCT),
+        (_("Moved to DM"), t.moved_to_dm_pct, PCT),
+        (_("Promises kept"), t.promises_kept, INT),
+        (_("Promises missed"), t.promises_missed, INT),
+        (_("Promises kept (%)"), t.promises_kept_pct, PCT),
+        (_("Satisfaction average (1–5)"), t.satisfaction_avg, DECIMAL),
+        (_("Satisfaction ratings"), t.satisfaction_count, INT),
+        (_("Refunds (%(currency)s, converted)") % {"currency": cur}, data.refunds.converted_total, MONEY),
     ]
     tables.append(
         Table(
             key="summary",
-            title="Summary",
-            columns=(Column("Measure", TEXT), Column("Value", TEXT)),
+            title=_("Summary"),
+            columns=(Column(_("Measure"), TEXT), Column(_("Value"), TEXT)),
             rows=tuple((label, value) for label, value, _ in summary_rows),
             row_kinds=tuple(kind for _, _, kind in summary_rows),
             note=(
-                f"{data.month:%B %Y} in {data.time_zone}"
-                + (" — month in progress, figures so far." if data.is_partial else ".")
-                + ("" if data.has_previous else " No data for the previous month.")
-                + ("" if data.has_last_year else " No data for the same month last year.")
+                _("%(month)s in %(time_zone)s") % {"month": f"{data.month:%B %Y}", "time_zone": data.time_zone}
+                + (_(" — month in progress, figures so far.") if data.is_partial else ".")
+                + ("" if data.has_previous else _(" No data for the previous month."))
+                + ("" if data.has_last_year else _(" No data for the same month last year."))
             ),
         )
     )
@@ -161,17 +164,17 @@ def report_tables(data: ReportData) -> list[Table]:
     tables.append(
         Table(
             key="categories",
-            title="Cases by category",
+            title=_("Cases by category"),
             columns=(
-                Column("Category", TEXT),
-                Column("Cases"),
-                Column("Share", PCT),
-                Column("Previous month"),
-                Column("Change", SIGNED),
-                Column("Change %", PCT),
-                Column("Same month last year"),
-                Column("Change", SIGNED),
-                Column("Change %", PCT),
+                Column(_("Category"), TEXT),
+                Column(_("Cases")),
+                Column(_("Share"), PCT),
+                Column(_("Previous month")),
+                Column(_("Change"), SIGNED),
+                Column(_("Change %"), PCT),
+                Column(_("Same month last year")),
+                Column(_("Change"), SIGNED),
+                Column(_("Change %"), PCT),
             ),
             rows=tuple(
                 (
@@ -187,11 +190,11 @@ def report_tables(data: ReportData) -> list[Table]:
                 )
                 for c in (*cats, t)
             ),
-            note="Cases whose category no agent confirmed are counted as Uncategorised.",
+            note=_("Cases whose category no agent confirmed are counted as Uncategorised."),
             has_total_row=True,
             chart=bar_chart(
                 key="categories",
-                title="Cases by category",
+                title=_("Cases by category"),
                 items=[(c.name, c.cases) for c in cats if c.cases],
                 keys=[c.key for c in cats if c.cases],
             ),
@@ -201,22 +204,22 @@ def report_tables(data: ReportData) -> list[Table]:
     tables.append(
         Table(
             key="service",
-            title="Response, resolution and service",
+            title=_("Response, resolution and service"),
             columns=(
-                Column("Category", TEXT),
-                Column("First response: median", DURATION),
-                Column("First response: p90", DURATION),
-                Column("Resolved"),
-                Column("Resolution: median", DURATION),
-                Column("Resolution: p90", DURATION),
-                Column("SLA compliance", PCT),
-                Column("Escalated", PCT),
-                Column("Moved to DM", PCT),
-                Column("Promises kept"),
-                Column("Promises missed"),
-                Column("Promises kept %", PCT),
-                Column("Satisfaction", DECIMAL),
-                Column("Ratings"),
+                Column(_("Category"), TEXT),
+                Column(_("First response: median"), DURATION),
+                Column(_("First response: p90"), DURATION),
+                Column(_("Resolved")),
+                Column(_("Resolution: median"), DURATION),
+                Column(_("Resolution: p90"), DURATION),
+                Column(_("SLA compliance"), PCT),
+                Column(_("Escalated"), PCT),
+                Column(_("Moved to DM"), PCT),
+                Column(_("Promises kept")),
+                Column(_("Promises missed")),
+                Column(_("Promises kept %"), PCT),
+                Column(_("Satisfaction"), DECIMAL),
+                Column(_("Ratings")),
             ),
             rows=tuple(
                 (
@@ -239,16 +242,18 @@ def report_tables(data: ReportData) -> list[Table]:
                 if c.cases or c.resolved or c.promises_kept or c.promises_missed or c.key == t.key
             ),
             note=(
-                "First response, SLA, escalation, DM and satisfaction: cases opened in the month. "
-                "Resolution: cases resolved in the month. Promises: due in the month."
+                _(
+                    "First response, SLA, escalation, DM and satisfaction: cases opened in the month. "
+                    "Resolution: cases resolved in the month. Promises: due in the month."
+                )
             ),
             has_total_row=True,
             chart=bar_chart(
                 key="first_response",
-                title="Median first response (hours)",
+                title=_("Median first response (hours)"),
                 items=[(c.name, hours(c.first_response.median)) for c in cats if c.first_response.count],
                 keys=[c.key for c in cats if c.first_response.count],
-                value_label="Hours",
+                value_label=_("Hours"),
                 fmt="{:,.2f}",
             ),
             chart_column=1,
@@ -262,9 +267,9 @@ def report_tables(data: ReportData) -> list[Table]:
                 key=f"by_{b.dimension}",
                 title=b.title,
                 columns=(
-                    Column(DIMENSION_LABELS.get(b.dimension, b.dimension), TEXT),
-                    Column("Cases"),
-                    Column("Previous month"),
+                    Column(str(DIMENSION_LABELS.get(b.dimension, b.dimension)), TEXT),
+                    Column(_("Cases")),
+                    Column(_("Previous month")),
                     *(Column(cats[i].name) for i in shown),
                 ),
                 rows=tuple((r.label, r.cases, r.previous, *(r.by_category[i] for i in shown)) for r in b.rows),
@@ -284,13 +289,13 @@ def report_tables(data: ReportData) -> list[Table]:
     tables.append(
         Table(
             key="outcomes",
-            title="Outcomes",
-            columns=(Column("Outcome", TEXT), Column("Cases"), *(Column(cats[i].name) for i in resolved_shown)),
+            title=_("Outcomes"),
+            columns=(Column(_("Outcome"), TEXT), Column(_("Cases")), *(Column(cats[i].name) for i in resolved_shown)),
             rows=tuple((o.label, o.cases, *(o.by_category[i] for i in resolved_shown)) for o in data.outcomes),
-            note="Cases resolved in the month.",
+            note=_("Cases resolved in the month."),
             chart=bar_chart(
                 key="outcomes",
-                title="Outcomes",
+                title=_("Outcomes"),
                 items=[(o.label, o.cases) for o in data.outcomes],
                 keys=[o.key for o in data.outcomes],
             ),
@@ -303,36 +308,45 @@ def report_tables(data: ReportData) -> list[Table]:
     tables.append(
         Table(
             key="refunds",
-            title="Refunds",
+            title=_("Refunds"),
             columns=(
-                Column("Currency", TEXT),
-                Column("Cases"),
-                Column("Amount", MONEY),
-                Column(f"Rate to {cur}", RATE),
-                Column("Rate valid from", TEXT),
-                Column(f"Converted ({cur})", MONEY),
+                Column(_("Currency"), TEXT),
+                Column(_("Cases")),
+                Column(_("Amount"), MONEY),
+                Column(_("Rate to %(currency)s") % {"currency": cur}, RATE),
+                Column(_("Rate valid from"), TEXT),
+                Column(_("Converted (%(currency)s)") % {"currency": cur}, MONEY),
             ),
             rows=(
                 *(
                     (
-                        x.currency or "(no currency)",
+                        x.currency or _("(no currency)"),
                         x.cases,
                         x.amount,
                         x.rate,
                         x.rate_valid_from.isoformat()
                         if x.rate_valid_from
-                        else ("—" if x.currency != cur else "same currency"),
+                        else ("—" if x.currency != cur else _("same currency")),
                         x.converted,
                     )
                     for x in r.totals
                 ),
-                (f"Total in {cur}", sum(x.cases for x in r.totals), None, None, "", r.converted_total),
+                (
+                    _("Total in %(currency)s") % {"currency": cur},
+                    sum(x.cases for x in r.totals),
+                    None,
+                    None,
+                    "",
+                    r.converted_total,
+                ),
             ),
             note=" ".join(
                 part
                 for part in (
-                    f"No exchange rate for {missing}: not converted, not in the total." if missing else "",
-                    "Some refunds were recorded without a currency: not converted." if no_currency else "",
+                    _("No exchange rate for %(currencies)s: not converted, not in the total.") % {"currencies": missing}
+                    if missing
+                    else "",
+                    _("Some refunds were recorded without a currency: not converted.") if no_currency else "",
                 )
                 if part
             ),
@@ -343,16 +357,17 @@ def report_tables(data: ReportData) -> list[Table]:
         tables.append(
             Table(
                 key=f"rising_{group.dimension}",
-                title=f"Rising: {group.title}",
+                title=_("Rising: %(title)s") % {"title": group.title},
                 columns=(
                     Column(group.title, TEXT),
-                    Column("Cases"),
-                    Column("Previous month"),
-                    Column("Growth", SIGNED),
-                    Column("Growth %", PCT),
+                    Column(_("Cases")),
+                    Column(_("Previous month")),
+                    Column(_("Growth"), SIGNED),
+                    Column(_("Growth %"), PCT),
                 ),
                 rows=tuple((i.label, i.cases, i.previous, i.growth, i.growth_pct) for i in group.items),
-                note="Biggest growth vs the previous month." + ("" if data.has_previous else " No previous month."),
+                note=_("Biggest growth vs the previous month.")
+                + ("" if data.has_previous else _(" No previous month.")),
                 section="rising",
             )
         )
@@ -360,20 +375,21 @@ def report_tables(data: ReportData) -> list[Table]:
     tables.append(
         Table(
             key="data_quality",
-            title="Data quality",
-            columns=(Column("Item", TEXT), Column("Cases")),
+            title=_("Data quality"),
+            columns=(Column(_("Item"), TEXT), Column(_("Cases"))),
             rows=(
-                ("Uncategorised (category not confirmed)", q.uncategorised),
-                ("Without a linked order", q.without_order),
-                ("Order without a carrier", q.unknown_carrier),
-                ("Order without a destination country", q.unknown_country),
-                ("Order without items", q.order_without_items),
-                ("Language unknown", q.unknown_language),
-                ("Refunds without a currency", q.refunds_without_currency),
-                ("Merged duplicates (not counted)", q.excluded_merged),
-                ("Not actionable (not counted)", q.excluded_not_actionable),
+                (_("Uncategorised (category not confirmed)"), q.uncategorised),
+                (_("Without a linked order"), q.without_order),
+                (_("Order without a carrier"), q.unknown_carrier),
+                (_("Order without a destination country"), q.unknown_country),
+                (_("Order without items"), q.order_without_items),
+                (_("Language unknown"), q.unknown_language),
+                (_("Refunds without a currency"), q.refunds_without_currency),
+                (_("Merged duplicates (not counted)"), q.excluded_merged),
+                (_("Not actionable (not counted)"), q.excluded_not_actionable),
             ),
-            note=("Currencies without an exchange rate: " + ", ".join(q.refunds_without_rate) + ".")
+            note=_("Currencies without an exchange rate: %(currencies)s.")
+            % {"currencies": ", ".join(q.refunds_without_rate)}
             if q.refunds_without_rate
             else "",
         )

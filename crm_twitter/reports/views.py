@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crm_twitter.models import ReportSnapshot
@@ -30,7 +31,7 @@ def reports_role_required(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not user_sees_all_cases(request.user):
-            raise PermissionDenied("Reports are for supervisors and managers.")
+            raise PermissionDenied(_("Reports are for supervisors and managers."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -90,7 +91,10 @@ def export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "html")
     if fmt not in FORMATS:
         return HttpResponse(
-            f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.", status=400, content_type="text/plain"
+            _("Unknown format %(format)s: choose one of %(formats)s.")
+            % {"format": repr(fmt), "formats": ", ".join(FORMATS)},
+            status=400,
+            content_type="text/plain",
         )
     try:
         month = month_parse(request.GET.get("month", ""))

@@ -6,6 +6,8 @@ import io
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
@@ -15,26 +17,27 @@ from crm_twitter.reports.generator import ReportData
 from crm_twitter.reports.tables import Table, report_tables
 
 SHEET_NAMES = {
-    "summary": "Summary",
-    "categories": "Categories",
-    "service": "Service",
-    "by_brand_account": "By brand account",
-    "by_country": "By country",
-    "by_language": "By language",
-    "by_carrier": "By carrier",
-    "by_sku": "By SKU",
-    "outcomes": "Outcomes",
-    "refunds": "Refunds",
-    "rising_category": "Rising categories",
-    "rising_sku": "Rising SKUs",
-    "rising_carrier": "Rising carriers",
-    "data_quality": "Data quality",
+    "summary": gettext_lazy("Summary"),
+    "categories": gettext_lazy("Categories"),
+    "service": gettext_lazy("Service"),
+    "by_brand_account": gettext_lazy("By brand account"),
+    "by_country": gettext_lazy("By country"),
+    "by_language": gettext_lazy("By language"),
+    "by_carrier": gettext_lazy("By carrier"),
+    "by_sku": gettext_lazy("By SKU"),
+    "outcomes": gettext_lazy("Outcomes"),
+    "refunds": gettext_lazy("Refunds"),
+    "rising_category": gettext_lazy("Rising categories"),
+    "rising_sku": gettext_lazy("Rising SKUs"),
+    "rising_carrier": gettext_lazy("Rising carriers"),
+    "data_quality": gettext_lazy("Data quality"),
 }
 BOLD = Font(bold=True)
 
 
 def _sheet_name(table: Table) -> str:
-    return SHEET_NAMES.get(table.key) or re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31]
+    name = SHEET_NAMES.get(table.key)
+    return re.sub(r"[\[\]:*?/\\]", " ", str(name) if name else table.title)[:31]
 
 
 def _put(ws, row: int, col: int, value) -> None:
@@ -55,10 +58,10 @@ def report_xlsx(data: ReportData) -> bytes:
         if table.key == "summary":
             for label, value in (
                 (data.title, None),
-                ("Month", f"{data.month:%Y-%m}"),
-                ("Time zone", data.time_zone),
-                ("Generated at", data.generated_at.isoformat(timespec="seconds")),
-                ("Reporting currency", data.reporting_currency),
+                (_("Month"), f"{data.month:%Y-%m}"),
+                (_("Time zone"), data.time_zone),
+                (_("Generated at"), data.generated_at.isoformat(timespec="seconds")),
+                (_("Reporting currency"), data.reporting_currency),
             ):
                 _put(ws, row, 1, label)
                 _put(ws, row, 2, value)

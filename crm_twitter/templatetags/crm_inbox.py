@@ -26,11 +26,11 @@ def _span(seconds: float) -> str:
 
 
 @register.filter
-def sla(due: dt.datetime | None) -> dict:
+def sla(due: dt.datetime | None, now: dt.datetime | None = None) -> dict:
     """SLA countdown: label, state (overdue / soon / ok / none) and the ISO time for the live clock."""
     if not due:
         return {"state": "none", "label": "—", "iso": ""}
-    delta = (due - timezone.now()).total_seconds()
+    delta = (due - (now or timezone.now())).total_seconds()
     if delta < 0:
         state, label = "overdue", _("%(span)s late") % {"span": _span(delta)}
     elif delta < 3600:

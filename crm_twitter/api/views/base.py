@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.renderers import JSONRenderer
@@ -67,4 +68,4 @@ def service(name: str) -> Any:
             continue
         if found is not None:
             return found
-    raise ServiceUnavailable(f"The {name} service is not installed.")
+    raise ServiceUnavailable(_("The %(name)s service is not installed.") % {"name": name})
