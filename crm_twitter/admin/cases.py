@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.admin.actions import rows_apply
 from crm_twitter.admin.display import csv_cell, pretty_json, preview
 from crm_twitter.admin.visibility import CaseVisibilityMixin
 from crm_twitter.models import Case, CaseEvent, CaseStatus, DirectMessage, OutboundMessage, Promise, Tweet
@@ -464,17 +465,7 @@ class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     # --- actions ------------------------------------------------------------------------------
 
     def _apply(self, request: HttpRequest, queryset: QuerySet[Case], verb: str, call) -> None:
-        done, refused = 0, []
-        for case in queryset:
-            try:
-                call(case)
-                done += 1
-            except CaseRuleError as exc:
-                refused.append(f"{case}: {exc.message}")
-        if done:
-            self.message_user(request, _("%(verb)s %(n)d case(s).") % {"verb": verb, "n": done}, messages.SUCCESS)
-        if refused:
-            self.message_user(request, _("Refused: %(list)s") % {"list": "; ".join(refused[:20])}, messages.WARNING)
+        rows_apply(self, request, queryset, call, done_message=_("%(verb)s %(n)d case(s)."), verb=verb)
 
     @admin.action(description=_("Assign selected cases to me"), permissions=["change"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
@@ -587,17 +578,15 @@ class PromiseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
         return obj is None and super().has_change_permission(request)
 
     def _apply(self, request: HttpRequest, queryset: QuerySet[Promise], service, verb: str) -> None:
-        done, refused = 0, []
-        for promise in queryset.select_related("case"):
-            try:
-                service(promise=promise, actor=request.user)
-                done += 1
-            except CaseRuleError as exc:
-                refused.append(f"{promise.case}: {exc.message}")
-        if done:
-            self.message_user(request, _("%(verb)s %(n)d promise(s).") % {"verb": verb, "n": done}, messages.SUCCESS)
-        if refused:
-            self.message_user(request, _("Refused: %(list)s") % {"list": "; ".join(refused[:20])}, messages.WARNING)
+        rows_apply(
+            self,
+            request,
+            queryset.select_related("case"),
+            lambda promise: service(promise=promise, actor=request.user),
+            done_message=_("%(verb)s %(n)d promise(s)."),
+            verb=verb,
+            case_of=lambda promise: promise.case,
+        )
 
     @admin.action(description=_("Mark selected promises kept"), permissions=["change"])
     def mark_kept(self, request: HttpRequest, queryset: QuerySet[Promise]) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.admin.actions import rows_apply
 from crm_twitter.admin.display import preview
 from crm_twitter.admin.visibility import CaseVisibilityMixin
 from crm_twitter.models import OutboundMessage
-from crm_twitter.services.errors import CaseRuleError
 
 
 @admin.register(OutboundMessage)
@@ -75,17 +75,15 @@ class OutboundMessageAdmin(CaseVisibilityMixin, admin.ModelAdmin):
         return preview(obj.text)
 
     def _apply(self, request: HttpRequest, queryset, service, verb) -> None:
-        done, refused = 0, []
-        for message in queryset:
-            try:
-                service(message=message, actor=request.user)
-                done += 1
-            except CaseRuleError as exc:
-                refused.append(f"{message.case}: {exc.message}")
-        if done:
-            self.message_user(request, _("%(verb)s %(n)d message(s).") % {"verb": verb, "n": done}, messages.SUCCESS)
-        if refused:
-            self.message_user(request, _("Refused: %(list)s") % {"list": "; ".join(refused[:20])}, messages.WARNING)
+        rows_apply(
+            self,
+            request,
+            queryset.select_related("case"),  # the refusal list names each message's case
+            lambda message: service(message=message, actor=request.user),
+            done_message=_("%(verb)s %(n)d message(s)."),
+            verb=verb,
+            case_of=lambda message: message.case,
+        )
 
     @admin.action(description=_("Retry selected failed messages"), permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:

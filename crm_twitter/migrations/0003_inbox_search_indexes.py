@@ -6,7 +6,7 @@ On SQLite (tests, small desks) the operations do nothing and search scans as bef
 """
 
 from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations
 
 OPEN = "'new', 'acknowledged', 'in_dm', 'pending_merchant', 'awaiting_customer'"
 
