@@ -178,7 +178,9 @@ def main() -> None:
 
     def best_of(measure) -> float:
         """The machine is shared: run each measurement REPEAT times, keep the fastest."""
-        return min(measure(run) for run in range(REPEAT))
+        runs = [measure(run) for run in range(REPEAT)]
+        print(f"{measure.__name__}: {', '.join(f'{r:.2f}s' for r in runs)}", file=sys.stderr)
+        return min(runs)
 
     def full_and_again(run: int) -> float:
         pages = pages_for(run)

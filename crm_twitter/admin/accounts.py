@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -187,5 +188,8 @@ class BrandAccountAdmin(admin.ModelAdmin):
             return
         ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
         for account_id in ids:
-            async_task("crm_twitter.tasks.sync.sync_account_task", account_id)
+            # After commit, like every enqueue: a worker must not start before the request's writes land.
+            transaction.on_commit(
+                lambda account_id=account_id: async_task("crm_twitter.tasks.sync.sync_account_task", account_id)
+            )
         self.message_user(request, _("Sync queued for %(n)d account(s).") % {"n": len(ids)}, messages.SUCCESS)

@@ -55,9 +55,8 @@ def drop_search_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm_twitter', '0002_seed'),
+        ("crm_twitter", "0002_seed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

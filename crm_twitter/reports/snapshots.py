@@ -8,6 +8,7 @@ import logging
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import ReportSnapshot
@@ -94,23 +95,25 @@ def snapshot_email(*, snapshot: ReportSnapshot, recipients: list[str] | None = N
     total = data.get("total") or {}
     refunds = data.get("refunds") or {}
     lines = [
-        f"The complaint report for {snapshot.month:%B %Y} ({data.get('time_zone', '')}) is attached.",
+        gettext("The complaint report for %(month)s (%(time_zone)s) is attached.")
+        % {"month": f"{snapshot.month:%B %Y}", "time_zone": data.get("time_zone", "")},
         "",
-        f"Complaints opened: {total.get('cases', 0)}",
-        f"Resolved: {total.get('resolved', 0)}",
-        f"SLA compliance: {_pct_text(total.get('sla_compliance_pct'))}",
-        f"Escalation rate: {_pct_text(total.get('escalation_rate_pct'))}",
-        f"Refunds: {refunds.get('converted_total', '0.00')} {refunds.get('reporting_currency', '')}"
+        gettext("Complaints opened: %(n)s") % {"n": total.get("cases", 0)},
+        gettext("Resolved: %(n)s") % {"n": total.get("resolved", 0)},
+        gettext("SLA compliance: %(pct)s") % {"pct": _pct_text(total.get("sla_compliance_pct"))},
+        gettext("Escalation rate: %(pct)s") % {"pct": _pct_text(total.get("escalation_rate_pct"))},
+        gettext("Refunds: %(amount)s %(currency)s")
+        % {"amount": refunds.get("converted_total", "0.00"), "currency": refunds.get("reporting_currency", "")}
         + (
-            f" (not converted: {', '.join(refunds['unconverted_currencies'])})"
+            gettext(" (not converted: %(currencies)s)") % {"currencies": ", ".join(refunds["unconverted_currencies"])}
             if refunds.get("unconverted_currencies")
             else ""
         ),
         "",
-        "The XLSX attachment has every section with its figures and charts.",
+        gettext("The XLSX attachment has every section with its figures and charts."),
     ]
     message = EmailMessage(
-        subject=f"Complaint report {snapshot.month:%B %Y}",
+        subject=gettext("Complaint report %(month)s") % {"month": f"{snapshot.month:%B %Y}"},
         body="\n".join(lines),
         to=to,
     )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 
-def _span(seconds: float) -> str:
+def duration_span(seconds: float) -> str:
+    """1d 3h / 2h 05m / 7m: the SLA countdown text."""
     seconds = int(abs(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -32,11 +33,11 @@ def sla(due: dt.datetime | None, now: dt.datetime | None = None) -> dict:
         return {"state": "none", "label": "—", "iso": ""}
     delta = (due - (now or timezone.now())).total_seconds()
     if delta < 0:
-        state, label = "overdue", _("%(span)s late") % {"span": _span(delta)}
+        state, label = "overdue", _("%(span)s late") % {"span": duration_span(delta)}
     elif delta < 3600:
-        state, label = "soon", _("%(span)s left") % {"span": _span(delta)}
+        state, label = "soon", _("%(span)s left") % {"span": duration_span(delta)}
     else:
-        state, label = "ok", _("%(span)s left") % {"span": _span(delta)}
+        state, label = "ok", _("%(span)s left") % {"span": duration_span(delta)}
     return {"state": state, "label": label, "iso": due.isoformat()}
 
 

@@ -1,12 +1,21 @@
 """The managers' dashboard and the reports admin speak Simplified Chinese when the browser asks."""
 
+import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from crm_twitter.models import ReportSnapshot
 from crm_twitter.reports.snapshots import snapshot_create
 from tests.reports.conftest import OCTOBER
 
 ZH = {"Accept-Language": "zh-hans"}
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """LocaleMiddleware leaves the request's language active in the thread: reset it for later tests."""
+    yield
+    translation.activate("en")
 
 
 def test_dashboard_is_in_chinese_for_a_chinese_browser(client, october, manager):

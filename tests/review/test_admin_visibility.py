@@ -81,3 +81,22 @@ def test_admin_edit_refused_midway_keeps_the_earlier_assignment_out(admin_user, 
     django_admin.site._registry[Case].save_model(request, case, form, change=True)
     assert request._crm_case_refused
     assert Case.objects.get(pk=case.pk).assignee_id is None
+
+
+def test_sync_now_queues_each_active_account_after_commit(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tests.factories import BrandAccountFactory
+
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda func, *args, **kw: queued.append((func, args)))
+    active, idle = BrandAccountFactory(handle="shop_help"), BrandAccountFactory(handle="shop_old", is_active=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        admin_client.post(
+            "/admin/crm_twitter/brandaccount/",
+            {"action": "sync_now", "_selected_action": [active.pk, idle.pk]},
+        )
+        assert queued == []  # nothing reaches the queue before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert queued == [("crm_twitter.tasks.sync.sync_account_task", (active.pk,))]

@@ -57,6 +57,7 @@ from crm_twitter.models import (
     Tweet,
     XUser,
 )
+from crm_twitter.reports.snapshots import FORMATS, snapshot_content, snapshot_filename
 from crm_twitter.selectors.visibility import cases_visible_to, user_sees_all_cases
 from crm_twitter.services.orders import RowResult, orders_upsert
 
@@ -282,12 +283,6 @@ class BrandAccountViewSet(LookupViewSet):
 
 # --- reports --------------------------------------------------------------------------------------
 
-DOWNLOADS = {
-    "html": ("text/html; charset=utf-8", "html"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
-
 
 @extend_schema_view(
     list=extend_schema(summary="List monthly report snapshots"),
@@ -308,16 +303,16 @@ class ReportSnapshotViewSet(LookupViewSet):
 
     @extend_schema(
         summary="Download a snapshot as HTML, CSV or XLSX",
-        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(DOWNLOADS))],
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(FORMATS))],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"], url_path=r"download/(?P<fmt>html|csv|xlsx)", url_name="download")
     def download(self, request, pk=None, fmt=None):
         snapshot = self.get_object()
-        content_type, ext = DOWNLOADS[fmt]
-        content = getattr(snapshot, fmt)
-        if not content:
+        if not getattr(snapshot, fmt):
             raise NotFound(_("This snapshot has no %(fmt)s file.") % {"fmt": fmt})
-        response = HttpResponse(bytes(content) if fmt == "xlsx" else content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="crm-report-{snapshot.month:%Y-%m}.{ext}"'
+        # The same bytes, type and file name as the dashboard's download (reports.snapshots).
+        response = HttpResponse(snapshot_content(snapshot, fmt), content_type=FORMATS[fmt][0])
+        response["Content-Disposition"] = f'attachment; filename="{snapshot_filename(snapshot.month, fmt)}"'
+        response["X-Content-Type-Options"] = "nosniff"
         return response
