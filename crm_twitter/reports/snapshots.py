@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from crm_twitter.models import ReportSnapshot
 from crm_twitter.reports.csv import report_csv
 from crm_twitter.reports.generator import report_generate, report_to_dict
 from crm_twitter.reports.html import report_html
-from crm_twitter.reports.months import month_first, month_validate
+from crm_twitter.reports.months import month_first, month_validate, previous_month
 from crm_twitter.reports.xlsx import report_xlsx
 
 logger = logging.getLogger(__name__)
@@ -127,3 +128,20 @@ def snapshot_email(*, snapshot: ReportSnapshot, recipients: list[str] | None = N
     snapshot.emailed_at = now
     logger.info("Complaint report %s e-mailed to %d recipient(s)", f"{snapshot.month:%Y-%m}", len(to))
     return True
+
+
+def monthly_report_run(*, now: dt.datetime | None = None) -> ReportSnapshot | None:
+    """Store (once) and e-mail (once) the report of the month that just ended.
+
+    The report is due from ``REPORT_DAY`` at ``REPORT_HOUR`` in the merchant's time zone
+    (``CRM_TWITTER['TIME_ZONE']``); before that nothing happens. After it, the scheduled
+    snapshot's uniqueness makes every later run a no-op, and a run missed while workers were down
+    is caught up by the next one.
+    """
+    now = now or timezone.now()
+    local = now.astimezone(zoneinfo.ZoneInfo(app_settings.TIME_ZONE))
+    if (local.day, local.hour) < (app_settings.REPORT_DAY, app_settings.REPORT_HOUR):
+        return None
+    snapshot = snapshot_create(month=previous_month(now), scheduled=True)
+    snapshot_email(snapshot=snapshot)
+    return snapshot

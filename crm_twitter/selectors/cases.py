@@ -427,23 +427,37 @@ class TimelineEntry:
 def case_timeline(*, case: Case) -> list[TimelineEntry]:
     """Tweets (threaded), DMs, notes, events and unsent/failed outbound messages, oldest first.
 
-    Six queries whatever the size of the case: tweets, their media, DMs, their media, events,
+    Five queries whatever the size of the case: tweets, DMs, the media of both, events,
     outbound messages.
     """
     # X's raw payloads are kept for audits, not shown: leave them in the database.
-    media = Prefetch("media", queryset=Media.objects.defer("raw"))
     tweets = list(
         Tweet.objects.filter(case=case)
         .select_related("author", "sent_by")
         .defer("raw", "author__raw", "author__description")
-        .prefetch_related(media)
     )
     dms = list(
         DirectMessage.objects.filter(case=case)
         .select_related("sender", "recipient", "sent_by")
         .defer("raw", "sender__raw", "sender__description", "recipient__raw", "recipient__description")
-        .prefetch_related(media)
     )
+    # Media of both kinds in one query, grouped here and stored as each message's prefetched
+    # ``media`` (so ``message.media.all()`` in templates/serializers costs nothing). Django's
+    # prefetch_related does the same with two queries and a manager per message.
+    media_of: dict[tuple[str, int], list[Media]] = {}
+    if tweets or dms:
+        found = Media.objects.defer("raw").filter(
+            Q(tweet_id__in=[t.pk for t in tweets]) | Q(direct_message_id__in=[d.pk for d in dms])
+        )
+        for item in found.order_by("id"):
+            key = ("tweet", item.tweet_id) if item.tweet_id else ("dm", item.direct_message_id)
+            media_of.setdefault(key, []).append(item)
+    for kind, messages in (("tweet", tweets), ("dm", dms)):
+        for message in messages:
+            items = media_of.get((kind, message.pk), [])
+            cached = Media.objects.none()
+            cached._result_cache, cached._prefetch_done = items, True
+            message._prefetched_objects_cache = {"media": cached}
     events = list(CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS).select_related("actor"))
     outbound = list(OutboundMessage.objects.filter(case=case).select_related("created_by"))
     outbound_by_xid = {o.x_id: o for o in outbound if o.x_id}
@@ -489,7 +503,7 @@ def _message_display(entry: TimelineEntry) -> None:
     author = obj.author if entry.kind == "tweet" else obj.sender
     handle = author.handle if author else ""
     name = (author.name if author else "") or handle
-    entry.media = list(obj.media.all())
+    entry.media = obj._prefetched_objects_cache["media"]._result_cache
     entry.extra.update(
         who_name=name,
         who_handle=handle,
