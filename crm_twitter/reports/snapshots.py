@@ -6,9 +6,10 @@ import datetime as dt
 import logging
 import zoneinfo
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from crm_twitter.conf import app_settings
@@ -142,6 +143,8 @@ def monthly_report_run(*, now: dt.datetime | None = None) -> ReportSnapshot | No
     local = now.astimezone(zoneinfo.ZoneInfo(app_settings.TIME_ZONE))
     if (local.day, local.hour) < (app_settings.REPORT_DAY, app_settings.REPORT_HOUR):
         return None
-    snapshot = snapshot_create(month=previous_month(now), scheduled=True)
-    snapshot_email(snapshot=snapshot)
+    # Stored files are rendered in the site's language, whatever a previous task activated.
+    with translation.override(settings.LANGUAGE_CODE):
+        snapshot = snapshot_create(month=previous_month(now), scheduled=True)
+        snapshot_email(snapshot=snapshot)
     return snapshot
