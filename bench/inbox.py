@@ -79,6 +79,13 @@ def pick(options, expr: str) -> str:
     return f"({array})[1 + (({expr}) % {len(options)})]"
 
 
+def search_indexes():
+    """The migration that defines the inbox's PostgreSQL indexes (its module name starts with a digit)."""
+    import importlib
+
+    return importlib.import_module("crm_twitter.migrations.0003_inbox_search_indexes")
+
+
 def seed(*, cases: int, messages: int) -> dict:
     from django.contrib.auth.models import Group
     from django.db import connection, transaction
@@ -109,6 +116,9 @@ def seed(*, cases: int, messages: int) -> dict:
     ]
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(f'"{t._meta.db_table}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        # Build the inbox's search/urgency indexes once after the bulk load, not row by row during it.
+        for name, *_rest in search_indexes().SEARCH_INDEXES:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     with transaction.atomic():
         teams = [
             TeamFactory(name=f"Bench {code}", slug=f"bench-{code}", languages=[code])
@@ -352,6 +362,8 @@ def seed(*, cases: int, messages: int) -> dict:
             },
             1,
         )
+        with connection.schema_editor() as editor:
+            search_indexes().create_search_indexes(None, editor)
         cursor.execute("ANALYZE")
     return {
         "seconds": time.perf_counter() - started,
@@ -479,7 +491,7 @@ def main() -> None:
         ("Search: order number", supervisor, queue, {"queue": "resolved", "q": "40004242"}, None),
         ("Search: tracking number", supervisor, queue, {"queue": "resolved", "q": "RR000004242CN"}, None),
         ("Search: customer name", supervisor, queue, {"queue": "all_open", "q": "Customer 4242"}, None),
-        ("Search: message text (no index, full scan)", supervisor, queue, {"queue": "all_open", "q": "blender"}, None),
+        ("Search: message text (pg_trgm index)", supervisor, queue, {"queue": "all_open", "q": "blender"}, None),
         ("Queue refresh (htmx partial)", supervisor, queue, {"queue": "all_open"}, htmx),
         (f"Case page ({CASE_PAGE_MESSAGES} messages + notes)", supervisor, case_url, {}, None),
     ]

@@ -22,6 +22,14 @@ SEARCH_INDEXES = (
         f"status IN ({OPEN})",
     ),
     (
+        # Every column the queue counts read: one index-only scan over the open cases.
+        "crm_tw_case_open_counts",
+        "crm_twitter_case",
+        "team_id, assignee_id, escalation_level, is_overdue, status",
+        "btree",
+        f"status IN ({OPEN})",
+    ),
+    (
         "crm_tw_case_done_latest",
         "crm_twitter_case",
         "resolved_at DESC, id DESC",

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from crm_twitter.models import (
     OPEN_STATUSES,
@@ -308,17 +309,17 @@ def case_queue_counts(*, user, max_age: int = COUNTS_CACHE_SECONDS) -> dict[str,
         if cached is not None:
             return cached
     visible = cases_visible_to(user)
+    # COUNT(status), not COUNT(id): the covering partial index crm_tw_case_open_counts answers alone.
     counts = visible.filter(status__in=OPEN_STATUSES).aggregate(
-        mine=Count("id", filter=Q(assignee=user)),
-        unassigned=Count("id", filter=Q(assignee__isnull=True)),
-        escalated=Count("id", filter=Q(escalation_level__gt=0)),
-        overdue=Count("id", filter=Q(is_overdue=True)),
-        awaiting_customer=Count("id", filter=Q(status=CaseStatus.AWAITING_CUSTOMER)),
-        all_open=Count("id"),
+        mine=Count("status", filter=Q(assignee=user)),
+        unassigned=Count("status", filter=Q(assignee__isnull=True)),
+        escalated=Count("status", filter=Q(escalation_level__gt=0)),
+        overdue=Count("status", filter=Q(is_overdue=True)),
+        awaiting_customer=Count("status", filter=Q(status=CaseStatus.AWAITING_CUSTOMER)),
+        all_open=Count("status"),
     )
     # No ORDER BY in the capped subquery: any 1,000 resolved ids count the same (index-only scan).
-    resolved_ids = visible.filter(_queue_q("resolved", user)).order_by().values("id")[: RESOLVED_COUNT_CAP + 1]
-    counts["resolved"] = Case.objects.filter(id__in=resolved_ids).order_by().count()
+    counts["resolved"] = visible.filter(_queue_q("resolved", user)).order_by()[: RESOLVED_COUNT_CAP + 1].count()
     result = {queue: int(counts.get(queue) or 0) for queue in QUEUES}
     if max_age:
         cache.set(key, result, max_age)
@@ -421,7 +422,11 @@ class TimelineEntry:
     @property
     def time_label(self) -> str:
         """ "Nov 27, 09:52" in the current time zone (formatted once here, not per template filter)."""
-        return dateformat.format(timezone.localtime(self.at), "M j, H:i") if self.at else ""
+        if not self.at:
+            return ""
+        # Same text as dateformat "M j, H:i", without its per-call parser (200+ entries a page).
+        local = timezone.localtime(self.at)
+        return f"{str(MONTHS_3[local.month]).title()} {local.day}, {local:%H:%M}"
 
 
 def case_timeline(*, case: Case) -> list[TimelineEntry]:

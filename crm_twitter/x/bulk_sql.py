@@ -18,6 +18,8 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model
 
+_PG_MAX_PARAMS = 60_000  # below PostgreSQL's 65,535 bind parameters per statement
+
 
 def _quote(using: str, name: str) -> str:
     return connections[using].ops.quote_name(name)
@@ -84,14 +86,20 @@ def rows_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False, using:
     with_pk = objs[0].pk is not None
     fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
     columns = ", ".join(_quote(using, f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {_quote(using, meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 (quoted identifiers)
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    head = f"INSERT INTO {_quote(using, meta.db_table)} ({columns}) VALUES "  # noqa: S608 (quoted identifiers)
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     convert = [(f, _converter(f, connection)) for f in fields]
     params = [[c(f.pre_save(obj, True)) for f, c in convert] for obj in objs]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            # One multi-row statement per chunk: one round trip, where executemany makes one per row.
+            step = max(1, _PG_MAX_PARAMS // len(fields))
+            for start in range(0, len(params), step):
+                chunk = params[start : start + step]
+                cursor.execute(head + ", ".join([row_sql] * len(chunk)) + suffix, [v for row in chunk for v in row])
+        else:  # SQLite runs executemany's loop in C
+            cursor.executemany(head + row_sql + suffix, params)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
