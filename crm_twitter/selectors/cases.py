@@ -432,20 +432,14 @@ class TimelineEntry:
 def case_timeline(*, case: Case) -> list[TimelineEntry]:
     """Tweets (threaded), DMs, notes, events and unsent/failed outbound messages, oldest first.
 
-    Five queries whatever the size of the case: tweets, DMs, the media of both, events,
-    outbound messages.
+    Seven queries whatever the size of the case: tweets, DMs, the media of both, events,
+    outbound messages, and the X users and desk users behind them (once per person).
     """
     # X's raw payloads are kept for audits, not shown: leave them in the database.
-    tweets = list(
-        Tweet.objects.filter(case=case)
-        .select_related("author", "sent_by")
-        .defer("raw", "author__raw", "author__description")
-    )
-    dms = list(
-        DirectMessage.objects.filter(case=case)
-        .select_related("sender", "recipient", "sent_by")
-        .defer("raw", "sender__raw", "sender__description", "recipient__raw", "recipient__description")
-    )
+    # No joins: a case has a handful of distinct people behind hundreds of messages, so the X users
+    # and desk users come once each (two small queries below) instead of one model instance per row.
+    tweets = list(Tweet.objects.filter(case=case).defer("raw"))
+    dms = list(DirectMessage.objects.filter(case=case).defer("raw"))
     # Media of both kinds in one query, grouped here and stored as each message's prefetched
     # ``media`` (so ``message.media.all()`` in templates/serializers costs nothing). Django's
     # prefetch_related does the same with two queries and a manager per message.
@@ -463,8 +457,9 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
             cached = Media.objects.none()
             cached._result_cache, cached._prefetch_done = items, True
             message._prefetched_objects_cache = {"media": cached}
-    events = list(CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS).select_related("actor"))
-    outbound = list(OutboundMessage.objects.filter(case=case).select_related("created_by"))
+    events = list(CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS))
+    outbound = list(OutboundMessage.objects.filter(case=case))
+    _attach_people(tweets, dms, events, outbound)
     outbound_by_xid = {o.x_id: o for o in outbound if o.x_id}
     by_xid = {t.x_id: t for t in tweets}
 
@@ -494,6 +489,29 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
         if entry.kind in ("tweet", "dm"):
             _message_display(entry)
     return entries
+
+
+def _attach_people(tweets: list, dms: list, events: list, outbound: list) -> None:
+    """Set each row's author/sender/recipient/sent_by/actor/created_by from one query per model."""
+    from django.contrib.auth import get_user_model
+
+    x_links = [(Tweet, "author", tweets), (DirectMessage, "sender", dms), (DirectMessage, "recipient", dms)]
+    user_links = [
+        (Tweet, "sent_by", tweets),
+        (DirectMessage, "sent_by", dms),
+        (CaseEvent, "actor", events),
+        (OutboundMessage, "created_by", outbound),
+    ]
+    for model, links in ((XUser, x_links), (get_user_model(), user_links)):
+        ids = {getattr(row, f"{name}_id") for _model, name, rows in links for row in rows} - {None}
+        if model is XUser:
+            found = model.objects.defer("raw", "description").in_bulk(ids) if ids else {}
+        else:
+            found = model.objects.in_bulk(ids) if ids else {}
+        for row_model, name, rows in links:
+            field = row_model._meta.get_field(name)
+            for row in rows:
+                field.set_cached_value(row, found.get(getattr(row, field.attname)))
 
 
 def _message_display(entry: TimelineEntry) -> None:

@@ -94,3 +94,16 @@ def without_leading_mentions(text: str | None) -> str:
     """ "@AcmeHelp @bob my parcel…" → "my parcel…": the row shows what was said, not to whom."""
     stripped = LEADING_MENTIONS.sub("", text or "")
     return stripped or (text or "")
+
+
+@register.simple_tag(takes_context=True)
+def timeline_html(context) -> str:
+    """The case timeline's items, built in Python (see ``crm_twitter.inbox.timeline_html``)."""
+    from crm_twitter.inbox.timeline_html import timeline_render
+
+    return timeline_render(
+        timeline=context.get("timeline"),
+        case=context.get("case"),
+        can_act=bool(context.get("can_act")),
+        csrf_token=context.get("csrf_token"),
+    )

@@ -1,0 +1,301 @@
+"""The case timeline as HTML, built in Python (one function per entry kind).
+
+A 200-message case rendered through the template engine cost ~25 node renders and ~80 variable
+lookups per entry; the same markup built here with ``escape``/``format_html`` is several times
+cheaper. The output is the markup ``_timeline.html`` used to produce. Every value that can come
+from X or from a user goes through ``escape`` (or Django's ``linebreaksbr`` with autoescape);
+only markup written here is trusted.
+"""
+
+from __future__ import annotations
+
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+
+from crm_twitter.templatetags.crm_inbox import person
+
+
+class _Labels:
+    """Translated labels, looked up once per render (escaped: they are printed as text)."""
+
+    def __init__(self) -> None:
+        t = gettext
+        self.public = escape(t("Public"))
+        self.public_tweet = escape(t("Public tweet"))
+        self.private_dm = escape(t("Private direct message"))
+        self.dm = escape(t("DM"))
+        self.view_on_x = escape(t("View on X"))
+        self.quote = escape(t("Quote"))
+        self.private = escape(t("Contains private data"))
+        self.deleted = escape(t("Deleted on X"))
+        self.note = escape(t("Internal note · never sent"))
+        self.system = t("System")
+        self.sent = escape(t("Sent"))
+        self.failed = escape(t("Failed"))
+        self.sending = escape(t("Sending…"))
+        self.queued = escape(t("Queued"))
+        self.sent_on_x = escape(t("Sent on X"))
+        self.retry = escape(t("Retry"))
+        self.open_media = escape(t("Open media"))
+        self.attachment = escape(t("Attachment"))
+        self.marked_evidence = escape(t("Marked as evidence"))
+        self.evidence = escape(t("Evidence"))
+        self.replying_to = t("replying to @%(handle)s")
+        self.by = t("by %(name)s")
+        self.empty = escape(t("No messages yet."))
+
+
+def _by(labels: _Labels, name: str) -> str:
+    return labels.by % {"name": escape(name)}
+
+
+def _media(media, labels: _Labels) -> str:
+    if not media:
+        return ""
+    parts = ['<div class="media-row">\n  ']
+    for m in media:
+        full = escape(m.url or m.preview_image_url)
+        alt = escape(m.alt_text)
+        parts.append(
+            f'<a class="thumb{" evidence" if m.is_evidence else ""}" href="{full}" target="_blank" '
+            f'rel="noopener noreferrer" data-lightbox data-full="{full}" data-caption="{alt}" '
+            f'aria-label="{labels.open_media}{": " + alt if m.alt_text else ""}">\n'
+            f'    <img src="{escape(m.thumbnail_url)}" alt="{alt if m.alt_text else labels.attachment}" '
+            f'loading="lazy" width="96" height="96">\n    '
+        )
+        if m.type != "photo":
+            parts.append(f'<span class="thumb-type">▶ {escape(m.get_type_display())}</span>')
+        parts.append("\n    ")
+        if m.is_evidence:
+            parts.append(
+                f'<span class="evidence-mark" title="{labels.marked_evidence}">{labels.evidence}</span>'
+            )
+        parts.append("\n  </a>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
+class _Delivery:
+    """The delivery footer (was ``_delivery.html``); the retry form's URL is reversed once."""
+
+    def __init__(self, *, case, can_act: bool, csrf_token, labels: _Labels) -> None:
+        self.labels = labels
+        self.can_act = can_act
+        self.case = case
+        self._retry_form_head = None
+        self.csrf = ""
+        if csrf_token and csrf_token != "NOTPROVIDED":
+            self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+
+    def retry_form_head(self) -> str:
+        if self._retry_form_head is None:
+            url = escape(reverse("crm_twitter_inbox:retry", args=[self.case.pk]))
+            self._retry_form_head = (
+                f'<form method="post" action="{url}" class="inline">{self.csrf}\n'
+                f'      <input type="hidden" name="version" value="{escape(self.case.version)}">'
+            )
+        return self._retry_form_head
+
+    def render(self, entry, obj) -> str:
+        labels = self.labels
+        ob = entry.outbound
+        if ob:
+            status = ob.status
+            if status == "sent":
+                label = f"✓ {labels.sent}"
+            elif status == "failed":
+                label = f"✕ {labels.failed}"
+            elif status == "sending":
+                label = f"↻ {labels.sending}"
+            elif status == "queued":
+                label = f"◷ {labels.queued}"
+            else:
+                label = escape(ob.get_status_display())
+            out = [f'\n  <span class="delivery delivery-{escape(status)}">{label}</span>\n  ']
+            if ob.created_by and entry.kind != "outbound":
+                out.append(f'<span class="muted small">{_by(labels, person(ob.created_by))}</span>')
+            out.append("\n  ")
+            if status == "failed":
+                out.append("\n    ")
+                if ob.last_error:
+                    out.append(f'<span class="delivery-error">{escape(Truncator(ob.last_error).chars(160))}</span>')
+                out.append("\n    ")
+                if self.can_act:
+                    out.append(
+                        f'{self.retry_form_head()}<input type="hidden" name="message" value="{ob.pk}">\n'
+                        f'      <button type="submit" class="btn btn-sm btn-danger-ghost">{labels.retry}</button></form>'
+                    )
+                out.append("\n  ")
+            elif status == "queued" and ob.attempts:
+                n = ob.attempts
+                out.append(
+                    f'<span class="muted small">{escape(ngettext("%(n)s attempt", "%(n)s attempts", n) % {"n": n})}</span>'
+                )
+            out.append("\n")
+            return "".join(out)
+        if getattr(obj, "direction", "") == "outbound":
+            label = f"✓ {labels.sent}" if obj.sent_via_desk else labels.sent_on_x
+            out = f'<span class="delivery delivery-sent">{label}</span>'
+            if obj.sent_by:
+                out += f'<span class="muted small">{_by(labels, person(obj.sent_by))}</span>'
+            return out + "\n"
+        return ""
+
+
+def _avatar(x: dict) -> str:
+    if x["outbound"]:
+        return '<span class="avatar sm brand-avatar" aria-hidden="true">𝕏</span>'
+    return f'<span class="avatar sm" style="--h: {x["hue"]}" aria-hidden="true">{escape(x["initials"])}</span>'
+
+
+def _tweet(entry, labels: _Labels, delivery: _Delivery) -> str:
+    o, x = entry.obj, entry.extra
+    direction = "msg-out" if x["outbound"] else "msg-in"
+    quote = f'<span class="chip">{labels.quote}</span>' if o.kind == "quote" else ""
+    reply = ""
+    if entry.reply_to:
+        parent = entry.reply_to
+        handle = parent.author.handle if parent.author else ""
+        text = labels.replying_to % {"handle": escape(handle)}
+        reply = f'<a class="reply-to" href="#tweet-{parent.pk}">↳ {text}</a>'
+    media = _media(entry.media, labels)
+    m = o.public_metrics or {}
+    metrics = ""
+    if isinstance(m, dict) and (m.get("like_count") or m.get("retweet_count")):
+        metrics = (
+            f'<span class="metrics">♥ {escape(m.get("like_count") or 0)} · ⟲ {escape(m.get("retweet_count") or 0)}</span>'
+        )
+    private = f'<span class="badge badge-warn">{labels.private}</span>' if o.contains_private_data else ""
+    deleted = f'<span class="badge">{labels.deleted}</span>' if o.is_deleted else ""
+    foot = delivery.render(entry, o) if (entry.outbound or x["outbound"]) else ""
+    return (
+        f'\n<li class="tl-item msg {direction} msg-public depth-{entry.depth}" id="{escape(entry.anchor)}">\n'
+        f'  <div class="msg-card">\n'
+        f'    <header class="msg-head">\n'
+        f"      {_avatar(x)}\n"
+        f'      <span class="msg-who"><strong>{escape(x["who_name"])}</strong> <a class="handle" '
+        f'href="{escape(x["who_url"])}" target="_blank" rel="noopener noreferrer">@{escape(x["who_handle"])}</a></span>\n'
+        f'      <span class="chan chan-public" title="{labels.public_tweet}">{labels.public}</span>\n'
+        f"      {quote}\n"
+        f'      <time class="msg-time" datetime="{entry.iso}">{escape(entry.time_label)}</time>\n'
+        f"    </header>\n"
+        f"    {reply}\n"
+        f'    <div class="msg-text">{x["text_html"]}</div>\n'
+        f"    {media}\n"
+        f'    <footer class="msg-foot">\n'
+        f'      <a href="{escape(o.url)}" target="_blank" rel="noopener noreferrer" class="x-link">{labels.view_on_x} ↗</a>\n'
+        f"      {metrics}\n"
+        f"      {private}\n"
+        f"      {deleted}\n"
+        f"      {foot}\n"
+        f"    </footer>\n"
+        f"  </div>\n"
+        f"</li>\n"
+    )
+
+
+def _dm(entry, labels: _Labels, delivery: _Delivery) -> str:
+    x = entry.extra
+    direction = "msg-out" if x["outbound"] else "msg-in"
+    media = _media(entry.media, labels)
+    foot = ""
+    if entry.outbound or x["outbound"]:
+        foot = f'<footer class="msg-foot">{delivery.render(entry, entry.obj)}</footer>'
+    return (
+        f'\n<li class="tl-item msg {direction} msg-dm" id="{escape(entry.anchor)}">\n'
+        f'  <div class="msg-card">\n'
+        f'    <header class="msg-head">\n'
+        f"      {_avatar(x)}\n"
+        f'      <span class="msg-who"><strong>{escape(x["who_name"])}</strong> <span class="handle">@{escape(x["who_handle"])}</span></span>\n'
+        f'      <span class="chan chan-dm" title="{labels.private_dm}">✉ {labels.dm}</span>\n'
+        f'      <time class="msg-time" datetime="{entry.iso}">{escape(entry.time_label)}</time>\n'
+        f"    </header>\n"
+        f'    <div class="msg-text">{x["text_html"]}</div>\n'
+        f"    {media}\n"
+        f"    {foot}\n"
+        f"  </div>\n"
+        f"</li>\n"
+    )
+
+
+def _note(entry, labels: _Labels) -> str:
+    o = entry.obj
+    return (
+        f'\n<li class="tl-item note" id="{escape(entry.anchor)}">\n'
+        f'  <div class="note-card">\n'
+        f'    <header class="msg-head"><span class="note-icon" aria-hidden="true">✎</span>'
+        f"<strong>{escape(person(o.actor) or labels.system)}</strong>\n"
+        f'      <span class="chip chip-note">{labels.note}</span>\n'
+        f'      <time class="msg-time" datetime="{entry.iso}">{escape(entry.time_label)}</time></header>\n'
+        f'    <div class="msg-text">{linebreaksbr(o.message, autoescape=True)}</div>\n'
+        f"  </div>\n"
+        f"</li>\n"
+    )
+
+
+def _outbound(entry, labels: _Labels, delivery: _Delivery, brand_handle: str) -> str:
+    o = entry.obj
+    channel = "msg-dm" if o.channel == "dm" else "msg-public"
+    if o.channel == "dm":
+        chan = f'<span class="chan chan-dm">✉ {labels.dm}</span>'
+    else:
+        chan = f'<span class="chan chan-public">{labels.public}</span>'
+    by = _by(labels, person(o.created_by) or "—")
+    return (
+        f'\n<li class="tl-item msg msg-out {channel} pending pending-{escape(o.status)}" id="{escape(entry.anchor)}">\n'
+        f'  <div class="msg-card">\n'
+        f'    <header class="msg-head">\n'
+        f'      <span class="avatar sm brand-avatar" aria-hidden="true">𝕏</span>\n'
+        f'      <span class="msg-who"><strong>@{brand_handle}</strong> <span class="handle">{by}</span></span>\n'
+        f"      {chan}\n"
+        f'      <time class="msg-time" datetime="{entry.iso}">{escape(entry.time_label)}</time>\n'
+        f"    </header>\n"
+        f'    <div class="msg-text">{linebreaksbr(o.text, autoescape=True)}</div>\n'
+        f'    <footer class="msg-foot">{delivery.render(entry, o)}</footer>\n'
+        f"  </div>\n"
+        f"</li>\n"
+    )
+
+
+def _event(entry, labels: _Labels) -> str:
+    o = entry.obj
+    message = f" — {escape(o.message)}" if o.message else ""
+    return (
+        f'\n<li class="tl-item event ev-{escape(o.kind)}" id="{escape(entry.anchor)}">\n'
+        f'  <span class="ev-dot" aria-hidden="true"></span>\n'
+        f'  <span class="ev-text"><strong>{escape(o.get_kind_display())}</strong>{message}\n'
+        f'    <span class="muted">· {escape(person(o.actor) or labels.system)} · '
+        f'<time datetime="{entry.iso}">{escape(entry.time_label)}</time></span></span>\n'
+        f"</li>\n"
+    )
+
+
+def timeline_render(*, timeline, case, can_act: bool = False, csrf_token=None) -> SafeString:
+    """The ``<li>`` items of the case timeline (what ``_timeline.html`` prints)."""
+    labels = _Labels()
+    if not timeline:
+        return mark_safe(f'\n<li class="empty-state small">{labels.empty}</li>\n')
+    delivery = _Delivery(case=case, can_act=can_act, csrf_token=csrf_token, labels=labels)
+    brand_handle = ""
+    parts = ["\n"]
+    for entry in timeline:
+        kind = entry.kind
+        if kind == "tweet":
+            parts.append(_tweet(entry, labels, delivery))
+        elif kind == "dm":
+            parts.append(_dm(entry, labels, delivery))
+        elif kind == "note":
+            parts.append(_note(entry, labels))
+        elif kind == "outbound":
+            if not brand_handle:
+                brand_handle = escape(case.brand_account.handle)
+            parts.append(_outbound(entry, labels, delivery, brand_handle))
+        else:
+            parts.append(_event(entry, labels))
+        parts.append("\n")
+    # Safe: every interpolated value above is escaped or comes from linebreaksbr(autoescape=True).
+    return mark_safe("".join(parts))  # noqa: S308
