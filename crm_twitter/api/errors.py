@@ -23,7 +23,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from crm_twitter.services.errors import CaseRuleError, ComposeRefused, IllegalTransition, StaleCase
+from crm_twitter.services.errors import CaseRuleError, ComposeRefused, IllegalTransition, NotPermitted, StaleCase
 
 logger = logging.getLogger("crm_twitter.api")
 
@@ -85,6 +85,8 @@ def _rule_status(exc: CaseRuleError) -> int:
         return status.HTTP_409_CONFLICT
     if isinstance(exc, ComposeRefused):
         return status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, NotPermitted):
+        return status.HTTP_403_FORBIDDEN
     # A rule about the input names its field; one about the case's state does not.
     return status.HTTP_400_BAD_REQUEST if exc.field else status.HTTP_409_CONFLICT
 

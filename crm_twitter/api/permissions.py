@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from crm_twitter.models import ApiToken
-from crm_twitter.selectors.visibility import user_roles, user_sees_all_cases
+from crm_twitter.selectors.visibility import user_roles
 
 CRM_ROLES = {"crm_agent", "crm_supervisor", "crm_manager"}
 ELEVATED_ROLES = {"crm_supervisor", "crm_manager"}
@@ -58,11 +58,6 @@ class SupervisorOnly(permissions.BasePermission):
 def can_act_on_cases(user) -> bool:
     """Agents and supervisors work cases; managers only read them (as in the inbox)."""
     return bool(is_desk_user(user) and (user.is_superuser or user.has_perm(CASE_ACTION_PERMISSION)))
-
-
-def can_assign_others(user) -> bool:
-    """Only supervisors (and superusers) hand a case to someone else or unassign another's case."""
-    return bool(can_act_on_cases(user) and user_sees_all_cases(user))
 
 
 class CaseActions(permissions.BasePermission):

@@ -22,6 +22,20 @@ def user_sees_all_cases(user) -> bool:
     return bool(user.is_superuser or user_roles(user) & set(SEE_ALL_GROUPS))
 
 
+def user_has_crm_role(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user_roles(user)))
+
+
+def user_can_act_on_cases(user) -> bool:
+    """Agents and supervisors work cases; managers only read them."""
+    return bool(user_has_crm_role(user) and (user.is_superuser or user.has_perm("crm_twitter.change_case")))
+
+
+def user_can_assign_others(user) -> bool:
+    """Handing a case to someone else, or unassigning a colleague, is for supervisors."""
+    return bool(user_can_act_on_cases(user) and user_sees_all_cases(user))
+
+
 def cases_visible_to(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Agents see their teams' cases and cases assigned to them; supervisors and managers all."""
     qs = Case.objects.all() if queryset is None else queryset

@@ -24,5 +24,11 @@ class StaleCase(CaseRuleError):
     code = "stale"
 
 
+class NotPermitted(CaseRuleError):
+    """The actor's role does not allow this change (interfaces answer 403)."""
+
+    code = "not_permitted"
+
+
 class ComposeRefused(CaseRuleError):
     code = "compose_refused"

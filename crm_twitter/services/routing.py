@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Team, TeamMembership
-from crm_twitter.services.errors import CaseRuleError
+from crm_twitter.selectors.visibility import user_can_assign_others
+from crm_twitter.services.errors import CaseRuleError, NotPermitted
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -248,6 +249,12 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
     from crm_twitter.services.lifecycle import case_lock, case_save, event_add
     from crm_twitter.services.notifications import notification_send
 
+    if actor is not None and not user_can_assign_others(actor):
+        # Agents take cases for themselves and drop their own; the rest is a supervisor's call.
+        if assignee is not None and assignee.pk != actor.pk:
+            raise NotPermitted("Only supervisors assign cases to other people.", field="assignee")
+        if assignee is None and case.assignee_id not in (None, actor.pk):
+            raise NotPermitted("Only supervisors unassign other people's cases.", field="assignee")
     if assignee is not None and not getattr(assignee, "is_active", True):
         raise CaseRuleError("That user is inactive and cannot take cases.", field="assignee", code="inactive_user")
     with transaction.atomic():

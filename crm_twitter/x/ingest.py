@@ -185,7 +185,7 @@ def _user_row(user: dict, now: dt.datetime) -> XUser:
         protected=bool(user.get("protected")),
         location=(user.get("location") or "")[:200],
         description=user.get("description") or "",
-        profile_image_url=(user.get("profile_image_url") or "")[:500],
+        profile_image_url=web_url(user.get("profile_image_url")),
         is_unavailable=False,
         profile_fetched_at=now,
         raw=user,
@@ -325,13 +325,22 @@ def _media_rows(keys_by_owner: dict[str, list[str]], media_by_key: dict[str, dic
     return rows, missing
 
 
+def web_url(value: Any) -> str:
+    """An http(s) URL from a payload, or "" — a ``javascript:`` or ``data:`` URL in a hostile
+    payload must never reach an ``href``/``src`` in the inbox or admin."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()[:500]
+    return value if value.lower().startswith(("https://", "http://")) else ""
+
+
 def _media_object(key: str, media: dict, **owner: Any) -> Media:
     media_type = media.get("type") if media.get("type") in MEDIA_TYPES else Media.Type.PHOTO
     return Media(
         media_key=key[:64],
         type=media_type,
-        url=(media.get("url") or "")[:500],
-        preview_image_url=(media.get("preview_image_url") or "")[:500],
+        url=web_url(media.get("url")),
+        preview_image_url=web_url(media.get("preview_image_url")),
         width=media.get("width") if isinstance(media.get("width"), int) else None,
         height=media.get("height") if isinstance(media.get("height"), int) else None,
         alt_text=media.get("alt_text") or "",

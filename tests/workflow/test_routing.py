@@ -138,13 +138,27 @@ def test_unavailable_agents_and_supervisors_get_no_new_cases(frozen, open_case, 
 
 
 def test_manual_assignment_tells_the_agent_and_the_team_supervisors_but_not_the_actor(frozen, make_team):
-    team = make_team(agents=2, supervisors=1)
+    team = make_team(agents=2, supervisors=2)
     case = CaseFactory(team=team)
-    case_assign(case=case, assignee=team.agents[1], actor=team.agents[0])
+    case_assign(case=case, assignee=team.agents[1], actor=team.supervisors[1])
     assert set(Notification.objects.filter(case=case).values_list("user_id", flat=True)) == {
         team.agents[1].pk,
         team.supervisors[0].pk,
     }
+
+
+def test_an_agent_takes_and_drops_cases_but_cannot_hand_them_to_a_colleague(frozen, make_team):
+    from crm_twitter.services.errors import NotPermitted
+
+    team = make_team(agents=2, supervisors=0)
+    case = CaseFactory(team=team)
+    with pytest.raises(NotPermitted):
+        case_assign(case=case, assignee=team.agents[1], actor=team.agents[0])
+    case = case_assign(case=case, assignee=team.agents[0], actor=team.agents[0])
+    assert case.assignee == team.agents[0]
+    with pytest.raises(NotPermitted):
+        case_assign(case=case, assignee=None, actor=team.agents[1])
+    assert case_assign(case=case, assignee=None, actor=team.agents[0]).assignee is None
 
 
 def test_a_batch_spreads_cases_over_agents(frozen, open_case, make_team):

@@ -703,8 +703,9 @@ def case_walk(*, case: Case, plan: str, agent, index: int, category: ComplaintCa
 
     if plan == "unassigned":  # the agent routing chose is off: back to the team queue
         if case.assignee_id is not None:
-            case = case_assign(case=case, assignee=None, actor=agent)
-            case_add_note(case=case, actor=agent, text="Back to the team queue: I'm off until Monday.")
+            owner = case.assignee  # the agent going off shift hands it back
+            case = case_assign(case=case, assignee=None, actor=owner)
+            case_add_note(case=case, actor=owner, text="Back to the team queue: I'm off until Monday.")
         return case
     if case.assignee_id != agent.pk:
         case = case_assign(case=case, assignee=agent, actor=agent)
