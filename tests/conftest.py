@@ -38,14 +38,20 @@ def on_postgres(db):
     return connection
 
 
-@pytest.fixture
-def transactional_db(transactional_db):
+@pytest.fixture(autouse=True)
+def _seed_rows_for_transactional_tests(request):
     """Transactional tests flush the database afterwards, which also removes the rows the seed
     migration made (categories, templates, role groups, SLA policies); put them back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
     from django.apps import apps
 
     from crm_twitter.seeds import seed_all, seed_groups
 
     seed_all(apps)
     seed_groups(apps)
-    return transactional_db
