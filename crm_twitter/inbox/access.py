@@ -11,22 +11,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from crm_twitter.models import Case
 from crm_twitter.selectors.cases import case_detail
-from crm_twitter.selectors.visibility import user_roles, user_sees_all_cases
+from crm_twitter.selectors.visibility import (  # noqa: F401 (re-exported for the views)
+    user_can_act_on_cases,
+    user_can_assign_others,
+    user_has_crm_role,
+)
 
 ACTION_PERMISSION = "crm_twitter.change_case"
 
-
-def user_has_crm_role(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user_roles(user)))
-
-
-def user_can_act(user) -> bool:
-    """Agents and supervisors work cases; managers read them."""
-    return bool(user.is_superuser or (user_has_crm_role(user) and user.has_perm(ACTION_PERMISSION)))
-
-
-def user_can_assign_others(user) -> bool:
-    return bool(user_can_act(user) and user_sees_all_cases(user))
+# The role rules live in selectors.visibility (shared with the API and the services).
+user_can_act = user_can_act_on_cases
 
 
 def crm_role_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Team, TeamMembership
@@ -95,7 +96,7 @@ def working_time_add(team: Team | None, start: dt.datetime, minutes: float) -> d
         return start + dt.timedelta(minutes=minutes)
     remaining = dt.timedelta(minutes=minutes)
     local_day = start.astimezone(team_zone(team)).date() - dt.timedelta(days=1)
-    for _ in range(400):  # a year and a bit of days is plenty for any SLA
+    for _day in range(400):  # a year and a bit of days is plenty for any SLA
         for begin, end in sorted(shift_intervals(team, local_day)):
             if end <= start:
                 continue
@@ -252,9 +253,9 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
     if actor is not None and not user_can_assign_others(actor):
         # Agents take cases for themselves and drop their own; the rest is a supervisor's call.
         if assignee is not None and assignee.pk != actor.pk:
-            raise NotPermitted("Only supervisors assign cases to other people.", field="assignee")
+            raise NotPermitted(_("Only supervisors assign cases to other people."), field="assignee")
         if assignee is None and case.assignee_id not in (None, actor.pk):
-            raise NotPermitted("Only supervisors unassign other people's cases.", field="assignee")
+            raise NotPermitted(_("Only supervisors unassign other people's cases."), field="assignee")
     if assignee is not None and not getattr(assignee, "is_active", True):
         raise CaseRuleError("That user is inactive and cannot take cases.", field="assignee", code="inactive_user")
     with transaction.atomic():
