@@ -26,17 +26,29 @@ def test_only_web_urls_are_kept(value, expected):
 def test_ingest_drops_script_urls_from_media_and_avatars(db):
     account = BrandAccountFactory(x_user_id="880000000000000001", handle="acme_help")
     page = Page(
-        data=[{
-            "id": "1900000000000000001", "text": "@acme_help broken on arrival", "author_id": "77",
-            "conversation_id": "1900000000000000001", "created_at": "2026-11-20T10:00:00.000Z",
-            "entities": {"mentions": [{"username": "acme_help", "id": "880000000000000001"}]},
-            "attachments": {"media_keys": ["3_1"]},
-        }],
+        data=[
+            {
+                "id": "1900000000000000001",
+                "text": "@acme_help broken on arrival",
+                "author_id": "77",
+                "conversation_id": "1900000000000000001",
+                "created_at": "2026-11-20T10:00:00.000Z",
+                "entities": {"mentions": [{"username": "acme_help", "id": "880000000000000001"}]},
+                "attachments": {"media_keys": ["3_1"]},
+            }
+        ],
         includes={
-            "users": [{"id": "77", "username": "eve", "name": "Eve",
-                       "profile_image_url": "javascript:alert(document.cookie)"}],
-            "media": [{"media_key": "3_1", "type": "photo", "url": "javascript:alert(1)",
-                       "preview_image_url": "data:image/svg+xml,<svg onload=alert(1)>"}],
+            "users": [
+                {"id": "77", "username": "eve", "name": "Eve", "profile_image_url": "javascript:alert(document.cookie)"}
+            ],
+            "media": [
+                {
+                    "media_key": "3_1",
+                    "type": "photo",
+                    "url": "javascript:alert(1)",
+                    "preview_image_url": "data:image/svg+xml,<svg onload=alert(1)>",
+                }
+            ],
         },
         meta={"result_count": 1, "newest_id": "1900000000000000001", "oldest_id": "1900000000000000001"},
         errors=[],
