@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from crm_twitter.api.enums import ENUM_NAME_OVERRIDES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", BASE_DIR / "var"))
 
@@ -189,20 +191,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # Stable enum names (the same set crm_twitter.api.schema uses for /api/schema/).
-    "ENUM_NAME_OVERRIDES": {
-        "CaseStatusEnum": "crm_twitter.models.cases.CaseStatus",
-        "OrderStatusEnum": "crm_twitter.models.orders.Order.Status",
-        "PromiseStatusEnum": "crm_twitter.models.cases.Promise.Status",
-        "PromiseKindEnum": "crm_twitter.models.cases.Promise.Kind",
-        "OutboundStatusEnum": "crm_twitter.models.outbound.OutboundMessage.Status",
-        "OutboundChannelEnum": "crm_twitter.models.outbound.OutboundMessage.Channel",
-        "ReplyChannelEnum": "crm_twitter.models.taxonomy.ReplyTemplate.Channel",
-        "RowStatusEnum": "crm_twitter.api.serializers.orders.ROW_STATUSES",
-        "TimelineKindEnum": "crm_twitter.api.serializers.cases.TIMELINE_KINDS",
-        "TweetKindEnum": "crm_twitter.models.messages.Tweet.Kind",
-        "CaseEventKindEnum": "crm_twitter.models.cases.CaseEvent.Kind",
-    },
+    "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }
 
 CRM_TWITTER = {

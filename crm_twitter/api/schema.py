@@ -14,6 +14,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from crm_twitter.api.authentication import ApiTokenAuthentication
+from crm_twitter.api.enums import ENUM_NAME_OVERRIDES
 from crm_twitter.api.permissions import DeskUser
 
 SWAGGER_STATIC = "crm_twitter/api/swagger-ui"
@@ -29,19 +30,7 @@ SCHEMA_SETTINGS = {
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {
-        "CaseStatusEnum": "crm_twitter.models.cases.CaseStatus",
-        "OrderStatusEnum": "crm_twitter.models.orders.Order.Status",
-        "PromiseStatusEnum": "crm_twitter.models.cases.Promise.Status",
-        "PromiseKindEnum": "crm_twitter.models.cases.Promise.Kind",
-        "OutboundStatusEnum": "crm_twitter.models.outbound.OutboundMessage.Status",
-        "OutboundChannelEnum": "crm_twitter.models.outbound.OutboundMessage.Channel",
-        "ReplyChannelEnum": "crm_twitter.models.taxonomy.ReplyTemplate.Channel",
-        "RowStatusEnum": "crm_twitter.api.serializers.orders.ROW_STATUSES",
-        "TimelineKindEnum": "crm_twitter.api.serializers.cases.TIMELINE_KINDS",
-        "TweetKindEnum": "crm_twitter.models.messages.Tweet.Kind",
-        "CaseEventKindEnum": "crm_twitter.models.cases.CaseEvent.Kind",
-    },
+    "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }
 
 
