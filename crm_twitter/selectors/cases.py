@@ -168,7 +168,9 @@ def _search_q(text: str) -> Q:
             all=True,
         )
     )
-    ids = list(found[: SEARCH_MATCH_CAP + 1])  # duplicates count: a full slice means "maybe more"
+    # No ORDER BY on the compound query: Django 6 would otherwise carry Case's default ordering
+    # into it, which SQLite refuses for a UNION of bare ids.
+    ids = list(found.order_by()[: SEARCH_MATCH_CAP + 1])  # duplicates count: a full slice means "maybe more"
     if len(ids) <= SEARCH_MATCH_CAP:
         return Q(pk__in=set(ids))
     return Q(customer_x_user__in=people) | Q(customer__in=customers) | Q(pk__in=in_tweets) | Q(pk__in=in_dms)
