@@ -16,7 +16,8 @@ from tests.factories import BrandAccountFactory
 from tests.x_reality.conftest import case_of, row
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path("/work/shared/fixtures/account-activity")
+# ../shared beside the repo (absent on a user's machine: those tests skip).
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "account-activity"
 
 
 def delete_event(brand, tweet: dict) -> dict:
