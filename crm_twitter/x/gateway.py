@@ -585,33 +585,47 @@ class XGateway:
         self, user_id: str, *, since_id: str | None = None, pagination_token: str | None = None, max_results: int = 100
     ) -> Page:
         """One page of the mentions timeline, newest first (X reaches only the latest 800)."""
-        user_auth = self._user_auth()
-        body, rate_limit = self._call(
-            "GET",
-            f"/2/users/{user_id}/mentions",
-            lambda: self._client.get_users_mentions(
-                user_id,
-                user_auth=user_auth,
-                since_id=since_id or None,
-                pagination_token=pagination_token or None,
-                max_results=max_results,
-                **self._tweet_params(),
-            ),
-            self._tweets_classifier(all_owned=True),
-            kind_on_error="owned_read",
+        return self._user_timeline(
+            "mentions",
+            user_id,
+            owned=True,
+            since_id=since_id,
+            pagination_token=pagination_token,
+            max_results=max_results,
         )
-        return self._page(body, rate_limit)
 
     def get_user_posts(
         self, user_id: str, *, since_id: str | None = None, pagination_token: str | None = None, max_results: int = 100
     ) -> Page:
         """One page of a user's posts, newest first (the brand's own: replies sent from X itself)."""
-        user_auth = self._user_auth()
         owned = bool(self.x_user_id) and str(user_id) == self.x_user_id
+        return self._user_timeline(
+            "tweets",
+            user_id,
+            owned=owned,
+            since_id=since_id,
+            pagination_token=pagination_token,
+            max_results=max_results,
+        )
+
+    def _user_timeline(
+        self,
+        timeline: str,
+        user_id: str,
+        *,
+        owned: bool,
+        since_id: str | None,
+        pagination_token: str | None,
+        max_results: int,
+    ) -> Page:
+        """``/2/users/:id/mentions`` or ``/2/users/:id/tweets``; reads of the account's own
+        timeline are billed as owned reads."""
+        user_auth = self._user_auth()
+        fetch = self._client.get_users_mentions if timeline == "mentions" else self._client.get_users_tweets
         body, rate_limit = self._call(
             "GET",
-            f"/2/users/{user_id}/tweets",
-            lambda: self._client.get_users_tweets(
+            f"/2/users/{user_id}/{timeline}",
+            lambda: fetch(
                 user_id,
                 user_auth=user_auth,
                 since_id=since_id or None,
