@@ -349,6 +349,25 @@ def _media_object(key: str, media: dict, **owner: Any) -> Media:
     )
 
 
+def _result(
+    *, received: int, new: Sequence[dict], ids: Any, routing: Any, orders_linked: int, media_missing: int, **counts: int
+) -> IngestResult:
+    """What one page of tweets or DM events did; the cursor moves to ``newest_id`` once committed."""
+    sorted_ids = sorted(ids, key=_id_sort_key)
+    return IngestResult(
+        received=received,
+        new_ids=tuple(item["id"] for item in new),
+        cases_opened=tuple(routing.cases_opened),
+        cases_joined=tuple(sorted(routing.cases_joined)),
+        customers_created=routing.customers_created,
+        orders_linked=orders_linked,
+        media_missing=media_missing,
+        newest_id=sorted_ids[-1],
+        oldest_id=sorted_ids[0],
+        **counts,
+    )
+
+
 def _link_orders(items: Sequence[MessageItem], routes: Mapping[str, Any]) -> int:
     texts_by_case: dict[int, list[str]] = {}
     for item in items:
@@ -538,18 +557,14 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
 
         orders_linked = _link_orders(items, routing.routes)
 
-    sorted_ids = sorted(ids, key=_id_sort_key)
-    return IngestResult(
+    return _result(
         received=len(tweets),
-        new_tweets=len(new),
-        new_ids=tuple(t["id"] for t in new),
-        cases_opened=tuple(routing.cases_opened),
-        cases_joined=tuple(sorted(routing.cases_joined)),
-        customers_created=routing.customers_created,
+        new=new,
+        ids=ids,
+        routing=routing,
         orders_linked=orders_linked,
         media_missing=media_missing,
-        newest_id=sorted_ids[-1],
-        oldest_id=sorted_ids[0],
+        new_tweets=len(new),
     )
 
 
@@ -675,16 +690,12 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
 
         orders_linked = _link_orders(items, routing.routes)
 
-    sorted_ids = sorted(ids, key=_id_sort_key)
-    return IngestResult(
+    return _result(
         received=len(events),
-        new_dms=len(new),
-        new_ids=tuple(e["id"] for e in new),
-        cases_opened=tuple(routing.cases_opened),
-        cases_joined=tuple(sorted(routing.cases_joined)),
-        customers_created=routing.customers_created,
+        new=new,
+        ids=ids,
+        routing=routing,
         orders_linked=orders_linked,
         media_missing=media_missing,
-        newest_id=sorted_ids[-1],
-        oldest_id=sorted_ids[0],
+        new_dms=len(new),
     )
