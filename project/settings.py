@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 from crm_twitter.api.enums import ENUM_NAME_OVERRIDES
@@ -132,7 +133,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm_twitter_inbox:queue"
 LOGOUT_REDIRECT_URL = "login"
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if django.VERSION >= (6, 1):  # Django 6.1 replaces EMAIL_BACKEND with MAILERS (removed in 7.0)
+    MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
+else:
+    EMAIL_BACKEND = _EMAIL_BACKEND
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm-twitter@localhost")
 
 # Behind a TLS-terminating proxy (nginx, a load balancer) set SECURE_PROXY_SSL_HEADER=1 so

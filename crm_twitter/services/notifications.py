@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
+from django.core import mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -97,6 +98,13 @@ def mail_digest_send(*, messages_by_user: dict[int, list[str]], extra: dict[str,
     return _mail_send(messages_by_user, extra or {})
 
 
+def _mailer():
+    """The default mail backend: ``mailers.default`` on Django ≥ 6.1 (``get_connection`` is
+    deprecated there), ``get_connection()`` on 5.2 — both honour the project's configuration."""
+    mailers = getattr(mail, "mailers", None)
+    return mailers.default if mailers is not None else mail.get_connection(fail_silently=False)
+
+
 def _mail_send(messages_by_user: dict[int, list[str]], extra: dict[str, list[str]]) -> int:
     try:
         emails = dict(
@@ -117,7 +125,7 @@ def _mail_send(messages_by_user: dict[int, list[str]], extra: dict[str, list[str
             mails.append(EmailMessage(subject=f"[crm] {subject}"[:200], body="\n".join(msgs), to=[addr]))
         if not mails:
             return 0
-        return get_connection(fail_silently=False).send_messages(mails) or 0
+        return _mailer().send_messages(mails) or 0
     except Exception:  # a mail outage must never break the desk
         logger.exception("crm_twitter: notification e-mail failed")
         return 0

@@ -354,9 +354,16 @@ def satisfaction_survey_queue(*, case_id: int, actor=None) -> bool:
                 template = template_choose(step="satisfaction", language="en", channel="dm")
             if template is None:
                 return False
+            # Claim the survey with a conditional UPDATE before composing: of two concurrent
+            # callers (a double click, a retried task) only one sees the row change, so the
+            # customer is asked once. A failure below rolls the claim back with the DM.
+            claimed = Case.objects.filter(
+                pk=case_id, status=CaseStatus.RESOLVED, satisfaction_requested_at__isnull=True
+            ).update(satisfaction_requested_at=timezone.now())
+            if not claimed:
+                return False
             text = template_render(template=template, case=case, actor=actor)
             reply_compose(case=case, actor=actor, channel="dm", text=text, template=template)
-            Case.objects.filter(pk=case_id).update(satisfaction_requested_at=timezone.now())
         return True
     except Exception:  # the survey is a courtesy: never fail the resolution over it
         logger.warning("crm_twitter: satisfaction survey for case %s not queued", case_id, exc_info=True)

@@ -163,3 +163,14 @@ def test_a_refused_survey_never_undoes_the_resolution(frozen, agent, fake_outbou
         case_resolve(case=case, actor=agent, outcome="reship")
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED and case.satisfaction_requested_at is None
+
+
+def test_the_survey_is_asked_once_when_queued_twice(frozen, agent, fake_outbound, django_capture_on_commit_callbacks):
+    """A retried task or a double click must not DM the customer the same question twice."""
+    from crm_twitter.services.satisfaction import satisfaction_survey_queue
+
+    case = CaseFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_resolve(case=case, actor=agent, outcome="reship")
+    assert satisfaction_survey_queue(case_id=case.pk, actor=agent) is False
+    assert len(fake_outbound) == 1
