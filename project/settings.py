@@ -161,8 +161,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {
     "name": os.environ.get("Q_CLUSTER_NAME", "crm_twitter"),
     "workers": int(os.environ.get("Q_WORKERS", "2")),
-    "timeout": 120,
-    "retry": 180,
+    # A sync task fills its scheduler tick (a minute) with polls when an account is busy, and its
+    # last poll may start just before the tick ends; a poll that reads a backlog can take a minute
+    # or two more. The worker is killed past `timeout` (sync is safe to kill: cursors move only
+    # after commits). django-q2 re-delivers a task not acknowledged within `retry`, so it must be
+    # longer than `timeout` or a running task would be handed to a second worker.
+    "timeout": 240,
+    "retry": 300,
     "max_attempts": 1,
     "catch_up": False,
     "save_limit": 500,

@@ -41,6 +41,28 @@ class BrandAccount(models.Model):
     mentions_since_id = models.CharField(max_length=32, blank=True)
     own_posts_since_id = models.CharField(max_length=32, blank=True)
     dm_newest_event_id = models.CharField(max_length=32, blank=True)
+    # A DM walk (GET /2/dm_events pages newest → oldest, no since_id) that stopped before it reached
+    # stored events or X's 30-day limit: page cap, 429, 5xx. The next sync reads the newest pages
+    # first, then resumes here, so a first backfill of a busy account completes across runs.
+    dm_backfill_token = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "X's pagination token of the next, older page of an unfinished DM walk; the next sync "
+            "resumes there. Empty = no walk pending."
+        ),
+    )
+    dm_backfill_newest_id = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text=_(
+            "Newest DM event id read by the unfinished walk (and by the newer pages read since); it "
+            "becomes the DM cursor once the walk reaches stored events or X's 30-day limit."
+        ),
+    )
+    dm_backfill_started_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the unfinished DM walk began (empty = no walk pending).")
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
     next_sync_at = models.DateTimeField(null=True, blank=True)
     sync_interval_seconds = models.PositiveIntegerField(null=True, blank=True)

@@ -120,21 +120,31 @@ def suspended_error(user_id: str, parameter: str) -> dict:
     }
 
 
-def encode_token(item_id: str) -> str:
-    """An opaque cursor like X's (lower-case base 36), pointing just past ``item_id``."""
+def _token_prefix(epoch: int) -> str:
+    return "7140dibd" if epoch == 0 else f"7140e{epoch}d"
+
+
+def encode_token(item_id: str, epoch: int = 0) -> str:
+    """An opaque cursor like X's (lower-case base 36), pointing just past ``item_id``.
+
+    It names a position, not an offset, so it stays valid across runs while newer items arrive
+    (as a stored X token does) — until ``SandboxState.expire_pagination_tokens`` moves ``epoch``.
+    """
     value, digits = int(item_id), "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
     while value:
         value, rest = divmod(value, 36)
         out = digits[rest] + out
-    return "7140dibd" + (out or "0")
+    return _token_prefix(epoch) + (out or "0")
 
 
-def decode_token(token: str) -> int | None:
-    if not token.startswith("7140dibd"):
+def decode_token(token: str, epoch: int = 0) -> int | None:
+    """The id a token points past, or None for a garbage token or one of an earlier epoch."""
+    prefix = _token_prefix(epoch)
+    if not token.startswith(prefix):
         return None
     try:
-        return int(token[8:], 36)
+        return int(token[len(prefix) :], 36)
     except ValueError:
         return None
 
@@ -402,7 +412,7 @@ class SandboxAPI:
             items = [i for i in items if parse_iso(i["created_at"]) <= end]
         token = query.get(cursor_param)
         if token:
-            below = decode_token(token)
+            below = decode_token(token, self.state.token_epoch)
             if below is None:
                 return invalid(
                     cursor_param, token, f"The `{cursor_param}` query parameter value [{token}] is not valid"
@@ -414,9 +424,9 @@ class SandboxAPI:
             meta["newest_id"] = page[0]["id"]
             meta["oldest_id"] = page[-1]["id"]
         if len(items) > size:
-            meta["next_token"] = encode_token(page[-1]["id"])
+            meta["next_token"] = encode_token(page[-1]["id"], self.state.token_epoch)
         if token and not ids_meta and page:
-            meta["previous_token"] = encode_token(str(int(page[0]["id"]) + 1))
+            meta["previous_token"] = encode_token(str(int(page[0]["id"]) + 1), self.state.token_epoch)
         return page, meta
 
     # --- users --------------------------------------------------------------------------------------

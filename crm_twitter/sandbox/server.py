@@ -13,6 +13,7 @@ paths under ``/_sandbox/`` are the control API (no authentication — loopback o
     POST   /_sandbox/clock               {"advance": 900}
     POST   /_sandbox/tweets              {"author": "handle", "text": "...", "in_reply_to": id, "lang": "en"}
     POST   /_sandbox/dms                 {"sender": "handle", "recipient": "handle", "text": "..."}
+    POST   /_sandbox/expire-tokens       refuse every pagination token handed out so far (400)
     POST   /_sandbox/reset               forget everything
     GET    /_sandbox/media/<key>.svg     a placeholder image for a media object
 """
@@ -247,6 +248,9 @@ class SandboxServer:
             if method == "POST" and name == "clock":
                 state.advance(float(payload.get("advance", 0)))
                 return Reply(200, {"clock": iso(state.now())})
+            if method == "POST" and name == "expire-tokens":
+                state.expire_pagination_tokens()
+                return Reply(200, {"token_epoch": state.token_epoch})
             if method == "POST" and name == "reset":
                 self.reset()
                 return Reply(200, {"reset": True})

@@ -114,6 +114,8 @@ class SandboxState:
         self.mentions_window = 800
         self.search_days = 7
         self.dm_days = 30
+        # Pagination tokens carry this epoch; bumping it makes every token handed out so far a 400.
+        self.token_epoch = 0
         self._last_id = 0
         self._keys = itertools.count(1)
 
@@ -134,6 +136,12 @@ class SandboxState:
             candidate = (max(int(moment * 1000) - TWITTER_EPOCH_MS, 0) << 22) | (next(self._keys) % 4096)
             self._last_id = max(candidate, self._last_id + 1)
             return str(self._last_id)
+
+    def expire_pagination_tokens(self) -> None:
+        """Every pagination token handed out so far is refused from now on (400 *Invalid Request*,
+        as X answers a cursor it no longer accepts); new responses carry new tokens."""
+        with self.lock:
+            self.token_epoch += 1
 
     # --- lookups -----------------------------------------------------------------------------
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 
-def sync_account_task(account_id: int) -> dict:
-    """One sync run of one brand account (enqueued by ``sync_due_accounts``)."""
-    from crm_twitter.x.sync import account_sync
 
-    result = account_sync(account_id=account_id)
+def sync_account_task(account_id: int, until: str | None = None) -> dict:
+    """One scheduler tick of one brand account (enqueued by ``sync_due_accounts`` with the tick's
+    end as ``until``; without it — the admin's "sync now" — a single sync)."""
+    from crm_twitter.x.sync import account_sync_tick
+
+    result = account_sync_tick(account_id=account_id, until=dt.datetime.fromisoformat(until) if until else None)
     return {
         "account_id": account_id,
+        "polls": len(result.polls),
         "calls": result.calls,
         "new_tweets": result.new_tweets,
         "new_dms": result.new_dms,
-        "stopped": result.stopped_reason,
+        "stopped": result.polls[-1].stopped_reason,
+        "ended": result.ended,
     }
 
 

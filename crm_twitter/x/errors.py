@@ -70,7 +70,8 @@ class XBadRequest(XError):
     """X refused the content of a request (400/403/404).
 
     Codes: "not_found", "reply_not_allowed", "dm_not_allowed", "duplicate", "too_long", "invalid",
-    "forbidden". Retrying the same request will not help.
+    "invalid_token" (a pagination token X no longer accepts), "forbidden". Retrying the same
+    request will not help.
     """
 
     default_code = "invalid"

@@ -261,7 +261,25 @@ def _problem_text(body: dict) -> tuple[str, str]:
     return detail, kind
 
 
-def _content_code(*, status: int, detail: str, kind: str, endpoint: str) -> str:
+# Query parameters carrying a page cursor: X answers 400 when one is garbage or no longer valid.
+_CURSOR_PARAMETERS = frozenset({"pagination_token", "next_token"})
+
+
+def _invalid_parameters(body: dict) -> set[str]:
+    """The request parameters X names in a 400's ``errors[].parameters``."""
+    names: set[str] = set()
+    errors = body.get("errors")
+    for error in errors if isinstance(errors, list) else []:
+        parameters = error.get("parameters") if isinstance(error, dict) else None
+        if isinstance(parameters, dict):
+            names.update(str(name) for name in parameters)
+    return names
+
+
+def _content_code(*, status: int, detail: str, kind: str, endpoint: str, body: dict | None = None) -> str:
+    if status == 400 and _invalid_parameters(body or {}) & _CURSOR_PARAMETERS:
+        # A stored page cursor X no longer accepts: the caller restarts its walk from the newest page.
+        return "invalid_token"
     text = detail.lower()
     if "duplicate" in text:
         return "duplicate"
@@ -304,7 +322,7 @@ def _translate_http_error(exc: HTTPException, endpoint: str) -> XError:
     return XBadRequest(
         detail,
         status_code=status,
-        code=_content_code(status=status or 0, detail=detail, kind=kind, endpoint=endpoint),
+        code=_content_code(status=status or 0, detail=detail, kind=kind, endpoint=endpoint, body=body),
     )
 
 

@@ -7,7 +7,9 @@ The rules that keep the desk complete and the bill small:
   mid-way leaves the cursor where it was, so the next run fetches the gap again; ingest is
   idempotent, so the overlap costs nothing in rows (and X bills a re-read once per day only).
 * DM lookup has no since_id: we page back until an event at or below the committed DM cursor
-  (i.e. one already stored by a complete run), or X's 30-day window ends.
+  (i.e. one already stored by a complete run), or X's 30-day window ends. A walk too long for one
+  run (a first backfill of a busy account: page cap, 15 requests per 15 minutes) keeps its page
+  token on the account and resumes next run, after the newest pages were read (``_sync_dms``).
 * A 429 stops the run and records the reset; the account's ``next_sync_at`` is set after it.
   Nothing sleeps or retries in a loop (tweepy's ``wait_on_rate_limit`` is not used).
 * One sync per account at a time: a PostgreSQL advisory lock per account around the run, and a
@@ -16,6 +18,8 @@ The rules that keep the desk complete and the bill small:
 * The polling interval adapts: short enough that X's 800-mention window is never overrun on a
   busy account (warned about when at risk), longer past ``BUDGET_SLOWDOWN_RATIO`` of the monthly
   budget (never longer than the window allows), and no polling at all once the budget is spent.
+  An interval shorter than the scheduler's one-minute tick is honoured by the tick's task, which
+  polls mentions again within its minute (``account_sync_tick``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +55,8 @@ ENDPOINTS = {
     DMS: "GET /2/dm_events",
 }
 CURSOR_FIELDS = {MENTIONS: "mentions_since_id", OWN_POSTS: "own_posts_since_id", DMS: "dm_newest_event_id"}
+# Where an unfinished DM walk resumes (see ``_sync_dms``).
+DM_BACKFILL_FIELDS = ("dm_backfill_token", "dm_backfill_newest_id", "dm_backfill_started_at")
 # Namespace of our PostgreSQL advisory locks (first key); the account id is the second.
 LOCK_NAMESPACE = zlib.crc32(b"crm_twitter.sync") & 0x7FFFFFFF
 # Poll at least twice within the time a busy account takes to produce MENTIONS_WINDOW mentions.
@@ -93,6 +100,7 @@ class _Run:
     now: dt.datetime
     progress: Callable[[SyncProgress], None] | None
     backfill_days: int | None
+    hold_until: dt.datetime | None = None
     calls: int = 0
     pages: int = 0
     received: int = 0
@@ -104,6 +112,7 @@ class _Run:
     stopped_detail: str = ""
     reset_at: dt.datetime | None = None
     current_stream: str = MENTIONS
+    dm_pages: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def page_done(self, stream: str, page_no: int, result: IngestResult) -> None:
@@ -250,36 +259,222 @@ def _sync_timeline(run: _Run, stream: str) -> None:
         cursor_advance(account=account, stream=stream, value=newest)
 
 
+@dataclass
+class _DmWalk:
+    """One newest → oldest walk over DM events, and how it relates to the account's one resumable
+    walk (the ``dm_backfill_*`` fields, "the slot").
+
+    ``expected`` is the token the row's slot should hold; the slot is only written while it still
+    does, so a second process that took it over (possible on SQLite, which has no advisory lock) is
+    never overwritten. ``owns_slot`` False: the walk's progress is not stored page by page.
+    ``resume_token``/``newest``/``oldest`` follow the committed pages, also when the walk is cut
+    short by an exception.
+    """
+
+    expected: str = ""
+    owns_slot: bool = True
+    resume_token: str | None = None  # the page after the last committed one (None: finished or none yet)
+    newest: int = 0
+    oldest: int = 0
+    finished: bool = False
+    reached_end: bool = False  # X had no older page
+
+
+def _dm_ingest_and_mark(run: _Run, page: Any, walk: _DmWalk) -> IngestResult:
+    """Ingest one DM page and, in the same transaction, store where the walk resumes.
+
+    The page's rows and the resume point commit together: a worker killed right after leaves a
+    token that points exactly below what is stored — nothing skipped, nothing read twice.
+    """
+    account = run.account
+    with transaction.atomic():
+        locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+        result = dm_events_ingest(account=locked, page=page)
+        token = walk.resume_token
+        if token and walk.owns_slot and locked.dm_backfill_token == walk.expected:
+            locked.dm_backfill_token = token
+            locked.dm_backfill_newest_id = str(max(walk.newest, _id_int(locked.dm_backfill_newest_id)))
+            locked.dm_backfill_started_at = locked.dm_backfill_started_at or run.now
+            locked.save(update_fields=[*DM_BACKFILL_FIELDS, "updated_at"])
+            walk.expected = token
+            for name in DM_BACKFILL_FIELDS:
+                setattr(account, name, getattr(locked, name))
+        elif token and walk.owns_slot:
+            walk.owns_slot = False
+            logger.warning("crm_twitter sync @%s: another sync took over the DM walk", account.handle)
+    return result
+
+
+def _dm_walk(run: _Run, walk: _DmWalk, *, token: str | None, floor: int, cutoff: dt.datetime) -> _DmWalk:
+    """Page DM events back from ``token`` (None = the newest) until an event at or below ``floor``
+    (stored already), X's window ``cutoff``, or the last page.
+
+    Stops unfinished at ``MAX_PAGES_PER_SYNC`` (then ``run.stopped`` says so); a 429 or 5xx
+    propagates. Either way every page read is committed, and — when the walk owns the slot — so
+    is the token of the page after it.
+    """
+    while True:
+        if run.dm_pages >= app_settings.MAX_PAGES_PER_SYNC:
+            run.stopped = "max_pages"
+            run.warnings.append(f"dms: stopped after {run.dm_pages} pages; the next run resumes the walk there")
+            return walk
+        run.calls += 1
+        page = run.gateway.get_dm_events(pagination_token=token, max_results=100)
+        run.dm_pages += 1
+        ids = [_id_int(e.get("id")) for e in page.data or [] if isinstance(e, dict)]
+        next_token = page.next_token
+        oldest_at = _oldest_created(page)
+        met_stored = bool(floor and any(i <= floor for i in ids))
+        past_window = oldest_at is not None and oldest_at < cutoff
+        walk.finished = not next_token or met_stored or past_window
+        walk.reached_end = not next_token
+        walk.resume_token = None if walk.finished else next_token
+        if ids:
+            walk.newest = max(walk.newest, *ids)
+            walk.oldest = min(walk.oldest or walk.newest, *ids)
+        result = _dm_ingest_and_mark(run, page, walk)
+        run.page_done(DMS, run.dm_pages, result)
+        if walk.finished:
+            return walk
+        token = next_token
+
+
+def _dm_slot_update(account: BrandAccount, *, expected: str, **values: Any) -> bool:
+    """Write ``dm_backfill_*`` fields if the slot still holds ``expected`` (else leave it alone)."""
+    with transaction.atomic():
+        locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+        if locked.dm_backfill_token != expected:
+            return False
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*values, "updated_at"])
+    for name, value in values.items():
+        setattr(account, name, value)
+    return True
+
+
+def _dm_walk_close(account: BrandAccount, walk: _DmWalk, *, reached_cursor: bool) -> None:
+    """A walk reached stored events (or X's limit): the cursor moves to the newest event of the
+    range now stored without gaps, and the slot is emptied — one transaction, after the pages.
+
+    ``reached_cursor``: the walk itself read down to the cursor, so its newest id is a true cursor
+    even if the slot changed hands meanwhile. A resumed walk only covered the range below the
+    slot's token: without the slot its newest id proves nothing, and nothing moves.
+    """
+    with transaction.atomic():
+        locked = BrandAccount.objects.select_for_update().get(pk=account.pk)
+        newest, fields = walk.newest, []
+        if walk.owns_slot and locked.dm_backfill_token == walk.expected:
+            newest = max(newest, _id_int(locked.dm_backfill_newest_id))
+            if locked.dm_backfill_token or locked.dm_backfill_newest_id or locked.dm_backfill_started_at:
+                locked.dm_backfill_token = locked.dm_backfill_newest_id = ""
+                locked.dm_backfill_started_at = None
+                fields += DM_BACKFILL_FIELDS
+        elif not reached_cursor:
+            return
+        if newest > _id_int(locked.dm_newest_event_id):
+            locked.dm_newest_event_id = str(newest)
+            fields.append("dm_newest_event_id")
+        if fields:
+            locked.save(update_fields=[*fields, "updated_at"])
+    for name in ("dm_newest_event_id", *DM_BACKFILL_FIELDS):
+        setattr(account, name, getattr(locked, name))
+
+
+def _dm_head_takes_slot(account: BrandAccount, head: _DmWalk, *, pending: str) -> None:
+    """The newest pages could not be read down to the pending walk in this run (page cap or 429):
+    more arrived since than one run (or one rate-limit window) can read, so walking them again
+    from the top next run would never get there. The head walk takes the slot instead, resuming
+    below its last page and ending at the cursor; the pending walk's pages are read once more on
+    the way (ingest skips them; X bills a re-read once a day). Nothing is lost, and it terminates.
+    """
+    if not head.resume_token:
+        return  # not one page read: the pending walk stays as it was
+    newest = str(max(head.newest, _id_int(account.dm_backfill_newest_id)))
+    if _dm_slot_update(account, expected=pending, dm_backfill_token=head.resume_token, dm_backfill_newest_id=newest):
+        logger.info(
+            "crm_twitter sync @%s: more new DMs than one run reads; the DM walk now resumes below them",
+            account.handle,
+        )
+
+
 def _sync_dms(run: _Run) -> None:
-    """DM events: no since_id; page back to the committed cursor (events already stored) or 30 days."""
+    """DM events: no since_id, 15 requests per 15 minutes — page back to stored events or 30 days.
+
+    Everything at or below the cursor ``dm_newest_event_id`` is stored. A walk that cannot reach it
+    in one run (page cap, 429, 5xx, a killed worker) keeps its place in ``dm_backfill_token``, with
+    the newest event it read in ``dm_backfill_newest_id``. The next run first reads the newest pages
+    down to that walk's range — new DMs never wait behind a backfill — then resumes the walk; when
+    it reaches the cursor (or X's 30-day limit) the cursor jumps to the newest event, so nothing is
+    read again. A token X refuses (400) is dropped and the walk restarts from the newest page. If
+    more DMs arrived than one run can read down to the pending walk, the newest pages' walk takes
+    the slot over (``_dm_head_takes_slot``) rather than starting from the top again every run.
+    """
+    from crm_twitter.x.errors import XBadRequest, XRateLimited
+
     account = run.account
     lookback = app_settings.DM_LOOKBACK_DAYS
     if run.backfill_days is not None:
-        lookback = min(lookback, run.backfill_days)
+        # A manual re-read back N days: one walk from the newest page that ignores the cursor and
+        # leaves a pending walk alone. Its newest event becomes the cursor only if it also read
+        # down to the cursor (or to the end of what X keeps): otherwise a gap may lie below it.
+        cutoff = run.now - dt.timedelta(days=min(lookback, run.backfill_days))
+        walk = _dm_walk(run, _DmWalk(owns_slot=False), token=None, floor=0, cutoff=cutoff)
+        cursor = _id_int(account.dm_newest_event_id)
+        covered = walk.reached_end or run.backfill_days >= lookback or (walk.oldest and walk.oldest <= cursor)
+        if walk.finished and walk.newest and covered:
+            cursor_advance(account=account, stream=DMS, value=str(walk.newest))
+        return
+
     cutoff = run.now - dt.timedelta(days=lookback)
-    committed = 0 if run.backfill_days is not None else _id_int(account.dm_newest_event_id)
-    token = None
-    newest = 0
-    page_no = 0
-    while True:
-        if page_no >= app_settings.MAX_PAGES_PER_SYNC:
-            run.stopped = "max_pages"
-            return
-        run.calls += 1
-        page = run.gateway.get_dm_events(pagination_token=token, max_results=100)
-        page_no += 1
-        result = _ingest_locked(account, page, dm_events_ingest)
-        run.page_done(DMS, page_no, result)
-        ids = [_id_int(e.get("id")) for e in page.data or [] if isinstance(e, dict)]
-        newest = max([newest, *ids])
-        token = page.next_token
-        if not token or (committed and any(i <= committed for i in ids)):
-            break
-        oldest = _oldest_created(page)
-        if oldest is not None and oldest < cutoff:
-            break
-    if newest:
-        cursor_advance(account=account, stream=DMS, value=str(newest))
+    cursor = _id_int(account.dm_newest_event_id)
+    pending = account.dm_backfill_token
+    if not pending:
+        walk = _dm_walk(run, _DmWalk(), token=None, floor=cursor, cutoff=cutoff)
+        if walk.finished:
+            _dm_walk_close(account, walk, reached_cursor=True)
+        return
+
+    # (a) The newest pages first, down to the range the pending walk already stored.
+    top = max(cursor, _id_int(account.dm_backfill_newest_id))
+    head = _DmWalk(owns_slot=False)
+    try:
+        _dm_walk(run, head, token=None, floor=top, cutoff=cutoff)
+    except XRateLimited:
+        _dm_head_takes_slot(account, head, pending=pending)
+        raise
+    if not head.finished:
+        if run.stopped == "max_pages":
+            _dm_head_takes_slot(account, head, pending=pending)
+        return
+    if head.newest > _id_int(account.dm_backfill_newest_id):
+        # The head and the pending walk's range are one range now.
+        _dm_slot_update(account, expected=pending, dm_backfill_newest_id=str(head.newest))
+
+    # (b) The pending walk, from where it stopped, down to the cursor.
+    walk = _DmWalk(expected=pending)
+    try:
+        _dm_walk(run, walk, token=pending, floor=cursor, cutoff=cutoff)
+    except XBadRequest as exc:
+        if exc.code != "invalid_token":
+            raise
+        message = (
+            f"@{account.handle}: X refused the stored DM page token ({exc.detail or exc.code}); "
+            "the DM walk restarts from the newest page"
+        )
+        logger.warning("crm_twitter sync: %s", message)
+        run.warnings.append(message)
+        # The cursor stays: a walk from the newest page back to it re-reads, never skips, what
+        # the refused walk had stored.
+        _dm_slot_update(
+            account, expected=walk.expected, dm_backfill_token="", dm_backfill_newest_id="", dm_backfill_started_at=None
+        )
+        walk = _dm_walk(run, _DmWalk(), token=None, floor=cursor, cutoff=cutoff)
+        if walk.finished:
+            _dm_walk_close(account, walk, reached_cursor=True)
+        return
+    if walk.finished:
+        _dm_walk_close(account, walk, reached_cursor=False)
 
 
 # --- interval, budget and alerts -----------------------------------------------------------------------
@@ -329,7 +524,8 @@ def sync_interval_compute(
         if safe < low or new_mentions >= window * WINDOW_SAFETY:
             warning = (
                 f"@{account.handle}: {new_mentions} mentions in {int(elapsed)} s — X's {window}-mention window "
-                f"fills in about {int(window / rate)} s; polling every {low} s may not keep up."
+                f"fills in about {int(window / rate)} s; mentions are polled every {low} s "
+                "(SYNC_MIN_INTERVAL_SECONDS, several polls per scheduler tick) and may not keep up."
             )
     interval = min(base, safe)
     if budget_state == costs.BUDGET_SLOWED:
@@ -348,7 +544,8 @@ def _finish(
         locked.last_synced_at = run.now if run.calls else locked.last_synced_at
         if interval is not None:
             locked.sync_interval_seconds = interval
-        locked.next_sync_at = next_at
+        # While a tick's poll loop runs, the row keeps the tick's claim so no other tick enqueues it.
+        locked.next_sync_at = max(next_at, run.hold_until) if next_at and run.hold_until else next_at
         locked.save(
             update_fields=[
                 "sync_health",
@@ -385,8 +582,13 @@ def account_sync(
     progress: Callable[[SyncProgress], None] | None = None,
     streams: Sequence[str] = ALL_STREAMS,
     gateway: Any = None,
+    hold_until: dt.datetime | None = None,
 ) -> SyncResult:
-    """Pull an account's new mentions, own posts and DM events into cases, within quota and budget."""
+    """Pull an account's new mentions, own posts and DM events into cases, within quota and budget.
+
+    ``result.next_sync_at`` is when the account should be polled next; with ``hold_until`` (a poll
+    loop's claim, see ``account_sync_tick``) the row keeps at least that time meanwhile.
+    """
     from crm_twitter.x.errors import XAuthError, XError, XMalformedResponse, XRateLimited, XTransientError
 
     account = BrandAccount.objects.get(pk=account_id)
@@ -397,7 +599,14 @@ def account_sync(
     with account_sync_lock(account_id):
         account.refresh_from_db()
         now = timezone.now()
-        run = _Run(account=account, gateway=None, now=now, progress=progress, backfill_days=backfill_days)
+        run = _Run(
+            account=account,
+            gateway=None,
+            now=now,
+            progress=progress,
+            backfill_days=backfill_days,
+            hold_until=hold_until,
+        )
         budget = costs.account_budget_state(account=account, now=now)
         if budget.state == costs.BUDGET_STOPPED:
             run.stopped = "budget"
@@ -506,33 +715,136 @@ def account_sync(
     return _finish(run, health=health, message=message, next_at=next_at, interval=interval)
 
 
+# django-q2 runs schedules at most once a minute; a claim outlives its tick by this much, so a task
+# that starts late or whose last poll runs past the tick is not enqueued a second time meanwhile.
+SYNC_CLAIM_GRACE_SECONDS = 60
+# Why a tick's poll loop ran no further poll (besides a poll's own ``stopped_reason``).
+TICK_INTERVAL = "interval"  # the account's interval is the tick or longer: the schedule polls it
+TICK_END = "tick_end"  # the next poll would fall into the next tick
+TICK_SINGLE = "single"  # no tick deadline given (a manual "sync now"): one poll
+# A poll that stopped for one of these does not end the loop: the next poll continues its work.
+_LOOP_ON = frozenset({"", "max_pages"})
+
+
+def sync_tick_seconds() -> int:
+    """How often the ``crm_twitter:sync-due-accounts`` schedule runs (whole minutes in django-q2)."""
+    from crm_twitter.schedules import schedule_specs
+
+    for spec in schedule_specs():
+        if spec.func == "crm_twitter.tasks.sync.sync_due_accounts":
+            return int(spec.minutes) * 60
+    return 60
+
+
+@dataclass(frozen=True)
+class SyncTickResult:
+    """The polls one scheduler tick ran for an account, and why it ran no more."""
+
+    account_id: int
+    polls: tuple[SyncResult, ...]
+    ended: str  # TICK_INTERVAL, TICK_END, TICK_SINGLE, or the last poll's stopped_reason
+
+    @property
+    def calls(self) -> int:
+        return sum(p.calls for p in self.polls)
+
+    @property
+    def new_tweets(self) -> int:
+        return sum(p.new_tweets for p in self.polls)
+
+    @property
+    def new_dms(self) -> int:
+        return sum(p.new_dms for p in self.polls)
+
+
+def account_sync_tick(
+    *,
+    account_id: int,
+    until: dt.datetime | None = None,
+    clock: Callable[[], dt.datetime] = timezone.now,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncTickResult:
+    """One scheduler tick of an account's polling: a full sync, then — while the account's interval
+    is shorter than the tick — further mentions polls spaced by that interval until ``until``.
+
+    Why: django-q2 schedules tick once a minute at best, but a busy account may need a poll every
+    15 s so X's 800-mention window is never overrun. Only mentions are polled again: that window is
+    what is at risk, DM lookup allows just one call a minute (15 per 15 minutes) and the brand's
+    own posts are not urgent. The loop sleeps between polls (no busy loop, nothing like tweepy's
+    ``wait_on_rate_limit``) and ends at the tick's end, when the interval grows back to the tick or
+    longer, or when a poll stops on anything but the page cap (429, budget, auth, error…).
+    While it runs, the account row keeps the tick's claim (``until`` plus a grace) as its
+    ``next_sync_at``, so the next tick cannot enqueue it again; at the end the row gets the time
+    its last poll asked for. Each poll takes the account's sync lock as any sync does.
+    Without ``until`` (a manual "sync now") there is no tick to fill: one poll.
+    """
+    if until is None:
+        return SyncTickResult(account_id=account_id, polls=(account_sync(account_id=account_id),), ended=TICK_SINGLE)
+    tick = sync_tick_seconds()
+    hold = until + dt.timedelta(seconds=SYNC_CLAIM_GRACE_SECONDS)
+    polls: list[SyncResult] = []
+    streams: Sequence[str] = ALL_STREAMS
+    while True:
+        result = account_sync(account_id=account_id, streams=streams, hold_until=hold)
+        polls.append(result)
+        if result.stopped_reason not in _LOOP_ON:
+            ended = result.stopped_reason
+            break
+        if result.interval_seconds is None or result.interval_seconds >= tick:
+            ended = TICK_INTERVAL
+            break
+        now = clock()
+        next_start = max(now, result.next_sync_at or now)
+        if next_start >= until:
+            ended = TICK_END
+            break
+        sleep((next_start - now).total_seconds())
+        streams = (MENTIONS,)
+    if result.next_sync_at is not None:
+        # Give up the claim: the account is due again when its last poll said.
+        BrandAccount.objects.filter(pk=account_id).update(next_sync_at=result.next_sync_at)
+    return SyncTickResult(account_id=account_id, polls=tuple(polls), ended=ended)
+
+
 def sync_due_accounts(*, now: dt.datetime | None = None, enqueue: bool = True) -> list[int]:
-    """Accounts whose next sync is due; each is enqueued as its own task (or synced inline)."""
+    """Accounts whose next sync is due; each is claimed and enqueued as its own task (or synced inline).
+
+    The claim moves ``next_sync_at`` past this tick (plus a grace) with a conditional UPDATE per
+    account, so two schedulers ticking at once (two clusters) never enqueue the same account twice,
+    and a task still queued or looping is not enqueued again next tick. The task gets the tick's
+    end (``until``) to fill with further polls when the account is busy (``account_sync_tick``);
+    the run itself then sets the real ``next_sync_at`` (and a lost task is retried once the claim
+    expires).
+    """
     now = now or timezone.now()
+    due_now = Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now)
     due = list(
         BrandAccount.objects.filter(is_active=True)
-        .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
+        .filter(due_now)
         .order_by("next_sync_at", "pk")
         .values_list("pk", flat=True)
     )
-    if enqueue and due:
-        # Claim them: a task still queued is not enqueued again next minute; the run itself sets
-        # the real next_sync_at (and a lost task is retried after the claim expires).
-        claim = max(int(app_settings.SYNC_INTERVAL_SECONDS), 120)
-        BrandAccount.objects.filter(pk__in=due).update(next_sync_at=now + dt.timedelta(seconds=claim))
-    for account_id in due:
-        if enqueue:
-            from django_q.tasks import async_task
-
-            async_task(
-                "crm_twitter.tasks.sync.sync_account_task",
-                account_id,
-                task_name=f"crm_twitter:sync:{account_id}",
-                group="crm_twitter:sync",
-            )
-        else:
+    if not enqueue:
+        for account_id in due:
             account_sync(account_id=account_id)
-    return due
+        return due
+    from django_q.tasks import async_task
+
+    until = now + dt.timedelta(seconds=sync_tick_seconds())
+    claim = until + dt.timedelta(seconds=SYNC_CLAIM_GRACE_SECONDS)
+    claimed = []
+    for account_id in due:
+        if not BrandAccount.objects.filter(pk=account_id).filter(due_now).update(next_sync_at=claim):
+            continue  # another scheduler claimed it a moment ago
+        claimed.append(account_id)
+        async_task(
+            "crm_twitter.tasks.sync.sync_account_task",
+            account_id,
+            until.isoformat(),
+            task_name=f"crm_twitter:sync:{account_id}",
+            group="crm_twitter:sync",
+        )
+    return claimed
 
 
 def profiles_refresh(*, limit: int = 100, now: dt.datetime | None = None) -> int:
