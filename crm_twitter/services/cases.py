@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -33,9 +35,10 @@ from crm_twitter.models import (
     Order,
     Priority,
     Remedy,
+    Team,
 )
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
-from crm_twitter.services.categorisation import categories_active, category_suggest
+from crm_twitter.services.categorisation import categories_active, category_suggester
 from crm_twitter.services.errors import CaseRuleError
 from crm_twitter.services.escalation import case_escalate, reach_exceeds, rules_apply, rules_fired, step_event
 from crm_twitter.services.lifecycle import (
@@ -78,7 +81,15 @@ from crm_twitter.services.sla import (
     sla_sweep,
     sla_targets,
 )
-from crm_twitter.x.bulk_sql import ids_allocate, rows_insert, rows_update
+from crm_twitter.x.bulk_sql import (
+    ids_allocate,
+    instances_factory,
+    instances_locked,
+    rows_insert,
+    rows_update,
+    values_insert,
+    values_where_in,
+)
 
 __all__ = [
     "allowed_transitions",
@@ -111,6 +122,7 @@ __all__ = [
 ]
 
 PREVIEW_CHARS = 200
+_EVENT_COLUMNS = ("case_id", "actor_id", "kind", "message", "data", "created_at")
 K = CaseEvent.Kind
 
 
@@ -126,7 +138,8 @@ class _Batch:
     vip: dict[int, bool] = field(default_factory=dict)
     _categories: list[ComplaintCategory] | None = None
     _routing: RoutingContext | None = None
-    events: list[CaseEvent] = field(default_factory=list)
+    _suggest: Callable[[str], ComplaintCategory | None] | None = None
+    events: list[tuple] = field(default_factory=list)  # rows of _EVENT_COLUMNS
     notifications: list[NotificationSpec] = field(default_factory=list)
     extra_mail: dict[str, list[str]] = field(default_factory=dict)
 
@@ -137,22 +150,25 @@ class _Batch:
         return self._categories
 
     @property
+    def suggest(self) -> Callable[[str], ComplaintCategory | None]:
+        """``category_suggest`` compiled once for the batch's categories."""
+        if self._suggest is None:
+            self._suggest = category_suggester(self.categories)
+        return self._suggest
+
+    @property
     def routing(self) -> RoutingContext:
         if self._routing is None:
             self._routing = RoutingContext.load()
         return self._routing
 
     def event(self, case: Case, kind: str, message: str, data: dict | None = None, *, at=None, actor_id=None):
-        self.events.append(
-            CaseEvent(
-                case_id=case.pk,
-                actor_id=actor_id,
-                kind=kind,
-                message=message[:2000],
-                data=data or {},
-                created_at=at or self.now,
-            )
-        )
+        """Queue a CaseEvent row (written by ``flush``; a tuple, not a model instance — hot path)."""
+        self.events.append((case.pk, actor_id, kind, message[:2000], data or {}, at or self.now))
+
+    def event_add(self, event: CaseEvent) -> None:
+        """Queue an unsaved CaseEvent built elsewhere (escalation steps)."""
+        self.events.append((event.case_id, event.actor_id, event.kind, event.message, event.data, event.created_at))
 
     def notify(self, user_ids, case: Case, kind: str, message: str) -> None:
         seen = set()
@@ -170,7 +186,7 @@ class _Batch:
 
     def flush(self) -> None:
         if self.events:
-            rows_insert(self.events)
+            values_insert(CaseEvent, _EVENT_COLUMNS, self.events)
             self.events = []
         if self.notifications or self.extra_mail:
             notifications_send_many(specs=self.notifications, extra_mail=self.extra_mail)
@@ -195,13 +211,19 @@ def _references_assign(cases: list[Case]) -> None:
     for case, pk in zip(cases, ids_allocate(Case, len(cases)), strict=True):
         case.pk = pk
     wanted = {c.pk: _reference(c.pk, c.opened_at) for c in cases}
-    taken = set(Case.objects.filter(reference__in=list(wanted.values())).values_list("reference", flat=True))
+    taken = {row[0] for row in values_where_in(Case, ["reference"], "reference", wanted.values())}
     for case in cases:
         reference = wanted[case.pk]
         case.reference = f"{reference}-2" if reference in taken else reference
 
 
 # --- Opening --------------------------------------------------------------------------------------
+
+
+@cache
+def _case_factory() -> Callable[..., Case]:
+    # Thousands of cases per sync run: the keyword __init__ of a 60-field model is a hot spot.
+    return instances_factory(Case)
 
 
 def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
@@ -221,17 +243,18 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             )
         )
         team = team_choose(batch.routing, language=spec.language, now=batch.now)
-        case = Case(
+        suggested = batch.suggest(spec.text)
+        case = _case_factory()(
             customer_id=spec.customer_id,
             customer_x_user_id=spec.customer_x_user_id,
             brand_account_id=spec.brand_account_id,
             status=CaseStatus.NEW,
             priority=priority_for_score(score),
             priority_score=score,
-            team=team,
+            team_id=team.pk if team else None,
             assignee_id=agent_choose(batch.routing, team),
             language=(spec.language or "")[:16],
-            suggested_category=category_suggest(spec.text, categories=batch.categories),
+            suggested_category_id=suggested.pk if suggested else None,
             opened_at=spec.opened_at,
             last_customer_message_at=spec.opened_at,
             last_message_at=spec.opened_at,
@@ -243,6 +266,8 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             conversation_ids=[spec.conversation_id] if spec.conversation_id else [],
             reopened_from_id=spec.reopened_from_id,
         )
+        Case.team.field.set_cached_value(case, team)
+        Case.suggested_category.field.set_cached_value(case, suggested)
         sla_start(case, targets=sla_targets(case.priority, batch.policies), team=team)
         rules = []
         if spec.mentions_executive:
@@ -283,7 +308,7 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
         if case.has_private_data_in_public:
             batch.event(case, K.PRIVATE_DATA_FLAGGED, "Private data posted in public", {"channel": spec.channel})
         for step in steps:
-            batch.events.append(step_event(case, step, at=batch.now))
+            batch.event_add(step_event(case, step, at=batch.now))
         if case.assignee_id:
             batch.notify([case.assignee_id], case, Notification.Kind.ASSIGNED, f"{case.reference}: assigned to you")
         elif case.team_id:  # everyone is at their cap: the supervisors must know a case is waiting
@@ -302,12 +327,13 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             )
         if spec.reopened_from_id:
             batch.events.append(
-                CaseEvent(
-                    case_id=spec.reopened_from_id,
-                    kind=K.UPDATED,
-                    message=f"Follow-up case {case.reference} opened",
-                    data={"follow_up_id": case.pk},
-                    created_at=batch.now,
+                (
+                    spec.reopened_from_id,
+                    None,
+                    K.UPDATED,
+                    f"Follow-up case {case.reference} opened",
+                    {"follow_up_id": case.pk},
+                    batch.now,
                 )
             )
     return cases
@@ -315,8 +341,13 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
 
 def _batch_load(customer_ids) -> _Batch:
     batch = _Batch(now=timezone.now(), policies=sla_policies())
-    batch.vip = dict(Customer.objects.filter(pk__in=set(customer_ids), is_vip=True).values_list("pk", "is_vip"))
+    batch.vip = _vip_of(customer_ids)
     return batch
+
+
+def _vip_of(customer_ids) -> dict[int, bool]:
+    """VIP customers among ``customer_ids`` (a priority signal), one plain lookup for a batch."""
+    return {pk: True for pk, is_vip in values_where_in(Customer, ["id", "is_vip"], "id", customer_ids) if is_vip}
 
 
 def case_open_many(*, specs: Sequence[CaseOpenSpec], actor=None) -> list[Case]:
@@ -340,13 +371,56 @@ def case_open(*, spec: CaseOpenSpec, actor=None) -> Case:
 
 
 def _lock_many(ids) -> dict[int, Case]:
-    return {
-        c.pk: c
-        for c in Case.objects.select_for_update(of=("self",))
-        .select_related("customer", "team")
-        .filter(pk__in=sorted(set(ids)))
-        .order_by("pk")
-    }
+    """Lock the cases (id order, so concurrent batches cannot deadlock) with their teams cached.
+
+    One plain statement for the rows (this runs for every page of messages) and one for the few
+    teams, instead of a Team object per case row.
+    """
+    cases = instances_locked(Case, ids)
+    team_ids = {c.team_id for c in cases if c.team_id}
+    if team_ids:
+        teams = Team.objects.in_bulk(team_ids)
+        for case in cases:
+            if case.team_id in teams:
+                Case.team.field.set_cached_value(case, teams[case.team_id])
+    return {c.pk: c for c in cases}
+
+
+def _snapshot(cases: Iterable[Case], fields: Sequence[str]) -> dict[int, tuple]:
+    """The values of ``fields`` per case as locked, for ``_changed_save`` to compare against."""
+    get = attrgetter(*fields)
+    return {case.pk: get(case) for case in cases}
+
+
+_MAX_UPDATE_SHAPES = 4
+
+
+def _changed_save(cases: Iterable[Case], fields: Sequence[str], before: dict[int, tuple]) -> None:
+    """Write the columns of ``fields`` that changed since ``before`` (a ``_snapshot``), by pk.
+
+    Every column in an UPDATE's SET costs index upkeep (a case row carries 20+ indexes for the
+    inbox), and a message usually changes a handful of them. Rows are grouped by the columns
+    they changed — at most ``_MAX_UPDATE_SHAPES`` statements: the rarest shapes share one
+    statement with the union of their columns — so a page costs a fixed number of queries.
+    """
+    get = attrgetter(*fields)
+    shapes: dict[tuple[str, ...], list[Case]] = {}
+    for case in cases:
+        old = before.get(case.pk)
+        now = get(case)
+        # A follow-up case opened in this batch has no snapshot: it is written in full.
+        changed = fields if old is None else [f for f, a, b in zip(fields, now, old, strict=True) if a != b]
+        shape = tuple(changed)
+        shapes.setdefault(shape, []).append(case)
+    ordered = sorted(shapes.items(), key=lambda item: -len(item[1]))
+    if len(ordered) > _MAX_UPDATE_SHAPES:
+        rest = ordered[_MAX_UPDATE_SHAPES - 1 :]
+        union = {f for shape, _ in rest for f in shape}
+        merged = (tuple(f for f in fields if f in union), [case for _, group in rest for case in group])
+        ordered = [*ordered[: _MAX_UPDATE_SHAPES - 1], merged]
+    for shape, group in ordered:
+        if shape:
+            rows_update(group, shape)
 
 
 def _follow_merges(cases: dict[int, Case]) -> dict[int, Case]:
@@ -399,8 +473,9 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
         if missing:
             raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
         current = _follow_merges(locked)
+        before = _snapshot(current.values(), _MESSAGE_FIELDS)
         batch = _Batch(now=timezone.now(), policies=sla_policies())
-        batch.vip = {c.customer_id: c.customer.is_vip for c in current.values() if c.customer_id}
+        batch.vip = _vip_of({c.customer_id for c in current.values() if c.customer_id})
         order = sorted(range(len(arrivals)), key=lambda i: (arrivals[i].at, i))
 
         # Pass 1: closed cases whose first new message comes after the reopen window get a follow-up.
@@ -463,7 +538,7 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             for case in changed.values():
                 case.version += 1
                 case.updated_at = batch.now
-            rows_update(list(changed.values()), _MESSAGE_FIELDS)
+            _changed_save(changed.values(), _MESSAGE_FIELDS, before)
         batch.flush()
     return result  # type: ignore[return-value]
 
@@ -592,7 +667,7 @@ def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: set[str]
 
     steps = rules_apply(case, rules, fired=fired)
     for step in steps:
-        batch.events.append(step_event(case, step, at=a.at))
+        batch.event_add(step_event(case, step, at=a.at))
     if steps:
         batch.notify(
             batch.watchers(case),
@@ -615,6 +690,7 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
         return []
     with transaction.atomic():
         current = _follow_merges(_lock_many(r.case_id for r in responses))
+        before = _snapshot(current.values(), _RESPONSE_FIELDS)
         missing = {r.case_id for r in responses} - set(current)
         if missing:
             raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
@@ -663,7 +739,7 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
         for case in changed.values():
             case.version += 1
             case.updated_at = batch.now
-        rows_update(list(changed.values()), _RESPONSE_FIELDS)
+        _changed_save(changed.values(), _RESPONSE_FIELDS, before)
         batch.flush()
     return result  # type: ignore[return-value]
 

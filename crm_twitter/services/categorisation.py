@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -79,32 +79,47 @@ def category_suggest(text: str, *, categories: Sequence[ComplaintCategory] | Non
     """The category whose keywords match the text best, or None when nothing matches.
 
     Score = sum of the lengths of the matching keywords, so "never arrived" beats "late" and a
-    precise phrase beats a generic word; ties go to the category listed first.
-
-    Keywords are compiled once (cached on the categories' keyword lists, so an admin's edit
-    takes effect with the next batch); a Latin keyword is only tried when its first word is
-    one of the text's words, so a text costs a set lookup per keyword rather than a regex.
+    precise phrase beats a generic word; ties go to the category listed first. Batches call
+    ``category_suggester`` once and reuse it for every message.
     """
-    if categories is None:
-        categories = categories_active()
-    normalised = _normalise(text)
-    if not normalised.strip():
-        return None
+    return category_suggester(categories_active() if categories is None else categories)(text)
+
+
+def category_suggester(categories: Sequence[ComplaintCategory]) -> Callable[[str], ComplaintCategory | None]:
+    """``category_suggest`` for one list of categories, with the keywords compiled once.
+
+    Keywords are compiled once per process (cached on the categories' keyword lists, so an
+    admin's edit takes effect with the next batch); a Latin keyword is only tried when its first
+    word is one of the text's words, so a text costs a dictionary lookup per word of the text
+    rather than a regex per keyword.
+    """
+    categories = list(categories)
     keywords = _matcher(tuple(tuple(kw for kw in (c.keywords or []) if isinstance(kw, str)) for c in categories))
-    words = set(_WORD.findall(normalised))
-    scores = [0] * len(categories)
+    by_first_word: dict[str, list[_Keyword]] = {}
+    always: list[_Keyword] = []  # CJK substrings, and Latin keywords that do not start with a word
     for kw in keywords:
-        if kw.pattern is None:
-            hit = kw.needle in normalised
-        elif kw.first_word:
-            hit = kw.first_word in words and kw.pattern.search(normalised) is not None
+        if kw.pattern is not None and kw.first_word:
+            by_first_word.setdefault(kw.first_word, []).append(kw)
         else:
-            hit = kw.pattern.search(normalised) is not None
-        if hit:
-            scores[kw.category] += kw.weight
-    best: ComplaintCategory | None = None
-    best_score = 0
-    for category, score in zip(categories, scores, strict=True):
-        if score > best_score:
-            best, best_score = category, score
-    return best
+            always.append(kw)
+
+    def suggest(text: str) -> ComplaintCategory | None:
+        normalised = _normalise(text)
+        if not normalised.strip():
+            return None
+        scores = [0] * len(categories)
+        for kw in always:
+            if kw.needle in normalised if kw.pattern is None else kw.pattern.search(normalised) is not None:
+                scores[kw.category] += kw.weight
+        for word in set(_WORD.findall(normalised)).intersection(by_first_word):
+            for kw in by_first_word[word]:
+                if kw.pattern.search(normalised) is not None:
+                    scores[kw.category] += kw.weight
+        best: ComplaintCategory | None = None
+        best_score = 0
+        for category, score in zip(categories, scores, strict=True):
+            if score > best_score:
+                best, best_score = category, score
+        return best
+
+    return suggest

@@ -53,6 +53,7 @@ from crm_twitter.models import (
 )
 from crm_twitter.models.choices import Direction
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
+from crm_twitter.x.bulk_sql import ids_allocate, values_insert, values_update, values_where_in
 
 NUDGE_STATUSES = frozenset({CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER})
 # A burst of public tweets (an angry customer, a bot: 30 mentions in a minute) is ONE public nudge:
@@ -281,11 +282,12 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     conv_root_case: dict[str, object] = {}  # the case that owns the thread's first tweet
     dm_conv_case: dict[str, object] = {}
     if tweet_parents or conversations or earlier_versions:
-        for x_id, case_id, party in Tweet.objects.filter(
-            x_id__in=tweet_parents | conversations | earlier_versions, case__isnull=False
-        ).values_list("x_id", "case_id", "party"):
-            tweet_case[x_id] = case_id
-            tweet_party[x_id] = party
+        for x_id, case_id, party in values_where_in(
+            Tweet, ["x_id", "case_id", "party"], "x_id", tweet_parents | conversations | earlier_versions
+        ):
+            if case_id is not None:
+                tweet_case[x_id] = case_id
+                tweet_party[x_id] = party
         conv_root_case.update({c: tweet_case[c] for c in conversations if c in tweet_case})
     if conversations:
         # One row per thread however long it is: the case that owns it first (lowest id).
@@ -311,14 +313,17 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     if thread_case_ids or customer_ids:
         rows = (
             Case.objects.filter(
-                Q(pk__in=thread_case_ids)
-                | Q(customer_id__in=customer_ids, status__in=OPEN_STATUSES, merged_into__isnull=True)
+                # Merged cases are skipped below, not here: "merged_into IS NULL" matches nearly every
+                # row, and SQLite (no statistics) would scan that index instead of (customer, status).
+                Q(pk__in=thread_case_ids) | Q(customer_id__in=customer_ids, status__in=OPEN_STATUSES)
             )
             .order_by("opened_at", "pk")
             .values_list("pk", "status", "customer_id", "customer_x_user_id", "merged_into_id")
         )
         merged: dict[int, int] = {}
         for pk, status, customer_id, customer_x_user_id, merged_into_id in rows:
+            if merged_into_id and pk not in thread_case_ids:
+                continue  # a customer's merged case is not an open case of theirs
             case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id)
             if merged_into_id:
                 merged[pk] = merged_into_id
@@ -644,27 +649,26 @@ def _with_customer(spec: CaseOpenSpec, customer_id: int | None) -> CaseOpenSpec:
 
 
 def _customers_create(first_message_by_author: dict[int, MessageItem], languages=None) -> dict[int, int]:
-    """A Customer for every new X user who complains; returns author pk → customer id (2 queries)."""
+    """A Customer for every new X user who complains; returns author pk → customer id.
+
+    Ids are reserved first (``ids_allocate``: a sequence on PostgreSQL), so the customers and
+    the XUser → customer links are two plain statements with no rows read back (3 queries).
+    """
     if not first_message_by_author:
         return {}
     authors = list(first_message_by_author)
-    customers = [
-        Customer(
-            display_name=(item.author_name or "")[:200],
-            language=languages(item) if languages else language_normalise(item.lang),
-        )
-        for item in first_message_by_author.values()
-    ]
-    created = Customer.objects.bulk_create(customers)
-    if any(c.pk is None for c in created):  # a backend without RETURNING: read them back
-        raise RuntimeError("bulk_create did not return primary keys; crm_twitter needs SQLite ≥ 3.35 or PostgreSQL")
-    mapping = {author_pk: customer.pk for author_pk, customer in zip(authors, created, strict=True)}
-    # One INSERT … ON CONFLICT (id) DO UPDATE SET customer_id: much cheaper than bulk_update's
-    # CASE WHEN per row; every row conflicts (the users exist), so nothing else is written.
-    XUser.objects.bulk_create(
-        [XUser(pk=a, x_id=f"pk{a}", handle="", customer_id=c) for a, c in mapping.items()],
-        update_conflicts=True,
-        unique_fields=["id"],
-        update_fields=["customer"],
+    mapping = dict(zip(authors, ids_allocate(Customer, len(authors)), strict=True))
+    values_insert(
+        Customer,
+        ["id", "display_name", "language"],
+        (
+            (
+                mapping[author_pk],
+                (item.author_name or "")[:200],
+                languages(item) if languages else language_normalise(item.lang),
+            )
+            for author_pk, item in first_message_by_author.items()
+        ),
     )
+    values_update(XUser, ["customer_id"], ((customer_id, author_pk) for author_pk, customer_id in mapping.items()))
     return mapping

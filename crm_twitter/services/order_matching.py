@@ -35,6 +35,7 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.co|x\.com|twitter\.com|pic\.twitter\.com)/\S*", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,15}")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_ANY = re.compile(f"[{_CJK}]")
 _CJK_EDGE = re.compile(f"(?<=[{_CJK}])(?=[0-9A-Za-z#])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
 _PHONE_BEFORE = re.compile(
     r"(?:\+\s*\(?\d{0,4}\)?[\s.-]*|\b(?:tel|phone|mobile|cell|call|whatsapp|telefon|teléfono|téléphone|"
@@ -61,10 +62,18 @@ def text_for_matching(text: str) -> str:
     Blanking (not deleting) keeps offsets and stops two numbers either side of a URL from fusing.
     """
     text = unicodedata.normalize("NFKC", text or "")
-    text = _URL.sub(lambda m: " " * len(m.group(0)), text)
-    text = _HANDLE.sub(lambda m: " " * len(m.group(0)), text)
+    # Each pattern only runs when the text has what it needs (a "/" or "www.", an "@", a CJK
+    # character): most messages have no URL, and every message is read here.
+    if "/" in text or "www." in text.lower():
+        text = _URL.sub(_blank, text)
+    if "@" in text:
+        text = _HANDLE.sub(_blank, text)
     # CJK writers put no space between words and numbers (订单号12345678没收到): make a boundary.
-    return _CJK_EDGE.sub(" ", text)
+    return _CJK_EDGE.sub(" ", text) if _CJK_ANY.search(text) else text
+
+
+def _blank(match: re.Match) -> str:
+    return " " * len(match.group(0))
 
 
 def _looks_like_date(value: str) -> bool:
@@ -78,6 +87,13 @@ def _looks_like_date(value: str) -> bool:
 
 
 def _find(text: str, patterns: Iterable[str], *, order_context: bool = True) -> list[str]:
+    return list(_find_cached(text or "", tuple(patterns), order_context))
+
+
+# Ingest reads each message several times (privacy flag, then the page's order query, then each
+# case's matches): the same text and patterns give the same numbers, so they are found once.
+@lru_cache(maxsize=4096)
+def _find_cached(text: str, patterns: tuple[str, ...], order_context: bool) -> tuple[str, ...]:
     text = text_for_matching(text)
     candidates: list[tuple[str, str]] = [(text, "")]
     if order_context:
@@ -99,7 +115,7 @@ def _find(text: str, patterns: Iterable[str], *, order_context: bool = True) -> 
                 value = value.upper()
                 if value not in found:
                     found.append(value)
-    return found
+    return tuple(found)
 
 
 def _store_patterns() -> dict[str, list[str]]:

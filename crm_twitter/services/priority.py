@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import Priority
@@ -125,21 +126,43 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold()
 
 
-_LATIN_PATTERN = re.compile(
-    "|".join(
-        rf"(?<!\w){re.escape(_normalise(w))}(?!\w)"
-        for words in RISK_WORDS.values()
-        for w in words
-        if all(ord(ch) < 0x2E80 for ch in w)
-    )
-)
+_WORD = re.compile(r"\w+")
+
+
+def _first_word(word: str) -> str:
+    match = _WORD.match(word)
+    return match.group(0) if match else ""
+
+
+# Latin-script words match as whole words (in RISK_WORDS order); CJK ones as substrings.
+_LATIN_FIRST = {
+    w: _first_word(w)
+    for w in (_normalise(w) for words in RISK_WORDS.values() for w in words)
+    if all(ord(ch) < 0x2E80 for ch in w)
+}
+_FIRST_WORDS = frozenset(_LATIN_FIRST.values())
 _CJK_WORDS = tuple(_normalise(w) for words in RISK_WORDS.values() for w in words if any(ord(ch) >= 0x2E80 for ch in w))
 
 
+@lru_cache(maxsize=256)
+def _latin_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole-word alternation of ``words``, compiled once per set of candidates."""
+    return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words))
+
+
 def risk_words_find(text: str) -> list[str]:
-    """The risk words present in ``text`` (any supported language), in order of appearance."""
+    """The risk words present in ``text`` (any supported language), in order of appearance.
+
+    A whole-word match starts with the risk word's first word, which is then one of the text's
+    words: most messages share none and cost a set intersection instead of a regex scan of every
+    risk word at every position (this runs on every inbound message).
+    """
     normalised = _normalise(text)
-    found = [m.group(0) for m in _LATIN_PATTERN.finditer(normalised)]
+    firsts = _FIRST_WORDS.intersection(_WORD.findall(normalised))
+    found: list[str] = []
+    if firsts or "" in _FIRST_WORDS:
+        candidates = tuple(w for w, first in _LATIN_FIRST.items() if first in firsts or not first)
+        found = [m.group(0) for m in _latin_pattern(candidates).finditer(normalised)]
     found.extend(w for w in _CJK_WORDS if w in normalised)
     return found
 

@@ -4,19 +4,32 @@ Django's ``bulk_create`` resolves an expression for every value and ``bulk_updat
 ``CASE WHEN pk = … THEN …`` per row and per field; on a page of 100 messages that compile step
 costs more than the database work. These helpers write the same rows with one prepared
 statement per table and ``executemany`` (SQLite loops in C; psycopg 3 pipelines the batch), and
-convert every value exactly as the ORM would (``pre_save`` on insert, so ``auto_now`` fields are
-set, then ``get_db_prep_save``). Objects are left as ``bulk_create`` would leave them (saved, on
-the default database). Only for the hot ingest path: everything else uses the ORM.
+convert every value as the ORM would — with the conversion the ORM would pick for the field's
+type done directly (an aware datetime, a JSON document), because on a page of messages the
+ORM's generic ``get_db_prep_save`` path costs more than the INSERT.
+
+Two shapes of input:
+
+* model instances (``rows_insert`` / ``rows_update``): ``pre_save`` on insert, so ``auto_now``
+  fields are set; objects are left as ``bulk_create`` would leave them;
+* plain tuples in the order of a column list (``values_insert`` / ``values_update``): for hot
+  paths that never need a model instance (a Model's ``__init__`` costs more than its INSERT).
+
+Only for the hot ingest path: everything else uses the ORM.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
+from django.utils import timezone
 
 _PG_MAX_PARAMS = 60_000  # below PostgreSQL's 65,535 bind parameters per statement
 
@@ -43,32 +56,95 @@ _AS_IS = {
     "BigAutoField": int,
     "BooleanField": bool,
 }
+_JSON_TYPES = (dict, list, str, int, float, bool)
+
+
+def _datetime_converter(field, connection) -> Callable[[Any], Any]:
+    """An aware datetime as the backend stores it; one conversion per distinct value of a batch.
+
+    SQLite (``USE_TZ``): naive text in the connection's time zone, exactly what
+    ``adapt_datetimefield_value`` returns, without its per-call settings and timezone lookups.
+    Anything unusual (naive values, expressions) takes the ORM's path.
+    """
+    prep = field.get_db_prep_save
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "sqlite" and settings.USE_TZ:
+        zone = connection.timezone
+
+        def adapt(value: dt.datetime) -> str:  # what the ORM returns, without its lookups
+            if value.tzinfo is zone:  # the usual case (UTC): nothing to convert
+                return str(value.replace(tzinfo=None))
+            return str(value.astimezone(zone).replace(tzinfo=None))
+
+    seen: dict[dt.datetime, Any] = {}
+
+    def convert_time(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is dt.datetime and value.tzinfo is not None:  # aware: nothing to check
+            out = seen.get(value)
+            if out is None:
+                out = seen[value] = adapt(value)
+            return out
+        return prep(value, connection)
+
+    return convert_time
 
 
 def _converter(field, connection) -> Callable[[Any], Any]:
-    """``field.get_db_prep_save`` with a shortcut for values that need no conversion."""
+    """``field.get_db_prep_save`` with a shortcut for values whose conversion is known."""
     target = field.target_field if field.is_relation else field
     kind = target.get_internal_type()
     plain = _AS_IS.get(kind)
     prep = field.get_db_prep_save
     if kind == "DateTimeField":
-        adapt = connection.ops.adapt_datetimefield_value
+        return _datetime_converter(field, connection)
+    if kind == "JSONField":
+        adapt_json = connection.ops.adapt_json_value
+        encoder = field.encoder
 
-        def convert_time(value: Any) -> Any:
-            if value is None:
+        def convert_json(value: Any) -> Any:
+            if value is None:  # SQL NULL, as the ORM stores a Python None
                 return None
-            if type(value) is dt.datetime and value.tzinfo is not None:  # aware: nothing to check
-                return adapt(value)
+            if type(value) in _JSON_TYPES:
+                return adapt_json(value, encoder)
             return prep(value, connection)
 
-        return convert_time
+        return convert_json
+
+    if plain is None:
+        return lambda value: None if value is None else prep(value, connection)  # NULL as the ORM stores it
 
     def convert(value: Any) -> Any:
-        if value is None or type(value) is plain:  # every field stores None as NULL
-            return value
+        # str/int/bool and their subclasses (TextChoices members) are their own database value;
+        # anything else (a lazy translation, a Decimal in an integer column…) takes the ORM's path.
+        if value is None or type(value) is plain or (type(value) is not bool and isinstance(value, plain)):
+            return value  # (a bool in an integer column is converted: PostgreSQL would refuse it)
         return prep(value, connection)
 
     return convert
+
+
+def _is_stamped(field) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _execute_insert(connection, head: str, width: int, suffix: str, params: list[Sequence[Any]]) -> None:
+    row_sql = f"({', '.join(['%s'] * width)})"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One multi-row statement per chunk: one round trip, where executemany makes one per row.
+            step = max(1, _PG_MAX_PARAMS // width)
+            for start in range(0, len(params), step):
+                chunk = params[start : start + step]
+                cursor.execute(head + ", ".join([row_sql] * len(chunk)) + suffix, [v for row in chunk for v in row])
+        else:  # SQLite runs executemany's loop in C
+            cursor.executemany(head + row_sql + suffix, params)
+
+
+def _insert_head(model: type[Model], fields: Sequence[Any], using: str) -> str:
+    columns = ", ".join(_quote(using, f.column) for f in fields)
+    return f"INSERT INTO {_quote(using, model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 (quoted identifiers)
 
 
 def rows_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False, using: str = "default") -> None:
@@ -81,28 +157,64 @@ def rows_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False, using:
     if not objs:
         return
     model = type(objs[0])
-    meta = model._meta
     connection = connections[using]
     with_pk = objs[0].pk is not None
-    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    columns = ", ".join(_quote(using, f.column) for f in fields)
-    head = f"INSERT INTO {_quote(using, meta.db_table)} ({columns}) VALUES "  # noqa: S608 (quoted identifiers)
-    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    converters = [_converter(f, connection) for f in fields]
+    # pre_save only where it does something (auto_now/auto_now_add); elsewhere it is a getattr.
+    stamped = [(i, f) for i, f in enumerate(fields) if _is_stamped(f)]
+    get = attrgetter(*[f.attname for f in fields], "pk")  # always a tuple; the extra pk is dropped
+    params = []
+    for obj in objs:
+        row = list(get(obj)[:-1])
+        for i, f in stamped:
+            row[i] = f.pre_save(obj, True)
+        params.append([c(v) for c, v in zip(converters, row, strict=True)])
     suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    convert = [(f, _converter(f, connection)) for f in fields]
-    params = [[c(f.pre_save(obj, True)) for f, c in convert] for obj in objs]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One multi-row statement per chunk: one round trip, where executemany makes one per row.
-            step = max(1, _PG_MAX_PARAMS // len(fields))
-            for start in range(0, len(params), step):
-                chunk = params[start : start + step]
-                cursor.execute(head + ", ".join([row_sql] * len(chunk)) + suffix, [v for row in chunk for v in row])
-        else:  # SQLite runs executemany's loop in C
-            cursor.executemany(head + row_sql + suffix, params)
+    _execute_insert(connection, _insert_head(model, fields, using), len(fields), suffix, params)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
+
+
+def values_insert(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+    using: str = "default",
+) -> int:
+    """INSERT plain tuples, in the order of ``columns`` (field names or attnames such as ``case_id``).
+
+    Every concrete field not listed gets what the ORM would give it: ``auto_now``/``auto_now_add``
+    the current time, otherwise its default (evaluated once for the batch; list the field when
+    each row needs its own value). The primary key is the database's unless listed. Values are
+    converted per column as ``rows_insert`` does. Returns the number of rows sent.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    meta = model._meta
+    connection = connections[using]
+    fields = [meta.get_field(name) for name in columns]
+    listed = {f.attname for f in fields}
+    extra_fields, extra_values = [], []
+    now = timezone.now()
+    for f in meta.concrete_fields:
+        if f.attname in listed or f.primary_key:
+            continue
+        # auto_now(_add): now; else the default, or what the ORM stores without one ("", NULL).
+        value = now if _is_stamped(f) else f.get_default()
+        extra_fields.append(f)
+        extra_values.append(_converter(f, connection)(value))
+    converters = [_converter(f, connection) for f in fields]
+    tail = tuple(extra_values)
+    params = [(*[c(v) for c, v in zip(converters, row, strict=True)], *tail) for row in rows]
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    all_fields = [*fields, *extra_fields]
+    _execute_insert(connection, _insert_head(model, all_fields, using), len(all_fields), suffix, params)
+    return len(params)
 
 
 def rows_update(objs: Sequence[Model], fields: Sequence[str], *, using: str = "default") -> None:
@@ -114,15 +226,184 @@ def rows_update(objs: Sequence[Model], fields: Sequence[str], *, using: str = "d
     if not objs:
         return
     meta = type(objs[0])._meta
-    connection = connections[using]
     model_fields = [meta.get_field(name) for name in fields]
+    get = attrgetter(*[f.attname for f in model_fields], "pk")
+    values_update(type(objs[0]), fields, [get(obj) for obj in objs], using=using)
+
+
+def values_update(
+    model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *, using: str = "default"
+) -> None:
+    """UPDATE ``columns`` by primary key from tuples ``(*values, pk)``: one prepared statement."""
+    rows = list(rows)
+    if not rows:
+        return
+    meta = model._meta
+    connection = connections[using]
+    model_fields = [meta.get_field(name) for name in columns]
     assignments = ", ".join(f"{_quote(using, f.column)} = %s" for f in model_fields)
-    pk = meta.pk
-    sql = f"UPDATE {_quote(using, meta.db_table)} SET {assignments} WHERE {_quote(using, pk.column)} = %s"  # noqa: S608
-    convert = [(f.attname, _converter(f, connection)) for f in model_fields]
-    params = [[c(getattr(obj, name)) for name, c in convert] + [obj.pk] for obj in objs]
+    sql = f"UPDATE {_quote(using, meta.db_table)} SET {assignments} WHERE {_quote(using, meta.pk.column)} = %s"  # noqa: S608
+    converters = [_converter(f, connection) for f in [*model_fields, meta.pk]]
+    params = [[c(v) for c, v in zip(converters, row, strict=True)] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _builder(model: type[Model], attnames: Sequence[str]) -> Callable[[Sequence[Any]], Model]:
+    """``values`` (one per attname, in order) → a model instance, as ``model(*values)`` builds it.
+
+    Without ``pre_init``/``post_init`` receivers (a host project's auditing app may have some:
+    then the real ``__init__`` runs) the instance is filled directly: ``__init__`` sets every
+    attribute through a descriptor check, which on a 60-field model costs more than the row.
+    """
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return lambda values: model(*values)
+    new = object.__new__
+
+    def build(values: Sequence[Any]) -> Model:
+        obj = new(model)
+        obj.__dict__.update(zip(attnames, values, strict=True))
+        obj._state = ModelState()
+        return obj
+
+    return build
+
+
+def instances_factory(model: type[Model]) -> Callable[..., Model]:
+    """A maker of unsaved ``model`` instances for hot loops: ``make(attname=value, …)``.
+
+    Same instance as ``model(**values)`` — missing fields get their defaults, callable defaults
+    are called per instance — several times cheaper (see ``_builder``). Takes attnames
+    (``team_id``, not ``team``); related objects can be cached on the instance afterwards.
+    """
+    attnames = [f.attname for f in model._meta.concrete_fields]
+    known = set(attnames)
+    fixed: dict[str, Any] = {}
+    per_instance: dict[str, Callable[[], Any]] = {}
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            per_instance[f.attname] = f.default
+        else:
+            fixed[f.attname] = f.get_default()
+    build = _builder(model, attnames)
+
+    def make(**values: Any) -> Model:
+        unknown = values.keys() - known
+        if unknown:
+            raise TypeError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+        return build(
+            [
+                values[name] if name in values else per_instance[name]() if name in per_instance else fixed[name]
+                for name in attnames
+            ]
+        )
+
+    return make
+
+
+_IN_CHUNK = 500  # values per IN (...) list: well below SQLite's and PostgreSQL's parameter limits
+
+
+def _read_converters(fields: Sequence[Any], table: str, connection) -> list[tuple[int, Callable[[Any], Any]]]:
+    """Per selected column, what the ORM does to a database value (none for most columns).
+
+    SQLite datetimes are naive: made aware in the connection's zone directly (a page of cases
+    has thousands of them; ``make_aware`` re-checks settings and the zone for each).
+    """
+    out = []
+    for index, f in enumerate(fields):
+        expression = f.get_col(table)
+        if connection.vendor == "sqlite" and settings.USE_TZ and f.get_internal_type() == "DateTimeField":
+
+            def parse(
+                value: Any, _prep=connection.ops.convert_datetimefield_value, _e=expression, _zone=connection.timezone
+            ) -> Any:
+                if type(value) is str:  # text (the connection's declared-type converters parse it otherwise)
+                    try:
+                        value = dt.datetime.fromisoformat(value)
+                    except ValueError:
+                        return _prep(value, _e, connection)
+                if type(value) is dt.datetime and value.tzinfo is None:
+                    return value.replace(tzinfo=_zone)  # what make_aware does with a fixed zone
+                return _prep(value, _e, connection)
+
+            out.append((index, parse))
+            continue
+        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if found:
+
+            def convert(value: Any, _found=found, _e=expression) -> Any:
+                for step in _found:
+                    value = step(value, _e, connection)
+                return value
+
+            out.append((index, convert))
+    return out
+
+
+def _select_where_in(
+    model: type[Model], fields: Sequence[Any], key: str, keys: Iterable[Any], *, suffix: str = "", using: str
+) -> list[list]:
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return []
+    meta = model._meta
+    connection = connections[using]
+    key_field = meta.get_field(key)
+    convert_key = _converter(key_field, connection)
+    converters = _read_converters(fields, meta.db_table, connection)
+    select = ", ".join(_quote(using, f.column) for f in fields)
+    head = f"SELECT {select} FROM {_quote(using, meta.db_table)} WHERE {_quote(using, key_field.column)} IN "  # noqa: S608
+    out: list[list] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = [convert_key(k) for k in keys[start : start + _IN_CHUNK]]
+            cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})" + suffix, chunk)
+            for row in cursor.fetchall():
+                row = list(row)
+                for index, convert in converters:
+                    row[index] = convert(row[index])
+                out.append(row)
+    return out
+
+
+def values_where_in(
+    model: type[Model], columns: Sequence[str], key: str, keys: Iterable[Any], *, using: str = "default"
+) -> list[tuple]:
+    """``SELECT columns FROM table WHERE key IN keys`` as tuples, values converted as the ORM would.
+
+    The same rows as ``model.objects.filter(<key>__in=keys).values_list(*columns)`` without
+    building and compiling a query per call; for the ingest path's lookups by X id.
+    """
+    fields = [model._meta.get_field(name) for name in columns]
+    return [tuple(row) for row in _select_where_in(model, fields, key, keys, using=using)]
+
+
+def instances_locked(model: type[Model], pks: Iterable[Any], *, using: str = "default") -> list[Model]:
+    """``select_for_update().filter(pk__in=pks).order_by("pk")`` as model instances, for hot paths.
+
+    Rows are locked in primary-key order (PostgreSQL ``FOR UPDATE``; SQLite has one writer),
+    so two batches locking overlapping sets cannot deadlock. Instances are built as the ORM
+    builds them (``from_db``), with its value conversions.
+    """
+    meta = model._meta
+    connection = connections[using]
+    suffix = f" ORDER BY {_quote(using, meta.pk.column)}"
+    if connection.features.has_select_for_update:
+        suffix += " FOR UPDATE"
+    fields = list(meta.concrete_fields)
+    attnames = [f.attname for f in fields]
+    rows = _select_where_in(model, fields, meta.pk.attname, sorted(set(pks)), suffix=suffix, using=using)
+    at = attnames.index(meta.pk.attname)
+    rows.sort(key=lambda row: row[at])  # several IN chunks: pk order overall
+    build = _builder(model, attnames)
+    out = []
+    for row in rows:  # as from_db leaves them: saved, on this database
+        obj = build(row)
+        obj._state.adding = False
+        obj._state.db = using
+        out.append(obj)
+    return out
 
 
 def ids_allocate(model: type[Model], count: int, *, using: str = "default") -> list[int]:

@@ -30,11 +30,11 @@ from django.utils import timezone
 from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
 from crm_twitter.services import message_routing, order_matching
 from crm_twitter.services.message_routing import BrandDirectory, MessageItem, messages_route
-from crm_twitter.x.bulk_sql import rows_insert, rows_update
+from crm_twitter.x.bulk_sql import values_insert, values_update, values_where_in
 
 logger = logging.getLogger(__name__)
 
-USER_UPDATE_FIELDS = [
+USER_PROFILE_FIELDS = [  # what X tells us about a user, rewritten when their profile changes
     "handle",
     "name",
     "followers_count",
@@ -47,9 +47,42 @@ USER_UPDATE_FIELDS = [
     "is_unavailable",
     "profile_fetched_at",
     "raw",
-    "updated_at",
 ]
+DM_COLUMNS = (
+    "x_event_id",
+    "dm_conversation_id",
+    "brand_account_id",
+    "sender_id",
+    "recipient_id",
+    "case_id",
+    "direction",
+    "event_type",
+    "text",
+    "created_at",
+    "raw",
+)
 MEDIA_TYPES = {"photo", "video", "animated_gif"}
+TWEET_COLUMNS = (
+    "x_id",
+    "brand_account_id",
+    "author_id",
+    "case_id",
+    "direction",
+    "party",
+    "kind",
+    "text",
+    "lang",
+    "conversation_id",
+    "in_reply_to_tweet_id",
+    "in_reply_to_user_id",
+    "quoted_tweet_id",
+    "mentioned_user_ids",
+    "public_metrics",
+    "engagement",
+    "contains_private_data",
+    "created_at",
+    "raw",
+)
 
 
 class PageLike(Protocol):
@@ -173,22 +206,22 @@ def _validate_dm_events(data: list[dict]) -> tuple[list[dict], dict[str, dt.date
 # --- users ---------------------------------------------------------------------------------------------
 
 
-def _user_row(user: dict, now: dt.datetime) -> XUser:
+def _user_values(user: dict, now: dt.datetime) -> tuple:
+    """An X profile as a row of ``USER_PROFILE_FIELDS`` (a tuple: no XUser instance per user)."""
     metrics = user.get("public_metrics") or {}
-    return XUser(
-        x_id=user["id"],
-        handle=(user.get("username") or "")[:50],
-        name=(user.get("name") or "")[:200],
-        followers_count=max(0, int(metrics.get("followers_count") or 0)),
-        following_count=max(0, int(metrics.get("following_count") or 0)),
-        verified=bool(user.get("verified")),
-        protected=bool(user.get("protected")),
-        location=(user.get("location") or "")[:200],
-        description=user.get("description") or "",
-        profile_image_url=web_url(user.get("profile_image_url")),
-        is_unavailable=False,
-        profile_fetched_at=now,
-        raw=user,
+    return (
+        (user.get("username") or "")[:50],
+        (user.get("name") or "")[:200],
+        max(0, int(metrics.get("followers_count") or 0)),
+        max(0, int(metrics.get("following_count") or 0)),
+        bool(user.get("verified")),
+        bool(user.get("protected")),
+        (user.get("location") or "")[:200],
+        user.get("description") or "",
+        web_url(user.get("profile_image_url")),
+        False,
+        now,
+        user,
     )
 
 
@@ -220,50 +253,56 @@ def users_upsert(
     wanted = set(by_id) | set(missing)
     known = {
         row[0]: row
-        for row in XUser.objects.filter(x_id__in=wanted).values_list(
-            "x_id", "pk", "customer_id", "followers_count", "name", "raw", "is_unavailable"
+        for row in values_where_in(
+            XUser, ["x_id", "id", "customer_id", "followers_count", "name", "raw", "is_unavailable"], "x_id", wanted
         )
     }
     unavailable = set(unavailable)
-    new_rows, changed_rows = [], []
+    new_rows, changed_rows = [], []  # (x_id, *profile, lang) and (*profile, updated_at, pk)
     for x_id, user in by_id.items():
         if x_id not in known:
-            row = _user_row(user, now)
-            row.lang = (langs.get(x_id) or "")[:16]
-            new_rows.append(row)
+            new_rows.append((x_id, *_user_values(user, now), (langs.get(x_id) or "")[:16]))
         elif known[x_id][5] != user or known[x_id][6]:  # only a changed profile is rewritten
-            row = _user_row(user, now)
-            row.pk = known[x_id][1]
-            changed_rows.append(row)
+            changed_rows.append((*_user_values(user, now), now, known[x_id][1]))
     new_rows += [
-        XUser(
-            x_id=x,
-            handle=(h or f"id{x}")[:50],
-            is_unavailable=x in unavailable or not h,
-            lang=(langs.get(x) or "")[:16],
+        (
+            x,
+            (h or f"id{x}")[:50],
+            "",
+            0,
+            0,
+            False,
+            False,
+            "",
+            "",
+            "",
+            x in unavailable or not h,
+            None,
+            {},
+            (langs.get(x) or "")[:16],
         )
         for x, h in missing.items()
         if x not in known
     ]
     if new_rows:
-        rows_insert(new_rows, ignore_conflicts=True)
+        values_insert(XUser, ["x_id", *USER_PROFILE_FIELDS, "lang"], new_rows, ignore_conflicts=True)
     if changed_rows:
-        for row in changed_rows:
-            row.updated_at = now
-        rows_update(changed_rows, USER_UPDATE_FIELDS)
+        values_update(XUser, [*USER_PROFILE_FIELDS, "updated_at"], changed_rows)
     gone = [x for x in unavailable if x in known and x not in by_id and not known[x][6]]
     if gone:  # X now reports them deleted/suspended/protected: keep the row, flag it
         XUser.objects.filter(x_id__in=gone).update(is_unavailable=True)
     refs = {x: _UserRef(row[1], row[2], row[3], row[4]) for x, row in known.items()}
+    pk_to_x = {row[1]: x for x, row in known.items()}
     for row in changed_rows:
-        refs[row.x_id] = _UserRef(row.pk, known[row.x_id][2], row.followers_count, row.name)
+        x_id = pk_to_x[row[-1]]
+        refs[x_id] = _UserRef(row[-1], known[x_id][2], row[2], row[1])
     if new_rows:
         refs.update(
             {
                 x_id: _UserRef(pk, customer_id, followers, name)
-                for x_id, pk, customer_id, followers, name in XUser.objects.filter(
-                    x_id__in=[r.x_id for r in new_rows]
-                ).values_list("x_id", "pk", "customer_id", "followers_count", "name")
+                for x_id, pk, customer_id, followers, name in values_where_in(
+                    XUser, ["x_id", "id", "customer_id", "followers_count", "name"], "x_id", [r[0] for r in new_rows]
+                )
             }
         )
     return refs
@@ -334,18 +373,26 @@ def web_url(value: Any) -> str:
     return value if value.lower().startswith(("https://", "http://")) else ""
 
 
-def _media_object(key: str, media: dict, **owner: Any) -> Media:
-    media_type = media.get("type") if media.get("type") in MEDIA_TYPES else Media.Type.PHOTO
-    return Media(
-        media_key=key[:64],
-        type=media_type,
-        url=web_url(media.get("url")),
-        preview_image_url=web_url(media.get("preview_image_url")),
-        width=media.get("width") if isinstance(media.get("width"), int) else None,
-        height=media.get("height") if isinstance(media.get("height"), int) else None,
-        alt_text=media.get("alt_text") or "",
-        raw=media,
-        **owner,
+def _media_insert(media_rows: Sequence[tuple[str, str, dict]], owner_column: str, owner_pks: Mapping[str, int]) -> None:
+    """Media rows (owner x id, media key, X media object) for tweets or DMs; one INSERT."""
+    values_insert(
+        Media,
+        ["media_key", "type", "url", "preview_image_url", "width", "height", "alt_text", "raw", owner_column],
+        (
+            (
+                key[:64],
+                media.get("type") if media.get("type") in MEDIA_TYPES else Media.Type.PHOTO,
+                web_url(media.get("url")),
+                web_url(media.get("preview_image_url")),
+                media.get("width") if isinstance(media.get("width"), int) else None,
+                media.get("height") if isinstance(media.get("height"), int) else None,
+                media.get("alt_text") or "",
+                media,
+                owner_pks[owner],
+            )
+            for owner, key, media in media_rows
+        ),
+        ignore_conflicts=True,
     )
 
 
@@ -442,7 +489,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         )
         existing = {
             x_id: (pk, metrics)
-            for x_id, pk, metrics in Tweet.objects.filter(x_id__in=ids).values_list("x_id", "pk", "public_metrics")
+            for x_id, pk, metrics in values_where_in(Tweet, ["x_id", "id", "public_metrics"], "x_id", ids)
         }
         new = [t for t in tweets if t["id"] not in existing]
 
@@ -493,53 +540,42 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         account_by_item = {i.x_id: i.brand_account_id for i in items}
         private_by_item = {i.x_id: i.contains_private_data for i in items}
         rows = []
-        for t in new:
+        for t in new:  # plain tuples: a Tweet instance per row would cost more than its INSERT
             fields = parsed[t["id"]]
             route = routing.routes[t["id"]]
             rows.append(
-                Tweet(
-                    x_id=t["id"],
-                    brand_account_id=account_by_item[t["id"]],
-                    author_id=users[t["author_id"]].pk,
-                    case_id=route.case_id,
-                    direction=route.direction,
-                    party=route.party,
-                    kind=fields["kind"],
-                    text=t["text"],
-                    lang=(t.get("lang") or "")[:16],
-                    conversation_id=fields["conversation_id"][:32],
-                    in_reply_to_tweet_id=fields["in_reply_to_tweet_id"],
-                    in_reply_to_user_id=str(t.get("in_reply_to_user_id") or "")[:32],
-                    quoted_tweet_id=fields["quoted_tweet_id"],
-                    mentioned_user_ids=fields["mentioned"],
-                    public_metrics=fields["metrics"],
-                    engagement=_engagement(fields["metrics"]),
-                    contains_private_data=private_by_item[t["id"]],
-                    created_at=created[t["id"]],
-                    raw=t,
+                (
+                    t["id"],
+                    account_by_item[t["id"]],
+                    users[t["author_id"]].pk,
+                    route.case_id,
+                    route.direction,
+                    route.party,
+                    fields["kind"],
+                    t["text"],
+                    (t.get("lang") or "")[:16],
+                    fields["conversation_id"][:32],
+                    fields["in_reply_to_tweet_id"],
+                    str(t.get("in_reply_to_user_id") or "")[:32],
+                    fields["quoted_tweet_id"],
+                    fields["mentioned"],
+                    fields["metrics"],
+                    _engagement(fields["metrics"]),
+                    private_by_item[t["id"]],
+                    created[t["id"]],
+                    t,
                 )
             )
-        rows_insert(rows, ignore_conflicts=True)
+        values_insert(Tweet, TWEET_COLUMNS, rows, ignore_conflicts=True)
 
         # Known tweets: refresh what changes over time (public metrics) where it changed — one
         # prepared UPDATE by primary key for the page (cheaper than bulk_update's CASE WHEN per row).
         changed = [
-            Tweet(
-                pk=existing[t["id"]][0],
-                x_id=t["id"],
-                brand_account_id=account.pk,
-                author_id=users[t["author_id"]].pk,
-                direction=Direction.INBOUND,
-                text="",
-                created_at=created[t["id"]],
-                public_metrics=parsed[t["id"]]["metrics"],
-                engagement=_engagement(parsed[t["id"]]["metrics"]),
-            )
+            (parsed[t["id"]]["metrics"], _engagement(parsed[t["id"]]["metrics"]), existing[t["id"]][0])
             for t in tweets
             if t["id"] in existing and parsed[t["id"]]["metrics"] and parsed[t["id"]]["metrics"] != existing[t["id"]][1]
         ]
-        if changed:
-            rows_update(changed, ["public_metrics", "engagement"])
+        values_update(Tweet, ["public_metrics", "engagement"], changed)
 
         media_missing = 0
         keys_by_tweet = {t["id"]: parsed[t["id"]]["media_keys"] for t in new if parsed[t["id"]]["media_keys"]}
@@ -547,11 +583,8 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             media_by_key = {m["media_key"]: m for m in includes.get("media", [])}
             media_rows, media_missing = _media_rows(keys_by_tweet, media_by_key)
             if media_rows:
-                tweet_pks = dict(Tweet.objects.filter(x_id__in=list(keys_by_tweet)).values_list("x_id", "pk"))
-                rows_insert(
-                    [_media_object(key, media, tweet_id=tweet_pks[owner]) for owner, key, media in media_rows],
-                    ignore_conflicts=True,
-                )
+                tweet_pks = dict(values_where_in(Tweet, ["x_id", "id"], "x_id", keys_by_tweet))
+                _media_insert(media_rows, "tweet_id", tweet_pks)
             if media_missing:
                 logger.warning("crm_twitter ingest: %s media key(s) without a media object", media_missing)
 
@@ -619,7 +652,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         users = users_upsert(
             users=includes.get("users", []), placeholders=placeholders, unavailable=_unavailable_ids(errors)
         )
-        existing = set(DirectMessage.objects.filter(x_event_id__in=ids).values_list("x_event_id", flat=True))
+        existing = {row[0] for row in values_where_in(DirectMessage, ["x_event_id"], "x_event_id", ids)}
         new = [e for e in events if e["id"] not in existing]
 
         items = []
@@ -654,21 +687,21 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             route = routing.routes[event["id"]]
             recipient = users.get(shape["recipient"]) if shape["recipient"] else None
             rows.append(
-                DirectMessage(
-                    x_event_id=event["id"],
-                    dm_conversation_id=shape["conversation"],
-                    brand_account_id=account.pk,
-                    sender_id=users[shape["sender"]].pk,
-                    recipient_id=recipient.pk if recipient else None,
-                    case_id=route.case_id,
-                    direction=route.direction,
-                    event_type=(event.get("event_type") or "MessageCreate")[:32],
-                    text=event.get("text") or "",
-                    created_at=created[event["id"]],
-                    raw=event,
+                (
+                    event["id"],
+                    shape["conversation"],
+                    account.pk,
+                    users[shape["sender"]].pk,
+                    recipient.pk if recipient else None,
+                    route.case_id,
+                    route.direction,
+                    (event.get("event_type") or "MessageCreate")[:32],
+                    event.get("text") or "",
+                    created[event["id"]],
+                    event,
                 )
             )
-        rows_insert(rows, ignore_conflicts=True)
+        values_insert(DirectMessage, DM_COLUMNS, rows, ignore_conflicts=True)
 
         media_missing = 0
         keys_by_event = {
@@ -680,13 +713,8 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             media_by_key = {m["media_key"]: m for m in includes.get("media", [])}
             media_rows, media_missing = _media_rows(keys_by_event, media_by_key)
             if media_rows:
-                dm_pks = dict(
-                    DirectMessage.objects.filter(x_event_id__in=list(keys_by_event)).values_list("x_event_id", "pk")
-                )
-                rows_insert(
-                    [_media_object(key, media, direct_message_id=dm_pks[owner]) for owner, key, media in media_rows],
-                    ignore_conflicts=True,
-                )
+                dm_pks = dict(values_where_in(DirectMessage, ["x_event_id", "id"], "x_event_id", keys_by_event))
+                _media_insert(media_rows, "direct_message_id", dm_pks)
 
         orders_linked = _link_orders(items, routing.routes)
 
