@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.inbox.form_renderer import INBOX_FORM_RENDERER
 from crm_twitter.models import CaseStatus, ComplaintCategory, Outcome, Promise
 from crm_twitter.selectors.cases import QUEUES
 
@@ -21,7 +22,13 @@ REACH_CHOICES = [
 REFUND_OUTCOMES = (Outcome.REFUND, Outcome.PARTIAL_REFUND)
 
 
-class QueueFilterForm(forms.Form):
+class InboxForm(forms.Form):
+    """A form of the inbox: its plain widgets are drawn in Python (see ``form_renderer``)."""
+
+    default_renderer = INBOX_FORM_RENDERER
+
+
+class QueueFilterForm(InboxForm):
     """The queue page's query string. Choice lists come from the view (already fetched)."""
 
     queue = forms.ChoiceField(choices=[(q, q) for q in QUEUES], required=False)
@@ -59,7 +66,7 @@ class QueueFilterForm(forms.Form):
         ]
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(InboxForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
@@ -103,7 +110,7 @@ class EscalateForm(VersionedForm):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(InboxForm):
     text = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Internal note"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from crm_twitter.models import Case, TeamMembership
+from crm_twitter.models import Case, Order, TeamMembership
 
 SEE_ALL_GROUPS = ("crm_supervisor", "crm_manager")
 
@@ -45,3 +45,37 @@ def cases_visible_to(user, queryset: QuerySet[Case] | None = None) -> QuerySet[C
         return qs
     team_ids = TeamMembership.objects.filter(user=user).values("team_id")
     return qs.filter(Q(team_id__in=team_ids) | Q(assignee=user))
+
+
+def unassigned_cases_visible_to(user) -> QuerySet[Case]:
+    """The unassigned cases a user may see: ``cases_visible_to`` narrowed to cases nobody owns.
+
+    Same rule, written for the query planner: an agent sees an unassigned case through their teams
+    only (the "assigned to them" half cannot match), and a plain team filter lets PostgreSQL read
+    the team's unassigned cases from their own index (``crm_tw_case_unassigned_team``). With the
+    rule's OR it walked every open case in urgency order whenever the teams had few or none.
+    """
+    if not user.is_authenticated:
+        return Case.objects.none()
+    qs = Case.objects.filter(assignee__isnull=True)
+    if user_sees_all_cases(user):
+        return qs
+    return qs.filter(team_id__in=TeamMembership.objects.filter(user=user).values("team_id"))
+
+
+def orders_visible_to(user, queryset: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """Orders a user may see, search and link to a case: for agents, the orders of customers whose
+    cases they can see, plus orders already linked to such a case; supervisors and managers all.
+
+    Orders carry a customer's e-mail, address and payment details: an agent working the German
+    desk has no business browsing the orders of a French customer. The inbox's order search and
+    link/unlink actions and the API's ``/orders/`` share this one rule.
+    """
+    qs = Order.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if user_sees_all_cases(user):
+        return qs
+    visible = cases_visible_to(user)
+    linked = Case.orders.through.objects.filter(case_id__in=visible.values("id")).values("order_id")
+    return qs.filter(Q(customer_id__in=visible.values("customer_id")) | Q(id__in=linked))

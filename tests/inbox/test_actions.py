@@ -148,7 +148,7 @@ def test_confirm_suggested_category_or_change_it(client, agent, team_case):
 
 
 def test_link_and_unlink_an_order(client, agent, working_case, order_with_items):
-    order = order_with_items(order_number="40004321")
+    order = order_with_items(order_number="40004321", customer=working_case.customer)
     client.force_login(agent)
     response = follow(client, working_case, "order_link", {"order": order.pk})
     assert list(working_case.orders.all()) == [order]
@@ -250,6 +250,51 @@ def test_template_is_inserted_in_the_customers_language_with_placeholders_filled
     assert f"Hallo @{working_case.customer_x_user.handle}" in html
     assert "{handle}" not in html and "{dm_link}" not in html
     assert 'name="channel" id="compose-channel" value="public"' in html
+
+
+def test_agent_cannot_link_an_order_of_a_customer_outside_their_cases(client, agent, working_case, order_with_items):
+    """Same rule as the API's /orders/: an order of someone else's customer answers 404."""
+    stranger = order_with_items(order_number="40009876")
+    client.force_login(agent)
+    response = client.post(url(working_case, "order_link"), {"version": working_case.version, "order": stranger.pk})
+    assert response.status_code == 404
+    assert not working_case.orders.exists()
+    assert not CaseEvent.objects.filter(case=working_case, kind=CaseEvent.Kind.ORDER_LINKED).exists()
+
+
+def test_supervisor_may_link_any_order(client, supervisor, working_case, order_with_items):
+    order = order_with_items(order_number="40009877")
+    client.force_login(supervisor)
+    follow(client, working_case, "order_link", {"order": order.pk})
+    assert list(working_case.orders.all()) == [order]
+
+
+def test_inactive_template_is_neither_offered_nor_inserted(client, agent, working_case):
+    client.force_login(agent)
+    offered = client.get(url(working_case, "case")).context["templates"]
+    withdrawn = offered[0]
+    ReplyTemplate.objects.filter(pk=withdrawn.pk).update(is_active=False)
+    page = client.get(url(working_case, "case"))
+    assert withdrawn.pk not in {t.pk for t in page.context["templates"]}
+    picker = page.content.decode().split('id="template-select"')[1].split("</select>")[0]
+    assert f'<option value="{withdrawn.pk}"' not in picker
+    assert client.post(url(working_case, "template"), {"template_choice": withdrawn.pk}).status_code == 404
+
+
+def test_reply_under_an_inactive_template_is_refused_and_the_text_kept(client, agent, working_case):
+    template = ReplyTemplate.objects.filter(is_active=True, channel=ReplyTemplate.Channel.PUBLIC).first()
+    client.force_login(agent)
+    text = f"@{working_case.customer_x_user.handle} thanks, we are looking into it"
+    form = {"version": working_case.version, "channel": "public", "text": text, "template": template.pk}
+    ReplyTemplate.objects.filter(pk=template.pk).update(is_active=False)  # withdrawn after it was inserted
+    response = client.post(url(working_case, "compose"), form)
+    assert response.status_code == 422
+    assert not OutboundMessage.objects.filter(case=working_case).exists()
+    html = response.content.decode()
+    assert "no longer in use" in html and "we are looking into it" in html
+    assert '<input type="hidden" name="template" value="">' in html  # sending again goes without it
+    response = client.post(url(working_case, "compose"), {**form, "template": ""}, follow=True)
+    assert OutboundMessage.objects.filter(case=working_case).count() == 1
 
 
 def test_failed_message_can_be_retried(client, agent, working_case):

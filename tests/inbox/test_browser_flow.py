@@ -123,21 +123,25 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     brand = sandbox.brand_account("AcmeHelp")
     team = TeamFactory(name="EU desk", languages=["en", "de", "es"])
     customer = sandbox.state.add_user("pauline_d", name="Pauline Dubois", followers=1200, location="Lyon")
-    order = OrderFactory(
-        order_number="40001234",
-        currency="EUR",
-        total_amount="59.90",
-        carrier="DHL",
-        tracking_number="RR123456789CN",
-        customer_email="pauline.dubois@example.fr",
-    )
-    OrderItemFactory(order=order, title="Blender Pro 600", unit_price="59.90")
     sandbox.state.customer_tweet(
         customer, "@AcmeHelp my blender never arrived, it's been 3 weeks. I want a refund!", lang="en"
     )
     sync(brand)
     case = Case.objects.get(customer_x_user__handle="pauline_d")
     assert case.status == CaseStatus.NEW and case.assignee is None
+    # Her order, imported from the shop and matched to her by X handle (an agent may only find and
+    # link orders of the customers whose cases they can see).
+    order = OrderFactory(
+        order_number="40001234",
+        currency="EUR",
+        total_amount="59.90",
+        carrier="DHL",
+        tracking_number="RR123456789CN",
+        customer=case.customer,
+        customer_handle="pauline_d",
+        customer_email="pauline.dubois@example.fr",
+    )
+    OrderItemFactory(order=order, title="Blender Pro 600", unit_price="59.90")
     agent = UserFactory(username="alice", first_name="Alice", last_name="Martin", roles=["crm_agent"])
     TeamMembershipFactory(team=team, user=agent)
     Case.objects.filter(pk=case.pk).update(team=team)

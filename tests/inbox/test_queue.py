@@ -53,6 +53,20 @@ def test_each_queue_shows_its_live_count(client, agent, team_case):
     assert b"My cases" in response.content and b"Awaiting customer" in response.content
 
 
+def test_agent_sees_the_unassigned_cases_of_their_teams_only(client, agent, team_case):
+    from tests.factories import CaseFactory
+
+    ours = team_case()
+    team_case(assignee=agent)  # owned: not unassigned
+    other_team = CaseFactory(team=TeamFactory())  # unassigned, but another team's
+    client.force_login(agent)
+    response = client.get(QUEUE, {"queue": "unassigned"})
+    assert rows(response) == [ours.pk]
+    assert counts(response)["unassigned"] == 1
+    assert rows(client.get(QUEUE, {"queue": "all_open", "assignee": "none"})) == [ours.pk]
+    assert other_team.pk not in rows(client.get(QUEUE, {"queue": "all_open"}))
+
+
 def test_agent_starts_on_my_cases_and_supervisor_on_all_open(client, agent, supervisor):
     client.force_login(agent)
     assert client.get(QUEUE).context["queue"] == "mine"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -58,7 +58,7 @@ from crm_twitter.models import (
     XUser,
 )
 from crm_twitter.reports.snapshots import FORMATS, snapshot_content, snapshot_filename
-from crm_twitter.selectors.visibility import cases_visible_to, user_sees_all_cases
+from crm_twitter.selectors.visibility import cases_visible_to, orders_visible_to, user_sees_all_cases
 from crm_twitter.services.orders import RowResult, orders_upsert
 
 # --- customers ----------------------------------------------------------------------------------
@@ -124,13 +124,8 @@ class OrderViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.UpdateModelMixi
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        user = self.request.user
-        qs = Order.objects.all()
-        if not user_sees_all_cases(user):
-            visible = cases_visible_to(user)
-            linked = Case.orders.through.objects.filter(case_id__in=visible.values("id")).values("order_id")
-            qs = qs.filter(Q(customer_id__in=visible.values("customer_id")) | Q(id__in=linked))
-        return qs.prefetch_related(
+        # The same rule decides which orders the inbox lets an agent find and link.
+        return orders_visible_to(self.request.user).prefetch_related(
             Prefetch("items", queryset=OrderItem.objects.order_by("id")),
             Prefetch("cases", queryset=Case.objects.only("id")),
         )

@@ -35,6 +35,7 @@ from crm_twitter.inbox.forms import (
 from crm_twitter.inbox.views.case import case_context
 from crm_twitter.inbox.views.common import back_to_case, stale
 from crm_twitter.models import Case, CaseStatus, Order, OutboundMessage, Promise, ReplyTemplate
+from crm_twitter.selectors.cases import order_for_linking, reply_template_active
 from crm_twitter.services.cases import case_add_note, case_link_order, case_set_category, case_unlink_order
 from crm_twitter.services.compose import outbound_retry, reply_compose, reply_preview
 from crm_twitter.services.errors import CaseRuleError, ComposeRefused, StaleCase
@@ -177,11 +178,19 @@ def category_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, pk, CategoryForm, apply)
 
 
+def _order_or_404(request: HttpRequest, pk: int) -> Order:
+    """An order outside the user's reach answers 404, like one that does not exist."""
+    try:
+        return order_for_linking(user=request.user, pk=pk)
+    except Order.DoesNotExist:
+        raise Http404("No such order")
+
+
 @require_POST
 @crm_action_required
 def order_link_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        order = get_object_or_404(Order, pk=data["order"])
+        order = _order_or_404(request, data["order"])
         case_link_order(case=case, actor=request.user, order=order)
         return _("Order %(number)s linked.") % {"number": order.order_number}
 
@@ -192,7 +201,7 @@ def order_link_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def order_unlink_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        order = get_object_or_404(Order, pk=data["order"])
+        order = _order_or_404(request, data["order"])
         case_unlink_order(case=case, actor=request.user, order=order)
         return _("Order %(number)s unlinked.") % {"number": order.order_number}
 
@@ -233,13 +242,22 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, pk, RetryForm, apply, anchor="timeline-end", check_version=False)
 
 
+def _form_with(form: ComposeForm, **changes: str) -> ComposeForm:
+    """The submitted composer with some fields replaced (the agent's text is kept)."""
+    data = form.data.copy()
+    for name, value in changes.items():
+        data[name] = value
+    form = ComposeForm(data)
+    form.is_valid()
+    return form
+
+
 @require_POST
 @crm_action_required
 def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue a public reply or a DM. Refusals keep the text in the composer, with the reason."""
     case = visible_case_or_404(request, pk)
     form = ComposeForm(request.POST)
-    error = ""
     if not form.is_valid():
         error = _first_error(form)
     elif form.cleaned_data["version"] != case.version:
@@ -247,35 +265,44 @@ def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
             "This case changed while you were writing (new messages or actions). Review the timeline, "
             "then send again; your text is kept."
         )
-        data = form.data.copy()
-        data["version"] = str(case.version)
-        form = ComposeForm(data)
-        form.is_valid()
+        form = _form_with(form, version=str(case.version))
     else:
         data = form.cleaned_data
-        template = ReplyTemplate.objects.filter(pk=data["template"]).first() if data.get("template") else None
-        # The outbound service picks the tweet to answer (the customer's latest mention of the brand).
         try:
-            reply_compose(
-                case=case,
-                actor=request.user,
-                channel=data["channel"],
-                text=data["text"],
-                in_reply_to_tweet_id=None,
-                template=template,
-            )
-        except StaleCase:
-            error = _("This case changed while you were writing. Review the timeline, then send again.")
-        except (ComposeRefused, CaseRuleError) as exc:
-            error = exc.message
+            # Only an active template may be sent under (a stale page may still carry a withdrawn one).
+            template = reply_template_active(pk=data["template"]) if data.get("template") else None
+        except ReplyTemplate.DoesNotExist:
+            error = _("The template you inserted is no longer in use. Review the text, then send again.")
+            form = _form_with(form, template="")
         else:
-            if data["channel"] == "dm":
-                messages.success(request, _("Direct message queued for sending."))
-            else:
-                messages.success(request, _("Public reply queued for sending."))
-            return back_to_case(case.pk, "timeline-end")
+            error = _send(request, case, data, template)
+            if not error:
+                return back_to_case(case.pk, "timeline-end")
     context = case_context(request, case, compose_form=form, compose_error=error)
     return render(request, "crm_twitter/inbox/case.html", context, status=422)
+
+
+def _send(request: HttpRequest, case: Case, data: dict[str, Any], template: ReplyTemplate | None) -> str:
+    """Hand the reply to the outbound service; the refusal to show the agent, or "" once queued."""
+    try:
+        # The outbound service picks the tweet to answer (the customer's latest mention of the brand).
+        reply_compose(
+            case=case,
+            actor=request.user,
+            channel=data["channel"],
+            text=data["text"],
+            in_reply_to_tweet_id=None,
+            template=template,
+        )
+    except StaleCase:
+        return _("This case changed while you were writing. Review the timeline, then send again.")
+    except (ComposeRefused, CaseRuleError) as exc:
+        return exc.message
+    if data["channel"] == "dm":
+        messages.success(request, _("Direct message queued for sending."))
+    else:
+        messages.success(request, _("Public reply queued for sending."))
+    return ""
 
 
 @require_POST
@@ -301,9 +328,8 @@ def template_view(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the chosen template rendered for this case, placed in the composer."""
     case = visible_case_or_404(request, pk)
     try:
-        chosen = request.POST.get("template") or request.POST.get("template_choice") or 0
-        template = ReplyTemplate.objects.get(pk=int(chosen), is_active=True)
-    except (ReplyTemplate.DoesNotExist, ValueError):
+        template = reply_template_active(pk=request.POST.get("template") or request.POST.get("template_choice"))
+    except ReplyTemplate.DoesNotExist:
         raise Http404("No such template")
     text = template_render(template=template, case=case, actor=request.user)
     channel = "dm" if template.channel == ReplyTemplate.Channel.DM else "public"

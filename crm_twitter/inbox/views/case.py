@@ -33,6 +33,7 @@ from crm_twitter.selectors.cases import (
     customer_case_history,
     orders_by_numbers,
     orders_search,
+    reply_templates_offered,
 )
 from crm_twitter.selectors.visibility import cases_visible_to
 from crm_twitter.services.lifecycle import allowed_transitions
@@ -46,7 +47,6 @@ SUGGESTED_STEP = {
     CaseStatus.AWAITING_CUSTOMER: ReplyTemplate.Step.UPDATE,
     CaseStatus.RESOLVED: ReplyTemplate.Step.PUBLIC_CLOSE,
 }
-STEP_ORDER = [value for value, _label in ReplyTemplate.Step.choices]
 # Status buttons shown beside "Resolve" (resolve has its own form; reopen comes from the service).
 TRANSITION_STYLE = {
     CaseStatus.ACKNOWLEDGED: "secondary",
@@ -57,15 +57,6 @@ TRANSITION_STYLE = {
     CaseStatus.NOT_ACTIONABLE: "ghost",
     CaseStatus.NEW: "ghost",
 }
-
-
-def _templates_for(case: Case) -> list[ReplyTemplate]:
-    """Active templates in the customer's language (English where none exists), in flow order."""
-    language = (case.language or "en").split("-")[0].lower()
-    rows = list(ReplyTemplate.objects.filter(is_active=True, language__in={language, "en"}))
-    steps_in_language = {t.step for t in rows if t.language == language}
-    chosen = [t for t in rows if t.language == language or t.step not in steps_in_language]
-    return sorted(chosen, key=lambda t: (STEP_ORDER.index(t.step) if t.step in STEP_ORDER else 99, t.name))
 
 
 def _latest_customer_tweet(timeline) -> str:
@@ -87,14 +78,16 @@ def case_context(
 ) -> dict:
     """Everything the case page shows; a fixed number of queries for any size of case."""
     user = request.user
-    timeline = case_timeline(case=case)
+    timeline = case_timeline(case=case, display_only=True)
     can_act = user_can_act(user)
     linked_orders = list(case.orders.all())
     inbound_texts = [e.obj.text for e in timeline if e.kind in ("tweet", "dm") and e.obj.direction == "inbound"]
-    found_orders = orders_by_numbers(numbers=numbers_in_texts(inbound_texts), exclude_case=case) if can_act else []
+    found_orders = (
+        orders_by_numbers(user=user, numbers=numbers_in_texts(inbound_texts), exclude_case=case) if can_act else []
+    )
     promises = list(case.promises.all())
     open_promises = [p for p in promises if p.status == Promise.Status.OPEN]
-    templates = _templates_for(case) if can_act else []
+    templates = reply_templates_offered(case=case) if can_act else []
     suggested_step = SUGGESTED_STEP.get(case.status, "")
     in_reply_to = _latest_customer_tweet(timeline)
     transitions = [str(s) for s in allowed_transitions(case) if s != CaseStatus.RESOLVED]
@@ -208,7 +201,7 @@ def order_search_view(request: HttpRequest, pk: int) -> HttpResponse:
         "crm_twitter/inbox/_order_results.html",
         {
             "case": case,
-            "orders": orders_search(text=text, exclude_case=case),
+            "orders": orders_search(user=request.user, text=text, exclude_case=case),
             "searched": len(text.strip()) >= 3,
             "can_act": user_can_act(request.user),
         },

@@ -23,11 +23,22 @@ def back_to_case(case_pk: int, anchor: str = "") -> HttpResponseRedirect:
     return response
 
 
+# Joins the messages into one text for the matcher: a newline stops every "order word before the
+# number" context (their patterns exclude \n), and NUL is neither a word, digit nor space
+# character, so no number, URL tail or phone prefix runs from one message into the next.
+MESSAGE_SEPARATOR = "\n\x00\n"
+
+
 def numbers_in_texts(texts: Iterable[str]) -> list[str]:
-    """Order and tracking numbers mentioned in messages (the order matcher's patterns), first 20."""
+    """Order and tracking numbers mentioned in messages (the order matcher's patterns), first 20.
+
+    The matcher runs once over all the messages joined, not once per message: on a 200-message
+    case, 400 matcher calls (each normalising its own text) cost ~20 ms of the page's first render.
+    """
+    blob = MESSAGE_SEPARATOR.join(text.replace("\x00", "") for text in texts if text)
+    if not blob:
+        return []
     seen: dict[str, None] = {}
-    for text in texts:
-        if text:
-            for number in order_numbers_find(text) + tracking_numbers_find(text):
-                seen.setdefault(number.lstrip("#"), None)
+    for number in order_numbers_find(blob) + tracking_numbers_find(blob):
+        seen.setdefault(number.lstrip("#"), None)
     return list(seen)[:20]
