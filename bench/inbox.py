@@ -444,6 +444,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--force", action="store_true", help="seed a database whose name lacks 'bench'")
     parser.add_argument("--reuse", action="store_true", help="measure the data already seeded")
+    parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
     args = parser.parse_args()
 
     vendor = setup_django()
@@ -579,6 +580,8 @@ def main() -> None:
     ]
     rows = []
     for label, client, url, params, headers in scenarios:
+        if args.only.lower() not in label.lower():
+            continue
         med, p, queries = measure(client, url, params, repeat=args.repeat, headers=headers)
         rows.append((label, f"{med:.1f}", f"{p:.1f}", queries))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

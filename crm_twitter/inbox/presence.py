@@ -14,6 +14,10 @@ from django.core.cache import cache
 
 PRESENCE_TTL_SECONDS = 15
 TYPING_TTL_SECONDS = 6
+# A viewer's entry seen this recently is not rewritten by a plain ping (typing always is): with the
+# database cache each write costs three queries, and a heartbeat every 4 s still keeps every
+# entry well under PRESENCE_TTL_SECONDS old.
+PRESENCE_REFRESH_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,11 @@ class Viewer:
     user_id: int
     name: str
     typing: bool
+
+
+def presence_key(case_id: int) -> str:
+    """Where a case's viewers are cached (a caller may read it with other keys in one go)."""
+    return _key(case_id)
 
 
 def _key(case_id: int) -> str:
@@ -31,14 +40,21 @@ def _display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def presence_ping(*, case_id: int, user, typing: bool = False) -> list[Viewer]:
-    """Record that ``user`` is on the case (and typing or not); return the *other* viewers."""
+def presence_ping(*, case_id: int, user, typing: bool = False, entries: dict | None = None) -> list[Viewer]:
+    """Record that ``user`` is on the case (and typing or not); return the *other* viewers.
+
+    ``entries``: the case's cached entry when the caller already read it (``presence_key``).
+    """
     now = time.time()
-    entries: dict = cache.get(_key(case_id)) or {}
-    entries = {uid: e for uid, e in entries.items() if now - e["seen"] < PRESENCE_TTL_SECONDS}
+    if entries is None:
+        entries = cache.get(_key(case_id))
+    entries = {uid: e for uid, e in (entries or {}).items() if now - e["seen"] < PRESENCE_TTL_SECONDS}
     previous = entries.get(str(user.pk), {})
+    name = _display_name(user)
+    if not typing and previous.get("name") == name and now - previous["seen"] < PRESENCE_REFRESH_SECONDS:
+        return _others(entries, user.pk, now)
     entries[str(user.pk)] = {
-        "name": _display_name(user),
+        "name": name,
         "seen": now,
         "typed": now if typing else previous.get("typed", 0),
     }

@@ -251,3 +251,33 @@ def test_chinese_interface(client, agent, team_case):
     assert "内部备注" in html
     html = client.get(reverse("crm_twitter_inbox:queue"), headers={"Accept-Language": "zh-hans"}).content.decode()
     assert "我的案件" in html
+
+
+def test_a_fresh_presence_entry_is_not_rewritten_but_typing_is(agent, team_case, monkeypatch):
+    from django.core.cache import cache
+
+    from crm_twitter.inbox import presence
+
+    case = team_case()
+    clock = [1000.0]
+    monkeypatch.setattr(presence.time, "time", lambda: clock[0])
+    bob = UserFactory(first_name="Bob", last_name="Chen")
+
+    def stored() -> dict:
+        return cache.get(presence.presence_key(case.pk))[str(agent.pk)]
+
+    presence.presence_ping(case_id=case.pk, user=agent)
+    clock[0] += presence.PRESENCE_REFRESH_SECONDS - 1
+    presence.presence_ping(case_id=case.pk, user=agent)
+    assert stored()["seen"] == 1000.0  # not rewritten
+    assert [v.user_id for v in presence.presence_others(case_id=case.pk, user=bob)] == [agent.pk]
+
+    presence.presence_ping(case_id=case.pk, user=agent, typing=True)
+    assert stored()["typed"] == clock[0]
+    assert presence.presence_others(case_id=case.pk, user=bob)[0].typing
+
+    clock[0] += presence.PRESENCE_REFRESH_SECONDS
+    presence.presence_ping(case_id=case.pk, user=agent)
+    assert stored()["seen"] == clock[0]
+    clock[0] += presence.PRESENCE_TTL_SECONDS - 1
+    assert [v.user_id for v in presence.presence_others(case_id=case.pk, user=bob)] == [agent.pk]
