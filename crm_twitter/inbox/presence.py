@@ -27,11 +27,6 @@ class Viewer:
     typing: bool
 
 
-def presence_key(case_id: int) -> str:
-    """Where a case's viewers are cached (a caller may read it with other keys in one go)."""
-    return _key(case_id)
-
-
 def _key(case_id: int) -> str:
     return f"crm_twitter:presence:{case_id}"
 
@@ -40,15 +35,11 @@ def _display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def presence_ping(*, case_id: int, user, typing: bool = False, entries: dict | None = None) -> list[Viewer]:
-    """Record that ``user`` is on the case (and typing or not); return the *other* viewers.
-
-    ``entries``: the case's cached entry when the caller already read it (``presence_key``).
-    """
+def presence_ping(*, case_id: int, user, typing: bool = False) -> list[Viewer]:
+    """Record that ``user`` is on the case (and typing or not); return the *other* viewers."""
     now = time.time()
-    if entries is None:
-        entries = cache.get(_key(case_id))
-    entries = {uid: e for uid, e in (entries or {}).items() if now - e["seen"] < PRESENCE_TTL_SECONDS}
+    entries: dict = cache.get(_key(case_id)) or {}
+    entries = {uid: e for uid, e in entries.items() if now - e["seen"] < PRESENCE_TTL_SECONDS}
     previous = entries.get(str(user.pk), {})
     name = _display_name(user)
     if not typing and previous.get("name") == name and now - previous["seen"] < PRESENCE_REFRESH_SECONDS:

@@ -264,7 +264,7 @@ def test_a_fresh_presence_entry_is_not_rewritten_but_typing_is(agent, team_case,
     bob = UserFactory(first_name="Bob", last_name="Chen")
 
     def stored() -> dict:
-        return cache.get(presence.presence_key(case.pk))[str(agent.pk)]
+        return cache.get(presence._key(case.pk))[str(agent.pk)]
 
     presence.presence_ping(case_id=case.pk, user=agent)
     clock[0] += presence.PRESENCE_REFRESH_SECONDS - 1
