@@ -50,8 +50,12 @@ class Remedy(models.TextChoices):
 
 
 class Case(models.Model):
-    reference = models.CharField(max_length=32, unique=True, null=True, blank=True)
-    customer = models.ForeignKey("crm_twitter.Customer", on_delete=models.PROTECT, related_name="cases")
+    # Indexes are paid on every write, and the sync writes cases in bulk: a foreign key whose
+    # column leads one of Meta.indexes gets no index of its own (db_index=False), mostly-empty
+    # ones get a partial index, and unique text columns use a UniqueConstraint, which on
+    # PostgreSQL does not add the LIKE-pattern index that ``unique=True`` does.
+    reference = models.CharField(max_length=32, null=True, blank=True)
+    customer = models.ForeignKey("crm_twitter.Customer", on_delete=models.PROTECT, related_name="cases", db_index=False)
     customer_x_user = models.ForeignKey(
         "crm_twitter.XUser",
         on_delete=models.SET_NULL,
@@ -60,17 +64,31 @@ class Case(models.Model):
         blank=True,
         help_text=_("The X user who raised the case."),
     )
-    brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="cases")
+    brand_account = models.ForeignKey(
+        "crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     priority_score = models.IntegerField(default=0)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="crm_cases", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="crm_cases",
+        null=True,
+        blank=True,
+        db_index=False,
     )
-    team = models.ForeignKey("crm_twitter.Team", on_delete=models.SET_NULL, related_name="cases", null=True, blank=True)
+    team = models.ForeignKey(
+        "crm_twitter.Team", on_delete=models.SET_NULL, related_name="cases", null=True, blank=True, db_index=False
+    )
     language = models.CharField(max_length=16, blank=True)
     category = models.ForeignKey(
-        "crm_twitter.ComplaintCategory", on_delete=models.PROTECT, related_name="cases", null=True, blank=True
+        "crm_twitter.ComplaintCategory",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     category_confirmed = models.BooleanField(default=False)
     suggested_category = models.ForeignKey(
@@ -120,10 +138,10 @@ class Case(models.Model):
     satisfaction_requested_at = models.DateTimeField(null=True, blank=True)
 
     merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, related_name="merged_cases", null=True, blank=True
+        "self", on_delete=models.SET_NULL, related_name="merged_cases", null=True, blank=True, db_index=False
     )
     reopened_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, related_name="follow_up_cases", null=True, blank=True
+        "self", on_delete=models.SET_NULL, related_name="follow_up_cases", null=True, blank=True, db_index=False
     )
     # Bumped on every change; forms carry it so a stale form is refused, not applied.
     version = models.PositiveIntegerField(default=1)
@@ -133,6 +151,7 @@ class Case(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="crm_tw_case_reference_unique"),
             models.CheckConstraint(condition=models.Q(escalation_level__lte=3), name="crm_twitter_case_escalation_0_3"),
             models.CheckConstraint(
                 condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
@@ -156,6 +175,15 @@ class Case(models.Model):
             models.Index(fields=["opened_at"], name="crm_tw_case_opened"),
             models.Index(fields=["resolved_at"], name="crm_tw_case_resolved"),
             models.Index(fields=["reach"], name="crm_tw_case_reach"),
+            # Few cases are merged or follow-ups: index only those rows.
+            models.Index(
+                fields=["merged_into"], name="crm_tw_case_merged_into", condition=models.Q(merged_into__isnull=False)
+            ),
+            models.Index(
+                fields=["reopened_from"],
+                name="crm_tw_case_reopened_from",
+                condition=models.Q(reopened_from__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -196,13 +224,14 @@ class CaseEvent(models.Model):
         SATISFACTION = "satisfaction", _("Satisfaction rated")
         UPDATED = "updated", _("Updated")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
         help_text=_("Empty for the system (sync, rules, sweep)."),
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -215,6 +244,8 @@ class CaseEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "created_at"], name="crm_tw_event_case_time"),
             models.Index(fields=["kind", "created_at"], name="crm_tw_event_kind_time"),
+            # Most events are the system's (no actor): index only the agents' ones.
+            models.Index(fields=["actor"], name="crm_tw_event_actor", condition=models.Q(actor__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -23,19 +23,23 @@ class Tweet(models.Model):
         QUOTE = "quote", _("Quote")
         RETWEET = "retweet", _("Retweet")
 
-    x_id = models.CharField(max_length=32, unique=True)
-    brand_account = models.ForeignKey("crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="tweets")
-    author = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="tweets")
+    # Written in bulk by every sync: no index that another one already covers (see Case), and
+    # X ids unique through a constraint (no LIKE-pattern index on PostgreSQL).
+    x_id = models.CharField(max_length=32)
+    brand_account = models.ForeignKey(
+        "crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="tweets", db_index=False
+    )
+    author = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="tweets", db_index=False)
     case = models.ForeignKey(
-        "crm_twitter.Case", on_delete=models.SET_NULL, related_name="tweets", null=True, blank=True
+        "crm_twitter.Case", on_delete=models.SET_NULL, related_name="tweets", null=True, blank=True, db_index=False
     )
     direction = models.CharField(max_length=8, choices=Direction.choices)
     party = models.CharField(max_length=16, choices=Party.choices, default=Party.CUSTOMER)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ORIGINAL)
     text = models.TextField()
     lang = models.CharField(max_length=16, blank=True)
-    conversation_id = models.CharField(max_length=32, blank=True, db_index=True)
-    in_reply_to_tweet_id = models.CharField(max_length=32, blank=True, db_index=True)
+    conversation_id = models.CharField(max_length=32, blank=True)
+    in_reply_to_tweet_id = models.CharField(max_length=32, blank=True)
     in_reply_to_user_id = models.CharField(max_length=32, blank=True)
     quoted_tweet_id = models.CharField(max_length=32, blank=True)
     mentioned_user_ids = models.JSONField(default=list, blank=True)
@@ -46,15 +50,21 @@ class Tweet(models.Model):
     created_at = models.DateTimeField(db_index=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
     sent_via_desk = models.BooleanField(default=False, help_text=_("Outbound sent by crm_twitter itself."))
-    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sent_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "x_id"]
+        constraints = [models.UniqueConstraint(fields=["x_id"], name="crm_tw_tweet_x_id_unique")]
         indexes = [
             models.Index(fields=["case", "created_at"], name="crm_tw_tweet_case_time"),
             models.Index(fields=["brand_account", "created_at"], name="crm_tw_tweet_acct_time"),
             models.Index(fields=["author", "created_at"], name="crm_tw_tweet_author_time"),
+            models.Index(fields=["conversation_id"], name="crm_tw_tweet_conversation"),
+            models.Index(fields=["in_reply_to_tweet_id"], name="crm_tw_tweet_in_reply_to"),
+            models.Index(fields=["sent_by"], name="crm_tw_tweet_sent_by", condition=models.Q(sent_by__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -66,17 +76,22 @@ class Tweet(models.Model):
 
 
 class DirectMessage(models.Model):
-    x_event_id = models.CharField(max_length=32, unique=True)
-    dm_conversation_id = models.CharField(max_length=80, db_index=True)
+    x_event_id = models.CharField(max_length=32)
+    dm_conversation_id = models.CharField(max_length=80)
     brand_account = models.ForeignKey(
         "crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="direct_messages"
     )
-    sender = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="sent_dms")
+    sender = models.ForeignKey("crm_twitter.XUser", on_delete=models.PROTECT, related_name="sent_dms", db_index=False)
     recipient = models.ForeignKey(
         "crm_twitter.XUser", on_delete=models.PROTECT, related_name="received_dms", null=True, blank=True
     )
     case = models.ForeignKey(
-        "crm_twitter.Case", on_delete=models.SET_NULL, related_name="direct_messages", null=True, blank=True
+        "crm_twitter.Case",
+        on_delete=models.SET_NULL,
+        related_name="direct_messages",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     direction = models.CharField(max_length=8, choices=Direction.choices)
     event_type = models.CharField(max_length=32, default="MessageCreate")
@@ -84,15 +99,20 @@ class DirectMessage(models.Model):
     created_at = models.DateTimeField(db_index=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
     sent_via_desk = models.BooleanField(default=False)
-    sent_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sent_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("direct message")
         ordering = ["created_at", "x_event_id"]
+        constraints = [models.UniqueConstraint(fields=["x_event_id"], name="crm_tw_dm_x_event_id_unique")]
         indexes = [
             models.Index(fields=["case", "created_at"], name="crm_tw_dm_case_time"),
             models.Index(fields=["sender", "created_at"], name="crm_tw_dm_sender_time"),
+            models.Index(fields=["dm_conversation_id"], name="crm_tw_dm_conversation"),
+            models.Index(fields=["sent_by"], name="crm_tw_dm_sent_by", condition=models.Q(sent_by__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -105,16 +125,18 @@ class Media(models.Model):
         VIDEO = "video", _("Video")
         ANIMATED_GIF = "animated_gif", _("Animated GIF")
 
-    media_key = models.CharField(max_length=64, unique=True)
+    media_key = models.CharField(max_length=64)
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.PHOTO)
     url = models.URLField(max_length=500, blank=True)
     preview_image_url = models.URLField(max_length=500, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     alt_text = models.TextField(blank=True)
-    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="media", null=True, blank=True)
+    tweet = models.ForeignKey(
+        Tweet, on_delete=models.CASCADE, related_name="media", null=True, blank=True, db_index=False
+    )
     direct_message = models.ForeignKey(
-        DirectMessage, on_delete=models.CASCADE, related_name="media", null=True, blank=True
+        DirectMessage, on_delete=models.CASCADE, related_name="media", null=True, blank=True, db_index=False
     )
     is_evidence = models.BooleanField(default=True)
     raw = models.JSONField(default=dict, blank=True)
@@ -122,6 +144,13 @@ class Media(models.Model):
     class Meta:
         verbose_name_plural = _("media")
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["media_key"], name="crm_tw_media_key_unique")]
+        indexes = [  # a medium belongs to a tweet or to a DM: each index holds only its own rows
+            models.Index(fields=["tweet"], name="crm_tw_media_tweet", condition=models.Q(tweet__isnull=False)),
+            models.Index(
+                fields=["direct_message"], name="crm_tw_media_dm", condition=models.Q(direct_message__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.media_key}"

@@ -29,8 +29,8 @@ class Customer(models.Model):
 
 
 class XUser(models.Model):
-    x_id = models.CharField(max_length=32, unique=True)
-    handle = models.CharField(max_length=50, db_index=True)
+    x_id = models.CharField(max_length=32)  # unique: Meta.constraints (no LIKE-pattern index)
+    handle = models.CharField(max_length=50)
     name = models.CharField(max_length=200, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, related_name="x_users", null=True, blank=True)
     followers_count = models.PositiveIntegerField(default=0)
@@ -51,7 +51,11 @@ class XUser(models.Model):
     class Meta:
         verbose_name = _("X user")
         ordering = ["handle"]
-        indexes = [models.Index(fields=["followers_count"], name="crm_tw_xuser_followers")]
+        constraints = [models.UniqueConstraint(fields=["x_id"], name="crm_tw_xuser_x_id_unique")]
+        indexes = [
+            models.Index(fields=["followers_count"], name="crm_tw_xuser_followers"),
+            models.Index(fields=["handle"], name="crm_tw_xuser_handle"),
+        ]
 
     def __str__(self) -> str:
         return f"@{self.handle}"

@@ -40,7 +40,7 @@ from crm_twitter.models import (
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
 from crm_twitter.services.categorisation import categories_active, category_suggester
 from crm_twitter.services.errors import CaseRuleError
-from crm_twitter.services.escalation import case_escalate, reach_exceeds, rules_apply, rules_fired, step_event
+from crm_twitter.services.escalation import FiredRules, case_escalate, reach_exceeds, rules_apply, step_event
 from crm_twitter.services.lifecycle import (
     CLOSED_STATUSES,
     allowed_transitions,
@@ -524,7 +524,7 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             batch.flush()  # the follow-ups' escalation events must count as "fired" below
 
         # Pass 2: apply every other message in time order.
-        fired = rules_fired([c.pk for c in current.values()])
+        fired = FiredRules(c.pk for c in current.values())
         changed: dict[int, Case] = {}
         for i in order:
             if result[i] is not None:
@@ -532,7 +532,7 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             a = arrivals[i]
             case = current[a.case_id]
             result[i] = case
-            _apply_message(case, a, batch, fired[case.pk])
+            _apply_message(case, a, batch, fired)
             changed[case.pk] = case
         if changed:
             for case in changed.values():
@@ -579,7 +579,7 @@ _MESSAGE_FIELDS = [
 IN_DM_STATUSES = (CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER)
 
 
-def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: set[str]) -> None:
+def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: FiredRules) -> None:
     if not case.last_message_at or a.at >= case.last_message_at:
         case.last_message_at, case.last_message_preview = a.at, (a.text or "")[:PREVIEW_CHARS]
     if not case.last_customer_message_at or a.at > case.last_customer_message_at:
@@ -665,7 +665,7 @@ def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: set[str]
             at=a.at,
         )
 
-    steps = rules_apply(case, rules, fired=fired)
+    steps = rules_apply(case, rules, fired=fired[case.pk]) if rules else []
     for step in steps:
         batch.event_add(step_event(case, step, at=a.at))
     if steps:

@@ -78,6 +78,23 @@ def rules_fired(case_ids: Sequence[int]) -> dict[int, set[str]]:
     return out
 
 
+class FiredRules:
+    """``rules_fired`` for a batch of cases, read on first use.
+
+    Most customer messages trigger no escalation rule, so most ingest pages never need to know
+    which rules already fired; when one does, the whole batch is read in the same one query.
+    """
+
+    def __init__(self, case_ids: Iterable[int]) -> None:
+        self._case_ids = list(case_ids)
+        self._fired: dict[int, set[str]] | None = None
+
+    def __getitem__(self, case_id: int) -> set[str]:
+        if self._fired is None:
+            self._fired = rules_fired(self._case_ids)
+        return self._fired[case_id]
+
+
 def rules_apply(case: Case, rules: Iterable[str], *, fired: set[str]) -> list[EscalationStep]:
     """Apply rules to the case in memory; returns the steps taken (for events and notifications)."""
     steps: list[EscalationStep] = []
