@@ -22,11 +22,14 @@ Only for the hot ingest path: everything else uses the ORM.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import connections
 from django.db.models import Model, signals
@@ -93,6 +96,27 @@ def _datetime_converter(field, connection) -> Callable[[Any], Any]:
     return convert_time
 
 
+def _json_dumps(value: Any) -> bytes:
+    """JSON as ``json.dumps`` writes it for the database, about 8× faster (orjson).
+
+    Values orjson refuses and ``json.dumps`` takes (integers beyond 64 bits, non-string keys,
+    lone surrogates from a hostile payload) go through ``json.dumps``, so they are stored or
+    refused as before. Two differences, neither visible once the document is decoded: non-ASCII
+    text is kept as UTF-8 instead of ``\\uXXXX`` escapes, and a non-finite float (not JSON;
+    ``json.dumps`` writes ``NaN``, which PostgreSQL refuses) is stored as ``null``.
+    """
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value).encode()
+
+
+def _psycopg3() -> bool:
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3
+
+
 def _converter(field, connection) -> Callable[[Any], Any]:
     """``field.get_db_prep_save`` with a shortcut for values whose conversion is known."""
     target = field.target_field if field.is_relation else field
@@ -104,12 +128,24 @@ def _converter(field, connection) -> Callable[[Any], Any]:
     if kind == "JSONField":
         adapt_json = connection.ops.adapt_json_value
         encoder = field.encoder
+        return_json = partial(adapt_json, encoder=encoder)
+        if encoder is None:  # the ORM's json.dumps, by orjson: every message carries its raw payload
+            if connection.vendor == "sqlite":
+
+                def return_json(value: Any) -> str:
+                    return _json_dumps(value).decode()
+
+            elif connection.vendor == "postgresql" and _psycopg3():
+                from psycopg.types.json import Jsonb
+
+                def return_json(value: Any) -> Any:  # what adapt_json_value returns, with our dumps
+                    return Jsonb(value, dumps=_json_dumps)
 
         def convert_json(value: Any) -> Any:
             if value is None:  # SQL NULL, as the ORM stores a Python None
                 return None
             if type(value) in _JSON_TYPES:
-                return adapt_json(value, encoder)
+                return return_json(value)
             return prep(value, connection)
 
         return convert_json

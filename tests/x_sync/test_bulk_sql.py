@@ -295,3 +295,19 @@ def test_rows_insert_skips_existing_rows_when_asked(brand, monkeypatch):
     rows_insert(again, ignore_conflicts=True)
     notes = dict(Case.objects.filter(reference__startswith="DUP-").values_list("reference", "outcome_note"))
     assert notes == {"DUP-0": AWKWARD, "DUP-1": AWKWARD, "DUP-2": "", "DUP-3": "second", "DUP-4": "second"}
+
+
+def test_json_documents_come_back_exactly_as_x_sent_them(brand):
+    """Raw payloads are written by orjson; what the agent and the API read back must not change,
+    including what orjson refuses and json.dumps takes (integers beyond 64 bits, int keys)."""
+    payloads = [
+        {"id": "1", "text": AWKWARD, "entities": {"mentions": [{"start": 0, "end": 10}]}, "nested": [[], {}]},
+        {"id": "2", "text": "👍🏽 ‮RTL‬ \u200b zero-width", "public_metrics": {"like_count": 2**40}},
+        {"id": "3", "big": 2**70, "float": 1.5, "none": None, "flag": False},  # beyond 64 bits: json.dumps
+    ]
+    bulk_sql.values_insert(XUser, ["x_id", "handle", "raw"], [(p["id"], f"user{p['id']}", p) for p in payloads])
+    stored = dict(XUser.objects.filter(x_id__in=["1", "2", "3"]).values_list("x_id", "raw"))
+    assert stored == {p["id"]: p for p in payloads}
+    # A key that is not a string is written as json.dumps writes it (as a string key).
+    bulk_sql.values_insert(XUser, ["x_id", "handle", "raw"], [("4", "user4", {1: "one"})])
+    assert XUser.objects.get(x_id="4").raw == {"1": "one"}
