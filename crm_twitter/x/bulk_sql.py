@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from operator import attrgetter
@@ -180,17 +182,62 @@ _UNNEST_TYPES = frozenset(
 )
 
 
+# Narrower statements of at least this many rows go by COPY on PostgreSQL (see ``_copy_insert``).
+_COPY_MIN_ROWS = 20
+
+
+def _logged(connection, sql: str, started: float) -> None:
+    """Record a statement run outside Django's cursor wrapper (COPY) in the query log, so query
+    counts (``django_assert_num_queries``, the debug toolbar) still see every statement."""
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+
+def _copy_insert(cursor, connection, table: str, columns: str, suffix: str, params: list[Sequence[Any]]) -> None:
+    """INSERT rows by COPY: for a page of 100 tweets a third of the time of one VALUES statement.
+
+    A multi-row VALUES statement makes PostgreSQL parse and bind every value (1,900 for a page of
+    tweets) and insert row by row; COPY streams them and inserts in batches. COPY cannot skip
+    conflicts, so with ``ON CONFLICT DO NOTHING`` the rows go to a temporary table of the same
+    columns first, and one statement moves them (``DELETE … RETURNING`` feeding the INSERT, so the
+    staging table is empty again); it lives as long as the database session. Values are the ones
+    VALUES would bind (same adapters), and a refused row fails the whole page as before.
+    """
+    target = table
+    if suffix:
+        stage = connection.ops.quote_name(f"crm_stage_{zlib.crc32(f'{table}({columns})'.encode()):08x}")
+        # Every time, not once per session: behind a transaction-mode pooler (PgBouncer) the next
+        # transaction may run in another session. When the table exists this is a catalog lookup.
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
+        target = stage
+    sql = f"COPY {target} ({columns}) FROM STDIN"
+    started = time.monotonic()
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:  # Django's exception classes
+        for row in params:
+            copy.write_row(row)
+    _logged(connection, sql, started)
+    if suffix:
+        cursor.execute(
+            f"WITH staged AS (DELETE FROM {target} RETURNING {columns}) "  # noqa: S608 (quoted identifiers)
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM staged{suffix}"
+        )
+
+
 def _execute_insert(
     connection, model: type[Model], fields: Sequence[Any], suffix: str, params: list[Sequence[Any]], using: str
 ) -> None:
     width = len(fields)
+    table = _quote(using, model._meta.db_table)
     columns = ", ".join(_quote(using, f.column) for f in fields)
-    head = f"INSERT INTO {_quote(using, model._meta.db_table)} ({columns}) "
+    head = f"INSERT INTO {table} ({columns}) "
     row_sql = f"({', '.join(['%s'] * width)})"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             step = max(1, _PG_MAX_PARAMS // width)
             types = [_cast_type(f, connection) for f in fields] if width >= _UNNEST_MIN_COLUMNS else []
+            if not types and len(params) >= _COPY_MIN_ROWS and _psycopg3():
+                _copy_insert(cursor, connection, table, columns, suffix, params)
+                return
             if types and _UNNEST_TYPES.issuperset(types):
                 # Typed arrays, cast to the column's type without its modifier as in values_update:
                 # assignment to the column then checks lengths and rounds as VALUES would.

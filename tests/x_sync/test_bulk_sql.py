@@ -311,3 +311,74 @@ def test_json_documents_come_back_exactly_as_x_sent_them(brand):
     # A key that is not a string is written as json.dumps writes it (as a string key).
     bulk_sql.values_insert(XUser, ["x_id", "handle", "raw"], [("4", "user4", {1: "one"})])
     assert XUser.objects.get(x_id="4").raw == {"1": "one"}
+
+
+def _user_rows(prefix: str, n: int) -> list[tuple]:
+    """Rows of XUser (x_id, handle, name, description, followers_count, profile_fetched_at, raw, accepts_dms)."""
+    rows = []
+    for i in range(n):
+        sparse = i % 3 == 2
+        rows.append(
+            (
+                f"{prefix}{i}",
+                f"{prefix}_{i}",
+                "" if sparse else AWKWARD,
+                "tab\there\nnewline \\N backslash-N" if i % 2 else "",
+                i * 1000,
+                None if sparse else MOMENT.astimezone(SHANGHAI),
+                {} if sparse else {"id": str(i), "name": AWKWARD, "n": [1, None, True]},
+                None if sparse else bool(i % 2),
+            )
+        )
+    return rows
+
+
+USER_COLUMNS = ["x_id", "handle", "name", "description", "followers_count", "profile_fetched_at", "raw", "accepts_dms"]
+
+
+def test_a_page_of_rows_is_stored_as_row_by_row_statements_store_it(django_assert_max_num_queries):
+    """On PostgreSQL a page goes by COPY (through a staging table when conflicts are skipped);
+    what is stored must not differ from small batches, which still go as VALUES."""
+    assert 60 >= bulk_sql._COPY_MIN_ROWS > 5
+    page = _user_rows("page", 60)
+    with CaptureQueriesContext(connection) as ctx:
+        bulk_sql.values_insert(XUser, USER_COLUMNS, page, ignore_conflicts=True)
+    for start in range(0, 60, 5):
+        bulk_sql.values_insert(XUser, USER_COLUMNS, _user_rows("small", 60)[start : start + 5])
+    if connection.vendor == "postgresql":
+        assert any(q["sql"].startswith("COPY ") for q in ctx.captured_queries)  # logged like any statement
+        assert len(ctx.captured_queries) <= 3
+    names = [XUser._meta.get_field(c).attname for c in USER_COLUMNS[1:]]
+    fast = {u.x_id[4:]: u for u in XUser.objects.filter(x_id__startswith="page")}
+    slow = {u.x_id[5:]: u for u in XUser.objects.filter(x_id__startswith="small")}
+    assert len(fast) == len(slow) == 60
+    for key, user in fast.items():
+        other = slow[key]
+        assert [getattr(user, n) for n in names[1:]] == [getattr(other, n) for n in names[1:]]
+        assert user.created_at is not None and user.updated_at is not None
+    assert fast["1"].description == "tab\there\nnewline \\N backslash-N"
+    assert fast["0"].raw == {"id": "0", "name": AWKWARD, "n": [1, None, True]}
+
+
+def test_a_page_skipping_conflicts_writes_each_new_row_once_however_often_it_is_sent():
+    rows = _user_rows("dup", 40)
+    bulk_sql.values_insert(XUser, USER_COLUMNS, rows[:25], ignore_conflicts=True)
+    changed = [(x_id, "renamed", *rest) for x_id, _, *rest in rows]
+    # Twice in one transaction: the staging table must not carry the first call's rows along.
+    bulk_sql.values_insert(XUser, USER_COLUMNS, changed, ignore_conflicts=True)
+    bulk_sql.values_insert(XUser, USER_COLUMNS, changed + changed[:5], ignore_conflicts=True)
+    handles = dict(XUser.objects.filter(x_id__startswith="dup").values_list("x_id", "handle"))
+    assert len(handles) == 40
+    assert all(handles[f"dup{i}"] == f"dup_{i}" for i in range(25))  # existing rows untouched
+    assert all(handles[f"dup{i}"] == "renamed" for i in range(25, 40))
+
+
+def test_a_page_that_breaks_a_constraint_writes_nothing(brand):
+    """COPY refuses the whole page as the INSERT did: nothing half-written."""
+    from django.db import IntegrityError
+
+    rows = _user_rows("bad", 30)
+    rows.append(rows[0])  # the same X id twice, without skipping conflicts
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_sql.values_insert(XUser, USER_COLUMNS, rows)
+    assert not XUser.objects.filter(x_id__startswith="bad").exists()
