@@ -335,21 +335,26 @@ def main() -> None:
     # Where the time goes: the same ingest with the workflow engine replaced by a stub that
     # opens bare cases (no SLA, routing, categorisation, escalation, events).
     from crm_twitter.services import message_routing
+    from crm_twitter.x.bulk_sql import ids_allocate, rows_insert
 
     class StubCases:
         @staticmethod
         def case_open_many(*, specs, actor=None):
-            return Case.objects.bulk_create(
-                [
-                    Case(
-                        customer_id=s.customer_id,
-                        customer_x_user_id=s.customer_x_user_id,
-                        brand_account_id=s.brand_account_id,
-                        opened_at=s.opened_at,
-                    )
-                    for s in specs
-                ]
-            )
+            # Written the way the real engine writes cases (ids reserved, one set-based INSERT),
+            # so the difference from the full run is the engine's rules and events alone.
+            cases = [
+                Case(
+                    customer_id=s.customer_id,
+                    customer_x_user_id=s.customer_x_user_id,
+                    brand_account_id=s.brand_account_id,
+                    opened_at=s.opened_at,
+                )
+                for s in specs
+            ]
+            for case, pk in zip(cases, ids_allocate(Case, len(cases)), strict=True):
+                case.pk = pk
+            rows_insert(cases)
+            return cases
 
         @staticmethod
         def case_messages_received(*, arrivals):
