@@ -143,4 +143,11 @@ def test_the_sandbox_command_serves_until_interrupted(tmp_path):
         assert state["brands"][0]["handle"] == "NovaShopHelp"
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        # communicate() keeps reading the output: a child blocked writing to a full pipe cannot exit.
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+            pytest.fail(f"Ctrl+C did not stop the sandbox within 30 s; its output:\n{output[-4000:]}")
+    assert "Stopping the sandbox." in output
