@@ -118,7 +118,16 @@ def test_check_fails_loudly_on_revoked_credentials(sandbox, db):
         run("check", "--handle", "AcmeHelp")
 
 
-def test_the_sandbox_command_serves_until_interrupted(tmp_path):
+def _sigint_ignored() -> None:  # what a script's background job inherits (bash without job control)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("stop_with", "started_in_background"),
+    [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["ctrl-c", "ctrl-c-when-started-in-background", "sigterm-from-a-service-manager"],
+)
+def test_the_sandbox_command_serves_until_interrupted(tmp_path, stop_with, started_in_background):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.test_settings", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "crm_twitter_sandbox", "--port", "0", "--scenario", "minimal"],
@@ -127,6 +136,7 @@ def test_the_sandbox_command_serves_until_interrupted(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_sigint_ignored if started_in_background else None,
     )
     try:
         url = None
@@ -142,12 +152,12 @@ def test_the_sandbox_command_serves_until_interrupted(tmp_path):
         assert state["tweets"] == 1
         assert state["brands"][0]["handle"] == "NovaShopHelp"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_with)
         # communicate() keeps reading the output: a child blocked writing to a full pipe cannot exit.
         try:
             output, _ = process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
-            pytest.fail(f"Ctrl+C did not stop the sandbox within 30 s; its output:\n{output[-4000:]}")
+            pytest.fail(f"{stop_with.name} did not stop the sandbox within 30 s; its output:\n{output[-4000:]}")
     assert "Stopping the sandbox." in output

@@ -8,12 +8,37 @@ Point the desk at it with ``CRM_TWITTER_API_BASE_URL=http://127.0.0.1:8765``. Se
 
 from __future__ import annotations
 
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
 from crm_twitter.sandbox.scenarios import ScenarioError, ScenarioPlayer, scenario_load, scenario_names
 from crm_twitter.sandbox.server import SandboxServer
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Ctrl+C (SIGINT) and a service manager's SIGTERM both stop the server cleanly.
+
+    SIGINT is set explicitly: a process started in the background by a script inherits SIGINT
+    ignored, and Python then leaves it ignored. The previous handlers come back afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set them
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Command(BaseCommand):
@@ -69,15 +94,18 @@ class Command(BaseCommand):
                 player_thread.start()
                 self.stdout.write(f"Live: new complaints keep arriving ({options['speed']:g} scenario min / min).")
 
-        self.stdout.write(
-            self.style.SUCCESS(f"X API sandbox on {server.base_url}  (control: {server.base_url}/_sandbox/state)")
-        )
-        self.stdout.write(
-            "Credentials: any bearer token; OAuth 1.0a access tokens must start with '<user id>-' like X's. "
-            "Press Ctrl+C to stop."
-        )
         try:
-            server.serve_forever()
+            with _stopped_by_signals():  # before the address is printed: whoever reads it may stop us
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"X API sandbox on {server.base_url}  (control: {server.base_url}/_sandbox/state)"
+                    )
+                )
+                self.stdout.write(
+                    "Credentials: any bearer token; OAuth 1.0a access tokens must start with '<user id>-' like "
+                    "X's. Press Ctrl+C to stop."
+                )
+                server.serve_forever()
         except KeyboardInterrupt:
             self.stdout.write("Stopping the sandbox.")
         finally:
