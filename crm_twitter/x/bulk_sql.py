@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import re
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -223,6 +224,23 @@ def _copy_insert(cursor, connection, table: str, columns: str, suffix: str, para
         )
 
 
+def _can_stage(connection) -> bool:
+    """May this database user create temporary tables (the staging table of ``_copy_insert``)?
+
+    Every role may by default; a hardened server can revoke TEMPORARY, and then conflict-skipping
+    pages keep the VALUES statement. Asked once per database session.
+    """
+    raw = connection.connection
+    if raw not in _TEMP_ALLOWED:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT has_database_privilege(current_database(), 'TEMPORARY')")
+            _TEMP_ALLOWED[raw] = bool(cursor.fetchone()[0])
+    return _TEMP_ALLOWED[raw]
+
+
+_TEMP_ALLOWED: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()  # by DB-API connection
+
+
 def _execute_insert(
     connection, model: type[Model], fields: Sequence[Any], suffix: str, params: list[Sequence[Any]], using: str
 ) -> None:
@@ -235,7 +253,7 @@ def _execute_insert(
         if connection.vendor == "postgresql":
             step = max(1, _PG_MAX_PARAMS // width)
             types = [_cast_type(f, connection) for f in fields] if width >= _UNNEST_MIN_COLUMNS else []
-            if not types and len(params) >= _COPY_MIN_ROWS and _psycopg3():
+            if not types and len(params) >= _COPY_MIN_ROWS and _psycopg3() and (not suffix or _can_stage(connection)):
                 _copy_insert(cursor, connection, table, columns, suffix, params)
                 return
             if types and _UNNEST_TYPES.issuperset(types):

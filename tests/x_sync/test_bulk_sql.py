@@ -347,7 +347,7 @@ def test_a_page_of_rows_is_stored_as_row_by_row_statements_store_it(django_asser
         bulk_sql.values_insert(XUser, USER_COLUMNS, _user_rows("small", 60)[start : start + 5])
     if connection.vendor == "postgresql":
         assert any(q["sql"].startswith("COPY ") for q in ctx.captured_queries)  # logged like any statement
-        assert len(ctx.captured_queries) <= 3
+        assert len(ctx.captured_queries) <= 4  # create-if-missing, COPY, move; once a session: may it stage?
     names = [XUser._meta.get_field(c).attname for c in USER_COLUMNS[1:]]
     fast = {u.x_id[4:]: u for u in XUser.objects.filter(x_id__startswith="page")}
     slow = {u.x_id[5:]: u for u in XUser.objects.filter(x_id__startswith="small")}
@@ -382,3 +382,14 @@ def test_a_page_that_breaks_a_constraint_writes_nothing(brand):
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk_sql.values_insert(XUser, USER_COLUMNS, rows)
     assert not XUser.objects.filter(x_id__startswith="bad").exists()
+
+
+def test_without_temporary_tables_a_page_skipping_conflicts_still_goes_in(monkeypatch, on_postgres):
+    """A hardened server may revoke TEMPORARY: the page then goes as one VALUES statement."""
+    monkeypatch.setattr(bulk_sql, "_can_stage", lambda connection: False)
+    rows = _user_rows("notemp", 30)
+    bulk_sql.values_insert(XUser, USER_COLUMNS, rows[:10], ignore_conflicts=True)
+    with CaptureQueriesContext(connection) as ctx:
+        bulk_sql.values_insert(XUser, USER_COLUMNS, rows, ignore_conflicts=True)
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["INSERT"]
+    assert XUser.objects.filter(x_id__startswith="notemp").count() == 30
