@@ -5,6 +5,10 @@ items, customer linking and the scan of open cases for mentioned numbers — fir
 import, then the same rows again (the idempotent re-import a nightly sync does).
 
     python bench/orders_import.py [--rows 100000] [--batch 1000]
+
+It adds its cases, tweets and X users to the database it is given, so run it on a fresh one, as
+``make bench`` does (it creates the PostgreSQL database anew; a second run on the same database
+stops at the first X id it created before).
 """
 
 from __future__ import annotations
@@ -77,7 +81,9 @@ def main() -> None:
     for i in range(0, 2000, 10):
         CustomerFactory(email=f"customer{i}@example.com")
     for i in range(0, args.rows, max(args.rows // 200, 1)):
-        case = CaseFactory()
+        # References of their own: `make bench` runs this after other benchmarks on the same
+        # PostgreSQL database, whose cases already hold CS-<year>-000001 onwards.
+        case = CaseFactory(reference=f"BENCH-OI-{i:08d}")
         TweetFactory(
             case=case,
             brand_account=case.brand_account,
