@@ -22,11 +22,11 @@ Only for the hot ingest path: everything else uses the ORM.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import time
 import weakref
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from operator import attrgetter
@@ -206,7 +206,9 @@ def _copy_insert(cursor, connection, table: str, columns: str, suffix: str, para
     """
     target = table
     if suffix:
-        stage = connection.ops.quote_name(f"crm_stage_{zlib.crc32(f'{table}({columns})'.encode()):08x}")
+        # One staging table per table and column list, named by a digest of both.
+        digest = hashlib.blake2b(f"{table}({columns})".encode(), digest_size=12).hexdigest()
+        stage = connection.ops.quote_name(f"crm_stage_{digest}")
         # Every time, not once per session: behind a transaction-mode pooler (PgBouncer) the next
         # transaction may run in another session. When the table exists this is a catalog lookup.
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608

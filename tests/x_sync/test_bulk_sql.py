@@ -336,7 +336,7 @@ def _user_rows(prefix: str, n: int) -> list[tuple]:
 USER_COLUMNS = ["x_id", "handle", "name", "description", "followers_count", "profile_fetched_at", "raw", "accepts_dms"]
 
 
-def test_a_page_of_rows_is_stored_as_row_by_row_statements_store_it(django_assert_max_num_queries):
+def test_a_page_of_rows_is_stored_as_row_by_row_statements_store_it():
     """On PostgreSQL a page goes by COPY (through a staging table when conflicts are skipped);
     what is stored must not differ from small batches, which still go as VALUES."""
     assert 60 >= bulk_sql._COPY_MIN_ROWS > 5
@@ -373,7 +373,7 @@ def test_a_page_skipping_conflicts_writes_each_new_row_once_however_often_it_is_
     assert all(handles[f"dup{i}"] == "renamed" for i in range(25, 40))
 
 
-def test_a_page_that_breaks_a_constraint_writes_nothing(brand):
+def test_a_page_that_breaks_a_constraint_writes_nothing():
     """COPY refuses the whole page as the INSERT did: nothing half-written."""
     from django.db import IntegrityError
 
