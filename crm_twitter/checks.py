@@ -171,4 +171,51 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     rate = app_settings.API_THROTTLE_RATE
     if not (isinstance(rate, str) and re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", rate)):
         errors.append(_error("API_THROTTLE_RATE", f"must look like '1200/minute', got {rate!r}.", "crm_twitter.E016"))
+    errors.extend(_classifier_errors())
+    return errors
+
+
+def _classifier_errors() -> list[Error]:
+    """Language detection and the category model must work before the first message arrives."""
+    errors: list[Error] = []
+    languages = app_settings.LANGUAGE_DETECTION_LANGUAGES
+    if not isinstance(languages, (list, tuple)) or not all(isinstance(c, str) for c in languages):
+        errors.append(_error("LANGUAGE_DETECTION_LANGUAGES", "must be a list of ISO 639-1 codes.", "crm_twitter.E020"))
+    else:
+        from crm_twitter.classify.language import language_detector_check
+
+        problem = language_detector_check(languages)
+        if problem:
+            errors.append(_error("LANGUAGE_DETECTION_LANGUAGES", problem, "crm_twitter.E020"))
+    confidence = app_settings.CATEGORY_MIN_CONFIDENCE
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        errors.append(
+            _error("CATEGORY_MIN_CONFIDENCE", f"must be a number from 0 to 1, got {confidence!r}.", "crm_twitter.E021")
+        )
+    for name in ("CATEGORY_RETRAIN_MIN_NEW_LABELS", "CATEGORY_HOLDOUT_EVERY"):
+        value = getattr(app_settings, name)
+        if not _is_positive_int(value) or (name == "CATEGORY_HOLDOUT_EVERY" and value < 2):
+            errors.append(
+                _error(
+                    name, f"must be a positive integer (at least 2 for the holdout), got {value!r}.", "crm_twitter.E022"
+                )
+            )
+    try:
+        from crm_twitter.classify.training import backend_class
+
+        backend_class()
+    except (ImportError, TypeError, ValueError) as exc:
+        errors.append(_error("CATEGORY_CLASSIFIER_BACKEND", f"cannot be used: {exc}.", "crm_twitter.E023"))
+        return errors
+    from crm_twitter.services.categorisation import model_problem
+
+    problem = model_problem()
+    if problem:
+        errors.append(
+            Error(
+                problem,
+                hint="python manage.py crm_twitter_train_classifier (or set CRM_TWITTER['CATEGORY_MODEL_PATH'])",
+                id="crm_twitter.E024",
+            )
+        )
     return errors

@@ -48,7 +48,18 @@ DEFAULTS: dict[str, Any] = {
     # number looked up in Order.order_number / Order.tracking_number.
     "ORDER_NUMBER_PATTERNS": {
         "*": [
+            # 40001234, #40001234, AB-123456
             r"(?<![\w-])#?((?:[A-Z]{2,5}-)?\d{6,12})(?![\w-])",
+            # Marketplace numbers in dashed groups: 112-3456789-1234567 (3-7-7), D01-1234567-1234567.
+            r"(?<![\w-])((?:\d{3}|(?-i:[A-Z])\d{2})-\d{7}-\d{7})(?![\w-])",
+            # Date-based numbers: 20240702-0158.
+            r"(?<![\w-])((?:19|20)\d{6}-\d{3,6})(?![\w-])",
+            # Letter-prefixed after "#": #A12345, #SO123456.
+            r"(?<![\w#])#((?-i:[A-Z]{1,3})\d{5,12})(?![\w-])",
+            # Store-prefixed with 4–5 digits: ES-80215, №RU-55310 (NFKC in order matching turns "№" into
+            # "No"); not a year (FY-2024) nor a standard or product code (ISO-9001, RTX-4090).
+            r"(?:(?<![\w-])|(?<=(?-i:No)))(?!(?-i:ISO|DIN|IEC|RTX|GTX|DDR|MIL|CVE|SKU)-)"
+            r"((?-i:[A-Z]{2,5})-(?!(?:19|20)\d\d(?![\w-]))\d{4,5})(?![\w-])",
         ],
     },
     "TRACKING_NUMBER_PATTERNS": [
@@ -76,7 +87,13 @@ DEFAULTS: dict[str, Any] = {
         "SLA_BREACH_LEVEL": 1,
         "PROMISE_MISSED_LEVEL": 2,
         "PUBLIC_NUDGE_LEVEL": 1,
-        "RISK_WORDS_LEVEL": 2,
+        # One level per kind of risk signal (0 turns that kind's rule off).
+        "RISK_CHARGEBACK_LEVEL": 2,
+        "RISK_PAYMENT_DISPUTE_LEVEL": 2,
+        "RISK_PLATFORM_CLAIM_LEVEL": 2,
+        "RISK_LEGAL_LEVEL": 3,
+        "RISK_REGULATOR_LEVEL": 3,
+        "RISK_PRESS_LEVEL": 2,
         "REACH_LEVEL": 1,
     },
     "PRIORITY_WEIGHTS": {
@@ -105,6 +122,35 @@ DEFAULTS: dict[str, Any] = {
     # A message left "sending" longer than this (its worker died) is queued again, marked ambiguous.
     "OUTBOUND_CLAIM_TIMEOUT_SECONDS": 300,
     "AGENT_SIGNATURE": "^{initials}",
+    # --- Reading messages (crm_twitter.classify) -------------------------------------------------
+    # Languages the detector chooses among (ISO 639-1) for DMs and tweets X labels "und". Fewer
+    # candidates means fewer confusions on short texts; add the languages your customers write.
+    "LANGUAGE_DETECTION_LANGUAGES": [
+        "en",
+        "zh",
+        "es",
+        "de",
+        "fr",
+        "ja",
+        "pt",
+        "ru",
+        "ko",
+        "ar",
+        "it",
+        "nl",
+        "tr",
+        "pl",
+    ],
+    # Class path of the category classifier backend (see docs/classifier.md for the interface).
+    "CATEGORY_CLASSIFIER_BACKEND": "crm_twitter.classify.backends.TfidfLogisticBackend",
+    # The model a new desk starts with; None is the one shipped inside the app.
+    "CATEGORY_MODEL_PATH": None,
+    # Below this confidence (0–1) the desk makes no suggestion rather than a likely wrong one.
+    "CATEGORY_MIN_CONFIDENCE": 0.25,
+    # Retrain when this many categories confirmed or changed by agents arrived since the last model.
+    "CATEGORY_RETRAIN_MIN_NEW_LABELS": 200,
+    # One desk label in this many is held apart to judge new models (never trained on).
+    "CATEGORY_HOLDOUT_EVERY": 5,
     # --- Reports ---------------------------------------------------------------------------------
     "TIME_ZONE": "UTC",  # the merchant's time zone: month boundaries, report schedule.
     "REPORTING_CURRENCY": "USD",

@@ -28,6 +28,8 @@ run() {  # run NAME SCRIPT ARGS... on SQLite and PostgreSQL
   fi
 }
 
+echo "## classify (no database)"
+$PY bench/classify.py | tee bench-results/classify.md
 run ingest bench/ingest.py
 run sla-sweep bench/sla_sweep.py
 run orders-import bench/orders_import.py

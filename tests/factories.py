@@ -259,3 +259,27 @@ class ExchangeRateFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
     rate = Decimal("1.08")
     valid_from = dt.date(2026, 1, 1)
+
+
+class CategoryLabelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.CategoryLabel
+
+    case = factory.SubFactory(CaseFactory)
+    category = factory.SubFactory(ComplaintCategoryFactory, slug="damaged")
+    text = "the mug arrived smashed"
+    language = "en"
+
+
+class CategoryModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.CategoryModel
+
+    number = factory.Sequence(lambda n: n + 1)
+    backend = "crm_twitter.classify.backends.TfidfLogisticBackend"
+    status = m.CategoryModel.Status.RETIRED
+    artifact = b""
+    sha256 = "0" * 64
+    trained_at = factory.LazyFunction(timezone.now)
+    examples = 100
+    desk_labels = 0

@@ -17,6 +17,7 @@ CORE_MODULES = (
     "messages",
     "cases",
     "taxonomy",
+    "classifier",
     "teams",
     "outbound",
     "notifications",

@@ -581,6 +581,7 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
         opened_at=opened,
         reach=person.followers,
         has_risk_words=risk,
+        risk_kinds="chargeback" if risk else "",
         has_private_data_in_public=private_in_public,
         sla_first_response_due=first_due,
         sla_resolution_due=resolution_due,
@@ -597,7 +598,7 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
             "priority": priority,
             "priority_score": priority_score,
             "suggested_category": None if is_spam else slug,
-            "risk_words": ["chargeback"] if risk else [],
+            "risk_signals": [{"kind": "chargeback", "text": "chargeback"}] if risk else [],
             "source": "demo-history",
         },
     )
@@ -626,7 +627,7 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
     if person.followers >= int(app_settings.ESCALATION.get("REACH_FOLLOWERS") or 10_000):
         escalate("reach", opened)
     if risk:
-        escalate("risk_words", opened)
+        escalate("risk_chargeback", opened)
 
     # --- spam: set aside ---------------------------------------------------------------------
     if is_spam:

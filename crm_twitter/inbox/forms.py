@@ -86,6 +86,14 @@ class ResolveForm(VersionedForm):
     )
     refund_currency = forms.CharField(required=False, max_length=3, label=_("Currency"))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Resolution note"))
+    # Asked (and required by the view) while no agent has confirmed the category: the monthly
+    # report counts confirmed categories, and the choice teaches the classifier.
+    category = forms.ModelChoiceField(
+        queryset=ComplaintCategory.objects.filter(is_active=True),
+        required=False,
+        label=_("Complaint category"),
+        empty_label=_("Choose the category…"),
+    )
 
     def clean(self):
         data = super().clean()

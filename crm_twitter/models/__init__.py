@@ -4,6 +4,7 @@ from crm_twitter.models.accounts import ApiCall, BilledResource, BrandAccount
 from crm_twitter.models.api_tokens import ApiToken
 from crm_twitter.models.cases import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Outcome, Promise, Remedy
 from crm_twitter.models.choices import Direction, Priority
+from crm_twitter.models.classifier import CategoryLabel, CategoryModel
 from crm_twitter.models.messages import DirectMessage, Media, Party, Tweet
 from crm_twitter.models.notifications import Notification
 from crm_twitter.models.orders import Order, OrderItem
@@ -22,6 +23,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseStatus",
+    "CategoryLabel",
+    "CategoryModel",
     "ComplaintCategory",
     "Customer",
     "DirectMessage",

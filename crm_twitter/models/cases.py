@@ -94,6 +94,12 @@ class Case(models.Model):
     suggested_category = models.ForeignKey(
         "crm_twitter.ComplaintCategory", on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )
+    # How sure the model was (0–1), and which model version: shown beside the suggestion and in reports.
+    suggested_confidence = models.FloatField(null=True, blank=True)
+    suggestion_model = models.CharField(max_length=40, blank=True)
+    # Kinds of risk signal seen in the customer's messages, comma-separated and sorted
+    # ("chargeback,legal"): a plain column every database can count by kind (no JSON operators).
+    risk_kinds = models.CharField(max_length=120, blank=True, default="")
     requested_remedy = models.CharField(max_length=16, choices=Remedy.choices, blank=True, default="")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(blank=True)
@@ -192,6 +198,15 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def risk_kind_list(self) -> list[str]:
+        return [k for k in (self.risk_kinds or "").split(",") if k]
+
+    @property
+    def suggested_confidence_percent(self) -> int | None:
+        """The suggestion's confidence as a whole percentage, for people."""
+        return None if self.suggested_confidence is None else round(self.suggested_confidence * 100)
 
 
 class CaseEvent(models.Model):

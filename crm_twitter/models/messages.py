@@ -96,6 +96,8 @@ class DirectMessage(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices)
     event_type = models.CharField(max_length=32, default="MessageCreate")
     text = models.TextField(blank=True)
+    # X gives DMs no language: the desk detects it (crm_twitter.classify.language).
+    lang = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(db_index=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
     sent_via_desk = models.BooleanField(default=False)

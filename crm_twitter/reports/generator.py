@@ -6,7 +6,9 @@ What counts, and why (the rules a manager reads the figures with):
   (``TIME_ZONE``). Merged duplicates and cases marked not actionable (spam, praise) are not
   complaints; they are counted in the data-quality section instead of silently disappearing.
 - The category is the one an agent *confirmed*. A suggested but unconfirmed category is never
-  used: such cases are counted as "Uncategorised".
+  used: such cases are counted as "Uncategorised". The "How categories were set" section shows,
+  per category, how many cases an agent confirmed and how many only carry the model's
+  suggestion (and which model version made it).
 - First-response time, SLA compliance, escalation, move to DM and satisfaction are measured on
   the cases opened in the month. Resolution time, outcomes and refunds are measured on the cases
   *resolved* in the month (what it cost us that month). Promises are those *due* in the month.
@@ -17,7 +19,7 @@ What counts, and why (the rules a manager reads the figures with):
   ``ExchangeRate`` valid on the month's last day. Currencies without a rate are listed as such
   and left out of the converted total, never converted with a guess.
 
-Every figure comes from an aggregate query; the number of queries is fixed (17) whatever
+Every figure comes from an aggregate query; the number of queries is fixed (19) whatever
 the amount of data.
 """
 
@@ -35,6 +37,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from crm_twitter.classify.risk import RISK_KINDS
 from crm_twitter.conf import app_settings
 from crm_twitter.models import (
     OPEN_STATUSES,
@@ -168,6 +171,18 @@ class RisingGroup:
 
 
 @dataclass(frozen=True)
+class CategorisationRow:
+    """How a category's cases of the month were categorised: by an agent, or only suggested."""
+
+    key: str
+    name: str
+    confirmed: int = 0  # an agent confirmed (or chose) this category: what the report counts
+    confirmed_as_suggested: int = 0  # of which the model had suggested the same
+    suggested_only: int = 0  # the model suggests it, no agent confirmed: counted as Uncategorised
+    suggested_by: tuple[tuple[str, int], ...] = ()  # (model version, suggested-only cases)
+
+
+@dataclass(frozen=True)
 class DataQuality:
     uncategorised: int = 0
     without_order: int = 0
@@ -199,6 +214,8 @@ class ReportData:
     refunds: RefundSummary
     rising: tuple[RisingGroup, ...]
     data_quality: DataQuality
+    categorisation: tuple[CategorisationRow, ...] = ()
+    risk_signals: tuple[tuple[str, int], ...] = ()  # (kind, cases opened in the month with it)
 
     @property
     def title(self) -> str:
@@ -573,6 +590,11 @@ def report_generate(*, month: dt.date) -> ReportData:
         excluded_not_actionable=excluded["not_actionable"],
     )
 
+    categorisation = _categorisation(opened, names, keys)
+    # 12. Risk signals by kind on the month's complaints (kinds are comma-separated names, none
+    # a substring of another, so a LIKE count is exact on every database).
+    risk = opened.aggregate(**{kind: Count("pk", filter=Q(risk_kinds__contains=kind)) for kind in RISK_KINDS})
+
     return ReportData(
         month=span.month,
         time_zone=app_settings.TIME_ZONE,
@@ -590,6 +612,47 @@ def report_generate(*, month: dt.date) -> ReportData:
         refunds=refunds,
         rising=rising,
         data_quality=quality,
+        categorisation=categorisation,
+        risk_signals=tuple((kind, risk[kind] or 0) for kind in RISK_KINDS),
+    )
+
+
+def _categorisation(opened: QuerySet[Case], names: dict[str, str], keys: list[str]) -> tuple[CategorisationRow, ...]:
+    """Confirmed vs suggested-only cases per category, and the model versions behind the
+    suggestions (one query): how much of the month's picture rests on agents, how much on a model."""
+    confirmed: dict[str, int] = defaultdict(int)
+    agreed: dict[str, int] = defaultdict(int)
+    suggested: dict[str, int] = defaultdict(int)
+    models: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (
+        opened.values("category_confirmed", "category__slug", "suggested_category__slug", "suggestion_model")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for r in rows:
+        if r["category_confirmed"] and r["category__slug"]:
+            confirmed[r["category__slug"]] += r["n"]
+            if r["suggested_category__slug"] == r["category__slug"]:
+                agreed[r["category__slug"]] += r["n"]
+        else:
+            key = r["suggested_category__slug"] or UNCATEGORISED
+            suggested[key] += r["n"]
+            models[key][r["suggestion_model"] or "—"] += r["n"]
+    ordered = [k for k in keys if k != UNCATEGORISED]
+    ordered += [k for k in sorted({*confirmed, *suggested}) if k not in ordered and k != UNCATEGORISED]
+    if UNCATEGORISED in suggested:
+        ordered.append(UNCATEGORISED)
+    return tuple(
+        CategorisationRow(
+            key=k,
+            name=names.get(k, k) if k != UNCATEGORISED else gettext("No suggestion"),
+            confirmed=confirmed.get(k, 0),
+            confirmed_as_suggested=agreed.get(k, 0),
+            suggested_only=suggested.get(k, 0),
+            suggested_by=tuple(sorted(models[k].items(), key=lambda m: (-m[1], m[0]))) if k in models else (),
+        )
+        for k in ordered
+        if confirmed.get(k) or suggested.get(k)
     )
 
 

@@ -27,6 +27,14 @@ TEXT, INT, PCT, DURATION, MONEY, SIGNED, DECIMAL, RATE = (
     "decimal",
     "rate",
 )
+RISK_KIND_LABELS = {
+    "chargeback": gettext_lazy("Chargeback (bank or card issuer)"),
+    "payment_dispute": gettext_lazy("Payment-provider dispute"),
+    "platform_claim": gettext_lazy("Marketplace claim"),
+    "legal": gettext_lazy("Lawyer or legal action"),
+    "regulator": gettext_lazy("Regulator or consumer body"),
+    "press": gettext_lazy("Press or media"),
+}
 DIMENSION_LABELS = {
     "brand_account": gettext_lazy("Brand account"),
     "country": gettext_lazy("Destination country"),
@@ -371,6 +379,45 @@ def report_tables(data: ReportData) -> list[Table]:
                 section="rising",
             )
         )
+    tables.append(
+        Table(
+            key="categorisation",
+            title=_("How categories were set"),
+            columns=(
+                Column(_("Category"), TEXT),
+                Column(_("Confirmed by an agent")),
+                Column(_("Of which as suggested")),
+                Column(_("Suggested only (not counted above)")),
+                Column(_("Suggested by (model version: cases)"), TEXT),
+            ),
+            rows=tuple(
+                (
+                    r.name,
+                    r.confirmed,
+                    r.confirmed_as_suggested,
+                    r.suggested_only,
+                    ", ".join(f"{version}: {n}" for version, n in r.suggested_by),
+                )
+                for r in data.categorisation
+            ),
+            note=_(
+                "Cases opened in the month. The report counts confirmed categories only; a suggestion "
+                "no agent confirmed is counted as Uncategorised and listed here with the model that made it."
+            ),
+        )
+    )
+    tables.append(
+        Table(
+            key="risk_signals",
+            title=_("Risk signals"),
+            columns=(Column(_("Kind"), TEXT), Column(_("Cases"))),
+            rows=tuple((str(RISK_KIND_LABELS.get(kind, kind)), n) for kind, n in data.risk_signals),
+            note=_(
+                "Complaints opened in the month whose customer announced a chargeback, a payment or "
+                "marketplace dispute, a lawyer, a regulator or the press (a case can have several kinds)."
+            ),
+        )
+    )
     q = data.data_quality
     tables.append(
         Table(

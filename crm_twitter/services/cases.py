@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from crm_twitter.classify.risk import risk_signals_find
 from crm_twitter.conf import app_settings
 from crm_twitter.models import (
     OPEN_STATUSES,
@@ -38,9 +39,25 @@ from crm_twitter.models import (
     Team,
 )
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
-from crm_twitter.services.categorisation import categories_active, category_suggester
+from crm_twitter.services.categorisation import (
+    CategorySuggester,
+    CategorySuggestion,
+    categories_active,
+    category_confirm,
+    category_label_record,
+    category_suggester,
+    category_validate,
+    suggestion_improves,
+)
 from crm_twitter.services.errors import CaseRuleError
-from crm_twitter.services.escalation import FiredRules, case_escalate, reach_exceeds, rules_apply, step_event
+from crm_twitter.services.escalation import (
+    FiredRules,
+    case_escalate,
+    reach_exceeds,
+    risk_rules,
+    rules_apply,
+    step_event,
+)
 from crm_twitter.services.lifecycle import (
     CLOSED_STATUSES,
     allowed_transitions,
@@ -66,7 +83,6 @@ from crm_twitter.services.priority import (
     priority_for_score,
     priority_raise,
     priority_score,
-    risk_words_find,
 )
 from crm_twitter.services.promises import promise_cancel, promise_create, promise_keep
 from crm_twitter.services.routing import RoutingContext, agent_choose, case_assign, case_route, case_take, team_choose
@@ -138,7 +154,7 @@ class _Batch:
     vip: dict[int, bool] = field(default_factory=dict)
     _categories: list[ComplaintCategory] | None = None
     _routing: RoutingContext | None = None
-    _suggest: Callable[[str], ComplaintCategory | None] | None = None
+    _suggest: CategorySuggester | None = None
     events: list[tuple] = field(default_factory=list)  # rows of _EVENT_COLUMNS
     notifications: list[NotificationSpec] = field(default_factory=list)
     extra_mail: dict[str, list[str]] = field(default_factory=dict)
@@ -150,8 +166,8 @@ class _Batch:
         return self._categories
 
     @property
-    def suggest(self) -> Callable[[str], ComplaintCategory | None]:
-        """``category_suggest`` compiled once for the batch's categories."""
+    def suggest(self) -> CategorySuggester:
+        """Suggestions from the model in force for the batch's categories (loaded once)."""
         if self._suggest is None:
             self._suggest = category_suggester(self.categories)
         return self._suggest
@@ -230,8 +246,10 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
     actor_id = getattr(actor, "pk", actor) if actor is not None else None
     cases: list[Case] = []
     steps_by_index = {}
+    suggestions = batch.suggest.many([spec.text for spec in specs])
     for index, spec in enumerate(specs):
-        risk = risk_words_find(spec.text)
+        risk = risk_signals_find(spec.text, language=spec.language or None)
+        risk_kinds = sorted({signal.kind for signal in risk})
         score = priority_score(
             PrioritySignals(
                 reach=spec.reach,
@@ -243,7 +261,8 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             )
         )
         team = team_choose(batch.routing, language=spec.language, now=batch.now)
-        suggested = batch.suggest(spec.text)
+        suggestion = suggestions[index]
+        suggested = suggestion.category
         case = _case_factory()(
             customer_id=spec.customer_id,
             customer_x_user_id=spec.customer_x_user_id,
@@ -255,6 +274,8 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             assignee_id=agent_choose(batch.routing, team),
             language=(spec.language or "")[:16],
             suggested_category_id=suggested.pk if suggested else None,
+            suggested_confidence=suggestion.confidence,
+            suggestion_model=suggestion.model,
             opened_at=spec.opened_at,
             last_customer_message_at=spec.opened_at,
             last_message_at=spec.opened_at,
@@ -262,6 +283,7 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             reach=max(spec.reach, 0),
             contact_count=1,
             has_risk_words=bool(risk),
+            risk_kinds=",".join(risk_kinds),
             has_private_data_in_public=bool(spec.contains_private_data and spec.channel == "public"),
             conversation_ids=[spec.conversation_id] if spec.conversation_id else [],
             reopened_from_id=spec.reopened_from_id,
@@ -274,8 +296,7 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
             rules.append("executive_mention")
         if reach_exceeds(reach=spec.reach, engagement=spec.engagement):
             rules.append("reach")
-        if risk:
-            rules.append("risk_words")
+        rules.extend(risk_rules(risk_kinds))
         steps_by_index[index] = (rules_apply(case, rules, fired=set()), risk)
         cases.append(case)
     _references_assign(cases)
@@ -299,8 +320,10 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
                 "priority": case.priority,
                 "priority_score": case.priority_score,
                 "suggested_category": case.suggested_category.slug if case.suggested_category else None,
+                "suggested_confidence": case.suggested_confidence,
+                "suggestion_model": case.suggestion_model,
                 "reopened_from_id": spec.reopened_from_id,
-                "risk_words": risk,
+                "risk_signals": [{"kind": r.kind, "text": r.text} for r in risk],
             },
             at=spec.opened_at if spec.opened_at < batch.now else batch.now,
             actor_id=actor_id,
@@ -526,13 +549,19 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
         # Pass 2: apply every other message in time order.
         fired = FiredRules(c.pk for c in current.values())
         changed: dict[int, Case] = {}
+        unconfirmed = [
+            i
+            for i in order
+            if result[i] is None and arrivals[i].text and not current[arrivals[i].case_id].category_confirmed
+        ]
+        suggestions = dict(zip(unconfirmed, batch.suggest.many([arrivals[i].text for i in unconfirmed]), strict=True))
         for i in order:
             if result[i] is not None:
                 continue
             a = arrivals[i]
             case = current[a.case_id]
             result[i] = case
-            _apply_message(case, a, batch, fired)
+            _apply_message(case, a, batch, fired, suggestions.get(i))
             changed[case.pk] = case
         if changed:
             for case in changed.values():
@@ -552,6 +581,10 @@ _MESSAGE_FIELDS = [
     "contact_count",
     "public_nudge_count",
     "has_risk_words",
+    "risk_kinds",
+    "suggested_category_id",
+    "suggested_confidence",
+    "suggestion_model",
     "has_private_data_in_public",
     "last_customer_message_at",
     "last_message_at",
@@ -579,7 +612,9 @@ _MESSAGE_FIELDS = [
 IN_DM_STATUSES = (CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER)
 
 
-def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: FiredRules) -> None:
+def _apply_message(
+    case: Case, a: MessageArrival, batch: _Batch, fired: FiredRules, suggestion: CategorySuggestion | None = None
+) -> None:
     if not case.last_message_at or a.at >= case.last_message_at:
         case.last_message_at, case.last_message_preview = a.at, (a.text or "")[:PREVIEW_CHARS]
     if not case.last_customer_message_at or a.at > case.last_customer_message_at:
@@ -631,10 +666,15 @@ def _apply_message(case: Case, a: MessageArrival, batch: _Batch, fired: FiredRul
     if a.contains_private_data and a.channel == "public" and not case.has_private_data_in_public:
         case.has_private_data_in_public = True
         batch.event(case, K.PRIVATE_DATA_FLAGGED, "Private data posted in public", {}, at=a.at)
-    risk = risk_words_find(a.text) if a.text else []
+    if suggestion is not None and suggestion_improves(case, suggestion):
+        case.suggested_category_id = suggestion.category_id
+        case.suggested_confidence, case.suggestion_model = suggestion.confidence, suggestion.model
+    risk = risk_signals_find(a.text, language=case.language or None) if a.text else []
     if risk:
         case.has_risk_words = True
-        rules.append("risk_words")
+        kinds = {signal.kind for signal in risk}
+        case.risk_kinds = ",".join(sorted(kinds.union(case.risk_kind_list)))
+        rules.extend(risk_rules(kinds))
     if a.mentions_executive:
         rules.append("executive_mention")
     if reach_exceeds(reach=0, engagement=a.engagement):
@@ -784,32 +824,20 @@ def case_add_note(*, case: Case, actor, text: str) -> CaseEvent:
         return event_add(case, K.NOTE, actor, text)
 
 
-def case_set_category(*, case: Case, actor, category: ComplaintCategory) -> Case:
-    """An agent confirms (or corrects) the complaint category the monthly report counts."""
-    if category is None or not isinstance(category, ComplaintCategory):
-        raise CaseRuleError("Choose a complaint category.", field="category", code="category_required")
-    if not category.is_active:
-        raise CaseRuleError(f"The category {category} is no longer in use.", field="category", code="inactive_category")
+def case_set_category(*, case: Case, actor, category: ComplaintCategory, expected_version: int | None = None) -> Case:
+    """An agent confirms (or corrects) the complaint category the monthly report counts.
+
+    The choice is also a label the classifier learns from (``CategoryLabel``).
+    """
+    category_validate(category)
     with transaction.atomic():
-        case = case_lock(case)
-        if case.category_id == category.pk and case.category_confirmed:
+        case = case_lock(case, expected_version=expected_version)
+        data = category_confirm(case, category)
+        if data is None:
             return case
-        old = case.category_id
-        case.category, case.category_confirmed = category, True
         case_save(case, ["category", "category_confirmed"])
-        event_add(
-            case,
-            K.CATEGORY_SET,
-            actor,
-            f"Category: {category}",
-            {
-                "from": old,
-                "to": category.pk,
-                "slug": category.slug,
-                "suggested": case.suggested_category_id,
-                "accepted_suggestion": case.suggested_category_id == category.pk,
-            },
-        )
+        event_add(case, K.CATEGORY_SET, actor, f"Category: {category}", data)
+        category_label_record(case=case, category=category, actor=actor)
     return case
 
 

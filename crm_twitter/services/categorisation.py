@@ -1,19 +1,52 @@
-"""Suggest a complaint category from the customer's words; an agent always confirms it.
+"""Complaint categories: suggestions from the model in force, and learning from the agents.
 
-The suggestion only fills ``Case.suggested_category``. ``Case.category`` (what the monthly
-report counts) is set by a person through ``case_set_category`` — never automatically, because
-a wrong automatic category would silently skew the report management acts on.
+The suggestion only fills ``Case.suggested_category`` (with its confidence and model version).
+``Case.category`` — what the monthly report counts as confirmed — is set by a person through
+``case_set_category``, and every such choice becomes a ``CategoryLabel``: the desk's own
+training data. ``category_models_retrain`` (a scheduled task) trains a new version once enough
+labels have arrived and promotes it only when it scores at least as well as the model in force
+on the held-apart data (the corpus' test split plus the desk's held-apart labels), so a desk's
+suggestions never get worse by themselves; an admin can roll back to any version.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from crm_twitter.models import ComplaintCategory
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from crm_twitter.classify.backends import ModelFileError
+from crm_twitter.classify.corpus import Example, corpus_load
+from crm_twitter.classify.evaluation import Evaluation
+from crm_twitter.classify.model_store import (
+    REBUILD_HINT,
+    SHIPPED_MODEL,
+    TrainedModel,
+    file_model,
+    model_bytes_load,
+    sha256_of,
+)
+from crm_twitter.classify.training import backend_class, model_evaluate, model_train
+from crm_twitter.conf import app_settings
+from crm_twitter.models import (
+    Case,
+    CategoryLabel,
+    CategoryModel,
+    ComplaintCategory,
+    Direction,
+    DirectMessage,
+    Tweet,
+)
+from crm_twitter.services.errors import CaseRuleError
+
+logger = logging.getLogger(__name__)
+
+LABEL_TEXT_CHARS = 1000  # the first customer messages of a case, as the classifier reads them
+LABEL_TEXT_MESSAGES = 4
 
 
 def categories_active() -> list[ComplaintCategory]:
@@ -21,105 +54,337 @@ def categories_active() -> list[ComplaintCategory]:
     return list(ComplaintCategory.objects.filter(is_active=True).order_by("sort_order", "name"))
 
 
-def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").casefold().replace("’", "'")
+# --- The model in force ---------------------------------------------------------------------------
 
 
-def _is_cjk(word: str) -> bool:
-    return any(ord(ch) > 0x2E80 for ch in word)
+def shipped_model_path():
+    from pathlib import Path
+
+    return Path(app_settings.CATEGORY_MODEL_PATH) if app_settings.CATEGORY_MODEL_PATH else SHIPPED_MODEL
 
 
-def _keyword_hits(text: str, keyword: str) -> bool:
-    kw = _normalise(keyword).strip()
-    if not kw:
-        return False
-    if _is_cjk(kw):  # no spaces between words in zh/ja: a substring is a hit
-        return kw in text
-    return re.search(rf"(?<!\w){re.escape(kw)}(?!\w)", text) is not None
+def shipped_model() -> TrainedModel:
+    """The model trained from the repository's corpus (raises ``ModelFileError`` when unusable)."""
+    return file_model(shipped_model_path(), app_settings.CATEGORY_CLASSIFIER_BACKEND)
 
 
-_WORD = re.compile(r"\w+")
+_loaded: dict[tuple[int, str], TrainedModel] = {}
+
+
+def _record_model(pk: int, number: int, sha: str, backend_path: str) -> TrainedModel:
+    key = (pk, sha)
+    if key not in _loaded:
+        data = bytes(CategoryModel.objects.filter(pk=pk).values_list("artifact", flat=True).get())
+        backend = model_bytes_load(data, expected_sha256=sha, backend_class=backend_class(backend_path))
+        _loaded.clear()  # one desk model in memory at a time
+        _loaded[key] = TrainedModel(version=f"desk-{number}", backend=backend, record_id=pk)
+    return _loaded[key]
+
+
+def model_in_force() -> TrainedModel:
+    """The active desk-trained version, else the shipped model (one small query per call)."""
+    row = (
+        CategoryModel.objects.filter(status=CategoryModel.Status.ACTIVE)
+        .values_list("pk", "number", "sha256", "backend")
+        .first()
+    )
+    if row is None:
+        return shipped_model()
+    try:
+        return _record_model(*row)
+    except (ModelFileError, ImportError, TypeError) as exc:  # a bad record must not stop ingest
+        logger.error("Category model desk-%s cannot be loaded (%s); using the shipped model.", row[1], exc)
+        return shipped_model()
+
+
+# --- Suggesting -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Keyword:
-    category: int  # index in the categories list
-    weight: int  # len() of the keyword as the admin typed it
-    needle: str  # normalised keyword (CJK: a substring)
-    first_word: str  # Latin keyword starting with a word character: its first word must be a word of the text
-    pattern: re.Pattern[str] | None  # Latin: whole-word match
+class CategorySuggestion:
+    category: ComplaintCategory | None
+    confidence: float | None
+    model: str
+
+    @property
+    def category_id(self) -> int | None:
+        return self.category.pk if self.category else None
 
 
-@lru_cache(maxsize=16)
-def _matcher(keywords: tuple[tuple[str, ...], ...]) -> tuple[_Keyword, ...]:
-    """Every keyword normalised and compiled once per process (per distinct category set)."""
-    out = []
-    for index, words in enumerate(keywords):
-        for keyword in words:
-            kw = _normalise(keyword).strip()
-            if not kw:
-                continue
-            if _is_cjk(kw):
-                out.append(_Keyword(index, len(keyword), kw, "", None))
-                continue
-            first = _WORD.match(kw)
-            out.append(
-                _Keyword(
-                    index,
-                    len(keyword),
-                    kw,
-                    first.group(0) if first else "",
-                    re.compile(rf"(?<!\w){re.escape(kw)}(?!\w)"),
-                )
+class CategorySuggester:
+    """Suggestions for a batch of texts from one model and one list of categories."""
+
+    def __init__(self, categories: Sequence[ComplaintCategory], model: TrainedModel | None = None) -> None:
+        self.by_slug = {c.slug: c for c in categories}
+        self.model = model or model_in_force()
+        self.min_confidence = float(app_settings.CATEGORY_MIN_CONFIDENCE)
+
+    def many(self, texts: Sequence[str | None]) -> list[CategorySuggestion]:
+        found = self.model.suggest_many(texts, min_confidence=self.min_confidence, allowed=self.by_slug.keys())
+        return [
+            CategorySuggestion(
+                self.by_slug.get(s.category) if s.category else None,
+                s.confidence if s.best else None,
+                self.model.version,
             )
-    return tuple(out)
+            for s in found
+        ]
+
+    def __call__(self, text: str | None) -> CategorySuggestion:
+        return self.many([text])[0]
+
+
+def category_suggester(categories: Sequence[ComplaintCategory] | None = None) -> CategorySuggester:
+    return CategorySuggester(categories_active() if categories is None else categories)
 
 
 def category_suggest(text: str, *, categories: Sequence[ComplaintCategory] | None = None) -> ComplaintCategory | None:
-    """The category whose keywords match the text best, or None when nothing matches.
+    """The suggested category for one text, or None below the confidence threshold."""
+    return category_suggester(categories)(text).category
 
-    Score = sum of the lengths of the matching keywords, so "never arrived" beats "late" and a
-    precise phrase beats a generic word; ties go to the category listed first. Batches call
-    ``category_suggester`` once and reuse it for every message.
+
+def suggestion_improves(case: Case, suggestion: CategorySuggestion) -> bool:
+    """Whether a later message's suggestion should replace the case's (never on a confirmed case).
+
+    The first message is often "@brand hello?" or a photo; the message that says what happened
+    is more confident, so the most confident suggestion of the customer's messages stands.
     """
-    return category_suggester(categories_active() if categories is None else categories)(text)
+    if case.category_confirmed or suggestion.category is None:
+        return False
+    if case.suggested_category_id is None or case.suggested_confidence is None:
+        return True
+    return suggestion.confidence is not None and suggestion.confidence > case.suggested_confidence
 
 
-def category_suggester(categories: Sequence[ComplaintCategory]) -> Callable[[str], ComplaintCategory | None]:
-    """``category_suggest`` for one list of categories, with the keywords compiled once.
+# --- What the customer wrote ----------------------------------------------------------------------
 
-    Keywords are compiled once per process (cached on the categories' keyword lists, so an
-    admin's edit takes effect with the next batch); a Latin keyword is only tried when its first
-    word is one of the text's words, so a text costs a dictionary lookup per word of the text
-    rather than a regex per keyword.
+
+def case_texts(case_ids: Iterable[int]) -> dict[int, str]:
+    """The first few customer messages of each case (tweets and DMs), joined: what labels and
+    re-suggestions are computed from. Two queries for any number of cases."""
+    ids = list(set(case_ids))
+    parts: dict[int, list[tuple]] = {pk: [] for pk in ids}
+    if not ids:
+        return {}
+    for model in (Tweet, DirectMessage):
+        rows = (
+            model.objects.filter(case_id__in=ids, direction=Direction.INBOUND)
+            .exclude(text="")
+            .order_by("case_id", "created_at")
+            .values_list("case_id", "created_at", "text")
+        )
+        for case_id, created_at, text in rows.iterator(chunk_size=2000):
+            if len(parts[case_id]) < LABEL_TEXT_MESSAGES * 2:
+                parts[case_id].append((created_at, text))
+    out = {}
+    for pk, rows in parts.items():
+        rows.sort(key=lambda r: r[0])
+        out[pk] = "\n".join(t for _, t in rows[:LABEL_TEXT_MESSAGES])[:LABEL_TEXT_CHARS]
+    return out
+
+
+# --- Confirming ------------------------------------------------------------------------------------
+
+
+def category_validate(category: ComplaintCategory | None) -> ComplaintCategory:
+    if category is None or not isinstance(category, ComplaintCategory):
+        raise CaseRuleError("Choose a complaint category.", field="category", code="category_required")
+    if not category.is_active:
+        raise CaseRuleError(f"The category {category} is no longer in use.", field="category", code="inactive_category")
+    return category
+
+
+def category_confirm(case: Case, category: ComplaintCategory) -> dict | None:
+    """Confirm ``category`` on a locked case, in memory: the event data, or None if nothing changes.
+
+    The one place that decides what confirming means (setting a category by hand and resolving
+    with one both go through it); the caller saves the case, logs the event and records the label.
     """
-    categories = list(categories)
-    keywords = _matcher(tuple(tuple(kw for kw in (c.keywords or []) if isinstance(kw, str)) for c in categories))
-    by_first_word: dict[str, list[_Keyword]] = {}
-    always: list[_Keyword] = []  # CJK substrings, and Latin keywords that do not start with a word
-    for kw in keywords:
-        if kw.pattern is not None and kw.first_word:
-            by_first_word.setdefault(kw.first_word, []).append(kw)
-        else:
-            always.append(kw)
+    category_validate(category)
+    if case.category_id == category.pk and case.category_confirmed:
+        return None
+    old = case.category_id
+    case.category, case.category_confirmed = category, True
+    return {
+        "from": old,
+        "to": category.pk,
+        "slug": category.slug,
+        "suggested": case.suggested_category_id,
+        "accepted_suggestion": case.suggested_category_id == category.pk,
+        "suggested_confidence": case.suggested_confidence,
+        "suggestion_model": case.suggestion_model,
+    }
 
-    def suggest(text: str) -> ComplaintCategory | None:
-        normalised = _normalise(text)
-        if not normalised.strip():
-            return None
-        scores = [0] * len(categories)
-        for kw in always:
-            if kw.needle in normalised if kw.pattern is None else kw.pattern.search(normalised) is not None:
-                scores[kw.category] += kw.weight
-        for word in set(_WORD.findall(normalised)).intersection(by_first_word):
-            for kw in by_first_word[word]:
-                if kw.pattern.search(normalised) is not None:
-                    scores[kw.category] += kw.weight
-        best: ComplaintCategory | None = None
-        best_score = 0
-        for category, score in zip(categories, scores, strict=True):
-            if score > best_score:
-                best, best_score = category, score
-        return best
 
-    return suggest
+# --- Learning from the agents ---------------------------------------------------------------------
+
+
+def _is_holdout(case_id: int) -> bool:
+    every = max(int(app_settings.CATEGORY_HOLDOUT_EVERY), 2)
+    return (case_id * 2654435761) % 2**32 % every == 0  # spread evenly, stable per case
+
+
+def category_label_record(*, case: Case, category: ComplaintCategory, actor) -> CategoryLabel | None:
+    """Keep an agent's category choice as a training example (the last choice per case wins)."""
+    text = case_texts([case.pk]).get(case.pk, "")
+    if not text.strip():
+        return None  # a case opened by hand with no customer text teaches nothing
+    label, _ = CategoryLabel.objects.update_or_create(
+        case=case,
+        defaults={
+            "category": category,
+            "text": text,
+            "language": case.language or "",
+            "labelled_by": actor if getattr(actor, "pk", None) else None,
+            "agreed_with_suggestion": case.suggested_category_id == category.pk,
+            "holdout": _is_holdout(case.pk),
+        },
+    )
+    return label
+
+
+def _desk_examples(*, holdout: bool, through: int | None = None) -> list[Example]:
+    labels = CategoryLabel.objects.filter(holdout=holdout, category__is_active=True)
+    if through is not None:
+        labels = labels.filter(pk__lte=through)
+    return [
+        Example(text=text, category=slug, language=lang, source="desk")
+        for text, slug, lang in labels.values_list("text", "category__slug", "language").iterator(chunk_size=5000)
+    ]
+
+
+def heldout_examples() -> list[Example]:
+    """What every candidate is judged on: the corpus' test split and the desk's held-apart labels."""
+    return corpus_load("test") + _desk_examples(holdout=True)
+
+
+def retrain_due() -> tuple[bool, int]:
+    """Whether enough new labels arrived since the model in force was trained, and how many."""
+    last = CategoryModel.objects.aggregate(m=Max("labels_through"))["m"] or 0
+    new = CategoryLabel.objects.filter(pk__gt=last, holdout=False).count()
+    return new >= int(app_settings.CATEGORY_RETRAIN_MIN_NEW_LABELS), new
+
+
+def _scores(evaluation: Evaluation) -> dict:
+    return evaluation.as_dict()
+
+
+def category_models_retrain(*, force: bool = False) -> CategoryModel | None:
+    """Train a new version from the corpus plus the desk's labels; promote it when not worse.
+
+    Returns the new record (active or rejected), or None when too few new labels arrived.
+    """
+    due, _new = retrain_due()
+    if not (due or force):
+        return None
+    through = CategoryLabel.objects.aggregate(m=Max("pk"))["m"] or 0
+    desk = _desk_examples(holdout=False, through=through)
+    examples = corpus_load("train") + desk
+    trained = model_train(examples)
+    heldout = heldout_examples()
+    threshold = float(app_settings.CATEGORY_MIN_CONFIDENCE)
+    candidate = model_evaluate(trained.backend, heldout, min_confidence=threshold)
+    try:
+        current = model_in_force()
+        baseline = model_evaluate(current, heldout, min_confidence=threshold)
+        baseline_version = current.version
+    except ModelFileError:
+        baseline, baseline_version = None, ""
+    promote = baseline is None or candidate.macro_f1 >= baseline.macro_f1
+    data = trained.backend.dumps()
+    now = timezone.now()
+    with transaction.atomic():
+        number = (CategoryModel.objects.select_for_update().aggregate(m=Max("number"))["m"] or 0) + 1
+        if promote:
+            CategoryModel.objects.filter(status=CategoryModel.Status.ACTIVE).update(status=CategoryModel.Status.RETIRED)
+        record = CategoryModel.objects.create(
+            number=number,
+            backend=app_settings.CATEGORY_CLASSIFIER_BACKEND,
+            status=CategoryModel.Status.ACTIVE if promote else CategoryModel.Status.REJECTED,
+            artifact=data,
+            sha256=sha256_of(data),
+            trained_at=now,
+            training_seconds=trained.seconds,
+            examples=trained.examples,
+            desk_labels=len(desk),
+            labels_through=through,
+            evaluation=_scores(candidate),
+            baseline={"version": baseline_version, **(_scores(baseline) if baseline else {})},
+            promoted_at=now if promote else None,
+            note=(
+                f"Promoted: macro-F1 {candidate.macro_f1:.3f} ≥ {baseline.macro_f1:.3f} ({baseline_version})"
+                if promote and baseline
+                else f"Kept {baseline_version}: macro-F1 {candidate.macro_f1:.3f} < {baseline.macro_f1:.3f}"
+                if baseline
+                else "Promoted: no usable model was in force"
+            )[:300],
+        )
+    logger.info("Category model %s trained on %d examples: %s", record.version, trained.examples, record.note)
+    if promote:
+        transaction.on_commit(cases_resuggest)
+    return record
+
+
+def category_model_activate(*, record: CategoryModel | None) -> TrainedModel:
+    """Put ``record`` in force (a rollback), or the shipped model when ``record`` is None."""
+    with transaction.atomic():
+        CategoryModel.objects.filter(status=CategoryModel.Status.ACTIVE).update(status=CategoryModel.Status.RETIRED)
+        if record is not None:
+            record.status = CategoryModel.Status.ACTIVE
+            record.promoted_at = timezone.now()
+            record.save(update_fields=["status", "promoted_at"])
+        transaction.on_commit(cases_resuggest)
+    return model_in_force()
+
+
+def cases_resuggest(*, chunk: int = 500) -> int:
+    """Suggest again, with the model in force, for every case no agent has confirmed.
+
+    Confirmed categories are never touched. Returns how many cases changed.
+    """
+    suggester = category_suggester()
+    changed = 0
+    last = 0
+    while True:
+        ids = list(
+            Case.objects.filter(category_confirmed=False, merged_into__isnull=True, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            return changed
+        last = ids[-1]
+        texts = case_texts(ids)
+        order = [pk for pk in ids if texts.get(pk)]
+        suggestions = suggester.many([texts[pk] for pk in order])
+        with transaction.atomic():
+            current = {
+                pk: (cat, conf, model)
+                for pk, cat, conf, model in Case.objects.select_for_update()
+                .filter(pk__in=order, category_confirmed=False)
+                .values_list("pk", "suggested_category_id", "suggested_confidence", "suggestion_model")
+            }
+            updates = []
+            for pk, s in zip(order, suggestions, strict=True):
+                if pk in current and current[pk] != (s.category_id, s.confidence, s.model):
+                    updates.append(
+                        Case(
+                            pk=pk,
+                            suggested_category_id=s.category_id,
+                            suggested_confidence=s.confidence,
+                            suggestion_model=s.model,
+                        )
+                    )
+            Case.objects.bulk_update(
+                updates, ["suggested_category_id", "suggested_confidence", "suggestion_model"], batch_size=500
+            )
+            changed += len(updates)
+
+
+def model_problem() -> str | None:
+    """Why the model in force cannot be used, for the system check (None when it can)."""
+    try:
+        shipped_model()
+    except (ModelFileError, ImportError, TypeError) as exc:
+        return f"The category model {shipped_model_path()} cannot be used: {exc}. {REBUILD_HINT}"
+    return None

@@ -3,7 +3,8 @@
 Raised manually (with a reason) or by rule. The rules and their levels live in the
 ``ESCALATION`` setting: an executive account mentioned, a promise missed, an SLA breached, a
 public nudge on a case already in DM, reach above a threshold (followers or engagement), and
-chargeback / PayPal / lawyer / regulator words. A rule fires once per case; when it fires the
+one rule per kind of risk signal (chargeback, payment dispute, legal, regulator, press,
+marketplace claim — ``crm_twitter.classify.risk``). A rule fires once per case; when it fires the
 level becomes max(current + 1, the rule's level), at most 3 — so each new reason to worry
 raises the case, and a case that collects several reasons reaches 3. A rule level of 0 turns
 the rule off. Rules never lower a level; only a person can (``case_escalate`` with a lower level).
@@ -32,8 +33,19 @@ RULES: dict[str, tuple[str, str]] = {
     "sla_breached": ("SLA_BREACH_LEVEL", "SLA breached"),
     "public_nudge": ("PUBLIC_NUDGE_LEVEL", "Public nudge on a case in DM"),
     "reach": ("REACH_LEVEL", "High reach"),
-    "risk_words": ("RISK_WORDS_LEVEL", "Chargeback, dispute, lawyer or regulator mentioned"),
+    "risk_chargeback": ("RISK_CHARGEBACK_LEVEL", "Chargeback through the bank or card issuer announced"),
+    "risk_payment_dispute": ("RISK_PAYMENT_DISPUTE_LEVEL", "Payment-provider dispute announced (PayPal, Klarna…)"),
+    "risk_platform_claim": ("RISK_PLATFORM_CLAIM_LEVEL", "Marketplace claim announced (A-to-z, eBay, AliExpress…)"),
+    "risk_legal": ("RISK_LEGAL_LEVEL", "Lawyer, lawsuit or police mentioned"),
+    "risk_regulator": ("RISK_REGULATOR_LEVEL", "Regulator or consumer body mentioned"),
+    "risk_press": ("RISK_PRESS_LEVEL", "Press or media mentioned"),
 }
+
+
+def risk_rules(kinds: Iterable[str]) -> list[str]:
+    """The escalation rules of the risk-signal kinds found in a message, in a stable order."""
+    wanted = {f"risk_{k}" for k in kinds}
+    return [rule for rule in RULES if rule in wanted]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Outcome
+from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, ComplaintCategory, Outcome
+from crm_twitter.services.categorisation import category_confirm, category_label_record, category_validate
 from crm_twitter.services.errors import CaseRuleError, IllegalTransition, StaleCase
 from crm_twitter.services.sla import sla_pause, sla_refresh, sla_resume, sla_start, sla_targets
 
@@ -415,17 +416,27 @@ def case_resolve(
     refund_currency: str = "",
     note: str = "",
     expected_version: int | None = None,
+    category: ComplaintCategory | None = None,
 ) -> Case:
-    """Resolve with an outcome; then (optionally) ask the customer for a rating by DM."""
+    """Resolve with an outcome; then (optionally) ask the customer for a rating by DM.
+
+    ``category`` confirms the complaint category in the same step (the inbox asks for it when
+    no agent has confirmed one, so the monthly report does not fill up with guesses).
+    """
     amount, currency = outcome_validate(
         outcome=outcome, refund_amount=refund_amount, refund_currency=refund_currency, note=note
     )
+    if category is not None:
+        category_validate(category)
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version)
         _check_transition(case, S.RESOLVED)
         now = timezone.now()
         from_status = case.status
+        category_data = category_confirm(case, category) if category is not None else None
         fields = apply_status(case, S.RESOLVED, at=now)
+        if category_data is not None:
+            fields += ["category", "category_confirmed"]
         case.outcome, case.outcome_note, case.refund_amount, case.refund_currency = outcome, note, amount, currency
         fields += ["outcome", "outcome_note", "refund_amount", "refund_currency"]
         case_save(case, fields)
@@ -440,6 +451,9 @@ def case_resolve(
         label = Outcome(outcome).label
         if amount is not None:
             label += f" {amount} {currency}"
+        if category_data is not None:
+            event_add(case, CaseEvent.Kind.CATEGORY_SET, actor, f"Category: {category}", category_data, at=now)
+            category_label_record(case=case, category=category, actor=actor)
         event_add(
             case,
             CaseEvent.Kind.OUTCOME_RECORDED,

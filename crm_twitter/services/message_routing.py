@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, Min, Q
 
+from crm_twitter.classify.language import languages_detect
 from crm_twitter.models import (
     OPEN_STATUSES,
     BrandAccount,
@@ -94,6 +95,21 @@ def language_normalise(code: str | None) -> str:
     base, _, region = value.partition("-")
     base = LANG_ALIASES.get(base, base)
     return f"{base}-{region.upper()}" if region else base
+
+
+def message_languages(messages: Sequence[tuple[str | None, str | None]]) -> list[str]:
+    """The language of each ``(text, X's lang code)``: X's when it names one, else detected.
+
+    X labels DMs with nothing and short or emoji-only tweets ``und``; the desk reads the text
+    itself (offline, ``crm_twitter.classify.language``) so a first-contact DM still routes to a
+    team that speaks it. "" when neither can tell (an emoji, a bare link).
+    """
+    out = [language_normalise(code) for _, code in messages]
+    todo = [i for i, lang in enumerate(out) if not lang and messages[i][0]]
+    if todo:
+        for i, found in zip(todo, languages_detect([messages[i][0] for i in todo]), strict=True):
+            out[i] = found or ""
+    return out
 
 
 def tweets_deleted_mark(*, x_ids: Iterable[str]) -> int:

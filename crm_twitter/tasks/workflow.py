@@ -14,3 +14,16 @@ def sla_sweep_task() -> dict:
         "escalated": result.escalated,
         "notifications": result.notifications,
     }
+
+
+def category_models_retrain_task() -> dict:
+    """Daily (``crm_twitter:category-retrain``): retrain once enough agents' labels arrived."""
+    from crm_twitter.services.categorisation import category_models_retrain, retrain_due
+
+    due, new_labels = retrain_due()
+    record = category_models_retrain() if due else None
+    return {
+        "new_labels": new_labels,
+        "trained": record.version if record else None,
+        "promoted": bool(record and record.status == record.Status.ACTIVE),
+    }

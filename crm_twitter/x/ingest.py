@@ -58,6 +58,7 @@ DM_COLUMNS = (
     "direction",
     "event_type",
     "text",
+    "lang",
     "created_at",
     "raw",
 )
@@ -506,6 +507,13 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     parent = fields["in_reply_to_tweet_id"]
                     fields["conversation_id"] = known.get(parent) or in_page.get(parent) or parent
 
+        languages = dict(
+            zip(
+                (t["id"] for t in new),
+                message_routing.message_languages([(t["text"], t.get("lang")) for t in new]),
+                strict=True,
+            )
+        )
         items = []
         for t in new:
             fields = parsed[t["id"]]
@@ -524,7 +532,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     author_name=author.name,
                     created_at=created[t["id"]],
                     text=t["text"],
-                    lang=(t.get("lang") or "")[:16],
+                    lang=languages[t["id"]][:16],
                     conversation_id=fields["conversation_id"],
                     in_reply_to_tweet_id=fields["in_reply_to_tweet_id"],
                     is_retweet=fields["kind"] == Tweet.Kind.RETWEET,
@@ -553,7 +561,8 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     route.party,
                     fields["kind"],
                     t["text"],
-                    (t.get("lang") or "")[:16],
+                    # X's own code when it names a language (kept as X sent it), else the desk's reading.
+                    (t.get("lang") if message_routing.language_normalise(t.get("lang")) else languages[t["id"]])[:16],
                     fields["conversation_id"][:32],
                     fields["in_reply_to_tweet_id"],
                     str(t.get("in_reply_to_user_id") or "")[:32],
@@ -655,6 +664,8 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         existing = {row[0] for row in values_where_in(DirectMessage, ["x_event_id"], "x_event_id", ids)}
         new = [e for e in events if e["id"] not in existing]
 
+        languages = message_routing.message_languages([(e.get("text") or "", "") for e in new])
+        lang_of = {e["id"]: lang[:16] for e, lang in zip(new, languages, strict=True)}
         items = []
         for event in new:
             shape = shapes[event["id"]]
@@ -671,7 +682,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     author_name=sender.name,
                     created_at=created[event["id"]],
                     text=event.get("text") or "",
-                    lang="",
+                    lang=lang_of[event["id"]],
                     conversation_id=shape["conversation"],
                     is_message=(event.get("event_type") or "MessageCreate") == "MessageCreate",
                     recipient_pk=recipient.pk if recipient else None,
@@ -697,6 +708,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     route.direction,
                     (event.get("event_type") or "MessageCreate")[:32],
                     event.get("text") or "",
+                    lang_of[event["id"]],
                     created[event["id"]],
                     event,
                 )

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm_twitter.models import CaseEvent, CaseStatus, OutboundMessage, Promise, ReplyTemplate
+from crm_twitter.models import CaseEvent, CaseStatus, ComplaintCategory, OutboundMessage, Promise, ReplyTemplate
 from tests.factories import (
     ComplaintCategoryFactory,
     OutboundMessageFactory,
@@ -89,16 +89,34 @@ def test_stale_form_is_refused_with_a_message(client, agent, working_case):
     assert "changed while you were looking" in flash(response)[0]
 
 
+def test_resolve_asks_for_the_category_while_nobody_confirmed_it(client, agent, working_case):
+    client.force_login(agent)
+    page = client.get(reverse("crm_twitter_inbox:case", args=[working_case.pk]))
+    assert b"Complaint category" in page.content  # the resolve form asks
+    response = follow(client, working_case, "resolve", {"outcome": "reship"})
+    working_case.refresh_from_db()
+    assert working_case.status != CaseStatus.RESOLVED
+    assert any("Choose the complaint category" in m for m in flash(response))
+
+
 def test_resolve_with_a_refund(client, agent, working_case):
     client.force_login(agent)
+    damaged = ComplaintCategory.objects.get(slug="damaged")
     response = follow(
         client,
         working_case,
         "resolve",
-        {"outcome": "refund", "refund_amount": "59.90", "refund_currency": "eur", "note": "PayPal"},
+        {
+            "outcome": "refund",
+            "refund_amount": "59.90",
+            "refund_currency": "eur",
+            "note": "PayPal",
+            "category": damaged.pk,
+        },
     )
     working_case.refresh_from_db()
     assert working_case.status == CaseStatus.RESOLVED
+    assert working_case.category == damaged and working_case.category_confirmed
     assert working_case.refund_amount == Decimal("59.90") and working_case.refund_currency == "EUR"
     assert any("Case resolved" in m for m in flash(response))
     assert b"Refund" in response.content and b"59.90 EUR" in response.content

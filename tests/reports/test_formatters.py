@@ -26,6 +26,8 @@ EXPECTED_SHEETS = [
     "Rising categories",
     "Rising SKUs",
     "Rising carriers",
+    "How categories were set",
+    "Risk signals",
     "Data quality",
 ]
 

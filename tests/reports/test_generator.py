@@ -172,7 +172,7 @@ def test_empty_month_gives_an_empty_well_formed_report(db, mid_november):
 
 
 def test_query_count_does_not_grow_with_the_data(october, django_assert_max_num_queries):
-    with django_assert_max_num_queries(17) as small:
+    with django_assert_max_num_queries(19) as small:
         report_generate(month=OCTOBER)
     account = BrandAccountFactory()
     damaged = ComplaintCategory.objects.get(slug="damaged")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from crm_twitter.classify.risk import risk_signals_find
 from crm_twitter.models import CaseEvent, CaseStatus, Notification
 from crm_twitter.services.case_inputs import MessageArrival, ResponseArrival
 from crm_twitter.services.cases import case_messages_received, case_response_recorded
@@ -15,7 +16,6 @@ from crm_twitter.services.priority import (
     PrioritySignals,
     priority_for_score,
     priority_score,
-    risk_words_find,
 )
 from tests.factories import CaseFactory, CustomerFactory
 
@@ -56,21 +56,44 @@ def test_high_engagement_escalates(frozen, open_case):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "rule", "level"),
     [
-        "I'm going to file a chargeback",
-        "Opening a PayPal dispute today",
-        "我要找律师",
-        "Voy a poner una denuncia y hablar con mi abogado",
-        "Ich schalte meinen Anwalt ein",
-        "Je vais ouvrir un litige PayPal",
-        "消費者センターに相談します",
+        ("I'm going to file a chargeback", "risk_chargeback", 2),
+        ("Opening a PayPal dispute today", "risk_payment_dispute", 2),
+        ("我要找律师", "risk_legal", 3),
+        ("Ich schalte meinen Anwalt ein", "risk_legal", 3),
+        ("Je vais ouvrir un litige PayPal", "risk_payment_dispute", 2),
+        ("消費者センターに相談します", "risk_regulator", 3),
+        ("Vou reclamar no Procon", "risk_regulator", 3),
+        ("Я напишу жалобу в Роспотребнадзор", "risk_regulator", 3),
+        ("소비자원에 신고할 거예요", "risk_regulator", 3),
+        ("سأرفع قضية في المحكمة", "risk_legal", 3),
+        ("I'll open an A-to-z claim on Amazon", "risk_platform_claim", 2),
     ],
 )
-def test_risk_words_in_every_language_escalate(frozen, open_case, text):
+def test_each_kind_of_risk_signal_escalates_to_its_level(frozen, open_case, text, rule, level):
     case = open_case(text=text)
-    assert case.has_risk_words
-    assert case.escalation_level == 2 and _rules(case) == ["risk_words"]
+    assert case.has_risk_words and rule.removeprefix("risk_") in case.risk_kind_list
+    assert case.escalation_level == level and _rules(case) == [rule]
+
+
+def test_a_later_message_with_a_new_kind_escalates_again(frozen, open_case):
+    case = open_case(text="Chargeback if this isn't fixed")
+    assert case.escalation_level == 2
+    case = _message(case, text="And my lawyer will hear about it")
+    assert case.escalation_level == 3 and _rules(case) == ["risk_chargeback", "risk_legal"]
+    assert case.risk_kind_list == ["chargeback", "legal"]
+
+
+def test_a_negated_threat_does_not_escalate(frozen, open_case):
+    case = open_case(text="I'm not threatening a chargeback, I just want my parcel")
+    assert not case.has_risk_words and case.escalation_level == 0
+
+
+def test_a_kind_set_to_level_0_does_not_escalate(frozen, open_case, settings):
+    settings.CRM_TWITTER = {"ESCALATION": {"RISK_PRESS_LEVEL": 0}}
+    case = open_case(text="I'm sending this to the BBC and every journalist I know")
+    assert case.risk_kind_list == ["press"] and case.escalation_level == 0
 
 
 def test_public_nudge_on_a_case_in_dm_escalates(frozen, open_case):
@@ -222,7 +245,7 @@ def test_repeated_contact_and_nudges_raise_priority_but_never_lower_it(frozen, o
     assert case.priority == "high"  # the score still says high: rules raise back, a person's low is not sticky
 
 
-def test_risk_words_are_found_as_words_not_inside_other_words():
-    assert risk_words_find("I will SUE you, chargeback!") == ["sue you", "chargeback"]
-    assert risk_words_find("the lawyered-up pie") == []
-    assert set(risk_words_find("我要投诉到消协")) == {"消协", "投诉到"}
+def test_risk_signals_are_found_as_words_not_inside_other_words():
+    assert [r.kind for r in risk_signals_find("I will SUE you, chargeback!")] == ["legal", "chargeback"]
+    assert risk_signals_find("the lawyered-up pie") == []
+    assert {r.kind for r in risk_signals_find("我要投诉到消协")} == {"regulator"}

@@ -7,8 +7,6 @@ that every shortcut gives the same rows and instances as the ORM, on SQLite and 
 from __future__ import annotations
 
 import datetime as dt
-import random
-import re
 from decimal import Decimal
 
 import pytest
@@ -20,7 +18,6 @@ from crm_twitter.models import Case, CaseEvent, CaseStatus, ComplaintCategory, P
 from crm_twitter.services import cases as cases_service
 from crm_twitter.services.categorisation import category_suggest, category_suggester
 from crm_twitter.services.order_matching import text_for_matching
-from crm_twitter.services.priority import RISK_WORDS, risk_words_find
 from crm_twitter.x.bulk_sql import (
     instances_factory,
     instances_locked,
@@ -150,26 +147,6 @@ def test_a_page_of_messages_updates_only_the_columns_that_changed(frozen_now):
     assert (case.contact_count, case.last_message_at, case.version) == (2, frozen_now, 2)
 
 
-def test_risk_words_match_the_whole_word_rule_in_every_language():
-    pattern = re.compile(
-        "|".join(
-            rf"(?<!\w){re.escape(w.casefold())}(?!\w)"
-            for words in RISK_WORDS.values()
-            for w in words
-            if all(ord(ch) < 0x2E80 for ch in w)
-        )
-    )
-    vocabulary = [w for words in RISK_WORDS.values() for w in words] + ["order", "a", "paypal", "dispute", "scammer"]
-    rng = random.Random(3)
-    for _ in range(3000):
-        text = "".join(rng.choice(vocabulary) + rng.choice([" ", "", ",", "-", "。"]) for _ in range(rng.randint(0, 6)))
-        found = risk_words_find(text)
-        expected = [m.group(0) for m in pattern.finditer(text.casefold())]
-        assert found[: len(expected)] == expected, text
-    assert risk_words_find("I will open a dispute with PayPal and call my lawyer") == ["open a dispute", "lawyer"]
-    assert risk_words_find("no risk here, just a scammer-free day") == []
-
-
 def test_a_batch_suggester_agrees_with_category_suggest():
     categories = list(ComplaintCategory.objects.filter(is_active=True).order_by("sort_order", "name"))
     suggest = category_suggester(categories)
@@ -181,7 +158,7 @@ def test_a_batch_suggester_agrees_with_category_suggest():
         "",
         "hello",
     ]:
-        assert suggest(text) == category_suggest(text, categories=categories)
+        assert suggest(text).category == category_suggest(text, categories=categories)
 
 
 def test_matching_text_blanks_urls_and_handles_only_when_present():

@@ -44,6 +44,10 @@ class CaseListSerializer(serializers.ModelSerializer):
     category = RefBriefSerializer(read_only=True, allow_null=True)
     refund = serializers.SerializerMethodField()
 
+    risk_kinds = serializers.SerializerMethodField(
+        help_text=_("Kinds of risk signal the customer's messages contain: chargeback, payment_dispute, legal, …")
+    )
+
     class Meta:
         model = Case
         fields = [
@@ -70,6 +74,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "contact_count",
             "public_nudge_count",
             "has_risk_words",
+            "risk_kinds",
             "has_private_data_in_public",
             "opened_at",
             "first_response_at",
@@ -81,6 +86,9 @@ class CaseListSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    def get_risk_kinds(self, obj) -> list[str]:
+        return obj.risk_kind_list
 
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_refund(self, obj) -> dict | None:
@@ -171,6 +179,8 @@ class CaseDetailSerializer(CaseListSerializer):
         fields = [
             *CaseListSerializer.Meta.fields,
             "suggested_category",
+            "suggested_confidence",
+            "suggestion_model",
             "outcome_note",
             "satisfaction",
             "satisfaction_comment",
@@ -258,7 +268,7 @@ class MergeInput(StrictSerializer):
     )
 
 
-class CategoryInput(StrictSerializer):
+class CategoryInput(VersionedInput):
     category = serializers.SlugField(max_length=64, help_text=_("Category slug."))
 
 
@@ -269,6 +279,11 @@ class OutcomeInput(VersionedInput):
     )
     refund_currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    category = serializers.SlugField(
+        max_length=64,
+        required=False,
+        help_text=_("Confirm the complaint category while resolving (slug); the inbox asks for it when unconfirmed."),
+    )
 
     def validate_refund_currency(self, value: str) -> str:
         from crm_twitter.services.orders import ISO_CURRENCIES

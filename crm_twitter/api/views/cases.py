@@ -239,10 +239,12 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def category(self, request, pk=None):
         case = self._case()
         data = _input(CategoryInput, request)
-        category = ComplaintCategory.objects.filter(slug=data["category"], is_active=True).first()
-        if category is None:
-            raise ValidationError({"category": [_("No active category with this slug.")]})
-        case = service("case_set_category")(case=case, actor=request.user, category=category)
+        case = service("case_set_category")(
+            case=case,
+            actor=request.user,
+            category=_active_category(data["category"]),
+            expected_version=data.get("expected_version"),
+        )
         return self._row(case)
 
     @extend_schema(summary="Record the outcome and resolve", request=OutcomeInput, responses=CaseListSerializer)
@@ -258,5 +260,13 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             refund_currency=data.get("refund_currency", ""),
             note=data.get("note", ""),
             expected_version=data.get("expected_version"),
+            category=_active_category(data["category"]) if data.get("category") else None,
         )
         return self._row(case)
+
+
+def _active_category(slug: str) -> ComplaintCategory:
+    category = ComplaintCategory.objects.filter(slug=slug, is_active=True).first()
+    if category is None:
+        raise ValidationError({"category": [_("No active category with this slug.")]})
+    return category

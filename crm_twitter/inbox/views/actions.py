@@ -133,6 +133,8 @@ def transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
+        if data.get("category") is None and not case.category_confirmed:
+            raise CaseRuleError(_("Choose the complaint category before resolving: no one has confirmed it yet."))
         case_resolve(
             case=case,
             actor=request.user,
@@ -141,6 +143,7 @@ def resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
             refund_currency=data.get("refund_currency") or "",
             note=data.get("note") or "",
             expected_version=data["version"],
+            category=data.get("category"),
         )
         return _("Case resolved. Post the public close so everyone can see it was solved.")
 

@@ -144,8 +144,10 @@ def case_context(
                 "outcome": Outcome.REFUND,
                 "refund_currency": _default_currency(case),
                 "refund_amount": sum((o.total_amount for o in linked_orders), Decimal("0")) or None,
+                "category": case.category_id or case.suggested_category_id,
             }
         ),
+        "category_needed": not case.category_confirmed,
         "sla_rows": sla_rows,
         "others": presence.presence_ping(case_id=case.pk, user=user),
         "presence_seconds": 4,
