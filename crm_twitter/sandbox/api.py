@@ -1,9 +1,13 @@
 """The fake X API v2: routes, authentication, rate limits, fields/expansions, X's error shapes.
 
 Transport-free: ``SandboxAPI.handle`` takes a parsed request and returns a ``Reply``; the HTTP
-server (``server.py``) adds faults and the socket. Shapes follow X's documentation and the
-recorded responses in tweepy's cassettes: ``data``/``includes``/``meta``/``errors``, ids as
-strings, ``created_at`` like ``2026-02-01T10:00:00.000Z``, problem+json bodies for errors.
+server (``server.py``) adds faults and the socket. Shapes follow X's published OpenAPI
+specification (2.167) and documentation, and the recorded responses in tweepy's cassettes:
+``data``/``includes``/``meta``/``errors``, ids as strings, ``created_at`` like
+``2026-02-01T10:00:00.000Z``. Errors are problem documents (RFC 7807) served as
+``application/problem+json`` with ``type`` addresses on ``https://api.x.com/2/problems/``, as X
+documents them now (answers recorded in 2022–24 still show ``api.twitter.com``; the gateway accepts
+both). ``tests/sandbox/test_contract.py`` holds every answer to the spec's shapes.
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ from urllib.parse import unquote
 
 from twitter_text import extract_urls, parse_tweet
 
-from crm_twitter.sandbox.state import SandboxState, parse_iso
+from crm_twitter.sandbox.state import SandboxState, cashtags, parse_iso
 
-PROBLEMS = "https://api.twitter.com/2/problems/"
+PROBLEMS = "https://api.x.com/2/problems/"
+JSON = "application/json; charset=utf-8"
+# X's spec: a failed request answers either {code, message} as application/json or a problem
+# document (type, title, detail) as application/problem+json; v2 answers the latter.
+PROBLEM_JSON = "application/problem+json"
 MAX_TWEET_WEIGHT = 280
 MAX_DM_LENGTH = 10_000
 
@@ -28,7 +36,7 @@ MAX_DM_LENGTH = 10_000
 class Reply:
     status: int
     body: dict | bytes | None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # a "content-type" here wins over JSON
 
     def payload(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -57,7 +65,12 @@ class Route:
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> Reply:
-    return Reply(status, {"title": title, "detail": detail, "type": kind, "status": status})
+    """A problem document (RFC 7807) as X sends it, labelled ``application/problem+json``."""
+    return Reply(
+        status,
+        {"title": title, "detail": detail, "type": kind, "status": status},
+        {"content-type": PROBLEM_JSON},
+    )
 
 
 def unauthorized() -> Reply:
@@ -83,16 +96,21 @@ def invalid(parameter: str, value: Any, message: str) -> Reply:
             "detail": "One or more parameters to your request was invalid.",
             "type": PROBLEMS + "invalid-request",
         },
+        {"content-type": PROBLEM_JSON},
     )
 
 
 def unsupported_auth() -> Reply:
+    """An app-only token on a user-context endpoint. X's docs name no problem type for it (the
+    spec's problem types and the docs' error-type table have none; older answers used an
+    ``unsupported-authentication`` type that is no longer listed): a 403 ("valid authentication,
+    no permission for this action") with the generic ``about:blank`` type, X's wording kept in
+    ``detail``."""
     return problem(
         403,
-        "Unsupported Authentication",
+        "Forbidden",
         "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
         "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
-        PROBLEMS + "unsupported-authentication",
     )
 
 
@@ -211,26 +229,36 @@ class SandboxAPI:
         return None
 
     def authenticate(self, headers: Any) -> Auth | None:
-        """Who is calling: an app bearer token, an OAuth 2.0 user token, or OAuth 1.0a user context."""
+        """Who is calling: an app bearer token, an OAuth 2.0 user token, or OAuth 1.0a user context.
+
+        Only tokens the sandbox issued count (see ``sandbox_credentials`` and the ``issue_*`` and
+        ``register_user_token`` helpers of the state); anything else — a typo, another app's
+        token, a revoked one — is None, which the server answers with 401 as X does.
+        """
         header = (headers.get("Authorization") or "").strip()
         state = self.state
         if header.startswith("Bearer "):
             token = header[7:].strip()
-            if not token or token == "None" or token in state.revoked_tokens:
+            if not token or token in state.revoked_tokens:
                 return None
             user_id = state.user_bearer_tokens.get(token)
             if user_id:
                 return Auth(identity=f"user:{user_id}", user_id=user_id)
-            return Auth(identity="app:" + token[-12:], user_id=None)
+            if token in state.app_bearer_tokens:
+                return Auth(identity="app:" + token[-12:], user_id=None)
+            return None
         if header.startswith("OAuth "):
             params = _oauth_params(header)
             needed = ("oauth_consumer_key", "oauth_token", "oauth_signature", "oauth_nonce", "oauth_timestamp")
             if not all(params.get(name) for name in needed):
                 return None
-            if params["oauth_consumer_key"] in state.revoked_tokens or params["oauth_token"] in state.revoked_tokens:
+            consumer_key, token = params["oauth_consumer_key"], params["oauth_token"]
+            if consumer_key in state.revoked_tokens or token in state.revoked_tokens:
                 return None
-            user_id = params["oauth_token"].partition("-")[0]
-            if user_id not in state.users:
+            if consumer_key not in state.consumer_keys:
+                return None
+            user_id = state.access_token_user(token)
+            if user_id is None:
                 return None
             return Auth(identity=f"user:{user_id}", user_id=user_id)
         return None
@@ -641,6 +669,13 @@ class SandboxAPI:
             return invalid("text", text, "The `text` field is required and can not be empty")
         if parse_tweet(text).weightedLength > MAX_TWEET_WEIGHT:
             return invalid("text", text[:40], "Your post text is too long.")
+        limit = self.state.cashtag_limit
+        if limit is not None and len(cashtags(text)) > limit:
+            return problem(
+                403,
+                "Forbidden",
+                f"Posts created via the API are limited to a maximum of {limit} cashtag per post.",
+            )
         me = auth.user_id
         reply = payload.get("reply") or {}
         parent_id = str(reply.get("in_reply_to_tweet_id") or "")

@@ -37,6 +37,7 @@ class Fault:
     body: str = '{"data": [{"id": "1", "text": '
     process: bool = False
     error_body: str | None = None
+    content_type: str = "text/html"  # of ``error_body``
     served: int = field(default=0)
 
     def matches(self, endpoint: str) -> bool:
@@ -65,9 +66,12 @@ class Faults:
     def server_error(self, endpoint: str = "*", *, status: int = 503, times: int = 1) -> Fault:
         return self.inject("status", endpoint, times=times, status=status)
 
-    def error(self, endpoint: str = "*", *, status: int, body: str, times: int = 1) -> Fault:
-        """Any status with a body of your choosing (a proxy's HTML page, an odd X error …)."""
-        return self.inject("status", endpoint, times=times, status=status, error_body=body)
+    def error(
+        self, endpoint: str = "*", *, status: int, body: str, times: int = 1, content_type: str = "text/html"
+    ) -> Fault:
+        """Any status with a body of your choosing (a proxy's HTML page, an odd X error …), served
+        as ``content_type`` (e.g. an X error labelled the older ``application/json`` way)."""
+        return self.inject("status", endpoint, times=times, status=status, error_body=body, content_type=content_type)
 
     def rate_limit(
         self, endpoint: str = "*", *, reset_in: float = 60, times: int = 1, reset_header: bool = True

@@ -14,6 +14,7 @@ paths under ``/_sandbox/`` are the control API (no authentication — loopback o
     POST   /_sandbox/tweets              {"author": "handle", "text": "...", "in_reply_to": id, "lang": "en"}
     POST   /_sandbox/dms                 {"sender": "handle", "recipient": "handle", "text": "..."}
     POST   /_sandbox/expire-tokens       refuse every pagination token handed out so far (400)
+    POST   /_sandbox/rate-limits         {"endpoint": "POST /2/dm_conversations/with/:id/messages", "limit": 50}
     POST   /_sandbox/reset               forget everything
     GET    /_sandbox/media/<key>.svg     a placeholder image for a media object
 """
@@ -32,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from crm_twitter.sandbox.api import Reply, SandboxAPI, server_error, too_many_requests, unauthorized
+from crm_twitter.sandbox.api import JSON, Reply, SandboxAPI, server_error, too_many_requests, unauthorized
 from crm_twitter.sandbox.state import SandboxState, iso
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.error_body is None:
                 reply = server_error(fault.status)
             else:
-                reply = Reply(fault.status, fault.error_body.encode("utf-8"), {"content-type": "text/html"})
+                reply = Reply(fault.status, fault.error_body.encode("utf-8"), {"content-type": fault.content_type})
         elif fault and fault.kind == "rate_limit":
             reply = too_many_requests()
             reply.headers["x-rate-limit-limit"] = str(state.rate_limits.get(endpoint, (900, 900))[1])
@@ -135,7 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             reply = api.handle(route, auth, query, body)
             if fault and fault.kind == "malformed":
-                reply = Reply(200, fault.body.encode("utf-8"), reply.headers)
+                headers = {name: value for name, value in reply.headers.items() if name != "content-type"}
+                reply = Reply(200, fault.body.encode("utf-8"), headers)
         entry["status"] = reply.status
         state.log_request(entry)
 
@@ -154,11 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         payload = reply.payload()
         self.send_response(reply.status)
-        content_type = reply.headers.pop("content-type", "application/json; charset=utf-8")
+        content_type = reply.headers.pop("content-type", JSON)
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(payload)))
         self.send_header("cache-control", "no-cache, no-store, max-age=0")
-        self.send_header("api-version", "2.150")
+        self.send_header("api-version", "2.167")  # the version of X's spec the sandbox follows
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self._headers_buffer.append(b"\r\n")
@@ -251,6 +253,16 @@ class SandboxServer:
             if method == "POST" and name == "expire-tokens":
                 state.expire_pagination_tokens()
                 return Reply(200, {"token_epoch": state.token_epoch})
+            if method == "POST" and name == "rate-limits":
+                endpoint = payload["endpoint"]
+                if endpoint not in state.rate_limits:
+                    raise KeyError(f"no rate limit for {endpoint!r}")
+                app_limit = payload.get("app_limit")
+                state.set_rate_limit(
+                    endpoint, int(payload["limit"]), app_limit=int(app_limit) if app_limit is not None else None
+                )
+                app_limit, user_limit = state.rate_limits[endpoint]
+                return Reply(200, {"endpoint": endpoint, "app_limit": app_limit, "user_limit": user_limit})
             if method == "POST" and name == "reset":
                 self.reset()
                 return Reply(200, {"reset": True})

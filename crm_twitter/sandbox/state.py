@@ -25,7 +25,13 @@ RATE_WINDOW_SECONDS = 15 * 60
 # post in ``note_tweet`` (requested with tweet.fields=note_tweet), as X does.
 LONG_POST_CUT = 280
 
+# DMs a user may send per 15 minutes: X's current rate-limit table says 15 (an older migration page
+# still says 200). Tests that send more in one window raise it with ``state.set_rate_limit``.
+DM_SEND_LIMIT = 15
+DM_SEND = "POST /2/dm_conversations/with/:id/messages"
+
 # (requests per 15 minutes with an app bearer token, with a user context); None = not allowed.
+# From X's rate-limit table (docs.x.com, "X API Rate Limits"); 24-hour caps are not modelled.
 RATE_LIMITS: dict[str, tuple[int | None, int]] = {
     "GET /2/users/me": (None, 75),
     "GET /2/users": (300, 900),
@@ -33,7 +39,7 @@ RATE_LIMITS: dict[str, tuple[int | None, int]] = {
     "GET /2/users/by/username/:username": (300, 900),
     "GET /2/users/:id": (300, 900),
     "GET /2/users/:id/mentions": (450, 300),
-    "GET /2/users/:id/tweets": (1500, 900),
+    "GET /2/users/:id/tweets": (10_000, 900),
     "GET /2/tweets": (3500, 5000),
     "GET /2/tweets/:id": (450, 900),
     "GET /2/tweets/search/recent": (450, 300),
@@ -42,11 +48,26 @@ RATE_LIMITS: dict[str, tuple[int | None, int]] = {
     "GET /2/dm_events": (None, 15),
     "GET /2/dm_conversations/with/:id/dm_events": (None, 15),
     "GET /2/dm_conversations/:id/dm_events": (None, 15),
-    "POST /2/dm_conversations/with/:id/messages": (None, 200),
+    DM_SEND: (None, DM_SEND_LIMIT),
 }
+
+# Posts created through the API by self-serve (pay-per-use) apps may carry at most this many
+# cashtags; X refuses more with 403 (docs.x.com, manage Posts integration guide).
+SELF_SERVE_CASHTAG_LIMIT = 1
+
+# The credentials the sandbox issues. It answers 401 to any other token, as X does to a token it
+# never issued: a wrong or stale token must fail in tests, not only in production. They are fixed
+# strings (access tokens derive from the user id) so a desk in another process — the demo — can
+# hold working credentials without asking the sandbox.
+SANDBOX_APP_BEARER_TOKEN = "sandbox-app-bearer-token"
+SANDBOX_CONSUMER_KEY = "sandbox-consumer-key"
+SANDBOX_ACCESS_TOKEN_SUFFIX = "-sandbox-access-token"
 
 _MENTION = re.compile(r"(?<![\w@＠])[@＠](\w{1,15})")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# twitter-text's cashtag: "$" and 1-6 letters (optionally "." or "_" and 1-2 more), after a space or
+# at the start, and not followed by a word character ("$5" and "US$" are not cashtags).
+_CASHTAG = re.compile(r"(?:(?<=\s)|^)\$([a-z]{1,6}(?:[._][a-z]{1,2})?)(?![^\W_])", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -73,14 +94,20 @@ def guess_lang(text: str) -> str:
     return "en"
 
 
+def cashtags(text: str) -> list[re.Match[str]]:
+    """The cashtags (``$TICKER``) in ``text``, as twitter-text finds them."""
+    return list(_CASHTAG.finditer(text))
+
+
 def sandbox_credentials(user_id: str) -> dict[str, str]:
-    """Credentials the sandbox accepts for ``user_id`` (OAuth 1.0a access tokens start with the
-    user id and a dash, as X's do; the bearer token is an app token)."""
+    """Credentials the sandbox issued for ``user_id``: the app bearer token, the app's consumer key
+    and an OAuth 1.0a access token that starts with the user id and a dash, as X's do. Any sandbox
+    serving a user with that id accepts them; tokens it never issued get 401."""
     return {
-        "bearer_token": "sandbox-app-bearer-token",
-        "consumer_key": "sandbox-consumer-key",
+        "bearer_token": SANDBOX_APP_BEARER_TOKEN,
+        "consumer_key": SANDBOX_CONSUMER_KEY,
         "consumer_secret": "sandbox-consumer-secret",
-        "access_token": f"{user_id}-sandbox-access-token",
+        "access_token": f"{user_id}{SANDBOX_ACCESS_TOKEN_SUFFIX}",
         "access_token_secret": "sandbox-access-token-secret",
     }
 
@@ -107,10 +134,14 @@ class SandboxState:
         self.resources_served: Counter[str] = Counter()
         self.resource_ids_served: dict[str, list[str]] = {}
         self.revoked_tokens: set[str] = set()
+        self.app_bearer_tokens: set[str] = {SANDBOX_APP_BEARER_TOKEN}  # issued app-only tokens
+        self.consumer_keys: set[str] = {SANDBOX_CONSUMER_KEY}  # issued OAuth 1.0a app keys
+        self.access_tokens: dict[str, str] = {}  # further OAuth 1.0a access tokens → user id
         self.user_bearer_tokens: dict[str, str] = {}  # OAuth 2.0 user tokens → user id
         self.rate_limits: dict[str, tuple[int | None, int]] = dict(RATE_LIMITS)
         self.rate_usage: dict[tuple[str, str], list[float]] = {}  # (endpoint, identity) → [reset, used]
         self.reply_rule = True  # Feb 2026: self-serve apps may reply only to posts that engaged them
+        self.cashtag_limit: int | None = SELF_SERVE_CASHTAG_LIMIT  # None lifts it (Enterprise)
         self.mentions_window = 800
         self.search_days = 7
         self.dm_days = 30
@@ -235,6 +266,7 @@ class SandboxState:
             return user
 
     def credentials(self, user: Any) -> dict[str, str]:
+        """The credentials this sandbox issued for ``user`` (a user dict, id or handle)."""
         return sandbox_credentials(self.user_id(user))
 
     def suspend(self, user: Any) -> None:
@@ -251,7 +283,35 @@ class SandboxState:
         with self.lock:
             self.user_bearer_tokens[token] = self.user_id(user)
 
+    def issue_app_token(self, token: str) -> None:
+        """Accept ``token`` as a further app-only bearer token (a second X app, a rotated token)."""
+        with self.lock:
+            self.app_bearer_tokens.add(token)
+
+    def issue_consumer_key(self, key: str) -> None:
+        """Accept ``key`` as the consumer key of a further X app (OAuth 1.0a)."""
+        with self.lock:
+            self.consumer_keys.add(key)
+
+    def issue_access_token(self, token: str, user: Any) -> None:
+        """Accept ``token`` as an OAuth 1.0a access token acting as ``user``."""
+        with self.lock:
+            self.access_tokens[token] = self.user_id(user)
+
+    def access_token_user(self, token: str) -> str | None:
+        """The user an OAuth 1.0a access token was issued to, or None if the sandbox never issued
+        it (``sandbox_credentials`` for a user it serves, or ``issue_access_token``)."""
+        with self.lock:
+            if token in self.access_tokens:
+                return self.access_tokens[token]
+            user_id = token.removesuffix(SANDBOX_ACCESS_TOKEN_SUFFIX)
+            if user_id != token and user_id in self.users:
+                return user_id
+            return None
+
     def set_rate_limit(self, endpoint: str, limit: int, *, app_limit: int | None = None) -> None:
+        """Change one endpoint's limit per 15 minutes (per user; per app token too unless
+        ``app_limit`` says otherwise) — for a test about paging or volume rather than the quota."""
         with self.lock:
             self.rate_limits[endpoint] = (app_limit if app_limit is not None else limit, limit)
 
@@ -301,6 +361,9 @@ class SandboxState:
         hashtags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _HASHTAG.finditer(text)]
         if hashtags:
             entities["hashtags"] = hashtags
+        tags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in cashtags(text)]
+        if tags:
+            entities["cashtags"] = tags
         urls = []
         for match in _URL.finditer(text):
             url = match.group(0).rstrip(".,;:!?)")

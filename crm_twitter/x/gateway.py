@@ -240,6 +240,12 @@ _TWEEPY_ERRORS: dict[int, type[HTTPException]] = {
 
 
 def _json_body(response: requests.Response | None) -> dict:
+    """The JSON object of an error answer, or ``{}``.
+
+    Read by content, never by label: X's spec serves problem documents as
+    ``application/problem+json`` while older answers (and some proxies) say ``application/json``,
+    and a gateway's HTML error page is neither — so parse whatever came and keep only an object.
+    """
     if response is None:
         return {}
     try:
@@ -247,6 +253,27 @@ def _json_body(response: requests.Response | None) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+# Where X's problem ``type`` addresses live. X documents ``api.x.com`` now; answers recorded in
+# 2022–24 (and possibly older edges of X) say ``api.twitter.com``. Both mean the same problem.
+PROBLEM_TYPE_PREFIXES = ("https://api.x.com/2/problems/", "https://api.twitter.com/2/problems/")
+
+
+def problem_type(value: object) -> str:
+    """The short name of an X problem ``type`` (``"resource-not-found"``), whichever host it is
+    on; ``"about:blank"`` for X's generic problem; ``""`` for anything else.
+
+    Compare problem types through this, never as whole addresses: X moved them from
+    api.twitter.com to api.x.com, and a full-address comparison silently misses one of the two.
+    """
+    text = str(value or "").strip()
+    if text == "about:blank":
+        return text
+    for prefix in PROBLEM_TYPE_PREFIXES:
+        if text.startswith(prefix):
+            return text.removeprefix(prefix).strip("/")
+    return ""
 
 
 def _problem_text(body: dict) -> tuple[str, str]:
@@ -287,13 +314,17 @@ def _content_code(*, status: int, detail: str, kind: str, endpoint: str, body: d
         return "too_long"
     if "not been mentioned" in text or "reply to this conversation is not allowed" in text:
         return "reply_not_allowed"
-    if "deleted or not visible" in text or status == 404 or kind.endswith("resource-not-found"):
+    if "deleted or not visible" in text or status == 404 or problem_type(kind) == "resource-not-found":
         return "not_found"
     if endpoint.endswith("/messages") and status == 403:
         return "dm_not_allowed"
     if status == 403:
         return "forbidden"
     return "invalid"
+
+
+# 403 problem types that mean "these credentials may not do this" rather than "not this content".
+_AUTH_PROBLEMS = frozenset({"unsupported-authentication", "client-forbidden", "not-authorized-for-resource"})
 
 
 def _translate_http_error(exc: HTTPException, endpoint: str) -> XError:
@@ -315,7 +346,7 @@ def _translate_http_error(exc: HTTPException, endpoint: str) -> XError:
         lowered = detail.lower()
         if "suspended" in lowered and "user has been suspended" not in lowered:
             return XAuthError(detail, status_code=403, code="suspended")
-        if kind.endswith(("unsupported-authentication", "client-forbidden", "not-authorized-for-resource")) or (
+        if problem_type(kind) in _AUTH_PROBLEMS or (
             "oauth" in lowered or "authenticat" in lowered or "not permitted to perform this action" in lowered
         ):
             return XAuthError(detail, status_code=403, code="auth")

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 
 from crm_twitter.sandbox.server import SandboxServer
+from crm_twitter.sandbox.state import SANDBOX_APP_BEARER_TOKEN
 
 # Short enough that a stalled connection fails a test quickly, long enough for a busy CI machine.
 TEST_HTTP_TIMEOUT_SECONDS = 3.0
@@ -44,6 +46,22 @@ class Sandbox:
     def credentials(self, user: Any) -> dict[str, str]:
         """Credentials the sandbox accepts for ``user`` (a user dict, id or handle)."""
         return self.server.state.credentials(user)
+
+    @property
+    def app_headers(self) -> dict[str, str]:
+        """``Authorization`` with the app bearer token the sandbox issued, for raw HTTP calls (the
+        sandbox answers 401 to a token it never issued)."""
+        return {"Authorization": f"Bearer {SANDBOX_APP_BEARER_TOKEN}"}
+
+    def user_auth(self, user: Any) -> requests.auth.AuthBase:
+        """OAuth 1.0a user context for ``user`` on raw HTTP calls, signed the way the gateway signs
+        (tweepy's handler)."""
+        import tweepy
+
+        creds = self.credentials(user)
+        return tweepy.OAuth1UserHandler(
+            creds["consumer_key"], creds["consumer_secret"], creds["access_token"], creds["access_token_secret"]
+        ).apply_auth()
 
     def brand_account(self, handle: str = "AcmeHelp", *, role: str = "support", followers: int = 25_000, **fields):
         """A sandbox brand plus the matching ``BrandAccount`` row with credentials the sandbox accepts

@@ -2,7 +2,9 @@
 
 import requests
 
-APP = {"Authorization": "Bearer any-app-token"}
+from crm_twitter.sandbox.state import SANDBOX_APP_BEARER_TOKEN
+
+APP = {"Authorization": f"Bearer {SANDBOX_APP_BEARER_TOKEN}"}
 
 
 def get(sandbox, path, **params):
@@ -72,7 +74,7 @@ def test_lookup_of_a_missing_tweet_returns_xs_not_found_error(sandbox):
                 "resource_type": "tweet",
                 "parameter": "ids",
                 "resource_id": "123456789",
-                "type": "https://api.twitter.com/2/problems/resource-not-found",
+                "type": "https://api.x.com/2/problems/resource-not-found",
             }
         ]
     }
@@ -84,7 +86,9 @@ def test_max_results_outside_5_to_100_is_an_invalid_request(sandbox):
     response = get(sandbox, f"/2/users/{brand['id']}/mentions", max_results=3)
 
     assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["title"] == "Invalid Request"
+    assert response.json()["type"] == "https://api.x.com/2/problems/invalid-request"
     assert "max_results" in response.json()["errors"][0]["message"]
 
 
@@ -100,11 +104,14 @@ def test_users_by_usernames_and_by_username(sandbox):
     assert one["data"]["name"] == "Alice A"
 
 
-def test_users_me_needs_a_user_context(sandbox):
+def test_users_me_with_an_app_token_is_forbidden_with_xs_generic_problem(sandbox):
     response = get(sandbox, "/2/users/me")
 
     assert response.status_code == 403
-    assert response.json()["type"].endswith("/unsupported-authentication")
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "about:blank"
+    assert response.json()["title"] == "Forbidden"
+    assert "Application-Only is forbidden" in response.json()["detail"]
 
 
 def test_every_answer_carries_rate_limit_headers(sandbox):

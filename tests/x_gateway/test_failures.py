@@ -6,6 +6,7 @@ import socket
 import pytest
 import requests
 
+from crm_twitter.sandbox.state import SANDBOX_APP_BEARER_TOKEN
 from crm_twitter.x.errors import XAuthError, XBadRequest, XMalformedResponse, XRateLimited, XTransientError
 from crm_twitter.x.gateway import XGateway
 
@@ -58,11 +59,12 @@ def test_the_429_body_is_xs_problem_json(sandbox, brand):
 
     response = requests.get(
         f"{sandbox.base_url}/2/users/{brand['id']}/mentions",
-        headers={"Authorization": "Bearer app-token"},
+        headers={"Authorization": f"Bearer {SANDBOX_APP_BEARER_TOKEN}"},
         timeout=5,
     )
 
     assert response.status_code == 429
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {
         "title": "Too Many Requests",
         "detail": "Too Many Requests",

@@ -102,8 +102,9 @@ class Command(BaseCommand):
                     )
                 )
                 self.stdout.write(
-                    "Credentials: any bearer token; OAuth 1.0a access tokens must start with '<user id>-' like "
-                    "X's. Press Ctrl+C to stop."
+                    "Credentials: only those the sandbox issues (crm_twitter.sandbox.state.sandbox_credentials: "
+                    "the app bearer token, and '<user id>-sandbox-access-token' per user); others get 401. "
+                    "Press Ctrl+C to stop."
                 )
                 server.serve_forever()
         except KeyboardInterrupt:
