@@ -9,6 +9,7 @@ of languages a desk serves (``LANGUAGE_DETECTION_LANGUAGES``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -48,6 +49,37 @@ def language_detector_check(codes: Iterable[str]) -> str | None:
     return None
 
 
+# Scripts that name a single language among the usual candidates: decided without the model.
+_SCRIPTS = (
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),  # Hangul
+    ("ja", re.compile(r"[\u3040-\u30ff]")),  # kana (Japanese mixes kanji with it; Chinese never does)
+)
+_ONLY_SCRIPT = (
+    ("ar", re.compile(r"^[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff ]+$")),  # Arabic letters only
+    ("zh", re.compile(r"^[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff ]+$")),  # Han characters only
+    ("ru", re.compile(r"^[\u0400-\u04ff ]+$")),  # Cyrillic only
+)
+# Enough to tell the language; the rest of a long DM only costs time.
+DETECT_CHARS = 300
+
+
+def _by_script(words: str, candidates: tuple[str, ...]) -> str | None:
+    """The language a script gives away, when the desk's candidates leave no doubt."""
+    for code, pattern in _SCRIPTS:
+        if code in candidates and pattern.search(words):
+            return code
+    for code, pattern in _ONLY_SCRIPT:
+        if code in candidates and pattern.match(words) and not _shares_script(code, candidates):
+            return code
+    return None
+
+
+def _shares_script(code: str, candidates: tuple[str, ...]) -> bool:
+    """Another candidate written in the same script (Ukrainian beside Russian, Persian beside Arabic)."""
+    siblings = {"ru": {"uk", "be", "bg", "sr", "mk", "kk"}, "ar": {"fa", "ur"}, "zh": set()}
+    return bool(siblings.get(code, set()).intersection(candidates))
+
+
 def _enough(words: str) -> bool:
     letters = 0
     for ch in words:
@@ -67,12 +99,17 @@ def language_detect(text: str | None, *, languages: Sequence[str] | None = None)
 
 def languages_detect(texts: Sequence[str | None], *, languages: Sequence[str] | None = None) -> list[str | None]:
     """``language_detect`` for a batch (the detector is built once per process)."""
-    detector = _detector(tuple(languages) if languages else detection_languages())
+    candidates = tuple(languages) if languages else detection_languages()
+    detector = _detector(candidates)
     out: list[str | None] = []
     for text in texts:
-        words = for_language(text)
+        words = for_language(text)[:DETECT_CHARS]
         if not _enough(words):
             out.append(None)
+            continue
+        known = _by_script(words, candidates)
+        if known is not None:
+            out.append(known)
             continue
         found = detector.detect_language_of(words)
         out.append(found.iso_code_639_1.name.lower() if found is not None else None)

@@ -680,6 +680,22 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "وين فلوسي",
         "فين فلوسي",
     ),
+    # A refund asked for as the remedy of another problem ("it's broken, I want a refund"): a
+    # concept of its own, so the word "refund" alone does not pull the message to refund-delay.
+    "refund_request": (
+        "i want a refund", "i want my refund", "i want my money back", "i need a refund", "refund please",
+        "please refund", "give me a refund", "give me my money back", "want a full refund", "demand a refund",
+        "i'd like a refund", "request a refund", "refund me",
+        "我要退款", "要求退款", "给我退款", "申请退款", "请退款", "退款吧",
+        "quiero un reembolso", "quiero mi reembolso", "quiero mi dinero", "exijo un reembolso", "devuelvanme el dinero",
+        "ich will mein geld zuruck", "ich mochte eine erstattung", "ich will eine erstattung", "bitte erstatten",
+        "je veux etre rembourse", "je veux un remboursement", "remboursez-moi", "je demande le remboursement",
+        "返金してください", "返金して", "返金希望", "返金を希望", "返金をお願い",
+        "quero reembolso", "quero meu dinheiro de volta", "quero o reembolso", "devolvam meu dinheiro",
+        "хочу вернуть деньги", "верните деньги", "требую возврат", "хочу возврат",
+        "환불해 주세요", "환불해주세요", "환불 요청", "환불 원해", "환불해줘",
+        "أريد استرداد", "ابغى فلوسي", "ابي فلوسي", "عايز فلوسي", "رجعوا فلوسي", "أريد استرجاع",
+    ),
     "return": (
         "return",
         "send it back",

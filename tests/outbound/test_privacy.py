@@ -1,4 +1,7 @@
-"""The privacy guard catches private data in six languages and leaves ordinary replies alone."""
+"""The privacy guard catches private data in six languages and leaves ordinary replies alone.
+
+The other four languages, marketplace order shapes, card digits and decoys: test_privacy_shapes.py.
+"""
 
 import pytest
 
