@@ -56,8 +56,9 @@ DEFAULTS: dict[str, Any] = {
             r"(?<![\w-])((?:19|20)\d{6}-\d{3,6})(?![\w-])",
             # Letter-prefixed after "#": #A12345, #SO123456.
             r"(?<![\w#])#((?-i:[A-Z]{1,3})\d{5,12})(?![\w-])",
-            # Store-prefixed with 4–5 digits: ES-80215, №RU-55310 (NFKC in order matching turns "№" into
-            # "No"); not a year (FY-2024) nor a standard or product code (ISO-9001, RTX-4090).
+            # Store-prefixed with 4–5 digits: ES-80215, №RU-55310 (order matching reads "№" as "#"; the
+            # "No" look-behind keeps NFKC-folded text working too); not a year (FY-2024) nor a standard
+            # or product code (ISO-9001, RTX-4090).
             r"(?:(?<![\w-])|(?<=(?-i:No)))(?!(?-i:ISO|DIN|IEC|RTX|GTX|DDR|MIL|CVE|SKU)-)"
             r"((?-i:[A-Z]{2,5})-(?!(?:19|20)\d\d(?![\w-]))\d{4,5})(?![\w-])",
         ],

@@ -39,18 +39,21 @@ _CJK_ANY = re.compile(f"[{_CJK}]")
 _CJK_EDGE = re.compile(f"(?<=[{_CJK}])(?=[0-9A-Za-z#])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
 _PHONE_BEFORE = re.compile(
     r"(?:\+\s*\(?\d{0,4}\)?[\s.-]*|\b(?:tel|phone|mobile|cell|call|whatsapp|telefon|teléfono|téléphone|"
-    r"telefone|handy)\b[^\d\n]{0,6}|(?:電話|电话|手机|手機|携帯|番号は?電話)[^\d\n]{0,4})$",
+    r"telefone|celular|handy|телефон|тел|номер телефона)\b[^\d\n]{0,6}|"
+    r"(?:電話|电话|手机|手機|携帯|番号は?電話|전화|휴대폰|핸드폰|هاتف|جوال|موبايل|رقم الجوال)[^\d\n]{0,4})$",
     re.IGNORECASE,
 )
+# Words that announce an order number in the desk's ten languages (and a few neighbours').
+_ORDER_WORDS = r"order|ord|pedido|commande|bestellung|ordine|encomenda|zamówienie|sipariş|заказ|заказа|номер заказа"
+_ORDER_WORDS_CJK_AR = r"注文番号|注文|订单号?|訂單編?號?|订单编号|주문번호|주문|رقم الطلب|الطلب|طلب"
 _ORDER_BEFORE = re.compile(
-    r"(?:#|\b(?:order|ord|pedido|commande|bestellung|ordine|encomenda|zamówienie|sipariş)\b[^\d\n]{0,12}|"
-    r"(?:注文番号|注文|订单号?|訂單編?號?|订单编号|주문번호|주문)[^\d\n]{0,6})$",
+    rf"(?:#|\b(?:{_ORDER_WORDS})\b[^\d\n]{{0,12}}|(?:{_ORDER_WORDS_CJK_AR})[^\d\n]{{0,6}})$",
     re.IGNORECASE,
 )
 # "order 1234 5678", "#12 34 56 78": digit groups split by single spaces or dashes after an
 # order word or "#", joined back into one candidate.
 _SPLIT_AFTER_ORDER_WORD = re.compile(
-    r"(?:#|\b(?:order|pedido|commande|bestellung|ordine)\b[^\d\n]{0,12}|(?:注文番号|注文|订单号?|訂單編?號?|주문번호)"
+    rf"(?:#|\b(?:{_ORDER_WORDS})\b[^\d\n]{{0,12}}|(?:{_ORDER_WORDS_CJK_AR})"
     r"[^\d\n]{0,6})((?:\d{2,6}[ \u00a0-]){1,4}\d{2,6})(?![\d\w])",
     re.IGNORECASE,
 )
@@ -61,15 +64,28 @@ def text_for_matching(text: str) -> str:
 
     Blanking (not deleting) keeps offsets and stops two numbers either side of a URL from fusing.
     """
-    text = unicodedata.normalize("NFKC", text or "")
+    # "№" would become "No" under NFKC and fuse with the number's letters: it means "#".
+    text = unicodedata.normalize("NFKC", (text or "").replace("№", "#"))
     # Each pattern only runs when the text has what it needs (a "/" or "www.", an "@", a CJK
     # character): most messages have no URL, and every message is read here.
     if "/" in text or "www." in text.lower():
         text = _URL.sub(_blank, text)
     if "@" in text:
         text = _HANDLE.sub(_blank, text)
+    # The desk's own case references (CS-2026-000123) are never an order number.
+    if "-" in text:
+        text = _case_reference_pattern().sub(_blank, text)
     # CJK writers put no space between words and numbers (订单号12345678没收到): make a boundary.
     return _CJK_EDGE.sub(" ", text) if _CJK_ANY.search(text) else text
+
+
+@lru_cache(maxsize=4)
+def _reference_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(prefix)}-\d{{4}}-\d{{4,}}(?:-\d+)?(?![\w-])", re.IGNORECASE)
+
+
+def _case_reference_pattern() -> re.Pattern[str]:
+    return _reference_pattern(app_settings.CASE_REFERENCE_PREFIX)
 
 
 def _blank(match: re.Match) -> str:

@@ -146,3 +146,25 @@ def test_emoji_zwj_rtl_and_control_characters_survive_and_are_escaped_on_output(
         assert "👩\u200d👩\u200d👧" in html, url
         assert "\u05d4\u05d4\u05d6\u05de\u05e0\u05d4" in html, url
     assert Case.objects.get().language == "he"
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Заказ №RU-55310 так и не пришёл", "RU-55310"),
+        ("заказ 4000 1234 не пришел", "#40001234"),
+        ("رقم الطلب 40001234 لم يصل", "40001234"),
+        ("Amazon order 112-3456789-1234567 never came", "112-3456789-1234567"),
+        ("pedido 20240702-0158 atrasado", "20240702-0158"),
+    ],
+)
+def test_order_numbers_in_more_shapes_and_languages_are_found(text, number):
+    from crm_twitter.services.order_matching import order_numbers_find
+
+    assert number.lstrip("#") in [n.lstrip("#") for n in order_numbers_find(text)]
+
+
+def test_our_own_case_reference_is_never_read_as_an_order_number():
+    from crm_twitter.services.order_matching import order_numbers_find
+
+    assert order_numbers_find("Your case CS-2026-001234 is open") == []
