@@ -147,7 +147,7 @@ DEFAULTS: dict[str, Any] = {
     # The model a new desk starts with; None is the one shipped inside the app.
     "CATEGORY_MODEL_PATH": None,
     # Below this confidence (0–1) the desk makes no suggestion rather than a likely wrong one.
-    "CATEGORY_MIN_CONFIDENCE": 0.25,
+    "CATEGORY_MIN_CONFIDENCE": 0.2,
     # Retrain when this many categories confirmed or changed by agents arrived since the last model.
     "CATEGORY_RETRAIN_MIN_NEW_LABELS": 200,
     # One desk label in this many is held apart to judge new models (never trained on).

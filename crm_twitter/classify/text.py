@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_CHARS = 2000  # a 10,000-character DM says what it is about long before its end
 
@@ -29,11 +30,12 @@ def clean(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=8192)
 def for_classifier(text: str | None) -> str:
     """Casefolded text with handles, URLs and numbers reduced to one token each.
 
     "@acme_help order 40001234 https://t.co/x" → "@ order 0 url": the model learns that an
-    order number was given, not which one.
+    order number was given, not which one. Cached: both feature extractors read each text.
     """
     text = clean(text)[:MAX_CHARS].casefold()
     text = _URL.sub(" url ", text)

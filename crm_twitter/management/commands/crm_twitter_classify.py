@@ -23,9 +23,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from crm_twitter.classify.evaluation import detection_scores, evaluate, kind_scores
-from crm_twitter.services.categorisation import category_suggester
+from crm_twitter.models import ComplaintCategory
+from crm_twitter.services.categorisation import CategorySuggester, category_suggester, shipped_model
 from crm_twitter.services.message_reading import MessageToRead, messages_read
 
 
@@ -78,6 +80,17 @@ class Progress:
         self.stream.flush()
 
 
+def _suggester(stderr) -> CategorySuggester:
+    """The desk's categories and model in force; without a database (not migrated yet), every
+    category of the shipped model — so the command also works on a fresh checkout."""
+    try:
+        return category_suggester()
+    except DatabaseError:
+        stderr.write("No database tables (run migrate): using the shipped model and all its categories.")
+        model = shipped_model()
+        return CategorySuggester([ComplaintCategory(slug=c, name=c) for c in model.backend.classes], model=model)
+
+
 class Command(BaseCommand):
     help = "Read messages from JSON Lines: language, category, risk signals and private data (or --evaluate)."
 
@@ -108,7 +121,7 @@ class Command(BaseCommand):
             )
             progress = Progress(self.stderr, enabled=options["output"] not in (None, "-") and self.stderr.isatty())
             done = errors = 0
-            suggester = category_suggester()
+            suggester = _suggester(self.stderr)
             batch: list[tuple[int, object, MessageToRead | None, str | None]] = []
 
             def flush() -> None:
@@ -148,7 +161,7 @@ class Command(BaseCommand):
         truths, predictions, langs, detected = [], [], [], []
         risk_truth, risk_found, pii_truth, pii_found = [], [], [], []
         errors = 0
-        suggester = category_suggester()
+        suggester = _suggester(self.stderr)
         with self._open(path, "rb") as handle:
             pending: list[tuple[dict, MessageToRead]] = []
 
