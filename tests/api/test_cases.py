@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from crm_twitter.models import Case, CaseEvent, CaseStatus, OutboundMessage, Promise
+from crm_twitter.models import Case, CaseEvent, CaseStatus, ComplaintCategory, OutboundMessage, Promise
 from tests.api.conftest import error_of, needs_service
 from tests.factories import (
     CaseEventFactory,
@@ -382,3 +382,32 @@ def test_patch_refuses_fields_that_are_not_editable(agent_api, team_case):
     assert response.status_code == 400
     assert error_of(response)["fields"] == {"status": ["Unknown field."]}
     assert Case.objects.get(pk=team_case.pk).status == CaseStatus.NEW
+
+
+def test_a_case_shows_its_suggestion_with_confidence_and_model_and_its_risk_kinds(agent_api, team_case):
+    damaged = ComplaintCategory.objects.get(slug="damaged")
+    Case.objects.filter(pk=team_case.pk).update(
+        suggested_category=damaged, suggested_confidence=0.83, suggestion_model="desk-3", risk_kinds="chargeback,legal"
+    )
+    body = agent_api.get(f"/api/v1/cases/{team_case.pk}/").json()
+    assert body["suggested_category"]["slug"] == "damaged"
+    assert (body["suggested_confidence"], body["suggestion_model"]) == (0.83, "desk-3")
+    assert body["risk_kinds"] == ["chargeback", "legal"]
+
+
+def test_setting_the_category_checks_the_version_seen(agent_api, team_case):
+    response = agent_api.post(
+        url(team_case, "category"), {"category": "damaged", "expected_version": team_case.version + 5}, format="json"
+    )
+    assert response.status_code == 409
+    team_case.refresh_from_db()
+    assert team_case.category is None
+
+
+def test_resolving_can_confirm_the_category_in_the_same_step(agent_api, team_case):
+    Case.objects.filter(pk=team_case.pk).update(status=CaseStatus.PENDING_MERCHANT)
+    response = agent_api.post(url(team_case, "outcome"), {"outcome": "reship", "category": "damaged"}, format="json")
+    assert response.status_code == 200, response.json()
+    team_case.refresh_from_db()
+    assert team_case.status == CaseStatus.RESOLVED and team_case.category.slug == "damaged"
+    assert team_case.category_confirmed
