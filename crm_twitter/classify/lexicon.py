@@ -1249,10 +1249,11 @@ def _trie(words: list[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _matcher() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
-    """The compiled matcher and, for every stem it can return, its concepts."""
-    owners: dict[str, list[str]] = {}
-    spaced_prefix, spaced_whole, unspaced = set(), set(), set()
+def _matcher() -> tuple[re.Pattern[str], dict[str, tuple[tuple[str, ...], bool, bool]]]:
+    """One trie regex over every stem, and per stem: its concepts, whether it must start a word
+    (Latin/Cyrillic) and whether it must also end one (``=``). The boundaries are checked on the
+    match in Python: a look-behind at every position of every message cost four times more."""
+    info: dict[str, tuple[list[str], bool, bool]] = {}
     for concept, stems in CONCEPTS.items():
         for raw in stems:
             stem = _fold(raw.strip())
@@ -1260,23 +1261,16 @@ def _matcher() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
             stem = stem.rstrip("=")
             if not stem:
                 continue
-            owners.setdefault(stem, [])
-            if concept not in owners[stem]:
-                owners[stem].append(concept)
-            if not _is_spaced(stem):
-                unspaced.add(stem)
-            elif whole:
-                spaced_whole.add(stem)
-            else:
-                spaced_prefix.add(stem)
-    parts = []
-    if spaced_whole:
-        parts.append(rf"(?<![^\W\d_]){_trie(sorted(spaced_whole))}(?![^\W\d_])")
-    if spaced_prefix:
-        parts.append(rf"(?<![^\W\d_]){_trie(sorted(spaced_prefix))}")
-    if unspaced:
-        parts.append(_trie(sorted(unspaced)))
-    return re.compile("|".join(parts)), {stem: tuple(c) for stem, c in owners.items()}
+            concepts, spaced, was_whole = info.setdefault(stem, ([], _is_spaced(stem), whole))
+            if concept not in concepts:
+                concepts.append(concept)
+            info[stem] = (concepts, spaced, was_whole or whole)
+    pattern = re.compile(_trie(sorted(info)))
+    return pattern, {stem: (tuple(c), spaced, whole) for stem, (c, spaced, whole) in info.items()}
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha()
 
 
 _NEGATOR_RE = re.compile(
@@ -1290,13 +1284,18 @@ _NEGATOR_RE = re.compile(
 def concept_tokens(text: str) -> list[str]:
     """``⟨concept⟩`` (or ``⟨¬concept⟩`` when negated in its clause) for every concept found."""
     folded = _fold(text or "")
-    pattern, owners = _matcher()
+    pattern, stems = _matcher()
     tokens = []
     for match in pattern.finditer(folded):
-        names = owners.get(match.group())
-        if not names:
+        found = stems.get(match.group())
+        if not found:
             continue
-        start = match.start()
+        names, spaced, whole = found
+        start, end = match.span()
+        if spaced and start and _is_letter(folded[start - 1]):
+            continue  # inside a word: "unlate" is not "late"
+        if whole and end < len(folded) and _is_letter(folded[end]):
+            continue
         window = folded[max(0, start - 24) : start]
         clause = _CLAUSE.split(window)[-1] if window else ""
         negated = bool(clause and _NEGATOR_RE.search(clause))
