@@ -89,6 +89,27 @@ def test_a_dm_from_someone_without_a_case_opens_a_dm_case(sandbox, brand, sync):
     assert case.orders.count() == 0  # no such order imported: nothing linked, nothing invented
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hola, mi pedido todavía no ha llegado y ya pasaron tres semanas", "es"),
+        ("您好，我的包裹三个星期了还没到", "zh"),
+        ("مرحبا، طلبي لم يصل حتى الآن", "ar"),
+    ],
+)
+def test_a_first_contact_dm_gets_its_language_on_the_message_the_customer_and_the_case(
+    sandbox, brand, sync, text, lang
+):
+    """X gives DMs no language: the desk reads it, so routing and templates follow the customer."""
+    user = sandbox.state.add_user("mira")
+    sandbox.state.customer_dm(user, "AcmeHelp", text)
+    sync()
+    case = Case.objects.get()
+    assert case.direct_messages.get().lang == lang
+    assert case.language == lang and case.customer.language == lang
+    assert case.suggested_category is not None and case.suggestion_model.startswith("shipped-")
+
+
 def test_joins_leaves_and_group_dms_never_make_cases(sandbox, brand, sync):
     pia, quin = sandbox.state.add_user("pia"), sandbox.state.add_user("quin")
     sandbox.state.dm_participants_event("ParticipantsJoin", pia, "AcmeHelp")
