@@ -146,6 +146,9 @@ DEFAULTS: dict[str, Any] = {
     "CATEGORY_CLASSIFIER_BACKEND": "crm_twitter.classify.backends.TfidfLogisticBackend",
     # The model a new desk starts with; None is the one shipped inside the app.
     "CATEGORY_MODEL_PATH": None,
+    # Inbound pages leave category suggestions to the sync/webhook task once committed (ingest keeps
+    # its pace; a schedule catches up every minute); False suggests at once, in the page's transaction.
+    "CATEGORY_SUGGEST_IN_BACKGROUND": True,
     # Below this confidence (0–1) the desk makes no suggestion rather than a likely wrong one.
     "CATEGORY_MIN_CONFIDENCE": 0.2,
     # Retrain when this many categories confirmed or changed by agents arrived since the last model.

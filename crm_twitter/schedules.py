@@ -26,6 +26,9 @@ def schedule_specs() -> list[ScheduleSpec]:
         ScheduleSpec("crm_twitter:outbound-drain", "crm_twitter.tasks.outbound.outbound_drain_task", minutes=1),
         ScheduleSpec("crm_twitter:sla-sweep", "crm_twitter.tasks.workflow.sla_sweep_task", minutes=1),
         ScheduleSpec(
+            "crm_twitter:category-suggest", "crm_twitter.tasks.workflow.cases_suggest_pending_task", minutes=1
+        ),
+        ScheduleSpec(
             "crm_twitter:category-retrain", "crm_twitter.tasks.workflow.category_models_retrain_task", minutes=24 * 60
         ),
         ScheduleSpec("crm_twitter:profile-refresh", "crm_twitter.tasks.sync.profile_refresh_task", minutes=60),

@@ -14,3 +14,6 @@ from project.settings import *  # noqa: E402,F403
 DEBUG = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# The suite has no django-q2 worker: inbound pages suggest categories at once, in their transaction.
+CRM_TWITTER = {**CRM_TWITTER, "CATEGORY_SUGGEST_IN_BACKGROUND": False}  # noqa: F405

@@ -181,6 +181,12 @@ class Case(models.Model):
             models.Index(fields=["opened_at"], name="crm_tw_case_opened"),
             models.Index(fields=["resolved_at"], name="crm_tw_case_resolved"),
             models.Index(fields=["reach"], name="crm_tw_case_reach"),
+            # Cases waiting for a category suggestion (cases_suggest_pending): a handful at any time.
+            models.Index(
+                fields=["id"],
+                name="crm_tw_case_suggest_pending",
+                condition=models.Q(category_confirmed=False, suggestion_model=""),
+            ),
             # Few cases are merged or follow-ups: index only those rows.
             models.Index(
                 fields=["merged_into"], name="crm_tw_case_merged_into", condition=models.Q(merged_into__isnull=False)

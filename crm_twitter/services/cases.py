@@ -74,6 +74,7 @@ from crm_twitter.services.lifecycle import (
 from crm_twitter.services.merge import case_merge
 from crm_twitter.services.notifications import (
     NotificationSpec,
+    case_watchers_ids,
     notification_send,
     notifications_send_many,
     notifications_unread,
@@ -138,6 +139,7 @@ __all__ = [
 ]
 
 PREVIEW_CHARS = 200
+_NO_SUGGESTION = CategorySuggestion(None, None, "")
 _EVENT_COLUMNS = ("case_id", "actor_id", "kind", "message", "data", "created_at")
 K = CaseEvent.Kind
 
@@ -155,6 +157,8 @@ class _Batch:
     _categories: list[ComplaintCategory] | None = None
     _routing: RoutingContext | None = None
     _suggest: CategorySuggester | None = None
+    # Inbound pages leave the category to ``cases_suggest_after_ingest`` (see ``case_open_many``).
+    suggest_inline: bool = True
     events: list[tuple] = field(default_factory=list)  # rows of _EVENT_COLUMNS
     notifications: list[NotificationSpec] = field(default_factory=list)
     extra_mail: dict[str, list[str]] = field(default_factory=dict)
@@ -197,8 +201,8 @@ class _Batch:
             self.extra_mail.setdefault(team.supervisors_email, []).append(message)
 
     def watchers(self, case: Case) -> list[int]:
-        ids = [case.assignee_id] if case.assignee_id else []
-        return ids + [u for u in self.routing.supervisors_by_team.get(case.team_id, []) if u not in ids]
+        """The one recipients rule, with the supervisors the batch's routing context already read."""
+        return case_watchers_ids(case, supervisors_by_team=self.routing.supervisors_by_team)
 
     def flush(self) -> None:
         if self.events:
@@ -246,7 +250,9 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
     actor_id = getattr(actor, "pk", actor) if actor is not None else None
     cases: list[Case] = []
     steps_by_index = {}
-    suggestions = batch.suggest.many([spec.text for spec in specs])
+    suggestions = (
+        batch.suggest.many([spec.text for spec in specs]) if batch.suggest_inline else [_NO_SUGGESTION] * len(specs)
+    )
     for index, spec in enumerate(specs):
         risk = risk_signals_find(spec.text, language=spec.language or None)
         risk_kinds = sorted({signal.kind for signal in risk})
@@ -373,13 +379,17 @@ def _vip_of(customer_ids) -> dict[int, bool]:
     return {pk: True for pk, is_vip in values_where_in(Customer, ["id", "is_vip"], "id", customer_ids) if is_vip}
 
 
-def case_open_many(*, specs: Sequence[CaseOpenSpec], actor=None) -> list[Case]:
+def case_open_many(*, specs: Sequence[CaseOpenSpec], actor=None, suggest_now: bool = True) -> list[Case]:
     """Open one case per spec: reference, SLA, team and agent, priority, suggested category,
-    escalation rules, a CREATED event each — with a fixed number of queries for the whole batch."""
+    escalation rules, a CREATED event each — with a fixed number of queries for the whole batch.
+
+    ``suggest_now=False`` (inbound pages) leaves the category suggestion to the ingest path,
+    which calls ``cases_suggest_after_ingest`` once the page's messages are stored."""
     if not specs:
         return []
     with transaction.atomic():
         batch = _batch_load([s.customer_id for s in specs])
+        batch.suggest_inline = suggest_now
         cases = _open(specs, batch, actor)
         batch.flush()
     return cases
@@ -479,7 +489,7 @@ def _is_rating(case: Case, arrival: MessageArrival) -> int | None:
     return None
 
 
-def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
+def case_messages_received(*, arrivals: Sequence[MessageArrival], suggest_now: bool = True) -> list[Case]:
     """Apply a page of inbound customer messages; returns, per arrival, the case it belongs to.
 
     On an open case: contact count, last-message times, next-response SLA, public nudges
@@ -497,7 +507,7 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
         current = _follow_merges(locked)
         before = _snapshot(current.values(), _MESSAGE_FIELDS)
-        batch = _Batch(now=timezone.now(), policies=sla_policies())
+        batch = _Batch(now=timezone.now(), policies=sla_policies(), suggest_inline=suggest_now)
         batch.vip = _vip_of({c.customer_id for c in current.values() if c.customer_id})
         order = sorted(range(len(arrivals)), key=lambda i: (arrivals[i].at, i))
 
@@ -554,7 +564,14 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             for i in order
             if result[i] is None and arrivals[i].text and not current[arrivals[i].case_id].category_confirmed
         ]
-        suggestions = dict(zip(unconfirmed, batch.suggest.many([arrivals[i].text for i in unconfirmed]), strict=True))
+        if suggest_now:
+            suggestions = dict(
+                zip(unconfirmed, batch.suggest.many([arrivals[i].text for i in unconfirmed]), strict=True)
+            )
+        else:  # marked for a new reading once the page's messages are stored (cases_suggest_pending)
+            suggestions = {}
+            for i in unconfirmed:
+                current[arrivals[i].case_id].suggestion_model = ""
         for i in order:
             if result[i] is not None:
                 continue
@@ -565,11 +582,24 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival]) -> list[Case]:
             changed[case.pk] = case
         if changed:
             for case in changed.values():
-                case.version += 1
+                case.version += 1  # the customer wrote: every open page of the case is out of date
                 case.updated_at = batch.now
+            _events_versioned(batch.events, changed.values())
             _changed_save(changed.values(), _MESSAGE_FIELDS, before)
         batch.flush()
     return result  # type: ignore[return-value]
+
+
+def _events_versioned(events: list[tuple], cases: Iterable[Case]) -> None:
+    """Tag the batch's queued event rows of ``cases`` with the version their change produced.
+
+    What ``crm_twitter.selectors.case_changes`` reads to tell an agent what they missed (the
+    single-case services get the same tag from ``event_add``).
+    """
+    versions = {case.pk: case.version for case in cases}
+    for row in events:
+        if row[0] in versions:
+            row[4]["version"] = versions[row[0]]
 
 
 _MESSAGE_FIELDS = [
@@ -776,9 +806,15 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
                 at=r.at,
                 actor_id=r.actor_id,
             )
+        # The delivery of a message the desk queued is bookkeeping: queueing it moved the version
+        # already, and its sender must not find their next action refused. A reply sent on X
+        # itself is news to the desk, so it moves the version (see services/lifecycle.py).
+        moved = {current[r.case_id].pk for r in responses if "outbound_id" not in (r.data or {})}
         for case in changed.values():
-            case.version += 1
+            if case.pk in moved:
+                case.version += 1
             case.updated_at = batch.now
+        _events_versioned(batch.events, [case for case in changed.values() if case.pk in moved])
         _changed_save(changed.values(), _RESPONSE_FIELDS, before)
         batch.flush()
     return result  # type: ignore[return-value]
@@ -812,15 +848,19 @@ def case_response_recorded(*, response: ResponseArrival) -> Case:
 # --- Single-case edits ----------------------------------------------------------------------------
 
 
-def case_add_note(*, case: Case, actor, text: str) -> CaseEvent:
-    """An internal note on the timeline. It changes nothing on the case, so the version stays."""
+def case_add_note(*, case: Case, actor, text: str, expected_version: int | None = None) -> CaseEvent:
+    """An internal note on the timeline. It changes nothing on the case, so the version stays.
+
+    A note only adds to the record, so the inbox sends none and an older page may still add
+    one; an API client that sends ``expected_version`` gets the check it asked for.
+    """
     text = (text or "").strip()
     if not text:
         raise CaseRuleError("The note is empty.", field="text", code="empty_note")
     if len(text) > 5000:
         raise CaseRuleError("Keep notes under 5000 characters.", field="text", code="too_long")
     with transaction.atomic():
-        case = case_lock(case)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         return event_add(case, K.NOTE, actor, text)
 
 
@@ -831,7 +871,7 @@ def case_set_category(*, case: Case, actor, category: ComplaintCategory, expecte
     """
     category_validate(category)
     with transaction.atomic():
-        case = case_lock(case, expected_version=expected_version)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         data = category_confirm(case, category)
         if data is None:
             return case
@@ -863,7 +903,7 @@ def case_edit(
             f"{language!r} is not a language code such as en, zh or pt-BR.", field="language", code="invalid_language"
         )
     with transaction.atomic():
-        case = case_lock(case, expected_version=expected_version)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         changes: dict[str, tuple] = {}
         fields: list[str] = []
         if language is not None and language != case.language:
@@ -909,10 +949,10 @@ def case_edit(
     return case
 
 
-def case_link_order(*, case: Case, actor, order: Order) -> Case:
+def case_link_order(*, case: Case, actor, order: Order, expected_version: int | None = None) -> Case:
     """Link an imported order to the case (idempotent)."""
     with transaction.atomic():
-        case = case_lock(case)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         if case.orders.filter(pk=order.pk).exists():
             return case
         case.orders.add(order)
@@ -927,10 +967,10 @@ def case_link_order(*, case: Case, actor, order: Order) -> Case:
     return case
 
 
-def case_unlink_order(*, case: Case, actor, order: Order) -> Case:
+def case_unlink_order(*, case: Case, actor, order: Order, expected_version: int | None = None) -> Case:
     """Unlink an order that turned out not to belong to the case."""
     with transaction.atomic():
-        case = case_lock(case)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         if not case.orders.filter(pk=order.pk).exists():
             raise CaseRuleError(
                 f"Order {order.order_number} is not linked to {case}.", field="order", code="not_linked"

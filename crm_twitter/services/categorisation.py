@@ -337,6 +337,72 @@ def category_model_activate(*, record: CategoryModel | None) -> TrainedModel:
     return model_in_force()
 
 
+def cases_suggest(case_ids: Iterable[int], *, suggester: CategorySuggester | None = None) -> int:
+    """Suggest a category for each of these cases no agent has confirmed, from the first messages
+    the customer wrote (what labels are made of too). Confirmed categories are never touched;
+    returns how many cases changed. Does not bump ``Case.version``: a suggestion is no news that
+    should make an agent's open form stale."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    suggester = suggester or category_suggester()
+    texts = case_texts(ids)
+    order = ids  # a case with no customer text yet gets "no suggestion" from this model, not a retry
+    suggestions = suggester.many([texts.get(pk, "") for pk in order])
+    with transaction.atomic():
+        current = {
+            pk: (cat, conf, model)
+            for pk, cat, conf, model in Case.objects.select_for_update()
+            .filter(pk__in=order, category_confirmed=False)
+            .values_list("pk", "suggested_category_id", "suggested_confidence", "suggestion_model")
+        }
+        updates = [
+            Case(
+                pk=pk, suggested_category_id=s.category_id, suggested_confidence=s.confidence, suggestion_model=s.model
+            )
+            for pk, s in zip(order, suggestions, strict=True)
+            if pk in current and current[pk] != (s.category_id, s.confidence, s.model)
+        ]
+        Case.objects.bulk_update(
+            updates, ["suggested_category_id", "suggested_confidence", "suggestion_model"], batch_size=500
+        )
+    return len(updates)
+
+
+def cases_suggest_after_ingest(case_ids: Iterable[int]) -> None:
+    """Suggestions for the cases a page of inbound messages opened or added to.
+
+    Reading a message for its category costs about as much CPU as storing it. With
+    ``CATEGORY_SUGGEST_IN_BACKGROUND`` (the default) ingest only leaves these cases marked as
+    waiting for a suggestion (``suggestion_model`` empty) and the sync and webhook tasks read
+    them once their pages are committed (``cases_suggest_pending``, also every minute), so
+    ingest transactions stay short and nothing is lost if a worker dies. Otherwise the
+    suggestion is made at once, inside the page's transaction.
+    """
+    if not app_settings.CATEGORY_SUGGEST_IN_BACKGROUND:
+        cases_suggest(case_ids)
+
+
+def cases_suggest_pending(*, chunk: int = 500, limit: int = 50_000) -> int:
+    """Suggest for every unconfirmed case waiting for one; returns how many were read."""
+    suggester = None
+    done = 0
+    last = 0
+    while done < limit:
+        ids = list(
+            Case.objects.filter(category_confirmed=False, suggestion_model="", merged_into__isnull=True, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            break
+        suggester = suggester or category_suggester()
+        last = ids[-1]
+        cases_suggest(ids, suggester=suggester)
+        done += len(ids)
+    return done
+
+
 def cases_resuggest(*, chunk: int = 500) -> int:
     """Suggest again, with the model in force, for every case no agent has confirmed.
 
@@ -354,31 +420,7 @@ def cases_resuggest(*, chunk: int = 500) -> int:
         if not ids:
             return changed
         last = ids[-1]
-        texts = case_texts(ids)
-        order = [pk for pk in ids if texts.get(pk)]
-        suggestions = suggester.many([texts[pk] for pk in order])
-        with transaction.atomic():
-            current = {
-                pk: (cat, conf, model)
-                for pk, cat, conf, model in Case.objects.select_for_update()
-                .filter(pk__in=order, category_confirmed=False)
-                .values_list("pk", "suggested_category_id", "suggested_confidence", "suggestion_model")
-            }
-            updates = []
-            for pk, s in zip(order, suggestions, strict=True):
-                if pk in current and current[pk] != (s.category_id, s.confidence, s.model):
-                    updates.append(
-                        Case(
-                            pk=pk,
-                            suggested_category_id=s.category_id,
-                            suggested_confidence=s.confidence,
-                            suggestion_model=s.model,
-                        )
-                    )
-            Case.objects.bulk_update(
-                updates, ["suggested_category_id", "suggested_confidence", "suggestion_model"], batch_size=500
-            )
-            changed += len(updates)
+        changed += cases_suggest(ids, suggester=suggester)
 
 
 def model_problem() -> str | None:

@@ -565,7 +565,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     customers_created = _customers_create(new_customer_authors, languages)
     if specs:
         specs = [_with_customer(spec, customers_created.get(spec.customer_x_user_id)) for spec in specs]
-        opened = _cases_module().case_open_many(specs=specs)
+        opened = _cases_module().case_open_many(specs=specs, suggest_now=False)
         for ref, case in zip(pending, opened, strict=True):
             ref.case_id = case.pk
 
@@ -580,7 +580,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     joined: set[int] = set()
     if arrivals:
         ready = [MessageArrival(**{**arrival.__dict__, "case_id": resolve(ref)}) for _, ref, arrival in arrivals]
-        landed = _cases_module().case_messages_received(arrivals=ready)
+        landed = _cases_module().case_messages_received(arrivals=ready, suggest_now=False)
         for (x_id, _, _), case in zip(arrivals, landed, strict=True):
             # The workflow may hand back a follow-up case (reopen window passed).
             routes[x_id].case_id = case.pk

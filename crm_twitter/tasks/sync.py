@@ -8,10 +8,13 @@ import datetime as dt
 def sync_account_task(account_id: int, until: str | None = None) -> dict:
     """One scheduler tick of one brand account (enqueued by ``sync_due_accounts`` with the tick's
     end as ``until``; without it — the admin's "sync now" — a single sync)."""
+    from crm_twitter.services.categorisation import cases_suggest_pending
     from crm_twitter.x.sync import account_sync_tick
 
     result = account_sync_tick(account_id=account_id, until=dt.datetime.fromisoformat(until) if until else None)
+    suggested = cases_suggest_pending() if result.new_tweets or result.new_dms else 0
     return {
+        "suggested": suggested,
         "account_id": account_id,
         "polls": len(result.polls),
         "calls": result.calls,
@@ -38,6 +41,9 @@ def profile_refresh_task() -> int:
 
 def webhook_event_task(payload: dict) -> dict:
     """Ingest one verified Account Activity delivery (enqueued by the webhook view)."""
+    from crm_twitter.services.categorisation import cases_suggest_pending
     from crm_twitter.x.webhooks import webhook_payload_ingest
 
-    return webhook_payload_ingest(payload=payload)
+    result = webhook_payload_ingest(payload=payload)
+    cases_suggest_pending()
+    return result

@@ -27,3 +27,11 @@ def category_models_retrain_task() -> dict:
         "trained": record.version if record else None,
         "promoted": bool(record and record.status == record.Status.ACTIVE),
     }
+
+
+def cases_suggest_pending_task() -> int:
+    """Every minute (``crm_twitter:category-suggest``), and after each sync and webhook delivery:
+    suggestions for the cases that received customer messages since they were last read."""
+    from crm_twitter.services.categorisation import cases_suggest_pending
+
+    return cases_suggest_pending()

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
 from crm_twitter.services import message_routing, order_matching
+from crm_twitter.services.categorisation import cases_suggest_after_ingest
 from crm_twitter.services.message_routing import BrandDirectory, MessageItem, messages_route
 from crm_twitter.x.bulk_sql import values_insert, values_update, values_where_in
 
@@ -598,6 +599,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                 logger.warning("crm_twitter ingest: %s media key(s) without a media object", media_missing)
 
         orders_linked = _link_orders(items, routing.routes)
+        cases_suggest_after_ingest(routing.cases_opened + sorted(routing.cases_joined))
 
     return _result(
         received=len(tweets),
@@ -729,6 +731,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                 _media_insert(media_rows, "direct_message_id", dm_pks)
 
         orders_linked = _link_orders(items, routing.routes)
+        cases_suggest_after_ingest(routing.cases_opened + sorted(routing.cases_joined))
 
     return _result(
         received=len(events),
