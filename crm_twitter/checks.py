@@ -12,9 +12,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 
 from crm_twitter.conf import DEFAULTS, app_settings
+from crm_twitter.currencies import currency_is_valid
 
 POSITIVE_INTS = (
     "SYNC_INTERVAL_SECONDS",
@@ -93,7 +96,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         errors.append(_error("TIME_ZONE", f"is not a known IANA time zone: {tz!r}.", "crm_twitter.E006"))
 
     currency = app_settings.REPORTING_CURRENCY
-    if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
+    if not currency_is_valid(currency):  # the codes orders and refunds accept (crm_twitter.currencies)
         errors.append(
             _error("REPORTING_CURRENCY", f"must be an ISO 4217 code like 'USD', got {currency!r}.", "crm_twitter.E007")
         )
@@ -219,3 +222,288 @@ def _classifier_errors() -> list[Error]:
             )
         )
     return errors
+
+
+# --- What the host project must provide ------------------------------------------------------------
+# crm_twitter runs inside someone else's project. Each check below names one thing that project
+# has to add (README.md, "Using it in your own project") and carries the line to add as its hint.
+
+HOST_SNIPPET = "README.md, 'Using it in your own project'"
+HOST_APPS = (
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "django_htmx",
+    "django_q",
+)
+HOST_MIDDLEWARE = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+)
+LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
+HOST_CONTEXT_PROCESSORS = (
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+)
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+# DRF applies these process-wide, inside every serializer field: no view can opt out of them, so a
+# host that changes one changes the wire format the README documents for crm_twitter's API.
+DRF_WIRE_FORMAT = (
+    "COERCE_DECIMAL_TO_STRING",
+    "COERCE_BIGINT_TO_STRING",
+    "DATETIME_FORMAT",
+    "DATETIME_INPUT_FORMATS",
+    "DATE_FORMAT",
+    "DATE_INPUT_FORMATS",
+    "TIME_FORMAT",
+    "TIME_INPUT_FORMATS",
+    "DURATION_FORMAT",
+    "NON_FIELD_ERRORS_KEY",
+)
+APP_URL_NAMES = (
+    "crm_twitter_inbox:queue",
+    "crm_twitter_reports:dashboard",
+    "crm_twitter_api:schema",
+    "crm_twitter_x:webhook",
+)
+
+
+def _has_class(configured: Any, wanted: str) -> bool:
+    """Whether a dotted-path list (MIDDLEWARE …) holds ``wanted`` or a subclass of it."""
+    from django.utils.module_loading import import_string
+
+    try:
+        wanted_class = import_string(wanted)
+    except ImportError:
+        return wanted in configured
+    for path in configured or ():
+        try:
+            candidate = import_string(path)
+        except ImportError:
+            continue
+        if isinstance(candidate, type) and issubclass(candidate, wanted_class):
+            return True
+    return False
+
+
+@register(Tags.compatibility)
+def check_host_project(app_configs: Any = None, **kwargs: Any) -> list[Error | CheckWarning]:
+    """Apps, middleware and the task queue the desk cannot run without."""
+    from django.apps import apps
+
+    problems: list[Error | CheckWarning] = []
+    missing_apps = [name for name in HOST_APPS if not apps.is_installed(name)]
+    if missing_apps:
+        problems.append(
+            Error(
+                f"crm_twitter needs these apps in INSTALLED_APPS: {', '.join(missing_apps)}.",
+                hint=f"INSTALLED_APPS += {missing_apps!r} (see {HOST_SNIPPET}).",
+                id="crm_twitter.E030",
+            )
+        )
+    for middleware in HOST_MIDDLEWARE:
+        if not _has_class(settings.MIDDLEWARE, middleware):
+            problems.append(
+                Error(
+                    f"crm_twitter needs {middleware!r} in MIDDLEWARE (the inbox reads the session, "
+                    "the signed-in user, flash messages and htmx requests).",
+                    hint=f"MIDDLEWARE += [{middleware!r}] (see {HOST_SNIPPET}).",
+                    id="crm_twitter.E031",
+                )
+            )
+    if not _has_class(settings.MIDDLEWARE, LOCALE_MIDDLEWARE):
+        problems.append(
+            CheckWarning(
+                f"{LOCALE_MIDDLEWARE!r} is not in MIDDLEWARE: the inbox's language menu changes nothing.",
+                hint=f"Insert it after SessionMiddleware, before CommonMiddleware (see {HOST_SNIPPET}).",
+                id="crm_twitter.W037",
+            )
+        )
+    cluster = getattr(settings, "Q_CLUSTER", None)
+    if not isinstance(cluster, dict):
+        problems.append(
+            Error(
+                "Q_CLUSTER is not set: django-q2 would send crm_twitter's tasks (X sync, the send queue, "
+                "SLA sweeps, reports) to a Redis server on localhost, and every case action enqueues one.",
+                hint=f'Q_CLUSTER = {{"name": "crm_twitter", "orm": "default", "timeout": 240, "retry": 300}} '
+                f"and run `python manage.py qcluster` (see {HOST_SNIPPET}).",
+                id="crm_twitter.E035",
+            )
+        )
+    else:
+        timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)  # django-q2's defaults
+        if not isinstance(timeout, (int, float)) or not isinstance(retry, (int, float)) or retry <= timeout:
+            problems.append(
+                CheckWarning(
+                    f"Q_CLUSTER's retry ({retry!r}) must be longer than its timeout ({timeout!r}): django-q2 hands "
+                    "a task still running after `retry` seconds to a second worker, and an X sync can run "
+                    "for minutes.",
+                    hint='Q_CLUSTER["timeout"] = 240, Q_CLUSTER["retry"] = 300',
+                    id="crm_twitter.W036",
+                )
+            )
+    rest_framework = getattr(settings, "REST_FRAMEWORK", None) or {}
+    from rest_framework.settings import DEFAULTS as DRF_DEFAULTS
+
+    changed = [
+        key
+        for key in DRF_WIRE_FORMAT
+        if key in rest_framework and key in DRF_DEFAULTS and rest_framework[key] != DRF_DEFAULTS[key]
+    ]
+    if changed:
+        problems.append(
+            CheckWarning(
+                f"REST_FRAMEWORK sets {', '.join(changed)}: DRF applies these to every API in the process, so "
+                "crm_twitter's API no longer answers in the format its README documents.",
+                hint="Set them on your own serializer fields instead, or accept the changed format.",
+                id="crm_twitter.W039",
+            )
+        )
+    return problems
+
+
+@register(Tags.templates)
+def check_host_templates(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The app's templates must be found, and see the request, the user and the messages."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    errors: list[Error] = []
+    try:
+        get_template("crm_twitter/base.html")
+    except TemplateDoesNotExist:
+        errors.append(
+            Error(
+                "crm_twitter's templates cannot be found.",
+                hint='Use a DjangoTemplates backend with "APP_DIRS": True (django-admin startproject does).',
+                id="crm_twitter.E032",
+            )
+        )
+        return errors
+    processors = {
+        processor
+        for engine in settings.TEMPLATES
+        if engine.get("BACKEND") == "django.template.backends.django.DjangoTemplates"
+        for processor in engine.get("OPTIONS", {}).get("context_processors", [])
+    }
+    for processor in HOST_CONTEXT_PROCESSORS:
+        if processor not in processors:
+            errors.append(
+                Error(
+                    f"crm_twitter's pages need the context processor {processor!r}.",
+                    hint=f'Add it to TEMPLATES[0]["OPTIONS"]["context_processors"] (see {HOST_SNIPPET}).',
+                    id="crm_twitter.E032",
+                )
+            )
+    return errors
+
+
+@register(Tags.urls)
+def check_host_urls(app_configs: Any = None, **kwargs: Any) -> list[Error | CheckWarning]:
+    """A sign-in page at LOGIN_URL, and the app's own URLs."""
+    from django.shortcuts import resolve_url
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    problems: list[Error | CheckWarning] = []
+    login_url: str | None
+    try:
+        login_url = str(resolve_url(settings.LOGIN_URL))
+        parsed = urlparse(login_url)
+        if not (parsed.scheme or parsed.netloc):  # a sign-in on another site is the host's business
+            resolve(parsed.path)
+    except (NoReverseMatch, Resolver404):
+        login_url = None
+    if login_url is None:
+        problems.append(
+            Error(
+                f"LOGIN_URL ({settings.LOGIN_URL!r}) is not a page of this project: the inbox, the reports and "
+                "the API docs send signed-out visitors there.",
+                hint='Add the app\'s sign-in pages, urlpatterns += [path("accounts/", '
+                'include("crm_twitter.signin.urls"))] with LOGIN_URL = "login", or point LOGIN_URL at your own '
+                f"sign-in page (see {HOST_SNIPPET}).",
+                id="crm_twitter.E033",
+            )
+        )
+    missing = []
+    for name in APP_URL_NAMES:
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            missing.append(name)
+    if missing:
+        problems.append(
+            CheckWarning(
+                f"crm_twitter's URLs are not included ({', '.join(missing)} cannot be reversed).",
+                hint=f'urlpatterns += [path("", include("crm_twitter.urls"))] (see {HOST_SNIPPET}).',
+                id="crm_twitter.W040",
+            )
+        )
+    return problems
+
+
+@register(Tags.caches)
+def check_host_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckWarning]:
+    """Presence, the queue counts and the API throttle live in the cache: it must be shared."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if not any(_has_class([backend], per_process) for per_process in PER_PROCESS_CACHES):
+        return []
+    return [
+        CheckWarning(
+            f"The default cache ({backend}) is not shared between processes: agents on different web workers "
+            "do not see each other on a case, and each worker throttles the API on its own.",
+            hint='CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", '
+            '"LOCATION": "crm_twitter_cache"}} and run `python manage.py createcachetable`, or use Redis '
+            f"(see {HOST_SNIPPET}).",
+            id="crm_twitter.W034",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_host_webhook(app_configs: Any = None, **kwargs: Any) -> list[CheckWarning]:
+    """In deployment checks: without the consumer secret the real-time path is off."""
+    if app_settings.WEBHOOK_CONSUMER_SECRET:
+        return []
+    return [
+        CheckWarning(
+            "CRM_TWITTER['WEBHOOK_CONSUMER_SECRET'] is empty: the X webhook (webhooks/x/) refuses every delivery, "
+            "so new messages arrive only by polling, up to SYNC_INTERVAL_SECONDS late.",
+            hint="Set it to the X app's consumer secret and register https://<your host>/webhooks/x/ with X, which "
+            "only delivers over HTTPS (behind a TLS proxy, set SECURE_PROXY_SSL_HEADER). Silence "
+            "crm_twitter.W038 if you poll only.",
+            id="crm_twitter.W038",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_encryption_key_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckWarning]:
+    """In deployment checks: credentials encrypted with a key derived from SECRET_KEY.
+
+    It works (the demo needs no set-up), but it ties two secrets together: rotating SECRET_KEY —
+    the usual answer to a leak — makes every stored X credential unreadable, and whoever holds
+    SECRET_KEY can decrypt them all.
+    """
+    if app_settings.ENCRYPTION_KEY is not None:
+        return []
+    return [
+        CheckWarning(
+            "CRM_TWITTER['ENCRYPTION_KEY'] is not set: X credentials are encrypted with a key derived from "
+            "SECRET_KEY, so rotating SECRET_KEY makes them unreadable and SECRET_KEY alone decrypts them.",
+            hint="Set CRM_TWITTER_ENCRYPTION_KEY from your secret store to a Fernet key "
+            '(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"), '
+            "then re-enter the accounts' credentials (crm_twitter_account add) so they are stored under it.",
+            id="crm_twitter.W050",
+        )
+    ]

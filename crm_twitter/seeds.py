@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_twitter.roles import ROLE_PERMISSIONS
+
 CATEGORIES: list[dict[str, Any]] = [
     {
         "slug": "not-received",
@@ -503,83 +505,6 @@ SLA_POLICIES = {
     "low": (8 * 60, 24 * 60, 7 * 24 * 60),
 }
 
-# Role groups and the model permissions each holds (app label crm_twitter).
-ROLE_GROUPS: dict[str, list[str]] = {
-    "crm_agent": [
-        "view_case",
-        "change_case",
-        "view_caseevent",
-        "add_caseevent",
-        "view_promise",
-        "add_promise",
-        "change_promise",
-        "view_customer",
-        "view_xuser",
-        "view_order",
-        "view_tweet",
-        "view_directmessage",
-        "view_media",
-        "add_outboundmessage",
-        "view_outboundmessage",
-        "view_replytemplate",
-        "view_complaintcategory",
-        "view_notification",
-    ],
-    "crm_supervisor": [
-        "view_case",
-        "change_case",
-        "view_caseevent",
-        "add_caseevent",
-        "view_promise",
-        "add_promise",
-        "change_promise",
-        "view_customer",
-        "change_customer",
-        "view_xuser",
-        "view_order",
-        "change_order",
-        "view_tweet",
-        "view_directmessage",
-        "view_media",
-        "add_outboundmessage",
-        "view_outboundmessage",
-        "change_outboundmessage",
-        "view_replytemplate",
-        "change_replytemplate",
-        "view_complaintcategory",
-        "view_team",
-        "change_team",
-        "view_teammembership",
-        "change_teammembership",
-        "view_slapolicy",
-        "view_notification",
-        "view_reportsnapshot",
-    ],
-    "crm_manager": [
-        "view_case",
-        "view_caseevent",
-        "view_promise",
-        "view_customer",
-        "view_xuser",
-        "view_order",
-        "view_tweet",
-        "view_directmessage",
-        "view_media",
-        "view_outboundmessage",
-        "view_replytemplate",
-        "view_complaintcategory",
-        "view_team",
-        "view_slapolicy",
-        "view_notification",
-        "view_reportsnapshot",
-        "add_reportsnapshot",
-        "view_exchangerate",
-        "change_exchangerate",
-        "add_exchangerate",
-        "view_apicall",
-    ],
-}
-
 
 def seed_all(apps: Any) -> None:
     """Create whatever seed rows are missing (idempotent)."""
@@ -604,7 +529,7 @@ def seed_all(apps: Any) -> None:
 def seed_groups(apps: Any) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in ROLE_GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
+    for role, codenames in ROLE_PERMISSIONS.items():  # the groups and their permissions: crm_twitter.roles
+        group, _ = Group.objects.get_or_create(name=role.value)
         perms = Permission.objects.filter(content_type__app_label="crm_twitter", codename__in=codenames)
         group.permissions.add(*perms)

@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.plugins.factories",
     "tests.plugins.sandbox",
     "tests.plugins.browser",
+    "tests.plugins.axe",
 ]
 
 

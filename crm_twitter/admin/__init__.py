@@ -21,6 +21,7 @@ CORE_MODULES = (
     "teams",
     "outbound",
     "notifications",
+    "signin",
 )
 OPTIONAL_MODULES = ("costs", "reports", "api_tokens")
 

@@ -389,6 +389,15 @@ class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
         # Order numbers are often typed with a leading "#".
         return super().get_search_results(request, queryset, search_term.strip().lstrip("#"))
 
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "orders":
+            # Only orders the user may see can be linked, as in the inbox: another team's order id
+            # typed into the form is refused like an unknown one.
+            from crm_twitter.selectors.visibility import orders_visible_to
+
+            kwargs["queryset"] = orders_visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     @admin.display(description=_("Customer on X"), ordering="customer_x_user__handle")
     def x_handle(self, obj: Case) -> str:
         return str(obj.customer_x_user) if obj.customer_x_user_id else "—"
@@ -429,18 +438,23 @@ class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
                     )
                     expected = case.version
                 if "category" in changed and form.cleaned_data["category"] is not None:
-                    case = case_set_category(case=case, actor=actor, category=form.cleaned_data["category"])
+                    case = case_set_category(
+                        case=case, actor=actor, category=form.cleaned_data["category"], expected_version=expected
+                    )
                     expected = case.version
                 edits = {f: form.cleaned_data[f] for f in ("language", "priority", "requested_remedy") if f in changed}
                 if edits:
                     case = case_edit(case=case, actor=actor, expected_version=expected, **edits)
+                    expected = case.version
                 if "orders" in changed:
                     wanted = set(form.cleaned_data["orders"])
                     current = set(case.orders.all())
                     for order in wanted - current:
-                        case = case_link_order(case=case, actor=actor, order=order)
+                        case = case_link_order(case=case, actor=actor, order=order, expected_version=expected)
+                        expected = case.version
                     for order in current - wanted:
-                        case = case_unlink_order(case=case, actor=actor, order=order)
+                        case = case_unlink_order(case=case, actor=actor, order=order, expected_version=expected)
+                        expected = case.version
         except CaseRuleError as exc:
             request._crm_case_refused = True
             self.message_user(request, _("Not saved: %(error)s") % {"error": exc.message}, messages.ERROR)

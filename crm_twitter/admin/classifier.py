@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.admin.visibility import CaseVisibilityMixin
 from crm_twitter.models import CategoryLabel, CategoryModel
 from crm_twitter.services.categorisation import category_model_activate, model_in_force
 
@@ -117,7 +118,9 @@ class CategoryModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(CategoryLabel)
-class CategoryLabelAdmin(admin.ModelAdmin):
+class CategoryLabelAdmin(CaseVisibilityMixin, admin.ModelAdmin):
+    """What customers wrote, per case: shown for the cases the user may see."""
+
     list_display = ["case", "category", "language", "labelled_by", "agreed_with_suggestion", "holdout", "updated_at"]
     list_filter = ["category", "holdout", "agreed_with_suggestion", "language"]
     search_fields = ["text", "case__reference"]

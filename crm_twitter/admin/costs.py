@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.admin.visibility import DeskWideMixin
 from crm_twitter.models import ApiCall, BilledResource
 from crm_twitter.x.costs import account_budget_state, month_start, spend_by_account_day, spend_by_case
 
@@ -20,7 +22,7 @@ SPEND_DAYS = 31
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(admin.ModelAdmin):
+class ApiCallAdmin(DeskWideMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "account",
@@ -73,6 +75,10 @@ class ApiCallAdmin(admin.ModelAdmin):
         """Spend per account and UTC day (last 31 days), this month's budget state, top cases."""
         from crm_twitter.models import BrandAccount
 
+        if not self.has_view_permission(request):
+            # admin_view only checks is_staff; the top cases name every team's cases.
+            raise PermissionDenied
+
         since = timezone.now() - dt.timedelta(days=SPEND_DAYS)
         accounts = list(BrandAccount.objects.order_by("handle"))
         budgets = [(account, account_budget_state(account=account)) for account in accounts]
@@ -90,7 +96,7 @@ class ApiCallAdmin(admin.ModelAdmin):
 
 
 @admin.register(BilledResource)
-class BilledResourceAdmin(admin.ModelAdmin):
+class BilledResourceAdmin(DeskWideMixin, admin.ModelAdmin):
     list_display = ("day", "account", "kind", "resource_id")
     list_filter = ("account", "kind", "day")
     search_fields = ("resource_id",)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.admin.visibility import NotificationVisibilityMixin
 from crm_twitter.models import Notification
 
 
@@ -27,7 +28,7 @@ class ReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(NotificationVisibilityMixin, admin.ModelAdmin):
     list_display = ["created_at", "user", "kind", "case", "message", "read_at"]
     list_filter = ["kind", ReadFilter]
     search_fields = ["message", "user__username", "case__reference"]

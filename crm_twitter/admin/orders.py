@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.display import pretty_json
+from crm_twitter.admin.visibility import OrderVisibilityMixin
 from crm_twitter.models import Order, OrderItem
 
 
@@ -16,7 +17,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(OrderVisibilityMixin, admin.ModelAdmin):
     list_display = [
         "order_number",
         "store",
@@ -58,7 +59,8 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderItem)
-class OrderItemAdmin(admin.ModelAdmin):
+class OrderItemAdmin(OrderVisibilityMixin, admin.ModelAdmin):
+    order_lookup = "order"
     list_display = ["sku", "title", "quantity", "unit_price", "order"]
     search_fields = ["sku", "title", "order__order_number"]
     list_select_related = ["order"]

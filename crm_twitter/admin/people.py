@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.display import external_link, pretty_json
-from crm_twitter.admin.visibility import CaseVisibilityMixin
+from crm_twitter.admin.visibility import CustomerVisibilityMixin, XUserVisibilityMixin
 from crm_twitter.models import Customer, Order, XUser
 
 
@@ -39,7 +39,7 @@ class OrderInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(CaseVisibilityMixin, admin.ModelAdmin):
+class CustomerAdmin(CustomerVisibilityMixin, admin.ModelAdmin):
     list_display = ["__str__", "handles", "email", "country", "language", "is_vip", "case_count", "created_at"]
     list_filter = ["is_vip", "country", "language"]
     search_fields = [
@@ -53,10 +53,6 @@ class CustomerAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     ]
     inlines = [XUserInline, OrderInline]
     readonly_fields = ["created_at", "updated_at"]
-
-    def visible_rows(self, qs: QuerySet[Customer], visible: QuerySet) -> QuerySet[Customer]:
-        # A subquery, not a join on cases: a join would repeat the customer once per case.
-        return qs.filter(pk__in=visible.values("customer_id"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return (
@@ -73,7 +69,7 @@ class CustomerAdmin(CaseVisibilityMixin, admin.ModelAdmin):
 
 
 @admin.register(XUser)
-class XUserAdmin(admin.ModelAdmin):
+class XUserAdmin(XUserVisibilityMixin, admin.ModelAdmin):
     list_display = ["__str__", "name", "customer", "followers_count", "verified", "lang", "location", "accepts_dms"]
     list_filter = ["verified", "protected", "is_unavailable", "accepts_dms", "lang"]
     search_fields = ["handle", "name", "=x_id"]

@@ -10,13 +10,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.admin.visibility import DeskWideMixin
 from crm_twitter.models import ExchangeRate, ReportSnapshot
 from crm_twitter.reports.months import ReportMonthError
 from crm_twitter.reports.snapshots import FORMATS, snapshot_content, snapshot_create, snapshot_filename
 
 
 @admin.register(ReportSnapshot)
-class ReportSnapshotAdmin(admin.ModelAdmin):
+class ReportSnapshotAdmin(DeskWideMixin, admin.ModelAdmin):
     list_display = ("month_label", "generated_at", "generated_by", "is_current", "scheduled", "emailed_at", "downloads")
     list_filter = ("is_current", "scheduled")
     date_hierarchy = "month"

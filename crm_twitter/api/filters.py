@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import QuerySet
 
+from crm_twitter.form_fields import MAX_ID, AsciiIdField, IdOrNameField
 from crm_twitter.models import (
     BrandAccount,
     Case,
@@ -21,23 +22,20 @@ from crm_twitter.models import (
 from crm_twitter.selectors.cases import QUEUES, ROW_RELATED, CaseFilters, _filters_q, _search_q, case_list
 from crm_twitter.selectors.visibility import cases_visible_to
 
-MAX_ID = 2**63 - 1
 API_QUEUES = (*QUEUES, "all")
 
 
-class IdFilter(filters.NumberFilter):
-    """A database id: whole, positive and within range (so SQLite never overflows)."""
+class IdFilter(filters.Filter):
+    """A database id: whole, positive and within range, in ASCII digits."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+    field_class = AsciiIdField
 
-    @property
-    def field(self):
-        field = super().field
-        field.decimal_places = 0
-        return field
+
+class IdOrNameFilter(filters.CharFilter):
+    """``?team=`` and friends: an id in ASCII digits or a slug/handle, checked before the selector's
+    ``isdigit()`` test sees it."""
+
+    field_class = IdOrNameField
 
 
 class CaseFilter(filters.FilterSet):
@@ -49,11 +47,13 @@ class CaseFilter(filters.FilterSet):
         help_text="Inbox queue; default all_open. 'all' = every status.",
     )
     status = filters.ChoiceFilter(choices=CaseStatus.choices, method="_noop")
-    category = filters.CharFilter(max_length=64, method="_noop", help_text="Category id or slug.")
-    brand_account = filters.CharFilter(max_length=64, method="_noop", help_text="Account id or handle.")
+    category = IdOrNameFilter(max_length=64, method="_noop", help_text="Category id or slug.")
+    brand_account = IdOrNameFilter(max_length=64, method="_noop", help_text="Account id or handle.")
     language = filters.CharFilter(max_length=16, method="_noop")
-    team = filters.CharFilter(max_length=64, method="_noop", help_text="Team id or slug.")
-    assignee = filters.CharFilter(max_length=20, method="_noop", help_text="User id, 'me' or 'none'.")
+    team = IdOrNameFilter(max_length=64, method="_noop", help_text="Team id or slug.")
+    assignee = IdOrNameFilter(
+        max_length=20, method="_noop", keywords=("me", "none"), names=False, help_text="User id, 'me' or 'none'."
+    )
     escalation = filters.NumberFilter(min_value=0, max_value=3, method="_noop", help_text="At least this level.")
     reach_min = filters.NumberFilter(
         min_value=0, max_value=MAX_ID, method="_noop", help_text="At least this many followers."

@@ -1,13 +1,16 @@
-"""A JSON parser that refuses oversized bodies (413) and non-standard numbers (NaN, Infinity).
+"""A JSON parser that refuses oversized bodies (413) and anything ``input_decoding`` refuses (400).
 
 It applies Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` itself, or the view's ``max_body_bytes``
 when that is set (the bulk import takes bigger bodies). It is deliberately not a subclass of
 DRF's ``JSONParser``: DRF reads ``request.body`` — and so enforces Django's limit — for those.
+
+Decoding follows ``crm_twitter.input_decoding``, the rule shared with the webhook and the order
+import: a byte order mark wins (a UTF-16 export posted as is works), then the ``charset`` of the
+Content-Type, then UTF-8; non-standard numbers (NaN, Infinity) and nesting deeper than
+``MAX_JSON_DEPTH`` are refused, each with the line and column where it went wrong.
 """
 
 from __future__ import annotations
-
-import json
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -15,10 +18,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
 from crm_twitter.api.errors import PayloadTooLarge
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a valid JSON number")
+from crm_twitter.input_decoding import InputDecodeError, json_loads_bounded
 
 
 class LimitedJSONParser(BaseParser):
@@ -39,17 +39,10 @@ class LimitedJSONParser(BaseParser):
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge(_("The request body is larger than %(limit)s bytes.") % {"limit": limit})
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        # Only a charset the client declared; DRF's context falls back to DEFAULT_CHARSET, which
+        # must not outrank a byte order mark.
+        charset = (getattr(request, "content_params", None) or {}).get("charset") if request is not None else None
         try:
-            "".encode(encoding)  # only text codecs: a bytes codec (bz2, zlib) could inflate the body
-        except (LookupError, UnicodeError):
-            raise ParseError(
-                _("Unsupported charset %(charset)s in the Content-Type header.") % {"charset": repr(encoding)}
-            )
-        try:
-            text = raw.decode(encoding)
-            return json.loads(text, parse_constant=_refuse_constant)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(_("Malformed JSON: %(error)s") % {"error": exc})
-        except RecursionError:
-            raise ParseError(_("Malformed JSON: nested too deeply."))
+            return json_loads_bounded(raw, encoding=charset or None)
+        except InputDecodeError as exc:
+            raise ParseError(exc.message) from None

@@ -1,4 +1,5 @@
-"""Who may call the API: crm roles as in the inbox, and read-only tokens that never write."""
+"""Who may call the API: the desk roles of ``crm_twitter.roles`` (the inbox asks the same table),
+and read-only tokens that never write."""
 
 from __future__ import annotations
 
@@ -6,30 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from crm_twitter.models import ApiToken
-from crm_twitter.selectors.visibility import user_roles
-
-CRM_ROLES = {"crm_agent", "crm_supervisor", "crm_manager"}
-ELEVATED_ROLES = {"crm_supervisor", "crm_manager"}
-# The same model permission the inbox checks before any action (crm_twitter.inbox.access):
-# agents and supervisors hold it, managers (read-only on cases) do not.
-CASE_ACTION_PERMISSION = "crm_twitter.change_case"
-
-
-def is_desk_user(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user_roles(user) & CRM_ROLES))
-
-
-def is_elevated(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user_roles(user) & ELEVATED_ROLES))
+from crm_twitter.roles import user_can_act_on_cases, user_is_desk_user, user_may_import_orders, user_sees_all_cases
 
 
 class DeskUser(permissions.BasePermission):
-    """An authenticated user with a crm role; a read-only token may only read."""
+    """An authenticated user with a desk role; a read-only token may only read."""
 
     message = _("You need a crm_agent, crm_supervisor or crm_manager role to use the API.")
 
     def has_permission(self, request, view) -> bool:
-        if not is_desk_user(request.user):
+        if not user_is_desk_user(request.user):
             return False
         token = request.auth
         read_only = isinstance(token, ApiToken) and token.scope != ApiToken.Scope.READ_WRITE
@@ -40,30 +27,27 @@ class DeskUser(permissions.BasePermission):
 
 
 class SupervisorWrites(permissions.BasePermission):
-    """Reads for every desk user; writes (order import …) for supervisors and managers."""
+    """Reads for every desk user; order writes (the shop's import) for the roles that import orders."""
 
     message = _("Only supervisors and managers may change this.")
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or is_elevated(request.user)
+        return request.method in permissions.SAFE_METHODS or user_may_import_orders(request.user)
 
 
 class SupervisorOnly(permissions.BasePermission):
+    """Desk-wide figures (report snapshots): for those who see every team's cases, as in the reports."""
+
     message = _("Only supervisors and managers may see this.")
 
     def has_permission(self, request, view) -> bool:
-        return is_elevated(request.user)
-
-
-def can_act_on_cases(user) -> bool:
-    """Agents and supervisors work cases; managers only read them (as in the inbox)."""
-    return bool(is_desk_user(user) and (user.is_superuser or user.has_perm(CASE_ACTION_PERMISSION)))
+        return user_sees_all_cases(request.user)
 
 
 class CaseActions(permissions.BasePermission):
-    """Reads for every desk user; writes on cases need the right to change cases."""
+    """Reads for every desk user; writes on cases need the right to change cases (as in the inbox)."""
 
     message = _("Your role may read cases but not act on them.")
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or can_act_on_cases(request.user)
+        return request.method in permissions.SAFE_METHODS or user_can_act_on_cases(request.user)

@@ -1,4 +1,6 @@
-"""Who may use the inbox: signed-in users with a crm role (or superusers); actions need change_case."""
+"""Who may use the inbox: signed-in users with a desk role (or superusers); actions need change_case.
+
+The rules are ``crm_twitter.roles``'s, the same the API and the admin ask."""
 
 from __future__ import annotations
 
@@ -10,26 +12,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from crm_twitter.models import Case
+from crm_twitter.roles import user_can_act_on_cases, user_is_desk_user
+from crm_twitter.roles import user_can_assign_others as user_can_assign_others  # re-exported for the views
 from crm_twitter.selectors.cases import case_detail
-from crm_twitter.selectors.visibility import (  # noqa: F401 (re-exported for the views)
-    user_can_act_on_cases,
-    user_can_assign_others,
-    user_has_crm_role,
-)
 
-ACTION_PERMISSION = "crm_twitter.change_case"
-
-# The role rules live in selectors.visibility (shared with the API and the services).
+# The views' name for the rule.
 user_can_act = user_can_act_on_cases
 
 
 def crm_role_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login, then a crm role; anyone else gets 403 (anonymous users go to the sign-in page)."""
+    """Login, then a desk role; anyone else gets 403 (anonymous users go to the sign-in page)."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not user_has_crm_role(request.user):
+        if not user_is_desk_user(request.user):
             raise PermissionDenied("crm role required")
         return view(request, *args, **kwargs)
 

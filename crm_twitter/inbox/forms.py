@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.form_fields import AsciiIdField
 from crm_twitter.inbox.form_renderer import INBOX_FORM_RENDERER
 from crm_twitter.models import CaseStatus, ComplaintCategory, Outcome, Promise
 from crm_twitter.selectors.cases import QUEUES
@@ -71,7 +72,8 @@ class VersionedForm(InboxForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = forms.CharField(required=False)  # a user id; empty = unassign
+    # A user id (ASCII digits only: "²" passes isdigit() but not int()); empty = unassign.
+    assignee = AsciiIdField(required=False, label=_("Assignee"))
 
 
 class TransitionForm(VersionedForm):

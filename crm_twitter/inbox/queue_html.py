@@ -64,6 +64,8 @@ def _row(case, r: dict, *, resolved_queue: bool, t: dict) -> str:
     else:
         assignee = f'<span class="unassigned">{t["unassigned"]}</span>'
     team = f'<span class="team">{escape(r["team"])}</span>' if r["team"] else ""
+    # The preview is the customer's own words: read in the case's language, not the page's.
+    lang = f' lang="{escape(case.language)}"' if case.language else ""
     return (
         f'\n      <tr class="{classes}" data-href="{url}" data-case="{case.pk}">\n'
         f'        <td class="c-sla">{sla}</td>\n'
@@ -76,7 +78,7 @@ def _row(case, r: dict, *, resolved_queue: bool, t: dict) -> str:
         f"          </a>\n"
         f"        </td>\n"
         f'        <td class="c-msg">\n'
-        f'          <span class="preview">{escape(r["preview"])}</span>\n'
+        f'          <span class="preview"{lang} dir="auto">{escape(r["preview"])}</span>\n'
         f'          <span class="sub"><span class="ref">{escape(r["ref"])}</span> · <span class="status '
         f'st-{escape(r["status"])}">{escape(r["status_label"])}</span>{priority}{risk}</span>\n'
         f"        </td>\n"

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
+from crm_twitter.services.message_routing import language_normalise
 from crm_twitter.templatetags.crm_inbox import person
 
 
@@ -73,6 +74,17 @@ class _Labels:
         self.clock = _Clock()
 
 
+def _lang(code: str | None, fallback: str) -> str:
+    """`` lang="…"`` for a message's text: X's label or the detected language, else the case's.
+
+    A screen reader picks its voice from ``lang``: without it a customer's English tweet is read
+    with the Chinese voice of a Chinese interface (WCAG 3.1.2). ``dir="auto"`` lets Arabic or Hebrew
+    text run right to left inside a left-to-right page.
+    """
+    lang = language_normalise(code) or fallback
+    return f' lang="{escape(lang)}" dir="auto"' if lang else ' dir="auto"'
+
+
 def _by(labels: _Labels, name: str) -> str:
     return labels.by % {"name": escape(name)}
 
@@ -84,12 +96,13 @@ def _media(media, labels: _Labels) -> str:
     for m in media:
         full = escape(m.url or m.preview_image_url)
         alt = escape(m.alt_text)
+        # The link is named by its content (this alt text, then "Evidence"/"Video"), so what a
+        # speech-input user reads on screen is part of its name (WCAG 2.5.3): no aria-label.
+        name = f"{labels.open_media}: {alt if m.alt_text else labels.attachment}"
         parts.append(
             f'<a class="thumb{" evidence" if m.is_evidence else ""}" href="{full}" target="_blank" '
-            f'rel="noopener noreferrer" data-lightbox data-full="{full}" data-caption="{alt}" '
-            f'aria-label="{labels.open_media}{": " + alt if m.alt_text else ""}">\n'
-            f'    <img src="{escape(m.thumbnail_url)}" alt="{alt if m.alt_text else labels.attachment}" '
-            f'loading="lazy" width="96" height="96">\n    '
+            f'rel="noopener noreferrer" data-lightbox data-full="{full}" data-caption="{alt}">\n'
+            f'    <img src="{escape(m.thumbnail_url)}" alt="{name}" loading="lazy" width="96" height="96">\n    '
         )
         if m.type != "photo":
             parts.append(f'<span class="thumb-type">▶ {escape(m.get_type_display())}</span>')
@@ -174,7 +187,7 @@ def _avatar(x: dict) -> str:
     return f'<span class="avatar sm" style="--h: {x["hue"]}" aria-hidden="true">{escape(x["initials"])}</span>'
 
 
-def _tweet(entry, labels: _Labels, delivery: _Delivery) -> str:
+def _tweet(entry, labels: _Labels, delivery: _Delivery, case_lang: str) -> str:
     o, x = entry.obj, entry.extra
     direction = "msg-out" if x["outbound"] else "msg-in"
     quote = f'<span class="chip">{labels.quote}</span>' if o.kind == "quote" else ""
@@ -208,7 +221,7 @@ def _tweet(entry, labels: _Labels, delivery: _Delivery) -> str:
         f'      <time class="msg-time" datetime="{entry.iso}">{escape(labels.clock.label(entry.at))}</time>\n'
         f"    </header>\n"
         f"    {reply}\n"
-        f'    <div class="msg-text">{x["text_html"]}</div>\n'
+        f'    <div class="msg-text"{_lang(o.lang, case_lang)}>{x["text_html"]}</div>\n'
         f"    {media}\n"
         f'    <footer class="msg-foot">\n'
         f'      <a href="{escape(o.url)}" target="_blank" rel="noopener noreferrer" class="x-link">'
@@ -223,7 +236,7 @@ def _tweet(entry, labels: _Labels, delivery: _Delivery) -> str:
     )
 
 
-def _dm(entry, labels: _Labels, delivery: _Delivery) -> str:
+def _dm(entry, labels: _Labels, delivery: _Delivery, case_lang: str) -> str:
     x = entry.extra
     direction = "msg-out" if x["outbound"] else "msg-in"
     media = _media(entry.media, labels)
@@ -240,7 +253,7 @@ def _dm(entry, labels: _Labels, delivery: _Delivery) -> str:
         f'      <span class="chan chan-dm" title="{labels.private_dm}">✉ {labels.dm}</span>\n'
         f'      <time class="msg-time" datetime="{entry.iso}">{escape(labels.clock.label(entry.at))}</time>\n'
         f"    </header>\n"
-        f'    <div class="msg-text">{x["text_html"]}</div>\n'
+        f'    <div class="msg-text"{_lang(entry.obj.lang, case_lang)}>{x["text_html"]}</div>\n'
         f"    {media}\n"
         f"    {foot}\n"
         f"  </div>\n"
@@ -263,7 +276,7 @@ def _note(entry, labels: _Labels) -> str:
     )
 
 
-def _outbound(entry, labels: _Labels, delivery: _Delivery, brand_handle: str) -> str:
+def _outbound(entry, labels: _Labels, delivery: _Delivery, brand_handle: str, case_lang: str) -> str:
     o = entry.obj
     channel = "msg-dm" if o.channel == "dm" else "msg-public"
     if o.channel == "dm":
@@ -280,7 +293,7 @@ def _outbound(entry, labels: _Labels, delivery: _Delivery, brand_handle: str) ->
         f"      {chan}\n"
         f'      <time class="msg-time" datetime="{entry.iso}">{escape(labels.clock.label(entry.at))}</time>\n'
         f"    </header>\n"
-        f'    <div class="msg-text">{linebreaksbr(o.text, autoescape=True)}</div>\n'
+        f'    <div class="msg-text"{_lang("", case_lang)}>{linebreaksbr(o.text, autoescape=True)}</div>\n'
         f'    <footer class="msg-foot">{delivery.render(entry, o)}</footer>\n'
         f"  </div>\n"
         f"</li>\n"
@@ -307,19 +320,21 @@ def timeline_render(*, timeline, case, can_act: bool = False, csrf_token=None) -
         return mark_safe(f'\n<li class="empty-state small">{labels.empty}</li>\n')  # noqa: S308 - label escaped
     delivery = _Delivery(case=case, can_act=can_act, csrf_token=csrf_token, labels=labels)
     brand_handle = ""
+    # Messages X could not label (emoji, links, "und") are read in the case's language.
+    case_lang = language_normalise(case.language)
     parts = ["\n"]
     for entry in timeline:
         kind = entry.kind
         if kind == "tweet":
-            parts.append(_tweet(entry, labels, delivery))
+            parts.append(_tweet(entry, labels, delivery, case_lang))
         elif kind == "dm":
-            parts.append(_dm(entry, labels, delivery))
+            parts.append(_dm(entry, labels, delivery, case_lang))
         elif kind == "note":
             parts.append(_note(entry, labels))
         elif kind == "outbound":
             if not brand_handle:
                 brand_handle = escape(case.brand_account.handle)
-            parts.append(_outbound(entry, labels, delivery, brand_handle))
+            parts.append(_outbound(entry, labels, delivery, brand_handle, case_lang))
         else:
             parts.append(_event(entry, labels))
         parts.append("\n")

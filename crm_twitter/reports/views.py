@@ -19,7 +19,7 @@ from crm_twitter.reports.html import report_html
 from crm_twitter.reports.months import ReportMonthError, current_month, month_parse
 from crm_twitter.reports.snapshots import FORMATS, snapshot_content, snapshot_filename
 from crm_twitter.reports.xlsx import report_xlsx
-from crm_twitter.selectors.visibility import user_sees_all_cases
+from crm_twitter.roles import user_sees_all_cases
 
 SNAPSHOTS_SHOWN = 24
 

@@ -18,6 +18,11 @@ Business rules enforced here:
   that mentions the brand; a target that does not mention it is refused with that explanation
   and the alternatives (a DM, or a reply to the customer's own mention).
 * A DM goes to the case's customer; a customer X has refused DMs to is not DMed again.
+* Queueing a reply is a change to the case: it takes the ``expected_version`` the author saw
+  (a customer message or a colleague's action since then is refused with what changed, the
+  draft kept by the inbox) and moves the version, so a colleague about to answer the same
+  customer learns of it. Its later delivery does not move the version (``x.outbound``).
+  Retrying or cancelling a queued message acts on that message alone and checks its status.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from crm_twitter.models import Case, CaseEvent, OutboundMessage, ReplyTemplate, 
 from crm_twitter.models.choices import Direction
 from crm_twitter.models.messages import Party
 from crm_twitter.services.errors import ComposeRefused
+from crm_twitter.services.lifecycle import case_lock, case_save
 from crm_twitter.services.privacy import PrivateDataFinding, private_data_find, private_data_summary
 from crm_twitter.services.templates import template_choose
 from crm_twitter.services.text_length import (
@@ -311,6 +317,7 @@ def _enqueue_send(message_id: int) -> None:
 
 
 def _queued_event(*, message: OutboundMessage, actor, message_text: str, **data) -> CaseEvent:
+    """The REPLY_QUEUED audit row (``version`` in ``data`` when the queueing moved the case version)."""
     return CaseEvent.objects.create(
         case_id=message.case_id,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -334,11 +341,13 @@ def reply_compose(
     text: str,
     in_reply_to_tweet_id: str | None = None,
     template: ReplyTemplate | None = None,
+    expected_version: int | None = None,
 ) -> OutboundMessage:
     """Check and queue a public reply or a DM; the send task runs after the transaction commits.
 
     Raises ComposeRefused (with ``code``, and ``offer_channel="dm"`` / ``findings`` when a DM
-    would solve it) when the message must not go out as written.
+    would solve it) when the message must not go out as written, and StaleCase when the case
+    moved past ``expected_version`` while the author was writing.
     """
     normalized = _channel(channel)
     text = (text or "").strip()
@@ -346,6 +355,7 @@ def reply_compose(
     if refusal is not None:
         raise refusal
     with transaction.atomic():
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         message = OutboundMessage.objects.create(
             case=case,
             brand_account_id=case.brand_account_id,
@@ -359,6 +369,7 @@ def reply_compose(
             created_by=actor if getattr(actor, "pk", None) else None,
             status=OutboundMessage.Status.QUEUED,
         )
+        case_save(case, [])
         label = "DM" if normalized == OutboundMessage.Channel.DM else "Public reply"
         _queued_event(
             message=message,
@@ -367,6 +378,7 @@ def reply_compose(
             warnings=list(verdict.warnings),
             estimated_cost=str(verdict.estimated_cost),
             template_id=template.pk if template else None,
+            version=case.version,
         )
         _enqueue_send(message.pk)
     return message

@@ -21,7 +21,15 @@ class IllegalTransition(CaseRuleError):
 
 
 class StaleCase(CaseRuleError):
+    """The case moved past the ``expected_version`` the person acted from (interfaces answer 409).
+
+    ``change`` (a ``selectors.case_changes.CaseChange``) says who moved it; ``current_version``
+    is the version to act from after a look at what changed. Set by ``lifecycle.version_check``.
+    """
+
     code = "stale"
+    change = None
+    current_version: int | None = None
 
 
 class NotPermitted(CaseRuleError):

@@ -138,11 +138,20 @@ def step_event(case: Case, step: EscalationStep, *, actor=None, at=None) -> Case
     )
 
 
-def case_escalate(*, case: Case, actor, reason: str, level: int | None = None, rule: str = "manual") -> Case:
+def case_escalate(
+    *,
+    case: Case,
+    actor,
+    reason: str,
+    level: int | None = None,
+    rule: str = "manual",
+    expected_version: int | None = None,
+) -> Case:
     """Raise (or, manually, lower) a case's escalation level and tell assignee and supervisors.
 
     ``level=None`` means one step up. A manual change needs a reason. A rule (``rule`` one of
-    ``RULES``) fires once per case and never lowers the level.
+    ``RULES``) fires once per case and never lowers the level. ``expected_version`` is the case
+    version the person saw: "one step up" from an outdated picture is refused, not guessed.
     """
     from crm_twitter.services.lifecycle import case_lock, case_save, event_add
     from crm_twitter.services.notifications import case_watchers_ids, notification_send
@@ -155,7 +164,7 @@ def case_escalate(*, case: Case, actor, reason: str, level: int | None = None, r
     if level is not None and (not isinstance(level, int) or not 0 <= level <= MAX_LEVEL):
         raise CaseRuleError("Escalation levels go from 0 to 3.", field="level", code="invalid_level")
     with transaction.atomic():
-        case = case_lock(case)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         if case.status not in OPEN_STATUSES:
             raise CaseRuleError(
                 f"{case} is not open; reopen it before escalating.", field="level", code="case_not_open"

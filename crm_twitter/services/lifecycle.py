@@ -6,6 +6,25 @@ the customer writes again. Resolving needs an outcome (refunds with a positive a
 known ISO 4217 currency; a decline with its reason). Every write here locks the case row
 (``select_for_update``), refuses a stale ``expected_version`` and bumps ``Case.version``, so
 two agents acting at once end with one accepted change and one clear refusal.
+
+Optimistic concurrency — what ``Case.version`` counts. The version is the token every form and
+API action carries (``expected_version``); it moves only for changes a person must see before
+acting on the case, and every service that changes a case checks it under the row lock
+(``case_lock``), so the rule is enforced in one place whichever interface calls:
+
+* it moves for a person's change (any service here: status, resolve, assignment, escalation,
+  category, edits, orders, promises, merge, a reply queued — a colleague's reply on its way is
+  news to anyone about to answer), for the customer writing (``case_messages_received``), for the
+  desk's own rules acting on a single case (routing) and for a brand reply sent on X itself;
+* it does not move for bookkeeping that cannot contradict what the agent sees or is doing: the
+  delivery of a message the desk queued (its sender already knows — it was their own action,
+  and the queueing moved the version), SLA clocks, breach marks and the sweep's escalations
+  (``sla_sweep``), category re-suggestions, presence, and internal notes (they only add).
+
+Each event written by a change that moved the version records that version in
+``data["version"]``, so ``crm_twitter.selectors.case_changes`` can tell a refused agent whether
+the customer wrote or a colleague changed something since the version their page showed.
+``expected_version=None`` skips the check (tasks, sweeps, bulk admin actions: no page was seen).
 """
 
 from __future__ import annotations
@@ -17,8 +36,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from crm_twitter.currencies import currency_is_valid
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, ComplaintCategory, Outcome
+from crm_twitter.selectors.case_changes import case_changes_since
 from crm_twitter.services.categorisation import category_confirm, category_label_record, category_validate
 from crm_twitter.services.errors import CaseRuleError, IllegalTransition, StaleCase
 from crm_twitter.services.sla import sla_pause, sla_refresh, sla_resume, sla_start, sla_targets
@@ -40,182 +62,40 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 CLOSED_STATUSES = (S.RESOLVED, S.CLOSED, S.NOT_ACTIONABLE)
 
-# ISO 4217 active codes (refunds in anything else are refused).
-ISO_CURRENCIES = frozenset(
-    [
-        "AED",
-        "AFN",
-        "ALL",
-        "AMD",
-        "ANG",
-        "AOA",
-        "ARS",
-        "AUD",
-        "AWG",
-        "AZN",
-        "BAM",
-        "BBD",
-        "BDT",
-        "BGN",
-        "BHD",
-        "BIF",
-        "BMD",
-        "BND",
-        "BOB",
-        "BRL",
-        "BSD",
-        "BTN",
-        "BWP",
-        "BYN",
-        "BZD",
-        "CAD",
-        "CDF",
-        "CHF",
-        "CLP",
-        "CNY",
-        "COP",
-        "CRC",
-        "CUP",
-        "CVE",
-        "CZK",
-        "DJF",
-        "DKK",
-        "DOP",
-        "DZD",
-        "EGP",
-        "ERN",
-        "ETB",
-        "EUR",
-        "FJD",
-        "FKP",
-        "GBP",
-        "GEL",
-        "GHS",
-        "GIP",
-        "GMD",
-        "GNF",
-        "GTQ",
-        "GYD",
-        "HKD",
-        "HNL",
-        "HTG",
-        "HUF",
-        "IDR",
-        "ILS",
-        "INR",
-        "IQD",
-        "IRR",
-        "ISK",
-        "JMD",
-        "JOD",
-        "JPY",
-        "KES",
-        "KGS",
-        "KHR",
-        "KMF",
-        "KPW",
-        "KRW",
-        "KWD",
-        "KYD",
-        "KZT",
-        "LAK",
-        "LBP",
-        "LKR",
-        "LRD",
-        "LSL",
-        "LYD",
-        "MAD",
-        "MDL",
-        "MGA",
-        "MKD",
-        "MMK",
-        "MNT",
-        "MOP",
-        "MRU",
-        "MUR",
-        "MVR",
-        "MWK",
-        "MXN",
-        "MYR",
-        "MZN",
-        "NAD",
-        "NGN",
-        "NIO",
-        "NOK",
-        "NPR",
-        "NZD",
-        "OMR",
-        "PAB",
-        "PEN",
-        "PGK",
-        "PHP",
-        "PKR",
-        "PLN",
-        "PYG",
-        "QAR",
-        "RON",
-        "RSD",
-        "RUB",
-        "RWF",
-        "SAR",
-        "SBD",
-        "SCR",
-        "SDG",
-        "SEK",
-        "SGD",
-        "SHP",
-        "SLE",
-        "SOS",
-        "SRD",
-        "SSP",
-        "STN",
-        "SVC",
-        "SYP",
-        "SZL",
-        "THB",
-        "TJS",
-        "TMT",
-        "TND",
-        "TOP",
-        "TRY",
-        "TTD",
-        "TWD",
-        "TZS",
-        "UAH",
-        "UGX",
-        "USD",
-        "UYU",
-        "UZS",
-        "VES",
-        "VND",
-        "VUV",
-        "WST",
-        "XAF",
-        "XCD",
-        "XCG",
-        "XOF",
-        "XPF",
-        "YER",
-        "ZAR",
-        "ZMW",
-        "ZWG",
-    ]
-)
-
 
 # --- Shared write helpers (used by every case service) --------------------------------------------
 
 
-def case_lock(case: Case | int, *, expected_version: int | None = None) -> Case:
-    """Re-read the case under a row lock (inside the caller's transaction) and check its version."""
+def case_lock(case: Case | int, *, expected_version: int | None = None, actor=None) -> Case:
+    """Re-read the case under a row lock (inside the caller's transaction) and check its version.
+
+    ``actor`` (who asks) only words the refusal: their own change from another window is "you".
+    """
     pk = case.pk if isinstance(case, Case) else case
     locked = Case.objects.select_for_update().get(pk=pk)
-    if expected_version is not None and int(expected_version) != locked.version:
-        raise StaleCase(
-            "Someone else changed this case in the meantime; reload it and try again.",
-            field="version",
-        )
+    version_check(locked, expected_version=expected_version, actor=actor)
     return locked
+
+
+def version_check(case: Case, *, expected_version: int | None, actor=None) -> None:
+    """Refuse a change made from a picture of the case older than its current (locked) version.
+
+    The refusal says what the agent missed (``StaleCase.change``, a ``CaseChange``) and carries
+    the version to retry with (``StaleCase.current_version``).
+    """
+    if expected_version is None or int(expected_version) == case.version:
+        return
+    change = case_changes_since(case_id=case.pk, version=int(expected_version), user_id=getattr(actor, "pk", None))
+    summary = change.sentence()
+    exc = StaleCase(
+        f"{summary} {_('Reload it and try again.')}"
+        if summary
+        else _("Someone else changed this case in the meantime; reload it and try again."),
+        field="expected_version",
+    )
+    exc.change = change
+    exc.current_version = case.version
+    raise exc
 
 
 def case_save(case: Case, fields: list[str]) -> None:
@@ -239,13 +119,14 @@ def event_add(
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> CaseEvent:
+    """Record an audit event, tagged with the case version its change produced (see the module docstring)."""
     actor_id = getattr(actor, "pk", actor) if actor is not None else None
     return CaseEvent.objects.create(
         case_id=case.pk,
         actor_id=actor_id,
         kind=kind,
         message=message[:2000],
-        data=data or {},
+        data={**(data or {}), "version": case.version},
         created_at=at or timezone.now(),
     )
 
@@ -348,7 +229,7 @@ def case_transition(
             "Resolving needs an outcome: use resolve with the outcome.", field="outcome", code="outcome_required"
         )
     with transaction.atomic():
-        case = case_lock(case, expected_version=expected_version)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         _check_transition(case, to_status)
         now = timezone.now()
         from_status = case.status
@@ -394,7 +275,7 @@ def outcome_validate(*, outcome: str, refund_amount, refund_currency: str, note:
             )
         if not currency:
             raise CaseRuleError("A refund needs a currency.", field="refund_currency", code="currency_required")
-    if currency and currency not in ISO_CURRENCIES:
+    if currency and not currency_is_valid(currency):
         raise CaseRuleError(
             f"Unknown currency {refund_currency!r} (use an ISO 4217 code such as USD or EUR).",
             field="refund_currency",
@@ -429,7 +310,7 @@ def case_resolve(
     if category is not None:
         category_validate(category)
     with transaction.atomic():
-        case = case_lock(case, expected_version=expected_version)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         _check_transition(case, S.RESOLVED)
         now = timezone.now()
         from_status = case.status

@@ -4,6 +4,7 @@ Everything of the source — tweets, DMs, orders, events, promises, outbound mes
 conversation ids — moves to the surviving target; the source is closed and points to the
 survivor through ``merged_into`` so old links still lead somewhere. The survivor keeps the
 stronger of the two for every signal (earliest opening, highest escalation, risk words …).
+The person merging looks at the source: its ``expected_version`` is checked under the lock.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from crm_twitter.models import (
 )
 from crm_twitter.models.choices import PRIORITY_RANK
 from crm_twitter.services.errors import CaseRuleError
-from crm_twitter.services.lifecycle import case_save, event_add
+from crm_twitter.services.lifecycle import case_save, event_add, version_check
 from crm_twitter.services.sla import sla_refresh
 
 
@@ -37,8 +38,11 @@ def _latest(*values):
     return max(present) if present else None
 
 
-def case_merge(*, source: Case, target: Case, actor) -> Case:
-    """Merge ``source`` into ``target`` and return the updated target."""
+def case_merge(*, source: Case, target: Case, actor, expected_version: int | None = None) -> Case:
+    """Merge ``source`` into ``target`` and return the updated target.
+
+    ``expected_version`` is the version of ``source`` the person saw (the case they act from).
+    """
     if source.pk == target.pk:
         raise CaseRuleError("A case cannot be merged into itself.", field="target", code="same_case")
     with transaction.atomic():
@@ -47,6 +51,7 @@ def case_merge(*, source: Case, target: Case, actor) -> Case:
             c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
         }
         source, target = locked[source.pk], locked[target.pk]
+        version_check(source, expected_version=expected_version, actor=actor)
         if source.merged_into_id:
             raise CaseRuleError(
                 f"{source} was already merged into another case.", field="source", code="already_merged"

@@ -1,16 +1,25 @@
 """Tell people what needs them now: in-app Notification rows plus an e-mail through Django's backend.
 
-Who is told: the case's assignee and the supervisors of the case's team (TeamMembership role
-"supervisor"; the team's ``supervisors_email`` address also gets the e-mail). E-mails go out
-only after the transaction commits, so a rolled-back change never mails anyone, and a broken
-mail server never breaks the change that triggered the mail.
+One writer: ``notifications_send_many``. Every path that notifies goes through it — a single
+change (``notification_send``: routing, escalation, the send queue), the batch ingest (its
+``_Batch`` collects specs per page), the every-minute SLA sweep (it selects the breached cases
+in SQL and hands the specs over in one call) and X sync's alerts — so each writes the same rows
+and sends the same e-mails.
+
+Who is told about a case: its assignee and the active supervisors of its team
+(``notification_recipients``, the one rule); the team's ``supervisors_email`` address also gets
+the e-mail. E-mail goes out when ``NOTIFY_BY_EMAIL`` is on (the default), to each recipient's
+address if they are active and have one, one digest per recipient and call; only after the
+transaction commits, so a rolled-back change never mails anyone, and a broken mail server never
+breaks the change that triggered the mail.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -22,10 +31,14 @@ from django.utils import timezone
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import Case, Notification, TeamMembership
+from crm_twitter.x.bulk_sql import values_insert
 
 logger = logging.getLogger(__name__)
 
 User = get_user_model()
+
+_COLUMNS = ("user_id", "case_id", "kind", "message", "created_at")
+MESSAGE_MAX = 500  # Notification.message
 
 
 @dataclass(frozen=True)
@@ -38,29 +51,48 @@ class NotificationSpec:
     message: str
 
 
-def case_watchers_ids(case: Case, *, supervisors_by_team: dict[int, list[int]] | None = None) -> list[int]:
-    """Assignee first, then the team's supervisors; no duplicates."""
-    ids: list[int] = []
-    if case.assignee_id:
-        ids.append(case.assignee_id)
-    if case.team_id:
-        if supervisors_by_team is None:
-            supervisors = list(
-                TeamMembership.objects.filter(team_id=case.team_id, role=TeamMembership.Role.SUPERVISOR).values_list(
-                    "user_id", flat=True
-                )
-            )
-        else:
-            supervisors = supervisors_by_team.get(case.team_id, [])
-        ids.extend(uid for uid in supervisors if uid not in ids)
+def notification_recipients(
+    *, assignee_id: int | None, team_id: int | None, supervisors_by_team: Mapping[int, Sequence[int]]
+) -> list[int]:
+    """Who is told about a case: the assignee first, then the team's supervisors; no duplicates.
+
+    The one rule every notifying path applies (the single change, the batch ingest, the SLA
+    sweep), so a breach found by the sweep reaches the same people as one found by hand.
+    """
+    ids = [assignee_id] if assignee_id else []
+    if team_id:
+        ids.extend(uid for uid in supervisors_by_team.get(team_id, ()) if uid not in ids)
     return ids
+
+
+def team_supervisors(*, team_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
+    """The active supervisors of each team (of ``team_ids``, or every team): one query.
+
+    Deactivated people are left out: they can neither read a notification nor act on it.
+    """
+    qs = TeamMembership.objects.filter(role=TeamMembership.Role.SUPERVISOR, user__is_active=True)
+    if team_ids is not None:
+        qs = qs.filter(team_id__in=list(team_ids))
+    out: dict[int, list[int]] = {}
+    for team_id, user_id in qs.order_by("team_id", "user_id").values_list("team_id", "user_id"):
+        out.setdefault(team_id, []).append(user_id)
+    return out
+
+
+def case_watchers_ids(case: Case, *, supervisors_by_team: Mapping[int, Sequence[int]] | None = None) -> list[int]:
+    """``notification_recipients`` for one case (reads its team's supervisors unless given)."""
+    if supervisors_by_team is None:
+        supervisors_by_team = team_supervisors(team_ids=[case.team_id]) if case.team_id else {}
+    return notification_recipients(
+        assignee_id=case.assignee_id, team_id=case.team_id, supervisors_by_team=supervisors_by_team
+    )
 
 
 def notification_send(
     *, users: Iterable, case: Case | None, kind: str, message: str, exclude_user_id: int | None = None
-) -> list[Notification]:
+) -> int:
     """Notify ``users`` (User instances or ids) about ``case``; e-mail them (and the team's
-    supervisors address) after commit."""
+    supervisors address) after commit. Returns how many notifications were written."""
     user_ids: list[int] = []
     for user in users:
         uid = getattr(user, "pk", user)
@@ -73,29 +105,31 @@ def notification_send(
 
 
 def notifications_send_many(
-    *, specs: Sequence[NotificationSpec], extra_mail: dict[str, list[str]] | None = None
-) -> list[Notification]:
-    """Bulk-create notifications (one query); after commit, one e-mail per recipient listing their
-    messages, plus one per ``extra_mail`` address (e.g. a team's supervisors list)."""
+    *,
+    specs: Sequence[NotificationSpec],
+    extra_mail: Mapping[str, Sequence[str]] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Write every notification in one statement; after commit, one e-mail per recipient listing
+    their messages, plus one per ``extra_mail`` address (a team's supervisors list).
+
+    The only writer of Notification rows. ``at`` stamps the rows (default: now): the SLA sweep
+    passes its own instant so its notifications line up with the events it wrote. Returns how
+    many notifications were written.
+    """
     if kind_invalid := {s.kind for s in specs} - set(Notification.Kind.values):
         raise ValueError(f"unknown notification kind(s): {sorted(kind_invalid)}")
-    rows = [Notification(user_id=s.user_id, case_id=s.case_id, kind=s.kind, message=s.message[:500]) for s in specs]
-    if rows:
-        Notification.objects.bulk_create(rows)
-    if app_settings.NOTIFY_BY_EMAIL and (rows or extra_mail):
+    stamp = at or timezone.now()
+    written = values_insert(
+        Notification, _COLUMNS, [(s.user_id, s.case_id, s.kind, s.message[:MESSAGE_MAX], stamp) for s in specs]
+    )
+    if app_settings.NOTIFY_BY_EMAIL and (specs or extra_mail):
         messages_by_user: dict[int, list[str]] = defaultdict(list)
         for s in specs:
             messages_by_user[s.user_id].append(s.message)
-        extra = dict(extra_mail or {})
+        extra = {address: list(messages) for address, messages in (extra_mail or {}).items()}
         transaction.on_commit(lambda: _mail_send(messages_by_user, extra))
-    return rows
-
-
-def mail_digest_send(*, messages_by_user: dict[int, list[str]], extra: dict[str, list[str]] | None = None) -> int:
-    """Send one e-mail per recipient listing their messages (one user query, one SMTP connection)."""
-    if not app_settings.NOTIFY_BY_EMAIL:
-        return 0
-    return _mail_send(messages_by_user, extra or {})
+    return written
 
 
 def _mailer():
@@ -106,6 +140,7 @@ def _mailer():
 
 
 def _mail_send(messages_by_user: dict[int, list[str]], extra: dict[str, list[str]]) -> int:
+    """One e-mail per address listing its messages: one user query, one SMTP connection."""
     try:
         emails = dict(
             User.objects.filter(pk__in=list(messages_by_user), is_active=True)

@@ -29,6 +29,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from crm_twitter.currencies import currency_is_valid
 from crm_twitter.models import OPEN_STATUSES, Customer, DirectMessage, Order, OrderItem, Tweet, XUser
 from crm_twitter.services.order_matching import case_orders_link_many, order_numbers_find, tracking_numbers_find
 
@@ -39,16 +40,6 @@ CHUNK_SIZE = 1000
 MAX_ITEMS_PER_ORDER = 1000
 MAX_AMOUNT = Decimal("9999999999.99")  # Order.total_amount: 12 digits, 2 decimals
 MAX_QUANTITY = 2_147_483_647
-
-# ISO 4217 active codes (2025), kept here so validation needs no extra dependency.
-_ISO_4217 = """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP
-    BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
-    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS
-    KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN
-    MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR
-    SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD
-    USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL"""
-ISO_CURRENCIES = frozenset(_ISO_4217.split())
 
 # name -> max length, for the plain text fields of an order row.
 TEXT_FIELDS: dict[str, int] = {
@@ -80,6 +71,7 @@ ITEM_FIELDS = frozenset({"sku", "title", "quantity", "unit_price", "price"})
 # Row keys that are not Order columns (used for linking or handled separately).
 NON_COLUMNS = frozenset({"items", "customer_external_id"})
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,50}$")
+_WHOLE_NUMBER_RE = re.compile(r"-?[0-9]{1,30}")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 STATUSES = frozenset(Order.Status.values)
 
@@ -185,7 +177,8 @@ def _datetime(value: Any, name: str, errors: dict[str, list[str]]):
 def _quantity(value: Any, name: str, errors: dict[str, list[str]]) -> int | None:
     if isinstance(value, bool):
         value = None
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and _WHOLE_NUMBER_RE.fullmatch(value.strip()):
+        # ASCII digits only: "²".isdigit() is true too, and int() refuses it.
         value = int(value.strip())
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -250,7 +243,7 @@ def order_row_clean(row: Any, *, index: int, default_store: str | None = None) -
         values["status"] = status
     if "currency" in row:
         currency = _text(row["currency"], "currency", 3, errors).upper()
-        if "currency" not in errors and currency not in ISO_CURRENCIES:
+        if "currency" not in errors and not currency_is_valid(currency):
             errors.setdefault("currency", []).append("Must be an ISO 4217 currency code, e.g. EUR.")
         values["currency"] = currency
     if "total_amount" in row:

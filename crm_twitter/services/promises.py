@@ -2,7 +2,8 @@
 
 A promise is kept (with a note), cancelled, or — when still open at its deadline — marked
 missed by the SLA sweep, which escalates the case and tells the assignee and supervisors.
-A deadline must lie in the future when the promise is made.
+A deadline must lie in the future when the promise is made. Making, keeping and cancelling a
+promise move the case version, and each takes the ``expected_version`` the person saw.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from crm_twitter.services.errors import CaseRuleError
 from crm_twitter.services.lifecycle import case_lock, case_save, event_add
 
 
-def promise_create(*, case: Case, actor, kind: str, description: str, due_at: dt.datetime) -> Promise:
+def promise_create(
+    *,
+    case: Case,
+    actor,
+    kind: str,
+    description: str,
+    due_at: dt.datetime,
+    expected_version: int | None = None,
+) -> Promise:
     """Record a commitment with its deadline on an open case."""
     description = (description or "").strip()
     if kind not in Promise.Kind.values:
@@ -38,7 +47,7 @@ def promise_create(*, case: Case, actor, kind: str, description: str, due_at: dt
             code="deadline_in_past",
         )
     with transaction.atomic():
-        case = case_lock(case)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         if case.status not in OPEN_STATUSES:
             raise CaseRuleError(
                 f"{case} is not open; reopen it before promising anything.", field="due_at", code="case_not_open"
@@ -62,15 +71,15 @@ def promise_create(*, case: Case, actor, kind: str, description: str, due_at: dt
     return promise
 
 
-def _promise_lock(promise: Promise) -> tuple[Promise, Case]:
-    case = case_lock(promise.case_id)
+def _promise_lock(promise: Promise, *, expected_version: int | None, actor) -> tuple[Promise, Case]:
+    case = case_lock(promise.case_id, expected_version=expected_version, actor=actor)
     return Promise.objects.select_for_update().get(pk=promise.pk), case
 
 
-def promise_keep(*, promise: Promise, actor, note: str = "") -> Promise:
+def promise_keep(*, promise: Promise, actor, note: str = "", expected_version: int | None = None) -> Promise:
     """The desk did what it promised (late keeping of a missed promise is recorded as such)."""
     with transaction.atomic():
-        promise, case = _promise_lock(promise)
+        promise, case = _promise_lock(promise, expected_version=expected_version, actor=actor)
         if promise.status not in (Promise.Status.OPEN, Promise.Status.MISSED):
             raise CaseRuleError(
                 f"This promise is already {promise.get_status_display().lower()}.",
@@ -93,10 +102,10 @@ def promise_keep(*, promise: Promise, actor, note: str = "") -> Promise:
     return promise
 
 
-def promise_cancel(*, promise: Promise, actor, note: str = "") -> Promise:
+def promise_cancel(*, promise: Promise, actor, note: str = "", expected_version: int | None = None) -> Promise:
     """Withdraw an open promise (e.g. the customer chose another remedy)."""
     with transaction.atomic():
-        promise, case = _promise_lock(promise)
+        promise, case = _promise_lock(promise, expected_version=expected_version, actor=actor)
         if promise.status != Promise.Status.OPEN:
             raise CaseRuleError(
                 f"Only open promises can be cancelled; this one is {promise.get_status_display().lower()}.",

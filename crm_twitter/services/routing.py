@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Team, TeamMembership
-from crm_twitter.selectors.visibility import user_can_assign_others
+from crm_twitter.roles import user_can_assign_others
 from crm_twitter.services.errors import CaseRuleError, NotPermitted
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -273,7 +273,7 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
     if assignee is not None and not getattr(assignee, "is_active", True):
         raise CaseRuleError("That user is inactive and cannot take cases.", field="assignee", code="inactive_user")
     with transaction.atomic():
-        case = case_lock(case, expected_version=expected_version)
+        case = case_lock(case, expected_version=expected_version, actor=actor)
         if case.merged_into_id:
             raise CaseRuleError(
                 "This case was merged into another one; assign that case instead.", field="assignee", code="merged"
@@ -319,9 +319,9 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
     return case
 
 
-def case_take(*, case: Case, actor) -> Case:
-    """ "Take it": the acting agent assigns the case to themselves."""
-    return case_assign(case=case, assignee=actor, actor=actor)
+def case_take(*, case: Case, actor, expected_version: int | None = None) -> Case:
+    """ "Take it": the acting agent assigns the case to themselves (refused on an outdated picture)."""
+    return case_assign(case=case, assignee=actor, actor=actor, expected_version=expected_version)
 
 
 def supervisors_of(team_ids: Iterable[int]) -> dict[int, list[int]]:

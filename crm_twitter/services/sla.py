@@ -12,13 +12,17 @@ allow it) and on resume every running due time moves by the paused duration. Wit
 
 ``sla_sweep`` runs every minute: it marks breaches and missed promises, fires the escalation
 rules and notifies assignee and supervisors with a fixed number of set-based queries, however
-many cases are open.
+many cases are open. Its writes are bookkeeping for the agent's optimistic-lock token: they do
+not move ``Case.version`` (see services/lifecycle.py), so a page open on a case is not refused
+because its clock ran out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -26,7 +30,13 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from crm_twitter.conf import app_settings
-from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Promise, SlaPolicy, Team, TeamMembership
+from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Promise, SlaPolicy, Team
+from crm_twitter.services.notifications import (
+    NotificationSpec,
+    notification_recipients,
+    notifications_send_many,
+    team_supervisors,
+)
 from crm_twitter.services.routing import working_time_add
 
 
@@ -193,36 +203,35 @@ def _insert_events_select(
         return max(cursor.rowcount, 0)
 
 
-def _insert_notifications_select(
-    *, kind: str, message_sql: str, message_params: list, cases_sql: str, cases_params: list, now: dt.datetime
-) -> int:
-    """Notify the assignee and the team supervisors of every case in ``cases_sql`` (two statements)."""
-    ntable, ctable, mtable = (
-        _q(Notification._meta.db_table),
-        _q(Case._meta.db_table),
-        _q(TeamMembership._meta.db_table),
-    )
-    cols = f"({_q('user_id')}, {_q('case_id')}, {_q('kind')}, {_q('message')}, {_q('created_at')})"
-    total = 0
-    # Identifiers come from model metadata (quoted); every value is a bound parameter.
-    to_assignee = (
-        f"INSERT INTO {ntable} {cols} SELECT c.{_q('assignee_id')}, c.{_q('id')}, %s, {message_sql}, %s "  # noqa: S608
-        f"FROM {ctable} c WHERE c.{_q('assignee_id')} IS NOT NULL AND c.{_q('id')} IN ({cases_sql})"
-    )
-    to_supervisors = (
-        f"INSERT INTO {ntable} {cols} SELECT m.{_q('user_id')}, c.{_q('id')}, %s, {message_sql}, %s "  # noqa: S608
-        f"FROM {ctable} c JOIN {mtable} m ON m.{_q('team_id')} = c.{_q('team_id')} AND m.{_q('role')} = %s "
-        f"WHERE (c.{_q('assignee_id')} IS NULL OR m.{_q('user_id')} <> c.{_q('assignee_id')}) "
-        f"AND c.{_q('id')} IN ({cases_sql})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(to_assignee, [kind, *message_params, _dt_param(now), *cases_params])
-        total += max(cursor.rowcount, 0)
-        cursor.execute(
-            to_supervisors, [kind, *message_params, _dt_param(now), TeamMembership.Role.SUPERVISOR, *cases_params]
-        )
-        total += max(cursor.rowcount, 0)
-    return total
+class _Notice(NamedTuple):
+    """A case the sweep must tell people about, as selected in SQL."""
+
+    kind: str
+    case_id: int
+    assignee_id: int | None
+    team_id: int | None
+    team_address: str
+    message: str
+
+
+def _watchers_notify(*, notices: Sequence[_Notice], now: dt.datetime) -> int:
+    """Tell each case's watchers through the one writer: the cases come from set-based queries,
+    the recipients from ``notification_recipients`` (the rule the single-case and batch paths
+    use), and the rows and e-mails from ``notifications_send_many``. One query for the teams'
+    supervisors and one for the rows, however many cases; one digest e-mail per person."""
+    if not notices:
+        return 0
+    supervisors = team_supervisors(team_ids={n.team_id for n in notices if n.team_id})
+    specs: list[NotificationSpec] = []
+    team_mail: dict[str, list[str]] = {}
+    for n in notices:
+        for user_id in notification_recipients(
+            assignee_id=n.assignee_id, team_id=n.team_id, supervisors_by_team=supervisors
+        ):
+            specs.append(NotificationSpec(user_id=user_id, case_id=n.case_id, kind=n.kind, message=n.message))
+        if n.team_address:
+            team_mail.setdefault(n.team_address, []).append(n.message)
+    return notifications_send_many(specs=specs, extra_mail=team_mail, at=now)
 
 
 def _sql_of(queryset) -> tuple[str, list]:
@@ -261,7 +270,6 @@ def _escalate_by_rule(*, rule: str, level_setting: str, reason: str, cases_qs, n
     Case.objects.filter(pk__in=marker.values("case_id")).update(
         escalation_level=Least(Greatest(F("escalation_level") + 1, rule_level), 3),
         escalation_reason=reason[:300],
-        version=F("version") + 1,
     )
     return inserted
 
@@ -273,14 +281,14 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     marked for that due time (``sla_breached_at < sla_due_at`` lets a later clock breach again).
     Promises still open at their deadline become missed. Each change gets a CaseEvent and the
     assignee and team supervisors get a Notification (and one digest e-mail each). Every step
-    is a set-based UPDATE or INSERT … SELECT keyed on this sweep's instant ``now``.
+    is a set-based UPDATE, INSERT … SELECT or SELECT keyed on this sweep's instant ``now``; the
+    notifications go through the one writer in a single call (``_watchers_notify``).
     """
-    from crm_twitter.services.notifications import mail_digest_send
-
     now = now or timezone.now()
     ctable = _q(Case._meta.db_table)
     obj = _json_object_sql()
-    breached = missed = escalated = notified = 0
+    breached = missed = escalated = 0
+    notices: list[_Notice] = []
     with transaction.atomic():
         # 1. SLA breaches.
         breached = Case.objects.filter(
@@ -288,7 +296,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             status__in=OPEN_STATUSES,
             sla_paused_at__isnull=True,
             sla_due_at__lte=now,
-        ).update(sla_breached_at=now, is_overdue=True, version=F("version") + 1)
+        ).update(sla_breached_at=now, is_overdue=True)
         if breached:
             breached_qs = Case.objects.filter(sla_breached_at=now)
             breached_sql, breached_params = _sql_of(breached_qs.values("id"))
@@ -307,14 +315,27 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 from_params=breached_params,
                 now=now,
             )
-            notified += _insert_notifications_select(
-                kind=Notification.Kind.SLA_BREACHED,
-                message_sql=f"%s || COALESCE(c.{_q('reference')}, '') || %s || REPLACE({which}, '_', ' ') || %s",
-                message_params=["SLA breached on ", ": ", " overdue"],
-                cases_sql=breached_sql,
-                cases_params=breached_params,
-                now=now,
-            )
+            # Who to tell, and about which clock: read back from the events just written.
+            notices += [
+                _Notice(
+                    Notification.Kind.SLA_BREACHED,
+                    case_id,
+                    assignee_id,
+                    team_id,
+                    address or "",
+                    f"SLA breached on {reference}: {str(clock).replace('_', ' ')} overdue",
+                )
+                for case_id, clock, reference, assignee_id, team_id, address in CaseEvent.objects.filter(
+                    kind=CaseEvent.Kind.SLA_BREACHED, created_at=now, case__sla_breached_at=now
+                ).values_list(
+                    "case_id",
+                    "data__clock",
+                    "case__reference",
+                    "case__assignee_id",
+                    "case__team_id",
+                    "case__team__supervisors_email",
+                )
+            ]
             escalated += _escalate_by_rule(
                 rule="sla_breached",
                 level_setting="SLA_BREACH_LEVEL",
@@ -344,16 +365,13 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             )
             just_missed = Promise.objects.filter(status=Promise.Status.MISSED, resolved_at=now)
             missed_cases = Case.objects.filter(pk__in=just_missed.values("case_id"), status__in=OPEN_STATUSES)
-            missed_cases.update(is_overdue=True, version=F("version") + 1)
-            missed_sql, missed_params = _sql_of(missed_cases.values("id"))
-            notified += _insert_notifications_select(
-                kind=Notification.Kind.PROMISE_MISSED,
-                message_sql=f"%s || COALESCE(c.{_q('reference')}, '')",
-                message_params=["Promise missed on "],
-                cases_sql=missed_sql,
-                cases_params=missed_params,
-                now=now,
-            )
+            missed_cases.update(is_overdue=True)
+            notices += [
+                _Notice(Notification.Kind.PROMISE_MISSED, *row[:3], row[3] or "", f"Promise missed on {row[4]}")
+                for row in missed_cases.values_list(
+                    "id", "assignee_id", "team_id", "team__supervisors_email", "reference"
+                )
+            ]
             escalated += _escalate_by_rule(
                 rule="promise_missed",
                 level_setting="PROMISE_MISSED_LEVEL",
@@ -362,19 +380,6 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 now=now,
             )
 
-        # 3. One digest e-mail per person notified by this sweep, and per team supervisors' address.
-        if (breached or missed) and app_settings.NOTIFY_BY_EMAIL:
-            digest: dict[int, list[str]] = {}
-            for user_id, message in Notification.objects.filter(created_at=now).values_list("user_id", "message"):
-                digest.setdefault(user_id, []).append(message)
-            team_mail: dict[str, list[str]] = {}
-            just_missed_cases = Promise.objects.filter(status=Promise.Status.MISSED, resolved_at=now).values("case_id")
-            for address, reference, breached_at in (
-                Case.objects.filter(Q(sla_breached_at=now) | Q(pk__in=just_missed_cases), team__isnull=False)
-                .exclude(team__supervisors_email="")
-                .values_list("team__supervisors_email", "reference", "sla_breached_at")
-            ):
-                what = "SLA breached" if breached_at == now else "Promise missed"
-                team_mail.setdefault(address, []).append(f"{what} on {reference}")
-            transaction.on_commit(lambda: mail_digest_send(messages_by_user=digest, extra=team_mail))
+        # 3. Notify: the rows in one statement, one digest e-mail per person and team address.
+        notified = _watchers_notify(notices=notices, now=now)
     return SweepResult(now=now, breached=breached, promises_missed=missed, escalated=escalated, notifications=notified)

@@ -112,7 +112,11 @@ def timeline_html(context) -> str:
 @register.simple_tag
 def filter_select(field) -> str:
     """A filter ``<select>`` with its options built in one pass (was an include with a template loop
-    per option; Django's widget templates cost even more). Values and labels are escaped."""
+    per option; Django's widget templates cost even more). Values and labels are escaped.
+
+    ``data-commit``: the queue filters on the choice, not on every arrow key that passes an option
+    (inbox.js turns a keyboard change into a filter only on Enter or on leaving the list, WCAG 3.2.2).
+    """
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
@@ -123,7 +127,7 @@ def filter_select(field) -> str:
         for choice, label in field.field.choices
     )
     return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<select name="{escape(field.html_name)}" id="{escape(field.id_for_label)}">{options}</select>'
+        f'<select name="{escape(field.html_name)}" id="{escape(field.id_for_label)}" data-commit>{options}</select>'
     )
 
 

@@ -31,7 +31,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -49,6 +48,7 @@ from crm_twitter.models import (
     Tweet,
     XUser,
 )
+from crm_twitter.roles import Ability, users_with
 from crm_twitter.services.case_inputs import ResponseArrival
 from crm_twitter.services.compose import REPLY_RULE_EXPLANATION, reply_target_default
 from crm_twitter.x.errors import (
@@ -406,7 +406,11 @@ def _mark_sent(message: OutboundMessage, delivered: Delivered) -> OutboundMessag
 
 
 def _response_record(message: OutboundMessage, *, at: dt.datetime, data: dict) -> None:
-    """Tell the workflow engine (first response time, acknowledged / in_dm, SLA, REPLY_SENT event)."""
+    """Tell the workflow engine (first response time, acknowledged / in_dm, SLA, REPLY_SENT event).
+
+    ``outbound_id`` in ``data`` marks it as the delivery of a message the desk queued: bookkeeping
+    that leaves ``Case.version`` alone, so its author's next action is not refused as stale.
+    """
     channel = "dm" if message.channel == OutboundMessage.Channel.DM else "public"
     try:
         from crm_twitter.services.cases import case_response_recorded
@@ -566,11 +570,7 @@ def _account_alert(message: OutboundMessage, *, code: str, reason: str) -> None:
     )
     if not marked:
         return
-    users = (
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name__in=["crm_supervisor", "crm_manager"]), is_active=True)
-        .distinct()
-    )
+    users = users_with(Ability.SYNC_ALERTS)
     notification_send(
         users=list(users.values_list("pk", flat=True)),
         case=message.case,

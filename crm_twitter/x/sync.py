@@ -33,13 +33,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import BrandAccount, Notification
+from crm_twitter.roles import Ability, users_with
+from crm_twitter.services.notifications import MESSAGE_MAX, NotificationSpec, notifications_send_many
 from crm_twitter.x import costs
 from crm_twitter.x.ingest import IngestRejected, IngestResult, dm_events_ingest, tweets_ingest
 
@@ -481,24 +482,19 @@ def _sync_dms(run: _Run) -> None:
 
 
 def _alert(account: BrandAccount, message: str) -> None:
-    """Tell the people who can act (managers, superusers) — once per message per day."""
-    User = get_user_model()
-    users = list(
-        User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(groups__name__in=["crm_manager", "crm_supervisor"]))
-        .distinct()
-    )
+    """Tell the people who can act (supervisors, managers, superusers: ``Ability.SYNC_ALERTS``),
+    in the app and by e-mail like every notification — once per message per day."""
     since = timezone.now() - dt.timedelta(days=1)
     already = set(
         Notification.objects.filter(
-            kind=Notification.Kind.SYNC_ALERT, message=message[:500], created_at__gte=since
+            kind=Notification.Kind.SYNC_ALERT, message=message[:MESSAGE_MAX], created_at__gte=since
         ).values_list("user_id", flat=True)
     )
-    Notification.objects.bulk_create(
-        [
-            Notification(user=u, kind=Notification.Kind.SYNC_ALERT, message=message[:500])
-            for u in users
-            if u.pk not in already
+    notifications_send_many(
+        specs=[
+            NotificationSpec(user_id=user_id, case_id=None, kind=Notification.Kind.SYNC_ALERT, message=message)
+            for user_id in users_with(Ability.SYNC_ALERTS).values_list("pk", flat=True)
+            if user_id not in already
         ]
     )
 

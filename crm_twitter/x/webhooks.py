@@ -15,7 +15,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from crm_twitter.conf import app_settings
+from crm_twitter.input_decoding import InputDecodeError, json_loads_bounded
 from crm_twitter.models import BrandAccount
 
 logger = logging.getLogger(__name__)
@@ -90,9 +90,10 @@ def x_webhook_view(request: HttpRequest) -> HttpResponse:
         logger.warning("crm_twitter webhook: refused a request with a missing or wrong signature")
         return HttpResponseForbidden("bad signature")
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return HttpResponse("body is not JSON", status=400)
+        # Depth-limited: a signed body is X's, but a leaked secret must not buy a RecursionError.
+        payload = json_loads_bounded(body)
+    except InputDecodeError as exc:
+        return HttpResponse(f"body is not usable JSON: {exc.message}", status=400, content_type="text/plain")
     if not isinstance(payload, dict):
         return HttpResponse("body is not a JSON object", status=400)
     webhook_payload_enqueue(payload=payload)

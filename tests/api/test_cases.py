@@ -411,3 +411,90 @@ def test_resolving_can_confirm_the_category_in_the_same_step(agent_api, team_cas
     team_case.refresh_from_db()
     assert team_case.status == CaseStatus.RESOLVED and team_case.category.slug == "damaged"
     assert team_case.category_confirmed
+
+
+# --- optimistic concurrency: every case action takes expected_version -----------------------------
+
+
+def _stale_actions(case, agent):
+    """(method, url, body) of every case action; ``expected_version`` is added by the tests."""
+    promise = PromiseFactory(case=case)
+    target = CaseFactory(team=case.team, customer=case.customer, customer_x_user=case.customer_x_user)
+    due = (timezone.now() + dt.timedelta(days=2)).isoformat()
+    return {
+        "edit": ("patch", url(case), {"priority": "high"}),
+        "assign": ("post", url(case, "assign"), {"assignee": agent.pk}),
+        "transition": ("post", url(case, "transition"), {"to_status": "acknowledged"}),
+        "escalate": ("post", url(case, "escalate"), {"reason": "Press"}),
+        "notes": ("post", url(case, "notes"), {"text": "Called the carrier"}),
+        "promises": ("post", url(case, "promises"), {"kind": "refund", "description": "Refund", "due_at": due}),
+        "promise_keep": ("post", f"{url(case)}promises/{promise.pk}/keep/", {"note": "done"}),
+        "reply": ("post", url(case, "reply"), {"channel": "dm", "text": "We are on it."}),
+        "merge": ("post", url(case, "merge"), {"target": target.pk}),
+        "category": ("post", url(case, "category"), {"category": "damaged"}),
+        "outcome": ("post", url(case, "outcome"), {"outcome": "reship", "category": "damaged"}),
+    }
+
+
+ACTION_NAMES = [
+    "edit",
+    "assign",
+    "transition",
+    "escalate",
+    "notes",
+    "promises",
+    "promise_keep",
+    "reply",
+    "merge",
+    "category",
+    "outcome",
+]
+
+
+@pytest.mark.parametrize("action", ACTION_NAMES)
+def test_every_case_action_answers_409_when_a_colleague_changed_the_case(
+    agent_api, agent, team_case, action, django_capture_on_commit_callbacks
+):
+    from crm_twitter.services.cases import case_edit
+
+    method, path, body = _stale_actions(team_case, agent)[action]
+    seen = team_case.version
+    bob = UserFactory(username="bob", first_name="Bob", last_name="Chen", roles=["crm_agent"])
+    case_edit(case=team_case, actor=bob, language="de")
+    events = CaseEvent.objects.filter(case=team_case).count()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = getattr(agent_api, method)(path, {**body, "expected_version": seen}, format="json")
+    assert response.status_code == 409, response.json()
+    error = error_of(response)
+    assert error["code"] == "stale"
+    assert error["message"].startswith("Bob Chen changed this case while you were looking at it.")
+    assert error["fields"] == {"expected_version": [error["message"]]}
+    team_case.refresh_from_db()
+    assert team_case.version == seen + 1  # nothing written
+    assert CaseEvent.objects.filter(case=team_case).count() == events
+    assert not OutboundMessage.objects.filter(case=team_case).exists()
+
+
+@pytest.mark.parametrize("action", ACTION_NAMES)
+def test_every_case_action_goes_through_with_the_current_version(
+    agent_api, agent, team_case, action, django_capture_on_commit_callbacks
+):
+    method, path, body = _stale_actions(team_case, agent)[action]
+    with django_capture_on_commit_callbacks(execute=False):
+        response = getattr(agent_api, method)(path, {**body, "expected_version": team_case.version}, format="json")
+    assert response.status_code in (200, 201, 202), response.json()
+
+
+def test_the_409_says_when_the_customer_wrote(agent_api, team_case):
+    from crm_twitter.services.case_inputs import MessageArrival
+    from crm_twitter.services.cases import case_messages_received
+
+    seen = team_case.version
+    case_messages_received(
+        arrivals=[MessageArrival(case_id=team_case.pk, at=timezone.now(), channel="dm", text="any news?")]
+    )
+    response = agent_api.post(
+        url(team_case, "transition"), {"to_status": "acknowledged", "expected_version": seen}, format="json"
+    )
+    assert response.status_code == 409
+    assert error_of(response)["message"].startswith("The customer wrote while you were looking at this case.")

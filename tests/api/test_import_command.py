@@ -51,7 +51,7 @@ def test_import_is_idempotent_and_exits_zero_when_clean(tmp_path, db):
     assert run(path, "--store", "uk")[0] == 0
     code, out, _ = run(path, "--store", "uk", "--no-progress")
     assert code == 0
-    assert "0 created, 5 updated, 0 failed" in out
+    assert "5 stored (0 created, 5 updated), 0 failed" in out
     assert Order.objects.filter(store="uk").count() == 5
 
 

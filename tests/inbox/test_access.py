@@ -29,6 +29,12 @@ def test_user_without_a_crm_role_is_refused(client, db):
     assert client.get(reverse("crm_twitter_inbox:queue")).status_code == 403
 
 
+def test_a_group_merely_named_crm_something_is_not_a_role(client, db):
+    """Only crm_agent, crm_supervisor and crm_manager open the desk (crm_twitter.roles), as in the API."""
+    client.force_login(UserFactory(username="marketer", roles=["crm_marketing"]))
+    assert client.get(reverse("crm_twitter_inbox:queue")).status_code == 403
+
+
 def test_agent_sees_own_team_case_but_another_team_case_is_not_found(client, agent, team_case):
     own = team_case()
     other = CaseFactory(team=TeamFactory())

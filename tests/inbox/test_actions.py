@@ -12,6 +12,7 @@ from django.utils import timezone
 from crm_twitter.models import CaseEvent, CaseStatus, ComplaintCategory, OutboundMessage, Promise, ReplyTemplate
 from tests.factories import (
     ComplaintCategoryFactory,
+    OrderFactory,
     OutboundMessageFactory,
     PromiseFactory,
     TeamMembershipFactory,
@@ -360,3 +361,156 @@ def test_action_query_counts_are_bounded(client, agent, working_case, django_ass
         client.post(url(working_case, "note"), {"text": "bounded"})
     with django_assert_max_num_queries(30):
         client.post(url(working_case, "compose_preview"), {"channel": "public", "text": "hello"})
+
+
+# --- the stale-form check lives in the services; the inbox only says what changed ----------------
+
+
+@pytest.fixture
+def bob(agent):
+    user = UserFactory(username="bob", first_name="Bob", last_name="Chen", roles=["crm_agent"])
+    TeamMembershipFactory(team=agent.crm_team, user=user)
+    return user
+
+
+@pytest.fixture
+def desk_case(sandbox, agent):
+    """A case on the X sandbox in the agent's team, acknowledged publicly: the next step is a DM."""
+    from tests.outbound.conftest import make_desk
+
+    desk = make_desk(sandbox)
+    type(desk.case).objects.filter(pk=desk.case.pk).update(
+        team=agent.crm_team, status=CaseStatus.ACKNOWLEDGED, first_response_at=timezone.now()
+    )
+    desk.case.refresh_from_db()
+    return desk.case
+
+
+def page_version(client, case) -> int:
+    """The version the case page's forms carry right now."""
+    return client.get(url(case, "case")).context["case"].version
+
+
+def test_own_dm_delivered_then_a_status_change_and_a_category_confirm_are_not_conflicts(client, agent, desk_case):
+    """Issue #16, bug 1: the agent's own DM, delivered a few seconds later, refused their next click."""
+    from crm_twitter.x.outbound import outbound_send
+
+    client.force_login(agent)
+    follow(client, desk_case, "compose", {"channel": "dm", "text": "Could you send us your order number?"})
+    version = page_version(client, desk_case)  # after POST → redirect → GET
+    sent = outbound_send(message_id=OutboundMessage.objects.get(case=desk_case).pk)  # the worker, ~5 s later
+    assert sent.status == OutboundMessage.Status.SENT
+    ping = client.post(url(desk_case, "presence"), {"v": version}).content.decode()
+    assert "changed-banner" not in ping
+
+    response = client.post(
+        url(desk_case, "transition"), {"version": version, "to_status": CaseStatus.PENDING_MERCHANT}, follow=True
+    )
+    assert flash(response) == ["Status changed to Pending merchant."]
+    version = response.context["case"].version
+    damaged = ComplaintCategory.objects.get(slug="damaged")
+    response = client.post(url(desk_case, "category"), {"version": version, "category": damaged.pk}, follow=True)
+    assert flash(response) == [f"Category set to {damaged.name}."]
+    desk_case.refresh_from_db()
+    assert desk_case.status == CaseStatus.PENDING_MERCHANT and desk_case.category == damaged
+
+
+def test_a_colleagues_change_raises_the_banner_naming_them(client, agent, bob, working_case):
+    from crm_twitter.services.cases import case_edit
+
+    client.force_login(agent)
+    version = page_version(client, working_case)
+    case_edit(case=working_case, actor=bob, priority="high")
+    ping = client.post(url(working_case, "presence"), {"v": version}).content.decode()
+    assert "Bob Chen changed this case while you were looking at it." in ping
+    assert "updated by someone else" not in ping
+
+
+def test_the_banner_says_when_the_customer_wrote(client, agent, working_case):
+    from crm_twitter.services.case_inputs import MessageArrival
+    from crm_twitter.services.cases import case_messages_received
+
+    client.force_login(agent)
+    version = page_version(client, working_case)
+    case_messages_received(
+        arrivals=[MessageArrival(case_id=working_case.pk, at=timezone.now(), channel="public", text="hello??")]
+    )
+    ping = client.post(url(working_case, "presence"), {"v": version}).content.decode()
+    assert "The customer wrote while you were looking at this case." in ping
+
+
+def _inbox_actions(case, agent) -> dict[str, dict]:
+    order = OrderFactory(customer=case.customer)
+    linked = OrderFactory(customer=case.customer)
+    case.orders.add(linked)
+    promise = PromiseFactory(case=case)
+    damaged = ComplaintCategory.objects.get(slug="damaged")
+    due = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    return {
+        "take": {},
+        "assign": {"assignee": agent.pk},
+        "transition": {"to_status": CaseStatus.IN_DM},
+        "resolve": {"outcome": "reship", "category": damaged.pk},
+        "escalate": {"reason": "Customer threatens a chargeback"},
+        "category": {"category": damaged.pk},
+        "order_link": {"order": order.pk},
+        "order_unlink": {"order": linked.pk},
+        "promise": {"kind": "refund", "description": "Refund by Friday", "due_at": due},
+        "promise_keep": {"promise": promise.pk},
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "take",
+        "assign",
+        "transition",
+        "resolve",
+        "escalate",
+        "category",
+        "order_link",
+        "order_unlink",
+        "promise",
+        "promise_keep",
+    ],
+)
+def test_every_action_on_an_outdated_page_is_refused_by_its_service_naming_the_colleague(
+    client, agent, bob, working_case, name
+):
+    from crm_twitter.services.cases import case_edit
+
+    data = _inbox_actions(working_case, agent)[name]
+    client.force_login(agent)
+    version = page_version(client, working_case)
+    case_edit(case=working_case, actor=bob, language="de")
+    events = CaseEvent.objects.filter(case=working_case).count()
+    response = client.post(url(working_case, name), {"version": version, **data}, follow=True)
+    assert flash(response) == [
+        "Bob Chen changed this case while you were looking at it. Review the latest state and try again."
+    ]
+    working_case.refresh_from_db()
+    assert working_case.version == version + 1
+    assert CaseEvent.objects.filter(case=working_case).count() == events  # nothing was done
+    response = client.post(url(working_case, name), {"version": working_case.version, **data}, follow=True)
+    assert not any("changed this case" in m for m in flash(response)), flash(response)
+
+
+def test_a_reply_written_while_the_customer_wrote_keeps_the_draft_and_says_why(client, agent, working_case):
+    from crm_twitter.services.case_inputs import MessageArrival
+    from crm_twitter.services.cases import case_messages_received
+
+    client.force_login(agent)
+    version = page_version(client, working_case)
+    case_messages_received(
+        arrivals=[MessageArrival(case_id=working_case.pk, at=timezone.now(), channel="public", text="hello??")]
+    )
+    response = client.post(
+        url(working_case, "compose"), {"version": version, "channel": "dm", "text": "draft survives"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "The customer wrote while you were looking at this case. Review the timeline" in html
+    assert "draft survives</textarea>" in html
+    assert f'name="version" value="{version + 1}"' in html
+    assert not OutboundMessage.objects.filter(case=working_case).exists()

@@ -1,9 +1,11 @@
 """The standard flow in a real browser, on the X sandbox: from the first public tweet to the public close.
 
-Sign in → open the new case from Unassigned → acknowledge publicly with a template → move to DM →
+Sign in → open the new case from Unassigned → acknowledge publicly with a template → move to DM
+(and, as soon as the DM is delivered, mark the case as awaiting the customer — no conflict) →
 link the order the customer gives in the DM → record a promise → resolve with a refund → post the
 public close. Sending runs the real outbound pipeline (tweepy against the sandbox) synchronously
-where a worker would run it. Screenshots land in docs/screenshots/.
+where a worker would run it. Screenshots land in docs/screenshots/. axe-core audits every page on the
+way (serious or critical violations fail the test; see tests/plugins/axe.py).
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def neighbours(team, brand) -> None:
 
 
 def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
-    sandbox, browser_page, browser_login, screenshot, live_server
+    sandbox, browser_page, browser_login, screenshot, live_server, axe_audit
 ):
     page = browser_page
     brand = sandbox.brand_account("AcmeHelp")
@@ -150,15 +152,18 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     # Sign in and open the new case from the Unassigned queue.
     browser_login(page, agent)
     assert page.get_by_role("heading", name=re.compile("My cases")).is_visible()
+    axe_audit(page, "My cases")
     page.get_by_role("link", name=re.compile("Unassigned")).first.click()
     page.wait_for_selector("#queue-title:has-text('Unassigned')")
     row = page.locator(".case-row", has_text="Pauline Dubois")
     assert "my blender never arrived" in row.inner_text()
+    axe_audit(page, "Unassigned queue")
     screenshot(page, "queue")
     row.locator(".row-link").click()
     page.wait_for_selector(".case-page")
     assert page.locator(".case-title .status").inner_text() == "New"
     assert "my blender never arrived" in page.locator("#timeline").inner_text()
+    axe_audit(page, "new case")
 
     # Take it, then acknowledge publicly with the suggested template (in the customer's language).
     page.keyboard.press("a")
@@ -166,11 +171,12 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     assert page.locator(".assignee-box").inner_text().find("You") >= 0
     assert page.locator("#template-select option:checked").inner_text().startswith("★")
     page.get_by_role("button", name="Insert template").click()
-    page.wait_for_function("document.querySelector('#id_compose_text').value.includes('@pauline_d')")
+    page.wait_for_function("() => document.querySelector('#id_compose_text').value.includes('@pauline_d')")
     text = page.locator("#id_compose_text").input_value()
     assert "{handle}" not in text and "DM" in text
     page.wait_for_selector("[data-counter]")
     assert re.search(r"\d+ / 280", page.locator("#compose-verdict").inner_text())
+    axe_audit(page, "case taken, public reply drafted")
     page.get_by_role("button", name="Send public reply").click()
     page.wait_for_selector(".flash-success:has-text('Public reply queued')")
     assert page.locator(".pending-queued").count() == 1
@@ -181,17 +187,28 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.reload()
     assert page.locator(".case-title .status").inner_text() == "Acknowledged"
     assert page.locator(".msg-out.msg-public .delivery-sent").count() == 1
+    axe_audit(page, "acknowledged case")
 
     # Move to DM: ask for the order details privately.
-    page.get_by_role("tab", name=re.compile("Direct message")).click()
+    page.get_by_role("radio", name=re.compile("Direct message")).check()
     option = page.locator("#template-select option", has_text="Ask for order details")
     page.locator("#template-select").select_option(option.get_attribute("value"))
     page.get_by_role("button", name="Insert template").click()
-    page.wait_for_function("document.querySelector('#id_compose_text').value.includes('order number')")
+    page.wait_for_function("() => document.querySelector('#id_compose_text').value.includes('order number')")
+    axe_audit(page, "direct message drafted")
     page.get_by_role("button", name="Send DM").click()
     page.wait_for_selector(".flash-success:has-text('Direct message queued')")
     send_queued()
     assert sandbox.state.dm_events[-1]["text"].startswith("Thanks")
+
+    # At once, on the same page (no reload): waiting for the customer's answer. The DM's delivery
+    # is the agent's own doing, so it is no conflict (issue #16: it used to refuse this click).
+    page.locator(".flash-close").first.click()
+    page.locator("button[data-status='awaiting_customer']").click()
+    page.wait_for_selector(".flash-success:has-text('Status changed to Awaiting customer.')")
+    assert page.locator(".flash-error").count() == 0
+    assert page.locator(".case-title .status").inner_text() == "Awaiting customer"
+    assert page.locator(".changed-banner").count() == 0
 
     # The customer answers in DM with the e-mail used at checkout and a photo; the desk syncs it in.
     sandbox.state.customer_dm(
@@ -205,8 +222,10 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.reload()
     assert page.locator(".case-title .status").inner_text() == "In DM"
     assert "pauline.dubois@example.fr" in page.locator("#timeline").inner_text()
+    axe_audit(page, "case in DM")
     page.locator(".msg-dm .thumb").first.click()
     page.wait_for_selector("#lightbox[open]")
+    axe_audit(page, "photo from the DM")
     page.keyboard.press("Escape")
 
     # Find the order by the e-mail from the DM and link it.
@@ -226,11 +245,13 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     assert "Refund 59.90 EUR to PayPal" in page.locator("#promises .promises").inner_text()
     assert "left" in page.locator("#promises .promises").inner_text()
     page.locator(".flash-close").first.click()
-    page.evaluate("document.querySelector('.side-col').scrollTop = 0")
+    page.evaluate("() => { document.querySelector('.side-col').scrollTop = 0; }")
+    axe_audit(page, "order linked, promise recorded")
     screenshot(page, "case")
 
     # Resolve with a refund (amount and currency come from the linked order).
     page.locator("#resolve summary").click()
+    axe_audit(page, "resolve form")
     assert page.get_by_label("Refund amount").input_value() == "59.90"
     assert page.get_by_label("Currency").input_value() == "EUR"
     page.get_by_label("Resolution note").fill("Refunded via PayPal")
@@ -238,18 +259,20 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.wait_for_selector(".flash-success:has-text('Case resolved')")
     assert page.locator(".case-title .status").inner_text() == "Resolved"
     assert "59.90 EUR" in page.locator(".panel-status").inner_text()
+    axe_audit(page, "resolved case")
 
     # Post the public close.
-    page.get_by_role("tab", name=re.compile("Public reply")).click()
+    page.get_by_role("radio", name=re.compile("Public reply")).check()
     assert "Public close" in page.locator("#template-select option:checked").inner_text()
     page.get_by_role("button", name="Insert template").click()
-    page.wait_for_function("document.querySelector('#id_compose_text').value.includes('@pauline_d')")
+    page.wait_for_function("() => document.querySelector('#id_compose_text').value.includes('@pauline_d')")
     page.get_by_role("button", name="Send public reply").click()
     page.wait_for_selector(".flash-success:has-text('Public reply queued')")
     send_queued()
     page.reload()
     assert page.locator(".msg-out.msg-public .delivery-sent").count() == 2
     assert len(sandbox.state.posts) == 2
+    axe_audit(page, "public close sent")
     screenshot(page, "case-resolved")
 
     case.refresh_from_db()
@@ -302,7 +325,7 @@ def test_keyboard_moves_through_the_queue_and_back(browser_page, browser_login):
     page.keyboard.press("j")
     page.wait_for_url(f"**/inbox/case/{second.pk}/")
     page.keyboard.press("n")
-    assert page.evaluate("document.activeElement.id") == "id_note_text"
+    assert page.evaluate("() => document.activeElement.id") == "id_note_text"
     page.keyboard.press("Escape")
     page.keyboard.press("u")
     page.wait_for_url("**/inbox/?queue=all_open")

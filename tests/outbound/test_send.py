@@ -11,6 +11,7 @@ from crm_twitter.models import (
     ApiCall,
     BrandAccount,
     CaseEvent,
+    ComplaintCategory,
     DirectMessage,
     Notification,
     OutboundMessage,
@@ -90,6 +91,22 @@ def test_a_dm_reaches_the_customer_and_joins_the_timeline(desk, agent, sandbox):
     assert dm.dm_conversation_id == event["dm_conversation_id"] and dm.direction == "outbound"
     desk.case.refresh_from_db()
     assert desk.case.status == "in_dm"
+
+
+def test_the_agents_own_delivered_dm_leaves_the_case_version_so_their_next_action_goes_through(desk, agent):
+    """Issue #16, bug 1: the delivery used to move the version and refuse the agent's next click."""
+    from crm_twitter.services.cases import case_set_category
+    from crm_twitter.services.lifecycle import case_transition
+
+    message = desk.compose(agent, "Could you send us a photo of the label?", channel="dm")
+    desk.case.refresh_from_db()
+    seen = desk.case.version  # what the agent's page shows after queueing (POST → redirect → GET)
+    outbound_send(message_id=message.pk)
+    desk.case.refresh_from_db()
+    assert desk.case.status == "in_dm" and desk.case.version == seen
+    case = case_transition(case=desk.case, to_status="pending_merchant", actor=agent, expected_version=seen)
+    damaged = ComplaintCategory.objects.get(slug="damaged")
+    case_set_category(case=case, actor=agent, category=damaged, expected_version=case.version)
 
 
 def test_a_message_is_not_sent_twice_when_its_task_runs_twice(desk, agent, sandbox):

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 
+from crm_twitter.csp import csp_policy
 from crm_twitter.sandbox.server import SandboxServer
 from crm_twitter.sandbox.state import SANDBOX_APP_BEARER_TOKEN
 
@@ -101,5 +102,7 @@ def sandbox(sandbox_server, settings):
         "API_BASE_URL": sandbox_server.base_url,
         "HTTP_TIMEOUT_SECONDS": TEST_HTTP_TIMEOUT_SECONDS,
     }
+    # The sandbox serves the media X's CDN would: pages under the CSP may show them (as in the demo).
+    settings.SECURE_CSP = csp_policy(api_base_url=sandbox_server.base_url)
     yield Sandbox(sandbox_server)
     sandbox_server.state.faults.clear()

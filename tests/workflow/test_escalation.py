@@ -164,6 +164,7 @@ def test_manual_escalation_goes_up_one_level_and_is_recorded(frozen, agent, make
         "from": 0,
         "level": 1,
         "reason": "Journalist asking",
+        "version": case.version,  # the case version this change produced
     }
     assert Notification.objects.filter(case=case, kind=Notification.Kind.ESCALATED).count() == 2
 

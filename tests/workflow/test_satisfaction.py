@@ -97,7 +97,7 @@ def test_a_short_dm_reply_after_the_survey_is_stored_without_reopening(frozen):
     case = CaseFactory(status=CaseStatus.RESOLVED, resolved_at=NOW, satisfaction_requested_at=NOW)
     [same] = case_messages_received(arrivals=[MessageArrival(case_id=case.pk, at=NOW, channel="dm", text="⭐⭐⭐⭐")])
     assert same.status == CaseStatus.RESOLVED and same.satisfaction == 4
-    assert same.events.get(kind=CaseEvent.Kind.SATISFACTION).data == {"score": 4}
+    assert same.events.get(kind=CaseEvent.Kind.SATISFACTION).data == {"score": 4, "version": same.version}
 
 
 def test_a_long_message_after_the_survey_reopens_instead(frozen):

@@ -48,6 +48,7 @@ def test_add_reads_credentials_from_the_environment_and_looks_up_the_user_id(san
 def test_add_with_options_and_a_known_user_id_makes_no_call(sandbox, db):
     output = run(
         "add",
+        "--no-verify",  # credentials are checked with users/me otherwise (issue #15)
         "--handle",
         "AcmeEU",
         "--user-id",

@@ -187,3 +187,22 @@ def test_the_webhook_task_ingests_a_delivery():
 
     BrandAccountFactory(handle="ScruffyMcG", x_user_id="2975699229")
     assert webhook_event_task(fixture("zammad_tweet_create_user_mention.json")) == {"tweets": 1, "dms": 0}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_a_signed_but_deeply_nested_body_is_refused_with_400(client, secret, depth, monkeypatch):
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **kw: queued.append(a))
+    body = ('{"for_user_id":"123","tweet_create_events":[' + "[" * depth + "]" * depth + "]}").encode()
+
+    response = client.post(
+        reverse("crm_twitter_x:webhook"),
+        body,
+        content_type="application/json",
+        headers={"x-twitter-webhooks-signature": crc_response_token(crc_token=body.decode(), consumer_secret=SECRET)},
+    )
+
+    assert response.status_code == 400
+    assert b"nested too deeply" in response.content
+    assert queued == []

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm_twitter.currencies import currency_is_valid
 from crm_twitter.models import Case, CaseEvent, CaseStatus, OutboundMessage, Outcome, Priority, Promise, Remedy
 
 from .base import AwareDateTimeField, MoneySerializer, StrictSerializer, UserBriefSerializer
@@ -211,6 +212,12 @@ class CaseDetailSerializer(CaseListSerializer):
 
 
 class VersionedInput(StrictSerializer):
+    """Every case action's input: the version the caller saw, checked by the service under the case lock.
+
+    Optional (a script that does not care about concurrent edits leaves it out); when sent and
+    the case has moved on, the action is refused with 409 ``stale`` and nothing changes.
+    """
+
     expected_version = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -236,33 +243,33 @@ class TransitionInput(VersionedInput):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class EscalateInput(StrictSerializer):
+class EscalateInput(VersionedInput):
     reason = serializers.CharField(max_length=300)
     level = serializers.IntegerField(min_value=0, max_value=3, required=False, allow_null=True)
 
 
-class NoteInput(StrictSerializer):
+class NoteInput(VersionedInput):
     text = serializers.CharField(max_length=10_000)
 
 
-class PromiseInput(StrictSerializer):
+class PromiseInput(VersionedInput):
     kind = serializers.ChoiceField(choices=Promise.Kind.choices, default=Promise.Kind.OTHER)
     description = serializers.CharField(max_length=300)
     due_at = AwareDateTimeField()
 
 
-class PromiseKeepInput(StrictSerializer):
+class PromiseKeepInput(VersionedInput):
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class ReplyInput(StrictSerializer):
+class ReplyInput(VersionedInput):
     channel = serializers.ChoiceField(choices=REPLY_CHANNELS)
     text = serializers.CharField(max_length=10_000)
     in_reply_to_tweet_id = serializers.RegexField(r"^\d{1,32}$", required=False, allow_blank=True)
     template = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
 
 
-class MergeInput(StrictSerializer):
+class MergeInput(VersionedInput):
     target = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text=_("Id of the case this one is merged into.")
     )
@@ -286,10 +293,8 @@ class OutcomeInput(VersionedInput):
     )
 
     def validate_refund_currency(self, value: str) -> str:
-        from crm_twitter.services.orders import ISO_CURRENCIES
-
         value = value.upper()
-        if value and value not in ISO_CURRENCIES:
+        if value and not currency_is_valid(value):
             raise serializers.ValidationError(_("Must be an ISO 4217 currency code, e.g. EUR."))
         return value
 

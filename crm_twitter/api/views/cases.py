@@ -2,7 +2,9 @@
 
 Each action validates its input, then calls the same workflow/outbound service the inbox calls,
 so rules, row locks and the audit trail are identical whoever acts. A case the caller may not
-see answers 404 (not 403), so ids of other teams' cases leak nothing.
+see answers 404 (not 403), so ids of other teams' cases leak nothing. Every action accepts the
+``expected_version`` the caller saw and hands it to the service, which answers 409 ``stale``
+(with what changed in the message) when the case has moved on.
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from crm_twitter.api.filters import CaseFilter
@@ -37,7 +38,7 @@ from crm_twitter.api.serializers.cases import (
     ReplyInput,
     TransitionInput,
 )
-from crm_twitter.api.views.base import ID_REGEX, ApiViewMixin, service
+from crm_twitter.api.views.base import ID_REGEX, ApiOrderingFilter, ApiViewMixin, extend_schema, service
 from crm_twitter.models import Case, ComplaintCategory, Promise, ReplyTemplate
 from crm_twitter.selectors.cases import ROW_RELATED, case_detail, case_timeline
 from crm_twitter.selectors.visibility import cases_visible_to
@@ -61,7 +62,7 @@ def _input(serializer_class, request) -> dict:
 class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CaseListSerializer
     filterset_class = CaseFilter
-    filter_backends = [*ApiViewMixin.filter_backends, OrderingFilter]
+    filter_backends = [*ApiViewMixin.filter_backends, ApiOrderingFilter]
     # Non-null columns only: a cursor cannot hold its place on a NULL.
     ordering_fields = ["opened_at", "updated_at", "id"]
     ordering = "-opened_at"
@@ -158,7 +159,13 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def escalate(self, request, pk=None):
         case = self._case()
         data = _input(EscalateInput, request)
-        case = service("case_escalate")(case=case, actor=request.user, reason=data["reason"], level=data.get("level"))
+        case = service("case_escalate")(
+            case=case,
+            actor=request.user,
+            reason=data["reason"],
+            level=data.get("level"),
+            expected_version=data.get("expected_version"),
+        )
         return self._row(case)
 
     @extend_schema(summary="Add an internal note", request=NoteInput, responses={201: CaseEventSerializer})
@@ -166,7 +173,9 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def notes(self, request, pk=None):
         case = self._case()
         data = _input(NoteInput, request)
-        event = service("case_add_note")(case=case, actor=request.user, text=data["text"])
+        event = service("case_add_note")(
+            case=case, actor=request.user, text=data["text"], expected_version=data.get("expected_version")
+        )
         return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Record a promise with a deadline", request=PromiseInput, responses={201: PromiseSerializer})
@@ -175,7 +184,12 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         case = self._case()
         data = _input(PromiseInput, request)
         promise = service("promise_create")(
-            case=case, actor=request.user, kind=data["kind"], description=data["description"], due_at=data["due_at"]
+            case=case,
+            actor=request.user,
+            kind=data["kind"],
+            description=data["description"],
+            due_at=data["due_at"],
+            expected_version=data.get("expected_version"),
         )
         return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)
 
@@ -194,7 +208,12 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         promise = Promise.objects.filter(case=case, pk=int(promise_id)).first()
         if promise is None:
             raise NotFound(_("No such promise on this case."))
-        promise = service("promise_keep")(promise=promise, actor=request.user, note=data.get("note", ""))
+        promise = service("promise_keep")(
+            promise=promise,
+            actor=request.user,
+            note=data.get("note", ""),
+            expected_version=data.get("expected_version"),
+        )
         return Response(PromiseSerializer(promise).data)
 
     @extend_schema(
@@ -218,6 +237,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             text=data["text"],
             in_reply_to_tweet_id=data.get("in_reply_to_tweet_id") or None,
             template=template,
+            expected_version=data.get("expected_version"),
         )
         return Response(OutboundMessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
@@ -231,7 +251,9 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             raise ValidationError({"target": [_("No case with this id that you can see.")]})
         if target.pk == case.pk:
             raise ValidationError({"target": [_("A case cannot be merged into itself.")]})
-        result = service("case_merge")(source=case, target=target, actor=request.user)
+        result = service("case_merge")(
+            source=case, target=target, actor=request.user, expected_version=data.get("expected_version")
+        )
         return self._row(result)
 
     @extend_schema(summary="Set (confirm) the complaint category", request=CategoryInput, responses=CaseListSerializer)

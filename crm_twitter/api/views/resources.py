@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -39,7 +39,7 @@ from crm_twitter.api.serializers.reference import (
     TeamSerializer,
 )
 from crm_twitter.api.serializers.reports import ReportSnapshotDetailSerializer, ReportSnapshotSerializer
-from crm_twitter.api.views.base import ApiViewMixin
+from crm_twitter.api.views.base import ApiViewMixin, extend_schema
 from crm_twitter.conf import app_settings
 from crm_twitter.models import (
     BrandAccount,

@@ -1,7 +1,9 @@
-"""Case actions: each one validates a small form, refuses stale versions, calls one service.
+"""Case actions: each one validates a small form and calls one service with the version it carries.
 
-The services (workflow, outbound) own the rules and the audit trail; a view only translates
-their errors into a message for the agent and goes back to the case (POST → redirect → GET).
+The services (workflow, outbound) own the rules, the audit trail and the stale-form check (each
+takes the form's ``version`` as ``expected_version`` and refuses under the case lock with
+``StaleCase``); a view only translates their errors into a message for the agent — for a stale
+form, what changed — and goes back to the case (POST → redirect → GET).
 """
 
 from __future__ import annotations
@@ -33,12 +35,12 @@ from crm_twitter.inbox.forms import (
     TransitionForm,
 )
 from crm_twitter.inbox.views.case import case_context
-from crm_twitter.inbox.views.common import back_to_case, stale
+from crm_twitter.inbox.views.common import back_to_case, stale, stale_message
 from crm_twitter.models import Case, CaseStatus, Order, OutboundMessage, Promise, ReplyTemplate
 from crm_twitter.selectors.cases import order_for_linking, reply_template_active
 from crm_twitter.services.cases import case_add_note, case_link_order, case_set_category, case_unlink_order
 from crm_twitter.services.compose import outbound_retry, reply_compose, reply_preview
-from crm_twitter.services.errors import CaseRuleError, ComposeRefused, StaleCase
+from crm_twitter.services.errors import CaseRuleError, StaleCase
 from crm_twitter.services.escalation import case_escalate
 from crm_twitter.services.lifecycle import case_resolve, case_transition
 from crm_twitter.services.promises import promise_create, promise_keep
@@ -60,22 +62,18 @@ def _run(
     apply: Callable[[Case, dict[str, Any]], str],
     *,
     anchor: str = "",
-    check_version: bool = True,
 ) -> HttpResponse:
-    """Validate → check the version → apply → message → back to the case."""
+    """Validate → apply (the service checks the version) → message → back to the case."""
     case = visible_case_or_404(request, pk)
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
         return back_to_case(case.pk, anchor)
     data = form.cleaned_data
-    if check_version and data.get("version") != case.version:
-        stale(request)
-        return back_to_case(case.pk, anchor)
     try:
         done = apply(case, data)
-    except StaleCase:
-        stale(request)
+    except StaleCase as exc:
+        stale(request, exc)
     except CaseRuleError as exc:
         messages.error(request, exc.message)
     else:
@@ -88,7 +86,7 @@ def _run(
 @crm_action_required
 def take_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        case_take(case=case, actor=request.user)
+        case_take(case=case, actor=request.user, expected_version=data["version"])
         return _("You own this case now.")
 
     return _run(request, pk, AssignForm, apply)
@@ -98,9 +96,9 @@ def take_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        raw = (data.get("assignee") or "").strip()
         # Who may assign whom is case_assign's rule; it refuses with NotPermitted.
-        assignee = get_object_or_404(get_user_model(), pk=int(raw)) if raw.isdigit() else None
+        pk = data.get("assignee")  # an int (the form refuses anything else) or None: unassign
+        assignee = get_object_or_404(get_user_model(), pk=pk) if pk is not None else None
         case_assign(case=case, assignee=assignee, actor=request.user, expected_version=data["version"])
         if assignee is None:
             return _("Case unassigned.")
@@ -154,7 +152,13 @@ def resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 @crm_action_required
 def escalate_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        updated = case_escalate(case=case, actor=request.user, reason=data["reason"], level=data.get("level"))
+        updated = case_escalate(
+            case=case,
+            actor=request.user,
+            reason=data["reason"],
+            level=data.get("level"),
+            expected_version=data["version"],
+        )
         return _("Escalated to level %(level)s.") % {"level": updated.escalation_level}
 
     return _run(request, pk, EscalateForm, apply)
@@ -168,14 +172,14 @@ def note_view(request: HttpRequest, pk: int) -> HttpResponse:
         case_add_note(case=case, actor=request.user, text=data["text"])
         return _("Note added. Notes stay internal and are never sent.")
 
-    return _run(request, pk, NoteForm, apply, anchor="timeline-end", check_version=False)
+    return _run(request, pk, NoteForm, apply, anchor="timeline-end")
 
 
 @require_POST
 @crm_action_required
 def category_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
-        case_set_category(case=case, actor=request.user, category=data["category"])
+        case_set_category(case=case, actor=request.user, category=data["category"], expected_version=data["version"])
         return _("Category set to %(name)s.") % {"name": data["category"].name}
 
     return _run(request, pk, CategoryForm, apply)
@@ -194,7 +198,7 @@ def _order_or_404(request: HttpRequest, pk: int) -> Order:
 def order_link_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         order = _order_or_404(request, data["order"])
-        case_link_order(case=case, actor=request.user, order=order)
+        case_link_order(case=case, actor=request.user, order=order, expected_version=data["version"])
         return _("Order %(number)s linked.") % {"number": order.order_number}
 
     return _run(request, pk, OrderForm, apply, anchor="orders")
@@ -205,7 +209,7 @@ def order_link_view(request: HttpRequest, pk: int) -> HttpResponse:
 def order_unlink_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         order = _order_or_404(request, data["order"])
-        case_unlink_order(case=case, actor=request.user, order=order)
+        case_unlink_order(case=case, actor=request.user, order=order, expected_version=data["version"])
         return _("Order %(number)s unlinked.") % {"number": order.order_number}
 
     return _run(request, pk, OrderForm, apply, anchor="orders")
@@ -216,7 +220,12 @@ def order_unlink_view(request: HttpRequest, pk: int) -> HttpResponse:
 def promise_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         promise_create(
-            case=case, actor=request.user, kind=data["kind"], description=data["description"], due_at=data["due_at"]
+            case=case,
+            actor=request.user,
+            kind=data["kind"],
+            description=data["description"],
+            due_at=data["due_at"],
+            expected_version=data["version"],
         )
         return _("Promise recorded. It is tracked until you mark it kept.")
 
@@ -228,7 +237,7 @@ def promise_view(request: HttpRequest, pk: int) -> HttpResponse:
 def promise_keep_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         promise = get_object_or_404(Promise, pk=data["promise"], case=case)
-        promise_keep(promise=promise, actor=request.user, note=data.get("note", ""))
+        promise_keep(promise=promise, actor=request.user, note=data.get("note", ""), expected_version=data["version"])
         return _("Promise marked as kept.")
 
     return _run(request, pk, PromiseKeepForm, apply, anchor="promises")
@@ -242,7 +251,8 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
         outbound_retry(message=message, actor=request.user)
         return _("Sending again.")
 
-    return _run(request, pk, RetryForm, apply, anchor="timeline-end", check_version=False)
+    # A retry re-queues one failed message (its status is the guard); it changes nothing else.
+    return _run(request, pk, RetryForm, apply, anchor="timeline-end")
 
 
 def _form_with(form: ComposeForm, **changes: str) -> ComposeForm:
@@ -263,12 +273,6 @@ def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = ComposeForm(request.POST)
     if not form.is_valid():
         error = _first_error(form)
-    elif form.cleaned_data["version"] != case.version:
-        error = _(
-            "This case changed while you were writing (new messages or actions). Review the timeline, "
-            "then send again; your text is kept."
-        )
-        form = _form_with(form, version=str(case.version))
     else:
         data = form.cleaned_data
         try:
@@ -278,34 +282,37 @@ def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
             error = _("The template you inserted is no longer in use. Review the text, then send again.")
             form = _form_with(form, template="")
         else:
-            error = _send(request, case, data, template)
-            if not error:
+            try:
+                _send(request, case, data, template)
+            except StaleCase as exc:
+                # The draft stays and now carries the current version: after a look at what
+                # changed (shown on this page), sending again goes through.
+                error = stale_message(exc, writing=True)
+                form = _form_with(form, version=str(exc.current_version or case.version))
+            except CaseRuleError as exc:  # ComposeRefused and the other rules
+                error = exc.message
+            else:
                 return back_to_case(case.pk, "timeline-end")
     context = case_context(request, case, compose_form=form, compose_error=error)
     return render(request, "crm_twitter/inbox/case.html", context, status=422)
 
 
-def _send(request: HttpRequest, case: Case, data: dict[str, Any], template: ReplyTemplate | None) -> str:
-    """Hand the reply to the outbound service; the refusal to show the agent, or "" once queued."""
-    try:
-        # The outbound service picks the tweet to answer (the customer's latest mention of the brand).
-        reply_compose(
-            case=case,
-            actor=request.user,
-            channel=data["channel"],
-            text=data["text"],
-            in_reply_to_tweet_id=None,
-            template=template,
-        )
-    except StaleCase:
-        return _("This case changed while you were writing. Review the timeline, then send again.")
-    except (ComposeRefused, CaseRuleError) as exc:
-        return exc.message
+def _send(request: HttpRequest, case: Case, data: dict[str, Any], template: ReplyTemplate | None) -> None:
+    """Hand the reply to the outbound service (which checks the version); say it is queued."""
+    # The outbound service picks the tweet to answer (the customer's latest mention of the brand).
+    reply_compose(
+        case=case,
+        actor=request.user,
+        channel=data["channel"],
+        text=data["text"],
+        in_reply_to_tweet_id=None,
+        template=template,
+        expected_version=data["version"],
+    )
     if data["channel"] == "dm":
         messages.success(request, _("Direct message queued for sending."))
     else:
         messages.success(request, _("Public reply queued for sending."))
-    return ""
 
 
 @require_POST

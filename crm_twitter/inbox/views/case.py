@@ -28,6 +28,8 @@ from crm_twitter.inbox.forms import (
 )
 from crm_twitter.inbox.views.common import numbers_in_texts
 from crm_twitter.models import Case, CaseStatus, ComplaintCategory, Outcome, Promise, ReplyTemplate
+from crm_twitter.roles import Ability, roles_with
+from crm_twitter.selectors.case_changes import case_changes_since
 from crm_twitter.selectors.cases import (
     case_timeline,
     customer_case_history,
@@ -37,6 +39,10 @@ from crm_twitter.selectors.cases import (
 )
 from crm_twitter.selectors.visibility import cases_visible_to
 from crm_twitter.services.lifecycle import allowed_transitions
+
+# How often an open case page pings (who else is here, is the case changed): well under
+# presence.PRESENCE_TTL_SECONDS, so a viewer stays listed between two pings.
+PRESENCE_SECONDS = 4
 
 # Which reply step fits each state of the standard flow (the composer highlights it).
 SUGGESTED_STEP = {
@@ -94,7 +100,7 @@ def case_context(
     assignees = []
     if user_can_assign_others(user):
         user_model = get_user_model()
-        members = user_model.objects.filter(is_active=True, groups__name__in=("crm_agent", "crm_supervisor"))
+        members = user_model.objects.filter(is_active=True, groups__name__in=roles_with(Ability.TAKE_CASES))
         if case.team_id:
             members = members.filter(crm_memberships__team_id=case.team_id) | user_model.objects.filter(pk=user.pk)
         assignees = list(members.distinct().order_by("first_name", "username"))
@@ -150,7 +156,7 @@ def case_context(
         "category_needed": not case.category_confirmed,
         "sla_rows": sla_rows,
         "others": presence.presence_ping(case_id=case.pk, user=user),
-        "presence_seconds": 4,
+        "presence_seconds": PRESENCE_SECONDS,
         "x_handle": case.customer_x_user.handle if case.customer_x_user_id else "",
     }
 
@@ -167,8 +173,10 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
 def presence_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Heartbeat: records this viewer (typing or not) and returns who else is on the case.
 
-    Also tells the page when the case changed since it was drawn, so the agent reloads before
-    acting on a stale picture.
+    Also tells the page when the case changed since it was drawn — and whether the customer
+    wrote or a colleague changed something — so the agent reloads before acting on a stale
+    picture. Only changes that move ``Case.version`` count: the agent's own message being
+    delivered, SLA clocks or presence never raise the banner.
     """
     version = cases_visible_to(request.user).filter(pk=pk).values_list("version", flat=True).first()
     if version is None:
@@ -182,12 +190,15 @@ def presence_view(request: HttpRequest, pk: int) -> HttpResponse:
         page_version = int(request.POST.get("v") or request.GET.get("v") or 0)
     except ValueError:
         page_version = 0
+    changed = bool(page_version and version != page_version)
+    change = case_changes_since(case_id=pk, version=page_version, user_id=request.user.pk) if changed else None
     return render(
         request,
         "crm_twitter/inbox/_presence.html",
         {
             "others": others,
-            "changed": bool(page_version and version != page_version),
+            "changed": changed,
+            "change_sentence": change.sentence() if change is not None else "",
             "case_pk": pk,
         },
     )

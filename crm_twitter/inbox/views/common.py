@@ -9,11 +9,27 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from crm_twitter.services.errors import StaleCase
 from crm_twitter.services.order_matching import order_numbers_find, tracking_numbers_find
 
 
-def stale(request: HttpRequest) -> None:
-    messages.error(request, _("This case changed while you were looking at it. Review the latest state and try again."))
+def stale_message(exc: StaleCase, *, writing: bool = False) -> str:
+    """What the agent reads when a service refused their form as stale: who changed what, and what now.
+
+    ``exc.change`` (set by the services' version check) says whether the customer wrote or a
+    colleague changed something; without it (a change that left no versioned event) the
+    message stays generic.
+    """
+    said = exc.change.sentence() if exc.change is not None else ""
+    if writing:
+        said = said or _("This case changed while you were writing (new messages or actions).")
+        return f"{said} {_('Review the timeline, then send again; your text is kept.')}"
+    said = said or _("This case changed while you were looking at it.")
+    return f"{said} {_('Review the latest state and try again.')}"
+
+
+def stale(request: HttpRequest, exc: StaleCase) -> None:
+    messages.error(request, stale_message(exc))
 
 
 def back_to_case(case_pk: int, anchor: str = "") -> HttpResponseRedirect:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
@@ -17,6 +18,7 @@ from crm_twitter.conf import app_settings
 from crm_twitter.inbox.access import crm_role_required, user_can_act
 from crm_twitter.inbox.forms import QueueFilterForm
 from crm_twitter.models import BrandAccount, CaseStatus, ComplaintCategory, ReplyTemplate, Team
+from crm_twitter.roles import Ability, roles_with, user_sees_all_cases
 from crm_twitter.selectors.cases import (
     QUEUES,
     RESOLVED_COUNT_CAP,
@@ -25,7 +27,6 @@ from crm_twitter.selectors.cases import (
     case_list_page,
     case_queue_counts,
 )
-from crm_twitter.selectors.visibility import user_sees_all_cases
 from crm_twitter.templatetags.crm_inbox import (
     compact,
     duration_span,
@@ -69,7 +70,7 @@ def _filter_choices() -> dict:
         languages.update(team.languages or [])
     user_model = get_user_model()
     assignees = list(
-        user_model.objects.filter(groups__name__in=("crm_agent", "crm_supervisor"), is_active=True)
+        user_model.objects.filter(groups__name__in=roles_with(Ability.TAKE_CASES), is_active=True)
         .only("id", user_model.USERNAME_FIELD, "first_name", "last_name")
         .distinct()
         .order_by("first_name", "last_name", user_model.USERNAME_FIELD)
@@ -158,6 +159,39 @@ def _counts_display(counts: dict[str, int]) -> list[dict]:
     ]
 
 
+def results_fingerprint(context: dict) -> str:
+    """A short digest of what the queue results show, without the SLA countdown texts and colours.
+
+    The results redraw themselves every ``POLL_SECONDS``. Redrawing identical rows moves a screen
+    reader's reading position and costs the page its focus for nothing, so inbox.js keeps the drawn
+    results when a refresh brings the same digest. The countdowns are left out because the page
+    ticks them itself from each row's due time, which is in the digest.
+    """
+    rows = [
+        (
+            case.pk,
+            case.is_overdue,
+            case.escalation_level,
+            case.escalation_reason,
+            case.has_risk_words,
+            case.row["sla"]["iso"],
+            sorted((key, str(value)) for key, value in case.row.items() if key != "sla"),
+        )
+        for case in context["rows"]
+    ]
+    shown = (
+        context["queue"],
+        rows,
+        [(item["key"], item["display"]) for item in context["queues"]],
+        context["first_index"],
+        context["last_index"],
+        context["prev_url"],
+        context["next_url"],
+        str(context["empty_hint"]),
+    )
+    return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+
+
 @require_GET
 @crm_role_required
 def queue_view(request: HttpRequest) -> HttpResponse:
@@ -216,6 +250,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "can_act": user_can_act(user),
         "self_url": request.get_full_path(),
     }
+    context["fingerprint"] = results_fingerprint(context)
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "crm_twitter/inbox/_queue_results.html", context)
     return render(request, "crm_twitter/inbox/queue.html", context)

@@ -1,24 +1,35 @@
-"""Set up the brand's X accounts: add one, list them, check their credentials.
+"""Set up the brand's X accounts: add or update one, list them, check their credentials.
 
-    python manage.py crm_twitter_account add --handle AcmeHelp --role support \\
-        --bearer-token … --consumer-key … --consumer-secret … --access-token … --access-token-secret …
+    CRM_TWITTER_BEARER_TOKEN=… CRM_TWITTER_CONSUMER_KEY=… … \\
+        python manage.py crm_twitter_account add --handle AcmeHelp --role support
+    python manage.py crm_twitter_account add --handle AcmeHelp --prompt
+    python manage.py crm_twitter_account update --handle AcmeHelp --role executive
     python manage.py crm_twitter_account list
     python manage.py crm_twitter_account check [--handle AcmeHelp]
 
-Every credential can come from the environment instead (CRM_TWITTER_BEARER_TOKEN,
-CRM_TWITTER_CONSUMER_KEY, CRM_TWITTER_CONSUMER_SECRET, CRM_TWITTER_ACCESS_TOKEN,
-CRM_TWITTER_ACCESS_TOKEN_SECRET), so they stay out of the shell history. They are stored
-encrypted and never printed.
+Credentials come from the environment (CRM_TWITTER_BEARER_TOKEN, CRM_TWITTER_CONSUMER_KEY,
+CRM_TWITTER_CONSUMER_SECRET, CRM_TWITTER_ACCESS_TOKEN, CRM_TWITTER_ACCESS_TOKEN_SECRET), from
+``--prompt`` (typed, not echoed), or from options such as ``--bearer-token`` — which other users
+of the machine can read in the process list and which stay in the shell history, so the command
+warns when they are used. They are checked against X (users/me) before they are stored, unless
+``--no-verify``; stored encrypted and never printed. The rules live in
+``crm_twitter.services.brand_accounts``.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from crm_twitter.models import BrandAccount
+from crm_twitter.services.brand_accounts import (
+    BrandAccountRefused,
+    NoCredentials,
+    brand_account_handle_clean,
+    brand_account_save,
+)
 from crm_twitter.x.errors import XError
 from crm_twitter.x.gateway import XGateway
 
@@ -29,88 +40,121 @@ CREDENTIAL_OPTIONS = {
     "access_token": "CRM_TWITTER_ACCESS_TOKEN",
     "access_token_secret": "CRM_TWITTER_ACCESS_TOKEN_SECRET",
 }
+PROCESS_LIST_WARNING = (
+    "Warning: credentials given as options ({options}) can be read by other users of this machine "
+    "in the process list and stay in your shell history. Prefer the CRM_TWITTER_* environment "
+    "variables or --prompt."
+)
 
 
 class Command(BaseCommand):
-    help = "Add, list or check the brand's X accounts (credentials stored encrypted, never printed)."
+    help = "Add, update, list or check the brand's X accounts (credentials stored encrypted, never printed)."
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
-
-        add = actions.add_parser("add", help="Add an account (or update its credentials and role).")
-        add.add_argument("--handle", required=True, help="The X handle, with or without @.")
-        add.add_argument("--user-id", default="", help="X user id; looked up with users/me when omitted.")
-        add.add_argument(
-            "--role",
-            default="",
-            choices=[c for c, _ in BrandAccount.Role.choices],
-            help="support (default), regional, or executive (watched for escalations).",
+        add = actions.add_parser("add", help="Add an account (or update it when the handle exists).")
+        update = actions.add_parser(
+            "update", help="Update an existing account's role, region, language or credentials."
         )
-        add.add_argument("--region", default="", help="For regional accounts, e.g. EU.")
-        add.add_argument("--language", default="", help="Default reply language, e.g. en.")
-        for name, env in CREDENTIAL_OPTIONS.items():
-            add.add_argument(f"--{name.replace('_', '-')}", dest=name, default="", help=f"Defaults to ${env}.")
+        for sub in (add, update):
+            self._account_arguments(sub)
 
         actions.add_parser("list", help="List the accounts and their sync state.")
 
         check = actions.add_parser("check", help="Call users/me with the stored credentials.")
         check.add_argument("--handle", default="", help="Only this account (default: every active one).")
 
+    def _account_arguments(self, parser) -> None:
+        parser.add_argument("--handle", required=True, help="The X handle, with or without @.")
+        parser.add_argument(
+            "--user-id", default="", help="X user id (digits); taken from users/me when the credentials are checked."
+        )
+        parser.add_argument(
+            "--role",
+            default="",
+            choices=[c for c, _ in BrandAccount.Role.choices],
+            help="support (default), regional, or executive (watched for escalations).",
+        )
+        parser.add_argument("--region", default="", help="For regional accounts, e.g. EU.")
+        parser.add_argument("--language", default="", help="Default reply language, e.g. en.")
+        for name, env in CREDENTIAL_OPTIONS.items():
+            parser.add_argument(
+                f"--{name.replace('_', '-')}",
+                dest=name,
+                default="",
+                help=f"Defaults to ${env}. Visible in the process list: prefer the variable or --prompt.",
+            )
+        parser.add_argument(
+            "--prompt", action="store_true", help="Ask for the credentials not given (typing is not echoed)."
+        )
+        parser.add_argument(
+            "--no-verify",
+            action="store_true",
+            help="Store the credentials without checking them against X (users/me); needs --user-id for a new account.",
+        )
+
     def handle(self, *args, **options):
         getattr(self, f"handle_{options['action']}")(options)
 
-    # --- add ----------------------------------------------------------------------------------
+    # --- add / update ---------------------------------------------------------------------------
+
+    def handle_update(self, options):
+        try:
+            handle = brand_account_handle_clean(options["handle"])
+        except BrandAccountRefused as exc:
+            raise CommandError(exc.message) from None
+        if not BrandAccount.objects.filter(handle__iexact=handle).exists():
+            raise CommandError(f"No account @{handle}: add it with `crm_twitter_account add`.")
+        self.handle_add(options)
 
     def handle_add(self, options):
-        handle = options["handle"].lstrip("@").strip()
-        if not handle:
-            raise CommandError("--handle is required.")
+        from_options = [name for name in CREDENTIAL_OPTIONS if (options.get(name) or "").strip()]
+        if from_options:
+            names = ", ".join(f"--{name.replace('_', '-')}" for name in from_options)
+            self.stderr.write(self.style.WARNING(PROCESS_LIST_WARNING.format(options=names)))
         credentials = {
             name: (options.get(name) or os.environ.get(env, "")).strip() for name, env in CREDENTIAL_OPTIONS.items()
         }
+        if options["prompt"]:
+            for name in CREDENTIAL_OPTIONS:
+                if not credentials[name]:
+                    credentials[name] = getpass.getpass(
+                        f"{name.replace('_', ' ').capitalize()} (empty to skip): "
+                    ).strip()
         credentials = {k: v for k, v in credentials.items() if v}
-        existing = BrandAccount.objects.filter(handle__iexact=handle).first()
-        if not credentials and existing is None:
-            raise CommandError(
-                "No credentials given: pass --bearer-token/--consumer-key/… or set "
-                + ", ".join(CREDENTIAL_OPTIONS.values())
-                + "."
+        try:
+            saved = brand_account_save(
+                handle=options["handle"],
+                user_id=options["user_id"],
+                role=options["role"],
+                region=options["region"],
+                language=options["language"],
+                credentials=credentials,
+                verify=not options["no_verify"],
             )
-        user_id = options["user_id"].strip() or (existing.x_user_id if existing else "")
-        display_name = ""
-        if not user_id:
-            try:
-                me = XGateway(credentials=credentials).get_me()
-            except XError as exc:
-                raise CommandError(f"Could not look up the user id with users/me: {exc}") from exc
-            user_id, display_name = str(me["id"]), me.get("name", "")
-            if me.get("username", "").lower() != handle.lower():
-                self.stderr.write(
-                    self.style.WARNING(
-                        f"The credentials belong to @{me.get('username')}, not @{handle}; using id {user_id}."
-                    )
-                )
-
-        with transaction.atomic():
-            account = existing or BrandAccount(handle=handle)
-            account.handle = handle
-            account.x_user_id = user_id
-            if display_name and not account.display_name:
-                account.display_name = display_name
-            if options["role"]:
-                account.role = options["role"]
-            if options["region"]:
-                account.region = options["region"]
-            if options["language"]:
-                account.default_language = options["language"]
-            if credentials:
-                account.set_credentials(**credentials)
-            account.save()
-        verb = "Updated" if existing else "Added"
-        stored = ", ".join(sorted(credentials)) or "unchanged"
+        except NoCredentials:
+            raise CommandError(
+                "No credentials given: set "
+                + ", ".join(CREDENTIAL_OPTIONS.values())
+                + ", use --prompt, or pass --bearer-token/--consumer-key/…"
+            ) from None
+        except BrandAccountRefused as exc:
+            raise CommandError(exc.message) from None
+        for warning in saved.warnings:
+            self.stderr.write(self.style.WARNING(warning))
+        account = saved.account
+        verb = "Added" if saved.created else "Updated"
+        stored = ", ".join(saved.credentials_stored) or "unchanged"
+        if saved.verified_as:
+            checked = f"checked with X as @{saved.verified_as.username}"
+        elif saved.credentials_stored:
+            checked = "NOT checked with X (--no-verify)"
+        else:
+            checked = ""
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} @{account.handle} (user id {account.x_user_id}, role {account.role}); credentials: {stored}."
+                f"{verb} @{account.handle} (user id {account.x_user_id}, role {account.role}); "
+                f"credentials: {stored}{'; ' + checked if checked else ''}."
             )
         )
 

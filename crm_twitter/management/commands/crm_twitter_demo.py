@@ -49,6 +49,7 @@ from crm_twitter.models import (
     TeamMembership,
     XUser,
 )
+from crm_twitter.roles import Role
 from crm_twitter.services.errors import CaseRuleError
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "scenarios"
@@ -295,12 +296,10 @@ class Command(BaseCommand):
 
     def users_load(self, tally: Tally) -> dict[str, Any]:
         User = get_user_model()
-        groups = {
-            name: Group.objects.get_or_create(name=name)[0] for name in ("crm_agent", "crm_supervisor", "crm_manager")
-        }
-        wanted = [("demo", "Dana", "Demo", True, ["crm_supervisor"])]
+        groups = {role.value: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+        wanted = [("demo", "Dana", "Demo", True, [Role.SUPERVISOR.value])]
         wanted += [
-            (u, first, last, False, ["crm_agent"])
+            (u, first, last, False, [Role.AGENT.value])
             for *_, agents in (*TEAMS, FALLBACK_TEAM)
             for (u, first, last) in agents
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if fmt == "xlsx" and not output:
             output = snapshot_filename(first, "xlsx")
+        if output:
+            _check_writable(Path(output))  # before the report is generated, not after
 
         started = time.monotonic()
         self._progress(f"Generating the complaint report for {first:%Y-%m}…")
@@ -50,10 +53,13 @@ class Command(BaseCommand):
         content = RENDERERS[fmt](data)
         if output:
             path = Path(output)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
+            try:
+                if isinstance(content, bytes):
+                    path.write_bytes(content)
+                else:
+                    path.write_text(content, encoding="utf-8")
+            except OSError as exc:  # the disk filled up, the directory went away meanwhile …
+                raise CommandError(f"Cannot write the report to {path}: {exc.strerror or exc}.") from None
             self._progress(f"Wrote {path} ({path.stat().st_size:,} bytes)")
         else:
             self.stdout.write(content, ending="")
@@ -67,3 +73,14 @@ class Command(BaseCommand):
         self.stderr.write(message, style_func=lambda m: m)
         if hasattr(self.stderr, "flush"):
             self.stderr.flush()
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an ``--output`` that cannot be written with a sentence, not a traceback."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CommandError(f"--output {path} is a directory: give a file name.")
+    if not folder.is_dir():
+        raise CommandError(f"--output {path}: the directory {folder} does not exist.")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CommandError(f"--output {path}: no permission to write there.")

@@ -1,11 +1,23 @@
-/* crm_twitter inbox: keyboard shortcuts, composer tabs, live countdowns, presence, lightbox.
-   Works without it (plain forms and links); this only makes the common moves faster. */
+/* crm_twitter inbox: keyboard shortcuts, composer modes, live countdowns, presence, lightbox.
+   Works without it (plain forms and links); this only makes the common moves faster.
+
+   Accessibility rules this file keeps (issue #23):
+   - parts of the page that redraw themselves (queue results, presence, the composer's verdict) are
+     redrawn only when what they show changed, and give the focus and the scroll position back;
+   - screen readers hear a change once, through a quiet role=status region, never on every redraw
+     and never while the agent is typing;
+   - single-key shortcuts never act while a button, field or link has the focus (queue rows
+     excepted) and can be turned off (remembered by this browser);
+   - choosing in a list does not act by itself when the choice was made with arrow keys. */
 (function () {
   "use strict";
 
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
   const QUEUE_KEY = "crm_twitter.queue";
+  const SHORTCUTS_KEY = "crm_twitter.shortcuts";
+  // How long the composer waits after the last keystroke before reading out a new finding.
+  const VERDICT_PAUSE_MS = 1200;
 
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
@@ -15,6 +27,34 @@
   function isTyping(target) {
     const t = target || document.activeElement;
     return t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+  }
+
+  // Anything a key press already means something to: shortcuts stay out of its way.
+  const CONTROLS = "a[href], button, input, select, textarea, summary, label, [contenteditable]:not([contenteditable='false']), " +
+    "[role=button], [role=link], [role=tab], [role=radio], [role=checkbox], [role=menuitem], [role=option]";
+  function isControl(el) {
+    return !!(el && el.closest && el.closest(CONTROLS));
+  }
+
+  function parseHTML(html) {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html || "";
+    return tpl.content;
+  }
+
+  /* Speak ``text`` through a role=status region (once: nothing is said when it is already there). */
+  function announce(region, text) {
+    if (region && text && region.textContent !== text) region.textContent = text;
+  }
+
+  /* ---------- shortcut preference ---------- */
+  function shortcutsEnabled() {
+    try { return localStorage.getItem(SHORTCUTS_KEY) !== "off"; } catch (e) { return true; }
+  }
+  function applyShortcutPreference() {
+    const on = shortcutsEnabled();
+    document.body.classList.toggle("shortcuts-off", !on);
+    $$("[data-shortcuts-toggle]").forEach((box) => { box.checked = on; });
   }
 
   /* ---------- countdowns ---------- */
@@ -33,9 +73,10 @@
       if (!iso) return;
       const delta = (new Date(iso).getTime() - Date.now()) / 1000;
       const state = delta < 0 ? "overdue" : delta < 3600 ? "soon" : "ok";
-      el.textContent = (delta < 0 ? late : left).replace("%(span)s", span(delta));
+      const text = (delta < 0 ? late : left).replace("%(span)s", span(delta));
+      if (el.textContent !== text) el.textContent = text;
       const pill = el.closest(".sla");
-      if (pill) pill.className = "sla sla-" + state;
+      if (pill && pill.className !== "sla sla-" + state) pill.className = "sla sla-" + state;
     });
   }
 
@@ -64,6 +105,39 @@
     if (idx >= 0) rows()[idx].classList.add("is-selected");
   }
 
+  /* Where the focus is in the queue results or the queue list, said in a way that survives a redraw. */
+  function captureQueueFocus() {
+    const state = { scrollX: window.scrollX, scrollY: window.scrollY, selector: null, index: -1 };
+    const el = document.activeElement;
+    const results = $("#queue-results"), nav = $("#queue-nav");
+    if (!el || el === document.body || !((results && results.contains(el)) || (nav && nav.contains(el)))) return state;
+    const row = el.closest(".case-row");
+    if (row) {
+      state.selector = '.case-row[data-case="' + CSS.escape(row.dataset.case) + '"] .row-link';
+      state.index = rows().indexOf(row);
+    } else if (el.dataset.queue) state.selector = '.queue-link[data-queue="' + CSS.escape(el.dataset.queue) + '"]';
+    else if (el.id) state.selector = "#" + CSS.escape(el.id);
+    else if (el.getAttribute("rel")) state.selector = '#queue-results a[rel="' + CSS.escape(el.getAttribute("rel")) + '"]';
+    else state.selector = "#queue-title";
+    return state;
+  }
+  /* After a redraw: the same case's row, else the row now at its place, else the queue's heading. */
+  function restoreQueueFocus(state) {
+    if (!state) return;
+    const lost = !document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected;
+    if (state.selector && lost) {
+      let target = $(state.selector);
+      if (!target && state.index >= 0) {
+        const all = rows();
+        const row = all.length ? all[Math.min(state.index, all.length - 1)] : null;
+        target = row ? $(".row-link", row) : null;
+      }
+      target = target || $("#queue-title");
+      if (target) target.focus({ preventScroll: true });
+    }
+    if (window.scrollY !== state.scrollY || window.scrollX !== state.scrollX) window.scrollTo(state.scrollX, state.scrollY);
+  }
+
   /* ---------- case page ---------- */
   function neighbour(step) {
     try {
@@ -78,23 +152,24 @@
     try { return JSON.parse(sessionStorage.getItem(QUEUE_KEY) || "{}").back || null; } catch (e) { return null; }
   }
 
+  function focusComposerField(mode) {
+    const field = mode === "note" ? $("#id_note_text") : $("#id_compose_text");
+    if (field) field.focus({ preventScroll: true });
+  }
   function setMode(mode, focus) {
     const composer = $("#composer");
     if (!composer) return;
-    const tab = $('.tab[data-mode="' + mode + '"]', composer);
-    if (!tab || tab.disabled) mode = mode === "public" ? "dm" : mode;
+    const choice = $("#mode-" + mode);
+    if (!choice || choice.disabled) mode = mode === "public" ? "dm" : mode;
     composer.dataset.mode = mode;
-    $$(".tab", composer).forEach((t) => t.setAttribute("aria-selected", String(t.dataset.mode === mode)));
+    $$("[data-mode-choice]", composer).forEach((radio) => { radio.checked = radio.value === mode; });
     const channel = $("#compose-channel");
     if (mode !== "note" && channel && channel.value !== mode) {
       channel.value = mode;
       const text = $("#id_compose_text");
       if (text && window.htmx) htmx.trigger(text, "crm:channel");
     }
-    if (focus) {
-      const field = mode === "note" ? $("#id_note_text") : $("#id_compose_text");
-      if (field) field.focus({ preventScroll: true });
-    }
+    if (focus) focusComposerField(mode);
   }
 
   let typingTimer = null;
@@ -106,7 +181,100 @@
     typingTimer = setTimeout(() => { flag.value = "0"; }, 4000);
   }
 
-  /* ---------- keyboard ---------- */
+  /* ---------- presence: redraw and speak only on change ---------- */
+  function presenceState(value) {
+    const [changed, list] = (value || "|").split("|");
+    const ids = [], typing = [];
+    (list || "").split(",").filter(Boolean).forEach((item) => {
+      const isTypingNow = item.endsWith("t");
+      const id = isTypingNow ? item.slice(0, -1) : item;
+      ids.push(id);
+      if (isTypingNow) typing.push(id);
+    });
+    return { changed: changed === "changed", ids: ids, typing: typing };
+  }
+  /* What a screen reader should hear after the presence box changed from ``before`` to ``box``:
+     someone arrived or left, someone started typing, the case was changed by someone else. A typist
+     stopping is not news. */
+  function presenceNews(before, box) {
+    const after = presenceState(box.dataset.state);
+    const parts = [];
+    if (after.changed && !before.changed) {
+      const notice = $("[data-announce]", box);
+      if (notice) parts.push(notice.textContent.trim());
+    }
+    const moved = after.ids.join(",") !== before.ids.join(",");
+    const startedTyping = after.typing.some((id) => !before.typing.includes(id));
+    if (moved || startedTyping) {
+      const texts = $$(".viewer-text", box).map((el) => el.textContent.trim());
+      const none = $(".viewers-none", box);
+      parts.push(texts.length ? texts.join(", ") : none ? none.textContent.trim() : "");
+    }
+    return parts.filter(Boolean).join(" ");
+  }
+  let presenceBefore = null;
+
+  /* ---------- composer verdict: update in place, speak once the agent pauses ---------- */
+  let verdictSaid = "", verdictTimer = null;
+  function withoutCounterText(root) {
+    const copy = document.createElement("div");
+    Array.from(root.childNodes).forEach((n) => copy.appendChild(n.cloneNode(true)));
+    $$("[data-counter]", copy).forEach((c) => { c.textContent = ""; });
+    return copy.innerHTML.replace(/\s+/g, " ").trim();
+  }
+  /* Only the length moved: change that text, leave everything else (and its nodes) alone. */
+  function updateCounterOnly(current, fresh) {
+    if (withoutCounterText(current) !== withoutCounterText(fresh)) return false;
+    const pairs = $$("[data-counter]", current).map((c, i) => [c, $$("[data-counter]", fresh)[i]]);
+    pairs.forEach(([old, neu]) => {
+      if (!neu || old.textContent === neu.textContent) return;
+      const a = old.lastChild, b = neu.lastChild;
+      if (a && b && a.nodeType === Node.TEXT_NODE && b.nodeType === Node.TEXT_NODE) a.data = b.data;
+      else old.replaceChildren(...Array.from(neu.childNodes).map((n) => n.cloneNode(true)));
+    });
+    return true;
+  }
+  function verdictNews() {
+    const verdict = $("#compose-verdict");
+    if (!verdict) return;
+    const text = $$("[data-announce]", verdict).map((el) => el.textContent.replace(/\s+/g, " ").trim()).join(" ");
+    clearTimeout(verdictTimer);
+    if (text === verdictSaid) return;
+    if (!text) { verdictSaid = ""; return; } // gone: nothing to say, but say it again if it comes back
+    verdictTimer = setTimeout(() => { verdictSaid = text; announce($("#compose-status"), text); }, VERDICT_PAUSE_MS);
+  }
+
+  /* ---------- choose, then act (WCAG 3.2.2) ----------
+     A [data-commit] field changed from the keyboard (arrow keys through a closed list, typing a date)
+     is not chosen yet: it sends crm:commit on Enter or when the focus leaves it. A choice made with
+     the mouse, or in the opened list, commits at once. */
+  let keyedField = null;
+  const uncommitted = new Set();
+  function commit(field) {
+    uncommitted.delete(field);
+    field.dispatchEvent(new CustomEvent("crm:commit", { bubbles: true }));
+  }
+  document.addEventListener("keydown", (ev) => {
+    const field = ev.target;
+    if (!field.matches || !field.matches("[data-commit]")) return;
+    if (ev.key === "Enter") {
+      if (uncommitted.has(field)) { ev.preventDefault(); commit(field); }
+      return;
+    }
+    if (ev.key === "Tab" || ev.key === "Escape") return;
+    // The change a key causes is dispatched before the next task: remember whose key it was until then.
+    keyedField = field;
+    setTimeout(() => { if (keyedField === field) keyedField = null; }, 0);
+  }, true);
+  document.addEventListener("change", (ev) => {
+    const field = ev.target;
+    if (!field.matches || !field.matches("[data-commit]")) return;
+    if (keyedField === field) uncommitted.add(field);
+    else commit(field);
+  });
+  document.addEventListener("focusout", (ev) => { if (uncommitted.has(ev.target)) commit(ev.target); });
+
+  /* ---------- keyboard shortcuts ---------- */
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.tagName === "TEXTAREA" && ev.target.form) {
       ev.preventDefault();
@@ -114,16 +282,21 @@
       return;
     }
     if (ev.key === "Escape" && isTyping(ev.target)) { ev.target.blur(); return; }
-    if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target)) return;
+    if (ev.defaultPrevented || ev.isComposing || ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target)) return;
+    const key = ev.key;
+    const onRowLink = !!(ev.target.classList && ev.target.classList.contains("row-link"));
+    // Never from a button, field or link (a speech-input user saying "next" on "Send DM" must not
+    // switch modes): only from the page itself or a queue row, whose keys these are.
+    if (isControl(ev.target) && !onRowLink) return;
+    if (key.length === 1 && !shortcutsEnabled()) return;
     const onQueue = !!$("#queue-results");
     const onCase = !!$(".case-page");
-    const key = ev.key;
     if (key === "?") { const d = $("#shortcuts-dialog"); if (d) d.showModal(); ev.preventDefault(); return; }
     if (key === "/") { const s = $("[data-search]"); if (s) { ev.preventDefault(); s.focus(); s.select(); } return; }
     if (onQueue) {
-      if (key === "j" || key === "ArrowDown" && ev.target.classList.contains("row-link")) { ev.preventDefault(); selectRow(selectedIndex() + 1); }
-      else if (key === "k" || key === "ArrowUp" && ev.target.classList.contains("row-link")) { ev.preventDefault(); selectRow(Math.max(0, selectedIndex() - 1)); }
-      else if (key === "o" || key === "Enter" && !ev.target.closest("a,button")) {
+      if (key === "j" || key === "ArrowDown" && onRowLink) { ev.preventDefault(); selectRow(selectedIndex() + 1); }
+      else if (key === "k" || key === "ArrowUp" && onRowLink) { ev.preventDefault(); selectRow(Math.max(0, selectedIndex() - 1)); }
+      else if (key === "o" || key === "Enter" && !onRowLink) {
         const i = selectedIndex(); if (i >= 0) { rememberQueue(); location.href = rows()[i].dataset.href; }
       }
       return;
@@ -150,10 +323,20 @@
     if (close) { close.parentElement.remove(); return; }
     if (t.closest("[data-shortcuts-open]")) { $("#shortcuts-dialog").showModal(); return; }
     if (t.closest("[data-reload]")) { ev.preventDefault(); location.reload(); return; }
+    if (t.closest("[data-skip-composer]")) {
+      const composer = $("#composer");
+      if (composer) { ev.preventDefault(); setMode(composer.dataset.mode || "public", true); }
+      return;
+    }
     const sw = t.closest("[data-switch-mode]");
     if (sw) { setMode(sw.dataset.switchMode, true); return; }
+    // A mode picked with the mouse goes straight to its text box; arrow keys stay in the radio group.
     const tab = t.closest(".composer .tab");
-    if (tab) { setMode(tab.dataset.mode, true); return; }
+    if (tab && ev.detail > 0) {
+      const choice = $("#mode-" + tab.dataset.mode);
+      if (choice && !choice.disabled) setTimeout(() => focusComposerField(tab.dataset.mode), 0);
+      return;
+    }
     const thumb = t.closest("[data-lightbox]");
     if (thumb) {
       const box = $("#lightbox");
@@ -183,18 +366,59 @@
   });
 
   document.addEventListener("change", (ev) => {
-    if (ev.target.matches("[data-autosubmit]")) ev.target.form.requestSubmit();
+    const t = ev.target;
+    if (t.matches("[data-mode-choice]")) { setMode(t.value, false); return; }
+    if (t.matches("[data-shortcuts-toggle]")) {
+      try { localStorage.setItem(SHORTCUTS_KEY, t.checked ? "on" : "off"); } catch (e) { /* private mode: this page only */ }
+      applyShortcutPreference();
+    }
   });
   document.addEventListener("input", (ev) => {
-    if (ev.target.closest("#composer")) markTyping();
+    if (ev.target.closest("#composer")) {
+      markTyping();
+      clearTimeout(verdictTimer); // still typing: the next verdict decides what to say
+    }
   });
   document.addEventListener("focusin", (ev) => { if (isTyping(ev.target)) document.body.classList.add("typing"); });
   document.addEventListener("focusout", () => { document.body.classList.remove("typing"); });
 
   /* ---------- htmx hooks ---------- */
+  // A polling element refreshes only while someone can see it and no field has the focus.
+  document.addEventListener("htmx:beforeRequest", (ev) => {
+    const elt = ev.detail.elt;
+    if (!elt || !elt.hasAttribute("data-poll") || ev.detail.requestConfig.elt !== elt) return;
+    if (document.visibilityState !== "visible" || document.body.classList.contains("typing")) ev.preventDefault();
+  });
+  let queueFocus = null;
+  document.addEventListener("htmx:beforeSwap", (ev) => {
+    const target = ev.detail.target;
+    if (!target || !ev.detail.shouldSwap) return;
+    if (target.id === "queue-results") {
+      // The 20-second refresh: keep what is drawn when it shows the same cases and counts.
+      const polled = ev.detail.requestConfig && ev.detail.requestConfig.elt === target;
+      const found = /data-fingerprint="([^"]*)"/.exec(ev.detail.serverResponse || "");
+      if (polled && found && found[1] && found[1] === target.dataset.fingerprint) { ev.detail.shouldSwap = false; return; }
+      queueFocus = captureQueueFocus();
+    } else if (target.id === "presence") {
+      const fresh = $("[data-state]", parseHTML(ev.detail.serverResponse));
+      const current = $("[data-state]", target);
+      if (fresh && current && fresh.dataset.state === current.dataset.state) { ev.detail.shouldSwap = false; return; }
+      presenceBefore = presenceState(current ? current.dataset.state : "|");
+    } else if (target.id === "compose-verdict") {
+      if (updateCounterOnly(target, parseHTML(ev.detail.serverResponse))) { ev.detail.shouldSwap = false; verdictNews(); }
+    }
+  });
   document.addEventListener("htmx:afterSwap", (ev) => {
-    refreshCountdowns(ev.target);
+    const target = ev.target; // the swapped-in element (outerHTML) or the filled one (innerHTML)
+    refreshCountdowns(target);
     if (ev.target.id === "queue-results" || $("#queue-results")) restoreSelection();
+    if (ev.target.id === "queue-results" && queueFocus) { restoreQueueFocus(queueFocus); queueFocus = null; }
+    if (target.id === "presence" && presenceBefore) {
+      const box = $("[data-state]", target);
+      if (box) announce($("#presence-status"), presenceNews(presenceBefore, box));
+      presenceBefore = null;
+    }
+    if (target.id === "compose-verdict") verdictNews();
     if (ev.target.id === "composer-fields") {
       const channel = $("#compose-channel");
       if (channel) setMode(channel.value, true);
@@ -212,6 +436,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
+    applyShortcutPreference();
     refreshCountdowns(document);
     setInterval(() => refreshCountdowns(document), 30000);
     if ($("#queue-results")) { rememberQueue(); restoreSelection(); }
