@@ -70,10 +70,41 @@ def metadata_path(model_path: Path) -> Path:
     return model_path.with_suffix(".json")
 
 
+# The libraries whose objects the shipped model's pickle holds, recorded beside it and checked at
+# start-up without importing them (scikit-learn by minor version, NumPy and SciPy by major).
+PICKLED_LIBRARIES = ("scikit-learn", "numpy", "scipy")
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in PICKLED_LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = ""
+    return out
+
+
+def _minor(value: str) -> str:
+    return ".".join(value.split(".")[:2])
+
+
+def _major(value: str) -> str:
+    return value.split(".")[0]
+
+
 def model_file_write(path: Path, backend: CategoryBackend, metadata: dict) -> dict:
     """Write the model and its metadata (with the file's SHA-256) side by side."""
     data = backend.dumps()
-    metadata = {**metadata, "sha256": sha256_of(data), "bytes": len(data), "backend": backend.name}
+    metadata = {
+        **metadata,
+        "sha256": sha256_of(data),
+        "bytes": len(data),
+        "backend": backend.name,
+        "libraries": library_versions(),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     metadata_path(path).write_text(json.dumps(metadata, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
@@ -122,6 +153,32 @@ def file_model(path: Path, backend_path: str) -> TrainedModel:
     except OSError as exc:
         raise ModelFileError(f"{path} is missing") from exc
     return _file_model(str(path), stat.st_mtime_ns, stat.st_size, backend_path)
+
+
+def model_file_problem(path: Path, backend_class: type[CategoryBackend]) -> str | None:
+    """Why the model file at ``path`` cannot be used, or None — cheaply, for start-up checks.
+
+    Reads the bytes and compares their SHA-256 and the recorded backend and library versions,
+    without unpickling (which would import scikit-learn into every ``manage.py`` command).
+    """
+    try:
+        metadata = model_metadata(path)
+        data = path.read_bytes()
+    except ModelFileError as exc:
+        return str(exc)
+    except OSError:
+        return f"{path} is missing"
+    if sha256_of(data) != metadata.get("sha256"):
+        return "the model does not match its recorded SHA-256 (corrupt or replaced)"
+    if metadata.get("backend") != backend_class.name:
+        return f"the model was written by backend {metadata.get('backend')!r}, not {backend_class.name!r}"
+    installed = library_versions()
+    for name, recorded in (metadata.get("libraries") or {}).items():
+        # scikit-learn's pickles hold only within a minor version; NumPy's and SciPy's within a major.
+        same = _minor if name == "scikit-learn" else _major
+        if name in installed and recorded and installed[name] and same(recorded) != same(installed[name]):
+            return f"the model was trained with {name} {recorded}, but {installed[name]} is installed"
+    return None
 
 
 def probabilities_row(model: TrainedModel, text: str) -> dict[str, float]:

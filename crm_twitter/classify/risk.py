@@ -92,6 +92,7 @@ How to add a word
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -1781,7 +1782,13 @@ def _actions(kind: str) -> _AnchorIndex:
     return _AnchorIndex(built)
 
 
-_INDEX = _AnchorIndex(_patterns())
+@lru_cache(maxsize=1)
+def _index() -> _AnchorIndex:
+    """Built on first use, not at import: compiling every pattern takes seconds, and every
+    ``manage.py`` command imports this module (the system checks) without reading a message."""
+    return _AnchorIndex(_patterns())
+
+
 _ACTIONS_BY_KIND = {kind: _actions(kind) for kind in _ACTIONS}
 # A bare noun right after a provider or marketplace: "PayPal claim", "eBay case", "Klarna dispute"
 # (but not the verb: "Amazon claims it was delivered").
@@ -1825,7 +1832,7 @@ def _raw_hits(norm: str, present: set[str]) -> tuple[list[_Hit], list[tuple[str,
     """Terms (signals on their own) and entities (waiting for an action) found in ``norm``."""
     terms: list[_Hit] = []
     entities: list[tuple[str, int, int]] = []
-    for pattern in _INDEX.patterns(present):
+    for pattern in _index().patterns(present):
         for m in pattern.regex.finditer(norm):
             if m.start() == m.end() or not _left_ok(norm, m.start(), pattern.open_left):
                 continue
@@ -1965,7 +1972,7 @@ def risk_signals_find(text: str, *, language: str | None = None) -> list[RiskSig
     if not text or not isinstance(text, str):
         return []
     norm = _normalise(text)
-    present = _INDEX.anchors(norm)
+    present = _index().anchors(norm)
     if not present:  # the common case: one normalisation and two C-level scans
         return []
     terms, entities = _raw_hits(norm, present)

@@ -28,6 +28,7 @@ from crm_twitter.classify.model_store import (
     TrainedModel,
     file_model,
     model_bytes_load,
+    model_file_problem,
     sha256_of,
 )
 from crm_twitter.classify.training import backend_class, model_evaluate, model_train
@@ -424,9 +425,9 @@ def cases_resuggest(*, chunk: int = 500) -> int:
 
 
 def model_problem() -> str | None:
-    """Why the model in force cannot be used, for the system check (None when it can)."""
-    try:
-        shipped_model()
-    except (ModelFileError, ImportError, TypeError) as exc:
-        return f"The category model {shipped_model_path()} cannot be used: {exc}. {REBUILD_HINT}"
+    """Why the shipped (or configured) model cannot be used, for the system check (None when it can)."""
+    path = shipped_model_path()
+    problem = model_file_problem(path, backend_class(app_settings.CATEGORY_CLASSIFIER_BACKEND))
+    if problem:
+        return f"The category model {path} cannot be used: {problem}. {REBUILD_HINT}"
     return None

@@ -151,3 +151,17 @@ def test_a_missing_or_corrupt_model_file_stops_start_up_with_how_to_rebuild(sett
         handle.write(b"garbage")
     errors = [e for e in check_settings() if e.id == "crm_twitter.E024"]
     assert errors and "SHA-256" in errors[0].msg
+
+
+def test_a_model_trained_with_another_scikit_learn_stops_start_up(settings, tmp_path):
+    import json
+
+    target = tmp_path / "model.pickle"
+    shipped = categorisation.SHIPPED_MODEL
+    shutil.copy(shipped, target)
+    metadata = json.loads(shipped.with_suffix(".json").read_text())
+    metadata["libraries"]["scikit-learn"] = "0.24.2"
+    target.with_suffix(".json").write_text(json.dumps(metadata))
+    settings.CRM_TWITTER = {"CATEGORY_MODEL_PATH": str(target)}
+    errors = [e for e in check_settings() if e.id == "crm_twitter.E024"]
+    assert errors and "scikit-learn 0.24.2" in errors[0].msg
