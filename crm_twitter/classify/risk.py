@@ -92,10 +92,10 @@ How to add a word
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 RISK_KINDS: tuple[str, ...] = ("chargeback", "payment_dispute", "legal", "regulator", "press", "platform_claim")
 
