@@ -10,7 +10,8 @@ class ComplaintCategory(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
-    # Words (any language) that suggest this category; agents confirm the suggestion.
+    # Words (any language) typical of this category: they join the training examples each time the
+    # desk retrains its classifier (how a category added in the admin gets known before labels).
     keywords = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=100)

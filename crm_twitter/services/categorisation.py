@@ -254,6 +254,17 @@ def _desk_examples(*, holdout: bool, through: int | None = None) -> list[Example
     ]
 
 
+def _keyword_examples() -> list[Example]:
+    """The admins' keywords of each active category, as short training examples: how a category
+    added in the admin gets its first words into the model before agents have labelled it."""
+    return [
+        Example(text=word.strip(), category=slug, source="keywords")
+        for slug, words in ComplaintCategory.objects.filter(is_active=True).values_list("slug", "keywords")
+        for word in (words or [])
+        if isinstance(word, str) and word.strip()
+    ]
+
+
 def heldout_examples() -> list[Example]:
     """What every candidate is judged on: the corpus' test split and the desk's held-apart labels."""
     return corpus_load("test") + _desk_examples(holdout=True)
@@ -280,7 +291,7 @@ def category_models_retrain(*, force: bool = False) -> CategoryModel | None:
         return None
     through = CategoryLabel.objects.aggregate(m=Max("pk"))["m"] or 0
     desk = _desk_examples(holdout=False, through=through)
-    examples = corpus_load("train") + desk
+    examples = corpus_load("train") + desk + _keyword_examples()
     trained = model_train(examples)
     heldout = heldout_examples()
     threshold = float(app_settings.CATEGORY_MIN_CONFIDENCE)
