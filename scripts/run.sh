@@ -15,7 +15,31 @@ cleanup() {
   for pid in "${pids[@]:-}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+# SIGTERM (to `make`, which passes it on) stops everything as Ctrl-C does.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Fail before anything starts when a port is taken: otherwise the demo would sync from whatever
+# already listens there (an old sandbox, another app) and only var/sandbox.log would say why.
+port_taken() {
+  "$PY" -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port left in TIME_WAIT is free
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$1"
+}
+for spec in "PORT:${PORT}:the web app" "SANDBOX_PORT:${SANDBOX_PORT}:the X sandbox"; do
+  IFS=: read -r name port what <<<"$spec"
+  if port_taken "$port"; then
+    echo "make run: port ${port} (${name}, for ${what}) is already in use on 127.0.0.1." >&2
+    echo "  Stop what holds it (is \`make run\` already running?) or pick another: make run ${name}=<port>" >&2
+    exit 1
+  fi
+done
 
 echo "==> Database"
 $PY manage.py migrate --noinput -v0
@@ -25,10 +49,17 @@ echo "==> X sandbox on ${CRM_TWITTER_API_BASE_URL}"
 $PY manage.py crm_twitter_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --scenario demo --live \
   >var/sandbox.log 2>&1 &
 pids+=($!)
+sandbox_up=""
 for _ in $(seq 1 50); do
-  curl -fs -o /dev/null "http://127.0.0.1:${SANDBOX_PORT}/_sandbox/health" && break
+  if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi  # the sandbox exited: no point waiting
+  if curl -fs -o /dev/null "http://127.0.0.1:${SANDBOX_PORT}/_sandbox/health"; then sandbox_up=1; break; fi
   sleep 0.2
 done
+if [ -z "$sandbox_up" ]; then
+  echo "make run: the X sandbox did not start on port ${SANDBOX_PORT}; last lines of var/sandbox.log:" >&2
+  tail -n 20 var/sandbox.log >&2
+  exit 1
+fi
 
 echo "==> Demo desk (synced from the sandbox)"
 $PY manage.py crm_twitter_demo --sync --advance
@@ -47,4 +78,7 @@ cat <<MSG
   Logs:                    var/sandbox.log, var/worker.log
 
 MSG
-$PY manage.py runserver "127.0.0.1:${PORT}" --noreload
+# In the background and waited for: a trap runs at once during `wait`, not after a foreground child.
+$PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
+pids+=($!)
+wait "${pids[-1]}"

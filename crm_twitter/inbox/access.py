@@ -8,9 +8,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
+from crm_twitter.forbidden import forbidden_response
 from crm_twitter.models import Case
 from crm_twitter.roles import user_can_act_on_cases, user_is_desk_user
 from crm_twitter.roles import user_can_assign_others as user_can_assign_others  # re-exported for the views
@@ -21,13 +22,13 @@ user_can_act = user_can_act_on_cases
 
 
 def crm_role_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login, then a desk role; anyone else gets 403 (anonymous users go to the sign-in page)."""
+    """Login, then a desk role; anyone else gets the styled 403 (anonymous users go to the sign-in page)."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not user_is_desk_user(request.user):
-            raise PermissionDenied("crm role required")
+            return forbidden_response(request, _("The support desk is for agents, supervisors and managers."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -40,7 +41,7 @@ def crm_action_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not user_can_act(request.user):
-            raise PermissionDenied("read-only role")
+            return forbidden_response(request, _("Your role can read cases but not change them."))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -70,6 +70,7 @@ class _Labels:
         self.evidence = escape(t("Evidence"))
         self.replying_to = t("replying to @%(handle)s")
         self.by = t("by %(name)s")
+        self.automatic = escape(t("Automatic message"))
         self.empty = escape(t("No messages yet."))
         self.clock = _Clock()
 
@@ -83,6 +84,12 @@ def _lang(code: str | None, fallback: str) -> str:
     """
     lang = language_normalise(code) or fallback
     return f' lang="{escape(lang)}" dir="auto"' if lang else ' dir="auto"'
+
+
+def _automatic(outbound) -> bool:
+    """Sent by the desk itself (the satisfaction survey): an agent's action set it off, but naming
+    them as its author tells the customer's next reader the wrong story."""
+    return bool(getattr(outbound, "sent_automatically", False))
 
 
 def _by(labels: _Labels, name: str) -> str:
@@ -151,7 +158,9 @@ class _Delivery:
             else:
                 label = escape(ob.get_status_display())
             out = [f'\n  <span class="delivery delivery-{escape(status)}">{label}</span>\n  ']
-            if ob.created_by and entry.kind != "outbound":
+            if entry.kind != "outbound" and _automatic(ob):
+                out.append(f'<span class="muted small">{labels.automatic}</span>')
+            elif ob.created_by and entry.kind != "outbound":
                 out.append(f'<span class="muted small">{_by(labels, person(ob.created_by))}</span>')
             out.append("\n  ")
             if status == "failed":
@@ -283,7 +292,7 @@ def _outbound(entry, labels: _Labels, delivery: _Delivery, brand_handle: str, ca
         chan = f'<span class="chan chan-dm">✉ {labels.dm}</span>'
     else:
         chan = f'<span class="chan chan-public">{labels.public}</span>'
-    by = _by(labels, person(o.created_by) or "—")
+    by = labels.automatic if _automatic(o) else _by(labels, person(o.created_by) or "—")
     return (
         f'\n<li class="tl-item msg msg-out {channel} pending pending-{escape(o.status)}" id="{escape(entry.anchor)}">\n'
         f'  <div class="msg-card">\n'

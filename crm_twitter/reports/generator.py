@@ -10,8 +10,23 @@ What counts, and why (the rules a manager reads the figures with):
   per category, how many cases an agent confirmed and how many only carry the model's
   suggestion (and which model version made it).
 - First-response time, SLA compliance, escalation, move to DM and satisfaction are measured on
-  the cases opened in the month. Resolution time, outcomes and refunds are measured on the cases
-  *resolved* in the month (what it cost us that month). Promises are those *due* in the month.
+  the cases opened in the month. Resolution time is measured on the cases *resolved* in the
+  month. Outcomes and refunds are those *recorded* in the month (what it cost us that month),
+  read from the audit trail: a case refunded, reopened and refunded again shows both refunds,
+  each in the month it was recorded, although the reopen cleared the case's outcome fields.
+  Promises are those *due* in the month.
+- SLA compliance is computed from the times themselves, not from the breach records the sweep
+  writes (those drive alerts, and a reply that comes late stops the clock before any sweep has
+  run): a case *met* its targets when its first response came by its first-response due time and
+  it was resolved by its resolution due time; it is *breached* when either came late, or is still
+  missing after its due time (a paused clock — awaiting the customer — is judged at the pause);
+  otherwise it is *pending* (a clock still running) and left out of the percentage. The due times
+  are the case's own (they carry pauses, working hours and priority changes); a case without
+  them — and the first response of a reopened case, whose due time restarted at the reopening —
+  is judged against today's policy for its priority on the calendar clock.
+- Escalation comes from the case's escalation events up to the month's end: "escalated" is a case
+  escalated by then, and "highest level" the highest level it reached. A de-escalation, or an
+  escalation after the month, does not rewrite the month.
 - Destination country, carrier and SKU come from the orders linked to a case. A case with
   several orders counts once per distinct value; a case without an order, an order without a
   carrier or country, and an order without items get their own rows — nothing is dropped.
@@ -19,7 +34,7 @@ What counts, and why (the rules a manager reads the figures with):
   ``ExchangeRate`` valid on the month's last day. Currencies without a rate are listed as such
   and left out of the converted total, never converted with a guess.
 
-Every figure comes from an aggregate query; the number of queries is fixed (19) whatever
+Every figure comes from an aggregate query; the number of queries is fixed (20) whatever
 the amount of data.
 """
 
@@ -31,9 +46,30 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Aggregate,
+    Avg,
+    CharField,
+    Count,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    Expression,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models import Case as CaseWhen
-from django.db.models.functions import Coalesce
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -42,6 +78,7 @@ from crm_twitter.conf import app_settings
 from crm_twitter.models import (
     OPEN_STATUSES,
     Case,
+    CaseEvent,
     CaseStatus,
     ComplaintCategory,
     ExchangeRate,
@@ -50,6 +87,7 @@ from crm_twitter.models import (
 )
 from crm_twitter.reports.months import MonthSpan, current_month, merchant_tz, month_add, month_first, month_span
 from crm_twitter.reports.queries import DurationStats, EpochSeconds, duration_percentiles
+from crm_twitter.services.sla import SlaTargets, sla_policies, sla_targets
 
 UNCATEGORISED = "uncategorised"
 UNCATEGORISED_LABEL = gettext_lazy("Uncategorised")
@@ -94,9 +132,11 @@ class CategoryRow:
     resolution: DurationStats = field(default_factory=DurationStats)
     sla_met: int = 0
     sla_breached: int = 0
-    sla_compliance_pct: float | None = None
-    escalated: int = 0
+    sla_pending: int = 0  # a clock still running: neither met nor breached yet
+    sla_compliance_pct: float | None = None  # met / (met + breached)
+    escalated: int = 0  # escalated by the month's end (from the events; later changes ignored)
     escalation_rate_pct: float | None = None
+    escalation_highest: tuple[int, int, int] = (0, 0, 0)  # cases whose highest level was 1, 2, 3
     moved_to_dm: int = 0
     moved_to_dm_pct: float | None = None
     promises_kept: int = 0
@@ -338,27 +378,16 @@ def report_generate(*, month: dt.date) -> ReportData:
     opened = complaints().filter(_in(span, "opened_at"))
     resolved = complaints().filter(_in(span, "resolved_at"))
 
-    # 3. Case measures on the cases opened this month.
-    measures = {
-        r["_cat"]: r
-        for r in opened.annotate(_cat=cat)
-        .values("_cat")
-        .annotate(
-            sla_breached=Count("pk", filter=Q(sla_breached_at__isnull=False)),
-            escalated=Count("pk", filter=Q(escalation_level__gt=0)),
-            moved_to_dm=Count("pk", filter=Q(moved_to_dm_at__isnull=False)),
-            sat_count=Count("satisfaction"),
-            sat_avg=Avg("satisfaction"),
-        )
-        .order_by()
-    }
-    measures_all = opened.aggregate(
-        sla_breached=Count("pk", filter=Q(sla_breached_at__isnull=False)),
-        escalated=Count("pk", filter=Q(escalation_level__gt=0)),
-        moved_to_dm=Count("pk", filter=Q(moved_to_dm_at__isnull=False)),
-        sat_count=Count("satisfaction"),
-        sat_avg=Avg("satisfaction"),
+    # 3. Case measures on the cases opened this month (+1 query: the SLA policies, for cases
+    # without their own due times).
+    measured = opened.annotate(**_sla_annotations(now=timezone.now(), policies=sla_policies())).annotate(
+        _esc=_highest_escalation(until=span.end)
     )
+    measure_aggregates = _measure_aggregates()
+    measures = {
+        r["_cat"]: r for r in measured.annotate(_cat=cat).values("_cat").annotate(**measure_aggregates).order_by()
+    }
+    measures_all = measured.aggregate(**measure_aggregates)
 
     # 4–7. Percentiles (in the database; see queries.py).
     first_resp = EpochSeconds("first_response_at", "opened_at")
@@ -367,13 +396,26 @@ def report_generate(*, month: dt.date) -> ReportData:
     fr_all = duration_percentiles(opened, group=Value(ALL), duration=first_resp).get(ALL, DurationStats())
     res_by_cat = duration_percentiles(resolved, group=cat, duration=resolution)
     res_all = duration_percentiles(resolved, group=Value(ALL), duration=resolution).get(ALL, DurationStats())
-    resolved_counts: dict[str, int] = defaultdict(int)
+    # Every resolved case has a resolution time: the percentile query counts them.
+    resolved_counts = {k: v.count for k, v in res_by_cat.items() if v.count}
 
-    # 8. Outcomes and refunds of the cases resolved this month.
+    # 8. Outcomes and refunds recorded this month, from the audit trail: a reopen clears the
+    # case's outcome fields, but money that left the merchant stays on record.
     outcome_rows = list(
-        resolved.annotate(_cat=cat)
-        .values("_cat", "outcome", "refund_currency")
-        .annotate(n=Count("pk"), refunds=Count("refund_amount"), amount=Sum("refund_amount"))
+        CaseEvent.objects.filter(_in(span, "created_at"), kind=CaseEvent.Kind.OUTCOME_RECORDED)
+        .filter(case__merged_into__isnull=True)
+        .exclude(case__status=CaseStatus.NOT_ACTIONABLE)
+        .annotate(
+            _cat=category_key("case__"),
+            _outcome=KT("data__outcome"),
+            _currency=KT("data__refund_currency"),
+            # SQLite renders a JSON null as the text 'null'; PostgreSQL as NULL.
+            _amount=Cast(
+                NullIf(KT("data__refund_amount"), Value("null")), DecimalField(max_digits=14, decimal_places=2)
+            ),
+        )
+        .values("_cat", "_outcome", "_currency")
+        .annotate(n=Count("pk"), refunds=Count("_amount"), amount=Sum("_amount"))
         .order_by()
     )
     # 9. Exchange rates: per currency the latest row valid on the month's last day.
@@ -399,11 +441,10 @@ def report_generate(*, month: dt.date) -> ReportData:
     refund_by_cat: dict[str, Decimal] = defaultdict(Decimal)
     refund_cases_by_cat: dict[str, int] = defaultdict(int)
     for r in outcome_rows:
-        resolved_counts[r["_cat"]] += r["n"]
-        outcome_counts[r["outcome"] or NO_OUTCOME][r["_cat"]] += r["n"]
+        outcome_counts[r["_outcome"] or NO_OUTCOME][r["_cat"]] += r["n"]
         if not r["refunds"]:
             continue
-        currency = (r["refund_currency"] or "").upper()
+        currency = (r["_currency"] or "").upper()
         amount = r["amount"] or Decimal("0")
         entry = per_currency.setdefault(currency, [0, Decimal("0")])
         entry[0] += r["refunds"]
@@ -447,7 +488,8 @@ def report_generate(*, month: dt.date) -> ReportData:
         promise_counts[r["_cat"]][r["status"]] += r["n"]
 
     # The categories shown: every active one, plus any inactive one and "Uncategorised" with data.
-    with_data = set().union(*volumes.values(), resolved_counts, promise_counts)
+    with_data = set().union(*volumes.values(), resolved_counts, promise_counts, refund_cases_by_cat)
+    with_data |= {k for counts in outcome_counts.values() for k in counts}
     keys = _category_keys(category_meta, with_data)
 
     # 11–15. Breakdowns (this month and the previous one, for the rising section).
@@ -476,7 +518,7 @@ def report_generate(*, month: dt.date) -> ReportData:
     ) -> CategoryRow:
         change_prev, change_prev_pct = _change(cur, before)
         change_ly, change_ly_pct = _change(cur, ly)
-        breached = measure.get("sla_breached", 0)
+        breached, met = measure.get("sla_breached") or 0, measure.get("sla_met") or 0
         kept, missed = promises.get(Promise.Status.KEPT, 0), promises.get(Promise.Status.MISSED, 0)
         sat_avg = measure.get("sat_avg")
         return CategoryRow(
@@ -493,11 +535,13 @@ def report_generate(*, month: dt.date) -> ReportData:
             first_response=fr,
             resolved=n_resolved,
             resolution=res,
-            sla_met=cur - breached,
+            sla_met=met,
             sla_breached=breached,
-            sla_compliance_pct=_pct(cur - breached, cur),
-            escalated=measure.get("escalated", 0),
-            escalation_rate_pct=_pct(measure.get("escalated", 0), cur),
+            sla_pending=cur - met - breached,
+            sla_compliance_pct=_pct(met, met + breached),
+            escalated=measure.get("escalated") or 0,
+            escalation_rate_pct=_pct(measure.get("escalated") or 0, cur),
+            escalation_highest=tuple(measure.get(f"escalated_to_{level}") or 0 for level in (1, 2, 3)),
             moved_to_dm=measure.get("moved_to_dm", 0),
             moved_to_dm_pct=_pct(measure.get("moved_to_dm", 0), cur),
             promises_kept=kept,
@@ -654,6 +698,76 @@ def _categorisation(opened: QuerySet[Case], names: dict[str, str], keys: list[st
         for k in ordered
         if confirmed.get(k) or suggested.get(k)
     )
+
+
+def _sla_annotations(*, now: dt.datetime, policies: dict[str, SlaTargets]) -> dict[str, Expression]:
+    """Annotations that judge each case's first-response and resolution clocks from the real times.
+
+    A clock stops at the reply (or resolution); one still running is judged at the pause when the
+    case waits on the customer, else now. Due times are compared as datetimes (exact); a case
+    without one falls back on the policy's minutes for its priority, in elapsed seconds.
+    """
+    at = Value(now, output_field=DateTimeField())
+
+    def policy_seconds(clock: str) -> CaseWhen:
+        default = sla_targets("normal", policies)
+        return CaseWhen(
+            *(When(priority=p, then=Value(60.0 * getattr(t, clock))) for p, t in policies.items()),
+            default=Value(60.0 * getattr(default, clock)),
+            output_field=FloatField(),
+        )
+
+    # A reopen restarts the first-response due time from the reopening, while the first response
+    # stays the original one: for a reopened case that due time says nothing about the first reply.
+    reopened = Exists(CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.REOPENED))
+    fr_end = Coalesce("first_response_at", "sla_paused_at", at, output_field=DateTimeField())
+    res_end = Coalesce("resolved_at", "sla_paused_at", at, output_field=DateTimeField())
+    return {
+        "_reopened": reopened,
+        "_fr_end": fr_end,
+        "_res_end": res_end,
+        "_fr_policy": policy_seconds("first_response"),
+        "_res_policy": policy_seconds("resolution"),
+        "_fr_took": EpochSeconds(fr_end, "opened_at"),
+        "_res_took": EpochSeconds(res_end, "opened_at"),
+    }
+
+
+def _sla_late() -> Q:
+    """A first response or a resolution that came (or is still missing) after its due time."""
+    own_due = Q(sla_first_response_due__isnull=False, _reopened=False)
+    fr_late = (own_due & Q(_fr_end__gt=F("sla_first_response_due"))) | (~own_due & Q(_fr_took__gt=F("_fr_policy")))
+    res_late = Q(sla_resolution_due__isnull=False, _res_end__gt=F("sla_resolution_due")) | Q(
+        sla_resolution_due__isnull=True, _res_took__gt=F("_res_policy")
+    )
+    return fr_late | res_late
+
+
+def _highest_escalation(*, until: dt.datetime) -> Coalesce:
+    """The highest escalation level a case reached before ``until``, from its ESCALATED events
+    (0 when never escalated): what the month saw, whatever happened to the level afterwards."""
+    levels = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.ESCALATED, created_at__lt=until)
+        .order_by()
+        .values("case")
+        .annotate(top=Max(Cast(KT("data__level"), IntegerField())))
+        .values("top")[:1]
+    )
+    return Coalesce(Subquery(levels, output_field=IntegerField()), Value(0))
+
+
+def _measure_aggregates() -> dict[str, Aggregate]:
+    late = _sla_late()
+    done = Q(first_response_at__isnull=False, resolved_at__isnull=False)
+    return {
+        "sla_breached": Count("pk", filter=late),
+        "sla_met": Count("pk", filter=done & ~late),
+        "escalated": Count("pk", filter=Q(_esc__gt=0)),
+        **{f"escalated_to_{level}": Count("pk", filter=Q(_esc=level)) for level in (1, 2, 3)},
+        "moved_to_dm": Count("pk", filter=Q(moved_to_dm_at__isnull=False)),
+        "sat_count": Count("satisfaction"),
+        "sat_avg": Avg("satisfaction"),
+    }
 
 
 def _category_keys(category_meta: dict[str, dict], with_data: set[str]) -> list[str]:

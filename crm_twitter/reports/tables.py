@@ -74,7 +74,8 @@ class Table:
         return [[display(v, k) for v, k in zip(row, self.kinds(i), strict=True)] for i, row in enumerate(self.rows)]
 
     def file_headers(self) -> list[str]:
-        return [_("%(label)s (hours)") % {"label": c.label} if c.kind == DURATION else c.label for c in self.columns]
+        """Headers for CSV/XLSX, where a bare number needs its unit: "(%)" and "(hours)"."""
+        return [with_unit(c.label, c.kind) for c in self.columns]
 
     def file_rows(self) -> list[list]:
         """Rows for CSV/XLSX: numbers stay numbers, durations in hours, missing values empty."""
@@ -82,10 +83,20 @@ class Table:
         for i, row in enumerate(self.rows):
             kinds = self.kinds(i)
             cells = [hours(v) if k == DURATION else v for v, k in zip(row, kinds, strict=True)]
-            if self.row_kinds and kinds[-1] == DURATION:
-                cells[0] = _("%(label)s (hours)") % {"label": cells[0]}
+            if self.row_kinds:
+                cells[0] = with_unit(cells[0], kinds[-1])
             out.append(cells)
         return out
+
+
+def with_unit(label: str, kind: str) -> str:
+    """The label with the unit its numbers are in once they leave the page (a spreadsheet cell
+    holding 75.0 does not say it is a percentage; 2.5 does not say hours)."""
+    if kind == DURATION:
+        return _("%(label)s (hours)") % {"label": label}
+    if kind == PCT and "%" not in str(label):
+        return _("%(label)s (%%)") % {"label": label}
+    return label
 
 
 def duration_text(seconds: float | None) -> str:
@@ -143,6 +154,10 @@ def report_tables(data: ReportData) -> list[Table]:
         (_("Median resolution time"), t.resolution.median, DURATION),
         (_("90th percentile resolution time"), t.resolution.p90, DURATION),
         (_("SLA compliance"), t.sla_compliance_pct, PCT),
+        (_("SLA met"), t.sla_met, INT),
+        (_("SLA breached"), t.sla_breached, INT),
+        (_("SLA pending (clock still running)"), t.sla_pending, INT),
+        (_("Escalated in the month"), t.escalated, INT),
         (_("Escalation rate"), t.escalation_rate_pct, PCT),
         (_("Moved to DM"), t.moved_to_dm_pct, PCT),
         (_("Promises kept"), t.promises_kept, INT),
@@ -179,10 +194,10 @@ def report_tables(data: ReportData) -> list[Table]:
                 Column(_("Share"), PCT),
                 Column(_("Previous month")),
                 Column(_("Change"), SIGNED),
-                Column(_("Change %"), PCT),
+                Column(_("Change (%)"), PCT),
                 Column(_("Same month last year")),
                 Column(_("Change"), SIGNED),
-                Column(_("Change %"), PCT),
+                Column(_("Change (%)"), PCT),
             ),
             rows=tuple(
                 (
@@ -221,11 +236,13 @@ def report_tables(data: ReportData) -> list[Table]:
                 Column(_("Resolution: median"), DURATION),
                 Column(_("Resolution: p90"), DURATION),
                 Column(_("SLA compliance"), PCT),
+                Column(_("SLA breached")),
+                Column(_("SLA pending")),
                 Column(_("Escalated"), PCT),
                 Column(_("Moved to DM"), PCT),
                 Column(_("Promises kept")),
                 Column(_("Promises missed")),
-                Column(_("Promises kept %"), PCT),
+                Column(_("Promises kept (%)"), PCT),
                 Column(_("Satisfaction"), DECIMAL),
                 Column(_("Ratings")),
             ),
@@ -238,6 +255,8 @@ def report_tables(data: ReportData) -> list[Table]:
                     c.resolution.median,
                     c.resolution.p90,
                     c.sla_compliance_pct,
+                    c.sla_breached,
+                    c.sla_pending,
                     c.escalation_rate_pct,
                     c.moved_to_dm_pct,
                     c.promises_kept,
@@ -252,7 +271,9 @@ def report_tables(data: ReportData) -> list[Table]:
             note=(
                 _(
                     "First response, SLA, escalation, DM and satisfaction: cases opened in the month. "
-                    "Resolution: cases resolved in the month. Promises: due in the month."
+                    "Resolution: cases resolved in the month. Promises: due in the month. "
+                    "SLA compliance = met / (met + breached), from the actual first-response and "
+                    "resolution times against each case's due times; pending cases are left out."
                 )
             ),
             has_total_row=True,
@@ -265,6 +286,33 @@ def report_tables(data: ReportData) -> list[Table]:
                 fmt="{:,.2f}",
             ),
             chart_column=1,
+        )
+    )
+
+    tables.append(
+        Table(
+            key="escalations",
+            title=_("Escalations"),
+            columns=(
+                Column(_("Category"), TEXT),
+                Column(_("Cases")),
+                Column(_("Escalated in the month")),
+                Column(_("Escalated"), PCT),
+                Column(_("Highest level 1")),
+                Column(_("Highest level 2")),
+                Column(_("Highest level 3")),
+            ),
+            rows=tuple(
+                (c.name, c.cases, c.escalated, c.escalation_rate_pct, *c.escalation_highest)
+                for c in (*cats, t)
+                if c.cases or c.key == t.key
+            ),
+            note=_(
+                "Cases opened in the month, escalated by the month's end, by the highest level they "
+                "reached by then (from the escalation events). A later escalation or de-escalation "
+                "does not change the month."
+            ),
+            has_total_row=True,
         )
     )
 
@@ -298,9 +346,17 @@ def report_tables(data: ReportData) -> list[Table]:
         Table(
             key="outcomes",
             title=_("Outcomes"),
-            columns=(Column(_("Outcome"), TEXT), Column(_("Cases")), *(Column(cats[i].name) for i in resolved_shown)),
+            columns=(
+                Column(_("Outcome"), TEXT),
+                Column(_("Recorded")),
+                *(Column(cats[i].name) for i in resolved_shown),
+            ),
             rows=tuple((o.label, o.cases, *(o.by_category[i] for i in resolved_shown)) for o in data.outcomes),
-            note=_("Cases resolved in the month."),
+            note=_(
+                "Outcomes recorded in the month (when a case was resolved), whatever month it was opened "
+                "in. A reopened case keeps its earlier outcome on record: each one counts once, in the "
+                "month it was recorded."
+            ),
             chart=bar_chart(
                 key="outcomes",
                 title=_("Outcomes"),
@@ -319,7 +375,7 @@ def report_tables(data: ReportData) -> list[Table]:
             title=_("Refunds"),
             columns=(
                 Column(_("Currency"), TEXT),
-                Column(_("Cases")),
+                Column(_("Refunds")),
                 Column(_("Amount"), MONEY),
                 Column(_("Rate to %(currency)s") % {"currency": cur}, RATE),
                 Column(_("Rate valid from"), TEXT),
@@ -351,6 +407,10 @@ def report_tables(data: ReportData) -> list[Table]:
             note=" ".join(
                 part
                 for part in (
+                    _(
+                        "Refunds recorded in the month (a case refunded twice counts twice), converted "
+                        "with the latest rate valid on the month's last day."
+                    ),
                     _("No exchange rate for %(currencies)s: not converted, not in the total.") % {"currencies": missing}
                     if missing
                     else "",
@@ -371,7 +431,7 @@ def report_tables(data: ReportData) -> list[Table]:
                     Column(_("Cases")),
                     Column(_("Previous month")),
                     Column(_("Growth"), SIGNED),
-                    Column(_("Growth %"), PCT),
+                    Column(_("Growth (%)"), PCT),
                 ),
                 rows=tuple((i.label, i.cases, i.previous, i.growth, i.growth_pct) for i in group.items),
                 note=_("Biggest growth vs the previous month.")
@@ -418,27 +478,115 @@ def report_tables(data: ReportData) -> list[Table]:
             ),
         )
     )
-    q = data.data_quality
-    tables.append(
-        Table(
-            key="data_quality",
-            title=_("Data quality"),
-            columns=(Column(_("Item"), TEXT), Column(_("Cases"))),
-            rows=(
-                (_("Uncategorised (category not confirmed)"), q.uncategorised),
-                (_("Without a linked order"), q.without_order),
-                (_("Order without a carrier"), q.unknown_carrier),
-                (_("Order without a destination country"), q.unknown_country),
-                (_("Order without items"), q.order_without_items),
-                (_("Language unknown"), q.unknown_language),
-                (_("Refunds without a currency"), q.refunds_without_currency),
-                (_("Merged duplicates (not counted)"), q.excluded_merged),
-                (_("Not actionable (not counted)"), q.excluded_not_actionable),
-            ),
-            note=_("Currencies without an exchange rate: %(currencies)s.")
-            % {"currencies": ", ".join(q.refunds_without_rate)}
-            if q.refunds_without_rate
-            else "",
-        )
-    )
+    tables.append(_data_quality_table(data))
+    tables.append(definitions_table(data))
     return tables
+
+
+def _data_quality_table(data: ReportData) -> Table:
+    q = data.data_quality
+    return Table(
+        key="data_quality",
+        title=_("Data quality"),
+        columns=(Column(_("Item"), TEXT), Column(_("Cases"))),
+        rows=(
+            (_("Uncategorised (category not confirmed)"), q.uncategorised),
+            (_("Without a linked order"), q.without_order),
+            (_("Order without a carrier"), q.unknown_carrier),
+            (_("Order without a destination country"), q.unknown_country),
+            (_("Order without items"), q.order_without_items),
+            (_("Language unknown"), q.unknown_language),
+            (_("Refunds without a currency"), q.refunds_without_currency),
+            (_("Merged duplicates (not counted)"), q.excluded_merged),
+            (_("Not actionable (not counted)"), q.excluded_not_actionable),
+        ),
+        note=_("Currencies without an exchange rate: %(currencies)s.")
+        % {"currencies": ", ".join(q.refunds_without_rate)}
+        if q.refunds_without_rate
+        else "",
+    )
+
+
+def report_definitions(reporting_currency: str) -> tuple[tuple[str, str], ...]:
+    """What each figure means and which month it counts in — the same words on the page, in the
+    CSV, in the XLSX "Definitions" sheet and in the README, so a reader never has to guess."""
+    return (
+        (
+            _("Month"),
+            _(
+                "Calendar month on the merchant's clock (the report's time zone). A complaint belongs "
+                "to the month it was opened in."
+            ),
+        ),
+        (
+            _("Complaint"),
+            _(
+                "A case that is neither a merged duplicate nor marked not actionable (spam, praise); "
+                "those are counted in Data quality only."
+            ),
+        ),
+        (_("Category"), _("The category an agent confirmed; a suggestion nobody confirmed counts as Uncategorised.")),
+        (
+            _("First response (hours)"),
+            _(
+                "From the opening of a case to the brand's first reply (public or DM, including replies "
+                "sent from X itself); cases opened in the month."
+            ),
+        ),
+        (
+            _("SLA compliance (%)"),
+            _(
+                "Cases opened in the month: met / (met + breached). Met: first response by its due time "
+                "and resolved by its due time. Breached: either came late, or is still missing after its "
+                "due time. Pending: a clock still running, left out. Computed from the actual times, not "
+                "from alerts; a case without due times is judged against today's policy for its priority."
+            ),
+        ),
+        (
+            _("Escalated (%)"),
+            _(
+                "Cases opened in the month that were escalated by the month's end, from the escalation "
+                "events; a later escalation or de-escalation does not change the month."
+            ),
+        ),
+        (_("Highest level"), _("The highest escalation level (1–3) a case reached by the month's end.")),
+        (_("Moved to DM (%)"), _("Cases opened in the month whose conversation moved to direct messages.")),
+        (
+            _("Resolved, resolution time (hours)"),
+            _(
+                "Cases resolved in the month, whatever month they were opened in; resolution time runs "
+                "from opening to resolution."
+            ),
+        ),
+        (
+            _("Outcomes and refunds"),
+            _(
+                "Counted in the month they were recorded (the case was resolved), whatever month the "
+                "complaint was opened in: a month can show complaints but no refunds when those "
+                "complaints were refunded later. Reopening a case never erases a recorded outcome or "
+                "refund; a case refunded twice shows both."
+            ),
+        ),
+        (
+            _("Refunds (%(currency)s, converted)") % {"currency": reporting_currency},
+            _(
+                "Each currency converted with the latest exchange rate valid on the month's last day; a "
+                "currency without a rate is listed and left out of the converted total."
+            ),
+        ),
+        (_("Promises"), _("Promises due in the month; kept (%) = kept / (kept + missed).")),
+        (
+            _("Country, carrier, SKU"),
+            _("From the orders linked to a case; a case counts once per distinct value."),
+        ),
+        (_("Durations"), _("Hours in CSV and XLSX; hours and minutes on the page.")),
+    )
+
+
+def definitions_table(data: ReportData) -> Table:
+    return Table(
+        key="definitions",
+        title=_("Definitions"),
+        columns=(Column(_("Figure"), TEXT), Column(_("What it counts"), TEXT)),
+        rows=report_definitions(data.reporting_currency),
+    )

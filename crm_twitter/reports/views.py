@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crm_twitter.forbidden import forbidden_response
 from crm_twitter.models import ReportSnapshot
 from crm_twitter.reports.csv import report_csv
 from crm_twitter.reports.dashboard import TREND_MONTHS, dashboard_build
@@ -31,7 +31,8 @@ def reports_role_required(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not user_sees_all_cases(request.user):
-            raise PermissionDenied(_("Reports are for supervisors and managers."))
+            # Answered, not raised: Django would log a traceback for every agent who follows a link.
+            return forbidden_response(request, _("Reports are for supervisors and managers."))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from crm_twitter.reports.generator import ReportData
@@ -20,6 +20,7 @@ SHEET_NAMES = {
     "summary": gettext_lazy("Summary"),
     "categories": gettext_lazy("Categories"),
     "service": gettext_lazy("Service"),
+    "escalations": gettext_lazy("Escalations"),
     "by_brand_account": gettext_lazy("By brand account"),
     "by_country": gettext_lazy("By country"),
     "by_language": gettext_lazy("By language"),
@@ -31,7 +32,10 @@ SHEET_NAMES = {
     "rising_sku": gettext_lazy("Rising SKUs"),
     "rising_carrier": gettext_lazy("Rising carriers"),
     "data_quality": gettext_lazy("Data quality"),
+    "definitions": gettext_lazy("Definitions"),
 }
+# Sheets of sentences, not numbers: a wide second column, wrapped.
+TEXT_SHEETS = {"definitions"}
 BOLD = Font(bold=True)
 
 
@@ -82,6 +86,10 @@ def report_xlsx(data: ReportData) -> bytes:
         ws.column_dimensions["A"].width = 40
         for col in range(2, len(table.columns) + 1):
             ws.column_dimensions[get_column_letter(col)].width = 16
+        if table.key in TEXT_SHEETS:
+            ws.column_dimensions["B"].width = 110
+            for cells in ws.iter_rows(min_row=header_row + 1, min_col=2, max_col=2):
+                cells[0].alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
 
         data_rows = len(rows) - (1 if table.has_total_row else 0)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case as SqlCase
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
@@ -396,6 +397,18 @@ def case_list_page(
     return page
 
 
+def case_list_count(
+    *, user, queue: str = "all_open", filters: CaseFilters | dict | None = None, cap: int = RESOLVED_COUNT_CAP
+) -> int:
+    """How many cases ``case_list`` holds, counted up to ``cap + 1`` (a header says "999+").
+
+    The queue header shows this while a filter or search is active: the queue's own live count
+    beside "Showing 1–1" reads as if the search lost cases.
+    """
+    qs = case_list(user=user, queue=queue, filters=filters).select_related(None).order_by()
+    return qs.values("id")[: cap + 1].count()
+
+
 COUNTS_CACHE_SECONDS = 5
 
 
@@ -448,9 +461,9 @@ def case_detail(*, user, pk: int) -> Case:
         .prefetch_related(
             Prefetch(
                 "orders",
-                queryset=Order.objects.prefetch_related(
-                    Prefetch("items", queryset=OrderItem.objects.order_by("id"))
-                ).order_by("-ordered_at", "-id"),
+                queryset=Order.objects.select_related("customer")
+                .prefetch_related(Prefetch("items", queryset=OrderItem.objects.order_by("id")))
+                .order_by("-ordered_at", "-id"),
             ),
             "promises",
         )
@@ -476,11 +489,41 @@ def customer_case_history(*, case: Case, limit: int = 8) -> list[Case]:
     )
 
 
+def _case_customer_orders_q(case: Case) -> Q:
+    """Orders that belong to the case's customer: the same customer record, or the X handle the case
+    came from given at checkout (orders imported before the customer was matched). Same rule as
+    ``order_is_for_case_customer``."""
+    q = Q(customer_id=case.customer_id)
+    handle = case.customer_x_user.handle if case.customer_x_user_id else ""
+    if handle:
+        q |= Q(customer_handle__iexact=handle)
+    return q
+
+
+def order_is_for_case_customer(order: Order, *, case: Case) -> bool:
+    """Whether ``order`` belongs to the case's customer (the order card says so, or says whose it is)."""
+    if order.customer_id and order.customer_id == case.customer_id:
+        return True
+    handle = case.customer_x_user.handle if case.customer_x_user_id else ""
+    return bool(handle) and order.customer_handle.lower() == handle.lower()
+
+
+def _orders_for_case_first(qs: QuerySet[Order], case: Case | None) -> QuerySet[Order]:
+    """Newest first, the case customer's own orders before anyone else's: a search by a carrier's
+    tracking prefix or a shared e-mail domain must not put a stranger's order on top."""
+    qs = qs.select_related("customer").prefetch_related("items")
+    if case is None:
+        return qs.order_by("-ordered_at", "-id")
+    ours = SqlCase(When(_case_customer_orders_q(case), then=Value(0)), default=Value(1))
+    return qs.annotate(not_case_customer=ours).order_by("not_case_customer", "-ordered_at", "-id")
+
+
 def orders_search(*, user, text: str, exclude_case: Case | None = None, limit: int = 8) -> list[Order]:
     """Orders the user may link: by order number, tracking number, checkout handle or e-mail.
 
     Only orders the user may see (``orders_visible_to``: the API's rule) are searched, so the
-    inbox cannot be used to browse other customers' orders and their personal data.
+    inbox cannot be used to browse other customers' orders and their personal data. Searching
+    from a case (``exclude_case``) ranks that case's customer's orders first.
     """
     text = text.strip().lstrip("#@")
     if len(text) < 3:
@@ -494,17 +537,18 @@ def orders_search(*, user, text: str, exclude_case: Case | None = None, limit: i
     )
     if exclude_case is not None:
         qs = qs.exclude(cases=exclude_case)
-    return list(qs.prefetch_related("items").order_by("-ordered_at", "-id")[:limit])
+    return list(_orders_for_case_first(qs, exclude_case)[:limit])
 
 
 def orders_by_numbers(*, user, numbers: list[str], exclude_case: Case | None = None, limit: int = 5) -> list[Order]:
-    """Visible orders whose number or tracking number appears in the case's messages (one query)."""
+    """Visible orders whose number or tracking number appears in the case's messages (one query),
+    the case customer's own first."""
     if not numbers:
         return []
     qs = orders_visible_to(user).filter(Q(order_number__in=numbers) | Q(tracking_number__in=numbers))
     if exclude_case is not None:
         qs = qs.exclude(cases=exclude_case)
-    return list(qs.prefetch_related("items").order_by("-ordered_at", "-id")[:limit])
+    return list(_orders_for_case_first(qs, exclude_case)[:limit])
 
 
 def order_for_linking(*, user, pk: int) -> Order:
@@ -601,6 +645,11 @@ TIMELINE_DM_COLUMNS = (
 )
 
 
+# Messages the desk sends by itself (after a resolution), though an agent's action set them off:
+# the timeline says "automatic message" instead of naming the agent as their author.
+AUTOMATIC_TEMPLATE_STEPS = (ReplyTemplate.Step.SATISFACTION,)
+
+
 def case_timeline(*, case: Case, display_only: bool = False) -> list[TimelineEntry]:
     """Tweets (threaded), DMs, notes, events and unsent/failed outbound messages, oldest first.
 
@@ -636,7 +685,13 @@ def case_timeline(*, case: Case, display_only: bool = False) -> list[TimelineEnt
         for message in messages:
             message._prefetched_objects_cache = {"media": _fetched(empty, media_of.get((kind, message.pk), []))}
     events = list(CaseEvent.objects.filter(case=case).exclude(kind__in=TIMELINE_HIDDEN_EVENTS))
-    outbound = list(OutboundMessage.objects.filter(case=case))
+    outbound = list(
+        OutboundMessage.objects.filter(case=case).annotate(
+            sent_automatically=ExpressionWrapper(
+                Q(template__step__in=AUTOMATIC_TEMPLATE_STEPS), output_field=BooleanField()
+            )
+        )
+    )
     _attach_people(tweets, dms, events, outbound)
     outbound_by_xid = {o.x_id: o for o in outbound if o.x_id}
     by_xid = {t.x_id: t for t in tweets}

@@ -59,10 +59,10 @@ def notification_recipients(
     The one rule every notifying path applies (the single change, the batch ingest, the SLA
     sweep), so a breach found by the sweep reaches the same people as one found by hand.
     """
-    ids = [assignee_id] if assignee_id else []
-    if team_id:
-        ids.extend(uid for uid in supervisors_by_team.get(team_id, ()) if uid not in ids)
-    return ids
+    supervisors = supervisors_by_team.get(team_id, ()) if team_id else ()
+    if not assignee_id:
+        return list(dict.fromkeys(supervisors))
+    return [assignee_id, *dict.fromkeys(uid for uid in supervisors if uid != assignee_id)]
 
 
 def team_supervisors(*, team_ids: Iterable[int] | None = None) -> dict[int, list[int]]:

@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.fields.json import KT
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
@@ -316,6 +317,18 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 now=now,
             )
             # Who to tell, and about which clock: read back from the events just written.
+            breach_rows = (
+                CaseEvent.objects.filter(kind=CaseEvent.Kind.SLA_BREACHED, created_at=now, case__sla_breached_at=now)
+                .order_by()
+                .values_list(
+                    "case_id",
+                    KT("data__clock"),  # as text: no JSON decoding per row
+                    "case__reference",
+                    "case__assignee_id",
+                    "case__team_id",
+                    "case__team__supervisors_email",
+                )
+            )
             notices += [
                 _Notice(
                     Notification.Kind.SLA_BREACHED,
@@ -323,18 +336,9 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                     assignee_id,
                     team_id,
                     address or "",
-                    f"SLA breached on {reference}: {str(clock).replace('_', ' ')} overdue",
+                    f"SLA breached on {reference or f'Case #{case_id}'}: {str(clock).replace('_', ' ')} overdue",
                 )
-                for case_id, clock, reference, assignee_id, team_id, address in CaseEvent.objects.filter(
-                    kind=CaseEvent.Kind.SLA_BREACHED, created_at=now, case__sla_breached_at=now
-                ).values_list(
-                    "case_id",
-                    "data__clock",
-                    "case__reference",
-                    "case__assignee_id",
-                    "case__team_id",
-                    "case__team__supervisors_email",
-                )
+                for case_id, clock, reference, assignee_id, team_id, address in breach_rows
             ]
             escalated += _escalate_by_rule(
                 rule="sla_breached",
@@ -367,8 +371,15 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             missed_cases = Case.objects.filter(pk__in=just_missed.values("case_id"), status__in=OPEN_STATUSES)
             missed_cases.update(is_overdue=True)
             notices += [
-                _Notice(Notification.Kind.PROMISE_MISSED, *row[:3], row[3] or "", f"Promise missed on {row[4]}")
-                for row in missed_cases.values_list(
+                _Notice(
+                    Notification.Kind.PROMISE_MISSED,
+                    case_id,
+                    assignee_id,
+                    team_id,
+                    address or "",
+                    f"Promise missed on {reference or f'Case #{case_id}'}",  # as str(case) names it
+                )
+                for case_id, assignee_id, team_id, address, reference in missed_cases.order_by().values_list(
                     "id", "assignee_id", "team_id", "team__supervisors_email", "reference"
                 )
             ]

@@ -10,6 +10,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm_twitter.roles import user_sees_all_cases
+
 register = template.Library()
 
 
@@ -84,6 +86,12 @@ def person(user) -> str:
     if not user:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def may_see_reports(user) -> bool:
+    """Whether the top bar offers "Reports": only to those the reports let in (no link to a 403)."""
+    return user_sees_all_cases(user)
 
 
 LEADING_MENTIONS = re.compile(r"^(?:@\w{1,15}\s+)+")

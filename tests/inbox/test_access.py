@@ -75,3 +75,53 @@ def test_forms_are_csrf_protected(agent, team_case):
     response = client.post(reverse("crm_twitter_inbox:note", args=[case.pk]), {"text": "no token"})
     assert response.status_code == 403
     assert not case.events.filter(message="no token").exists()
+
+
+def test_agent_is_not_offered_a_reports_link_supervisor_and_manager_are(client, agent, supervisor, manager):
+    reports = reverse("crm_twitter_reports:dashboard")
+    client.force_login(agent)
+    assert f'href="{reports}"' not in client.get(reverse("crm_twitter_inbox:queue")).content.decode()
+    for user in (supervisor, manager):
+        client.force_login(user)
+        assert f'href="{reports}"' in client.get(reverse("crm_twitter_inbox:queue")).content.decode()
+
+
+def test_agent_opening_reports_gets_the_desks_styled_page_and_no_traceback(client, agent, caplog):
+    client.force_login(agent)
+    with caplog.at_level("WARNING"):
+        response = client.get(reverse("crm_twitter_reports:dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "inbox.css" in html and 'class="topbar"' in html  # the desk's layout, not a bare "403 Forbidden"
+    assert "Reports are for supervisors and managers." in html
+    assert f'href="{reverse("crm_twitter_inbox:queue")}"' in html
+    assert not [record for record in caplog.records if record.exc_info]
+
+
+def test_user_without_a_role_reads_why_in_the_desks_layout(client, db, caplog):
+    client.force_login(UserFactory(username="nobody"))
+    with caplog.at_level("WARNING"):
+        response = client.get(reverse("crm_twitter_inbox:queue"))
+    assert response.status_code == 403
+    assert "The support desk is for agents, supervisors and managers." in response.content.decode()
+    assert not [record for record in caplog.records if record.exc_info]
+
+
+def test_top_bar_avatar_shows_the_agents_initials(client, agent):
+    agent.first_name, agent.last_name = "Emma", "Clarke"
+    agent.save()
+    client.force_login(agent)
+    html = client.get(reverse("crm_twitter_inbox:queue")).content.decode()
+    assert '<span class="avatar sm" aria-hidden="true">EC</span>Emma Clarke' in html
+
+
+def test_host_projects_handler403_renders_the_desks_page(rf, agent):
+    from django.core.exceptions import PermissionDenied
+
+    from crm_twitter.forbidden import permission_denied
+
+    request = rf.get("/admin/somewhere/")
+    request.user = agent
+    response = permission_denied(request, PermissionDenied("Only supervisors may export."))
+    assert response.status_code == 403
+    assert "Only supervisors may export." in response.content.decode()

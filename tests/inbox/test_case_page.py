@@ -281,3 +281,39 @@ def test_a_fresh_presence_entry_is_not_rewritten_but_typing_is(agent, team_case,
     assert stored()["seen"] == clock[0]
     clock[0] += presence.PRESENCE_TTL_SECONDS - 1
     assert [v.user_id for v in presence.presence_others(case_id=case.pk, user=bob)] == [agent.pk]
+
+
+def test_order_search_ranks_the_case_customers_orders_first_and_says_whose_each_is(
+    client, agent, team_case, order_with_items
+):
+    """A prefix search also matches other customers' orders (the agent's other cases): the case's
+    own customer comes first, and every card says whose order it is."""
+    case = team_case()
+    case.customer.display_name = "Priya Shah"
+    case.customer.save()
+    neighbour = team_case()
+    neighbour.customer.display_name = "Tom Neighbour"
+    neighbour.customer.save()
+    now = timezone.now()
+    stranger = order_with_items(
+        order_number="77700002", customer=neighbour.customer, customer_handle="tom_n", ordered_at=now
+    )
+    own = order_with_items(order_number="77700001", customer=case.customer, ordered_at=now - dt.timedelta(days=30))
+    client.force_login(agent)
+    response = client.get(case_url(case, "order_search"), {"order_q": "7770"})
+    assert [o.pk for o in response.context["orders"]] == [own.pk, stranger.pk]  # older, but theirs
+    html = response.content.decode()
+    first, second = html.split('<article class="order-card">')[1:]
+    assert "This customer's order" in first and "Priya Shah" in first
+    assert "Another customer's order" in second and "Tom Neighbour" in second and "@tom_n" in second
+
+
+def test_order_checked_out_with_the_case_handle_counts_as_the_customers(client, agent, team_case, order_with_items):
+    who = XUserFactory(handle="Priya_Buys")
+    case = team_case(customer=who.customer, customer_x_user=who)
+    other = team_case()
+    order = order_with_items(order_number="88800001", customer=other.customer, customer_handle="priya_buys")
+    client.force_login(agent)
+    html = client.get(case_url(case, "order_search"), {"order_q": "88800001"}).content.decode()
+    assert "This customer's order" in html and "@priya_buys" in html
+    assert order.pk in [o.pk for o in client.get(case_url(case, "order_search"), {"order_q": "8880"}).context["orders"]]

@@ -238,3 +238,33 @@ def test_queue_page_query_count_does_not_grow_with_cases(
     with django_assert_max_num_queries(19):  # an identifier search adds its three index lookups
         response = client.get(QUEUE, {"queue": queue, "q": "40001234"})
     assert response.status_code == 200
+
+
+def test_search_form_submits_to_the_bare_queue_path_so_the_url_does_not_grow(client, agent, team_case):
+    """htmx appends a GET form's fields to ``hx-get``: an empty one means "the current URL with its
+    query string", so every search made the pushed URL longer."""
+    team_case(assignee=agent)
+    client.force_login(agent)
+    html = client.get(QUEUE, {"queue": "mine", "q": "parcel", "status": "new"}).content.decode()
+    assert f'hx-get="{QUEUE}" hx-target="#queue-results"' in html
+    assert 'hx-get=""' not in html
+
+
+def test_queue_header_counts_what_the_filters_match(client, agent, team_case, settings):
+    matching = XUserFactory(handle="needle_customer")
+    team_case(assignee=agent, customer=matching.customer, customer_x_user=matching)
+    for _ in range(3):
+        team_case(assignee=agent)
+    client.force_login(agent)
+
+    unfiltered = client.get(QUEUE, {"queue": "mine"})
+    assert unfiltered.context["header_count"] == "4"
+    searched = client.get(QUEUE, {"queue": "mine", "q": "@needle_customer"})
+    assert rows(searched) and searched.context["header_count"] == "1"
+    assert 'class="count-pill" title="Cases matching the filters">1</span>' in searched.content.decode()
+    assert counts(searched)["mine"] == 4  # the sidebar still counts the whole queue
+
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "INBOX_PAGE_SIZE": 2}
+    paged = client.get(QUEUE, {"queue": "mine", "status": "new"})
+    assert len(rows(paged)) == 2 and paged.context["next_url"]
+    assert paged.context["header_count"] == "4"  # counted, not just this page's rows

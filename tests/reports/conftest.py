@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from crm_twitter.models import CaseStatus, ComplaintCategory, Promise
+from crm_twitter.models import CaseEvent, CaseStatus, ComplaintCategory, Promise
 from tests.factories import (
     BrandAccountFactory,
+    CaseEventFactory,
     CaseFactory,
     ExchangeRateFactory,
     OrderFactory,
@@ -86,11 +87,23 @@ def october(db, mid_november):
         outcome="refund",
         refund_amount=Decimal("20.00"),
         refund_currency="USD",
-        sla_breached_at=local(2026, 10, 10, 12, 0),
-        escalation_level=2,
+        # Answered an hour after its first-response due time; the sweep never recorded a breach.
+        sla_first_response_due=local(2026, 10, 10, 10, 0),
+        sla_resolution_due=local(2026, 10, 13, 8, 0),
+        escalation_level=0,  # escalated to 2 in October, de-escalated in November (events below)
         satisfaction=3,
     )
     c2.orders.add(o2)
+    CaseEventFactory(
+        case=c2, kind=CaseEvent.Kind.ESCALATED, data={"from": 0, "level": 2}, created_at=local(2026, 10, 10, 12, 0)
+    )
+    CaseEventFactory(
+        case=c2, kind=CaseEvent.Kind.DEESCALATED, data={"from": 2, "level": 0}, created_at=local(2026, 11, 2, 9, 0)
+    )
+    # Escalated only after October: not an October escalation.
+    CaseEventFactory(
+        case=c1, kind=CaseEvent.Kind.ESCALATED, data={"from": 0, "level": 1}, created_at=local(2026, 11, 3, 9, 0)
+    )
     # Opened 23:30 local on the last day (21:30 UTC... 22:30 UTC after DST): still October.
     c3 = CaseFactory(
         brand_account=shop_eu,
@@ -143,6 +156,19 @@ def october(db, mid_november):
     CaseFactory(brand_account=shop, opened_at=local(2026, 10, 13, 9, 0), status=CaseStatus.NOT_ACTIONABLE)
     # Same month last year.
     CaseFactory(brand_account=shop, category=damaged, category_confirmed=True, opened_at=local(2025, 10, 20, 9, 0))
+
+    # What case_resolve writes: the report reads outcomes and refunds from these records.
+    for case in (c1, c2, c4, c5):
+        CaseEventFactory(
+            case=case,
+            kind=CaseEvent.Kind.OUTCOME_RECORDED,
+            created_at=case.resolved_at,
+            data={
+                "outcome": case.outcome,
+                "refund_amount": None if case.refund_amount is None else str(case.refund_amount),
+                "refund_currency": case.refund_currency,
+            },
+        )
 
     PromiseFactory(case=c1, due_at=local(2026, 10, 8, 12, 0), status=Promise.Status.KEPT)
     PromiseFactory(case=c2, due_at=local(2026, 10, 12, 12, 0), status=Promise.Status.MISSED)

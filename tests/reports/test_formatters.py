@@ -16,6 +16,7 @@ EXPECTED_SHEETS = [
     "Summary",
     "Categories",
     "Service",
+    "Escalations",
     "By brand account",
     "By country",
     "By language",
@@ -29,6 +30,7 @@ EXPECTED_SHEETS = [
     "How categories were set",
     "Risk signals",
     "Data quality",
+    "Definitions",
 ]
 
 

@@ -80,9 +80,13 @@ def test_sla_escalation_dm_promises_and_satisfaction(october):
     report = report_generate(month=OCTOBER)
     total, damaged, not_received = report.total, report.category("damaged"), report.category("not-received")
 
-    assert (total.sla_met, total.sla_breached, total.sla_compliance_pct) == (3, 1, 75.0)
+    # c2's reply came an hour after its due time (no breach recorded by the sweep): breached.
+    # c3 is still unanswered two weeks on (past the policy's 4 h): breached. c1 and c4: met.
+    assert (total.sla_met, total.sla_breached, total.sla_pending, total.sla_compliance_pct) == (2, 2, 0, 50.0)
     assert damaged.sla_compliance_pct == 50.0
-    assert (total.escalated, total.escalation_rate_pct) == (1, 25.0)
+    assert not_received.sla_compliance_pct == 0.0
+    # c2 reached level 2 in October and was de-escalated in November; c1 was escalated in November.
+    assert (total.escalated, total.escalation_rate_pct, total.escalation_highest) == (1, 25.0, (0, 1, 0))
     assert damaged.escalation_rate_pct == 50.0
     assert (total.moved_to_dm, total.moved_to_dm_pct) == (2, 50.0)
     assert not_received.moved_to_dm_pct == 100.0
@@ -172,7 +176,7 @@ def test_empty_month_gives_an_empty_well_formed_report(db, mid_november):
 
 
 def test_query_count_does_not_grow_with_the_data(october, django_assert_max_num_queries):
-    with django_assert_max_num_queries(19) as small:
+    with django_assert_max_num_queries(20) as small:
         report_generate(month=OCTOBER)
     account = BrandAccountFactory()
     damaged = ComplaintCategory.objects.get(slug="damaged")

@@ -59,7 +59,7 @@ def test_scheduled_task_creates_exactly_one_snapshot_per_month_even_if_run_twice
     assert message.to == ["boss@example.com"]
     assert message.subject == "Complaint report October 2026"
     assert "Complaints opened: 4" in message.body
-    assert "SLA compliance: 75.0%" in message.body
+    assert "SLA compliance: 50.0%" in message.body
     assert "Refunds: 80.00 USD (not converted: JPY)" in message.body
     ((name, content, _mimetype),) = message.attachments
     assert name == "complaint-report-2026-10.xlsx"

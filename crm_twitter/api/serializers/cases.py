@@ -275,6 +275,16 @@ class MergeInput(VersionedInput):
     )
 
 
+class OrderLinkInput(VersionedInput):
+    order = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text=_("Id of an imported order you can see (GET /orders/).")
+    )
+
+
+class OrderUnlinkInput(VersionedInput):
+    """Optional body of ``DELETE …/orders/{order_id}/`` (or ``?expected_version=`` in the query)."""
+
+
 class CategoryInput(VersionedInput):
     category = serializers.SlugField(max_length=64, help_text=_("Category slug."))
 

@@ -30,6 +30,8 @@ from crm_twitter.api.serializers.cases import (
     EscalateInput,
     MergeInput,
     NoteInput,
+    OrderLinkInput,
+    OrderUnlinkInput,
     OutboundMessageSerializer,
     OutcomeInput,
     PromiseInput,
@@ -39,8 +41,8 @@ from crm_twitter.api.serializers.cases import (
     TransitionInput,
 )
 from crm_twitter.api.views.base import ID_REGEX, ApiOrderingFilter, ApiViewMixin, extend_schema, service
-from crm_twitter.models import Case, ComplaintCategory, Promise, ReplyTemplate
-from crm_twitter.selectors.cases import ROW_RELATED, case_detail, case_timeline
+from crm_twitter.models import Case, ComplaintCategory, Order, Promise, ReplyTemplate
+from crm_twitter.selectors.cases import ROW_RELATED, case_detail, case_timeline, order_for_linking
 from crm_twitter.selectors.visibility import cases_visible_to
 
 
@@ -66,7 +68,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     # Non-null columns only: a cursor cannot hold its place on a NULL.
     ordering_fields = ["opened_at", "updated_at", "id"]
     ordering = "-opened_at"
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     permission_classes = [DeskUser, CaseActions]
 
     def get_queryset(self):
@@ -285,6 +287,71 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             category=_active_category(data["category"]) if data.get("category") else None,
         )
         return self._row(case)
+
+    @extend_schema(
+        summary="Link an imported order to the case (idempotent)",
+        description=(
+            "Same rules as the inbox: the order must be one you can see (an agent sees the orders of "
+            "the customers whose cases they can see), otherwise 404; linking an order that is already "
+            "linked changes nothing. Answers the case row; its orders are in the case detail."
+        ),
+        request=OrderLinkInput,
+        responses=CaseListSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="orders", url_name="orders")
+    def orders_link(self, request, pk=None):
+        case = self._case()
+        data = _input(OrderLinkInput, request)
+        case = service("case_link_order")(
+            case=case,
+            actor=request.user,
+            order=_linkable_order(request, data["order"]),
+            expected_version=data.get("expected_version"),
+        )
+        return self._row(case)
+
+    @extend_schema(
+        summary="Unlink an order from the case",
+        description=(
+            "Same rules as the inbox: 404 for an order you cannot see, 400 ``not_linked`` when the "
+            "order is not linked to this case. ``expected_version`` may come in the JSON body or the "
+            "query string."
+        ),
+        request=OrderUnlinkInput,
+        responses=CaseListSerializer,
+        parameters=[
+            OpenApiParameter("order_id", int, OpenApiParameter.PATH),
+            OpenApiParameter("expected_version", int, OpenApiParameter.QUERY, required=False),
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=rf"orders/(?P<order_id>{ID_REGEX})",
+        url_name="order-unlink",
+    )
+    def orders_unlink(self, request, pk=None, order_id=None):
+        case = self._case()
+        # A DELETE body is optional (some clients cannot send one): the query string may carry it.
+        body = request.data or {k: v for k, v in request.query_params.items() if k == "expected_version"}
+        serializer = OrderUnlinkInput(data=body)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = service("case_unlink_order")(
+            case=case,
+            actor=request.user,
+            order=_linkable_order(request, int(order_id)),
+            expected_version=data.get("expected_version"),
+        )
+        return self._row(case)
+
+
+def _linkable_order(request, pk: int) -> Order:
+    """An order outside the caller's reach answers 404, exactly like one that does not exist."""
+    try:
+        return order_for_linking(user=request.user, pk=pk)
+    except Order.DoesNotExist:
+        raise NotFound(_("No such order."))
 
 
 def _active_category(slug: str) -> ComplaintCategory:

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -294,6 +295,9 @@ def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return back_to_case(case.pk, "timeline-end")
     context = case_context(request, case, compose_form=form, compose_error=error)
+    # The draft and the reason stay on this answer; the browser shows the case's own URL (inbox.js),
+    # so a reload does not post the message again.
+    context["page_url"] = reverse("crm_twitter_inbox:case", args=[case.pk])
     return render(request, "crm_twitter/inbox/case.html", context, status=422)
 
 

@@ -33,12 +33,13 @@ from crm_twitter.selectors.case_changes import case_changes_since
 from crm_twitter.selectors.cases import (
     case_timeline,
     customer_case_history,
+    order_is_for_case_customer,
     orders_by_numbers,
     orders_search,
     reply_templates_offered,
 )
 from crm_twitter.selectors.visibility import cases_visible_to
-from crm_twitter.services.lifecycle import allowed_transitions
+from crm_twitter.services.lifecycle import allowed_transitions, reopen_target
 
 # How often an open case page pings (who else is here, is the case changed): well under
 # presence.PRESENCE_TTL_SECONDS, so a viewer stays listed between two pings.
@@ -79,6 +80,12 @@ def _default_currency(case: Case) -> str:
     return ""
 
 
+def _mark_whose(case: Case, orders: list) -> None:
+    """Tell each order card whether the order is this case's customer's (else it names the owner)."""
+    for order in orders:
+        order.is_case_customer = order_is_for_case_customer(order, case=case)
+
+
 def case_context(
     request: HttpRequest, case: Case, *, compose_form: ComposeForm | None = None, compose_error: str = ""
 ) -> dict:
@@ -91,6 +98,7 @@ def case_context(
     found_orders = (
         orders_by_numbers(user=user, numbers=numbers_in_texts(inbound_texts), exclude_case=case) if can_act else []
     )
+    _mark_whose(case, linked_orders + found_orders)
     promises = list(case.promises.all())
     open_promises = [p for p in promises if p.status == Promise.Status.OPEN]
     templates = reply_templates_offered(case=case) if can_act else []
@@ -135,6 +143,8 @@ def case_context(
         "suggested_step": suggested_step,
         "in_reply_to": in_reply_to,
         "transitions": [(s, status_labels.get(s, s), TRANSITION_STYLE.get(s, "secondary")) for s in transitions],
+        # The reopen menu starts where the lifecycle would restart the case (in DM once it moved there).
+        "reopen_default": "" if case.is_open else str(reopen_target(case)),
         "can_resolve": case.is_open and can_act,
         "categories": list(ComplaintCategory.objects.filter(is_active=True)) if can_act else [],
         "compose_form": compose_form or ComposeForm(initial={"version": case.version, "channel": channel}),
@@ -209,12 +219,14 @@ def presence_view(request: HttpRequest, pk: int) -> HttpResponse:
 def order_search_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = visible_case_or_404(request, pk)
     text = request.GET.get("order_q", "")
+    orders = orders_search(user=request.user, text=text, exclude_case=case)
+    _mark_whose(case, orders)
     return render(
         request,
         "crm_twitter/inbox/_order_results.html",
         {
             "case": case,
-            "orders": orders_search(user=request.user, text=text, exclude_case=case),
+            "orders": orders,
             "searched": len(text.strip()) >= 3,
             "can_act": user_can_act(request.user),
         },

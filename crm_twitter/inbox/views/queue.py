@@ -24,6 +24,7 @@ from crm_twitter.selectors.cases import (
     RESOLVED_COUNT_CAP,
     CaseFilters,
     QueueRow,
+    case_list_count,
     case_list_page,
     case_queue_counts,
 )
@@ -183,6 +184,7 @@ def results_fingerprint(context: dict) -> str:
         context["queue"],
         rows,
         [(item["key"], item["display"]) for item in context["queues"]],
+        context.get("header_count"),
         context["first_index"],
         context["last_index"],
         context["prev_url"],
@@ -217,6 +219,13 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     for case in rows:
         case.row = _row_display(case, user=user, url=url_pattern.format(case.pk), now=now, labels=labels)
     counts = case_queue_counts(user=user)
+    header_count = counts[queue]
+    if not filters.is_empty:
+        # The header counts what the filters match; a short last page needs no extra query.
+        if has_next or (not rows and page > 1):
+            header_count = case_list_count(user=user, queue=queue, filters=filters)
+        else:
+            header_count = offset + len(rows)
 
     params = {k: v for k, v in request.GET.items() if k not in ("page", "queue") and v}
     base_query = urlencode(params)
@@ -234,6 +243,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "empty_hint": QUEUE_HINTS[queue] if filters.is_empty else _("No case matches these filters."),
         "queues": _counts_display(counts),
         "queue_count": counts[queue],
+        "header_count": f"{RESOLVED_COUNT_CAP}+" if header_count > RESOLVED_COUNT_CAP else str(header_count),
+        "queue_path": request.path,
         "rows": rows,
         "page": page,
         "first_index": offset + 1 if rows else 0,

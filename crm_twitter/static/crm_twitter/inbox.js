@@ -436,6 +436,10 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
+    // A refused form (a 422 from /compose/) is answered at the address it was posted to: show the
+    // page's own address instead, so a reload opens the case rather than posting the message again.
+    const pageUrl = document.body.dataset.pageUrl;
+    if (pageUrl && location.pathname !== pageUrl && history.replaceState) history.replaceState(null, "", pageUrl);
     applyShortcutPreference();
     refreshCountdowns(document);
     setInterval(() => refreshCountdowns(document), 30000);

@@ -1,0 +1,46 @@
+"""`make run` (scripts/run.sh) stops at once, saying why, when one of its ports is taken.
+
+Before, a taken sandbox port let the script go on: the demo synced from whatever listened there,
+printed "Sync stopped (error): not_found" three times and then "crm_twitter is running"."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def taken_port():
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    yield holder.getsockname()[1]
+    holder.close()
+
+
+@pytest.mark.parametrize("name", ["PORT", "SANDBOX_PORT"])
+def test_run_refuses_to_start_when_a_port_is_taken(taken_port, name):
+    other = "SANDBOX_PORT" if name == "PORT" else "PORT"
+    env = {**os.environ, name: str(taken_port), other: str(free_port())}
+    started = time.monotonic()
+    result = subprocess.run(
+        ["bash", "scripts/run.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1
+    assert time.monotonic() - started < 15  # nothing migrated, synced or started first
+    assert f"port {taken_port} ({name}," in result.stderr and "already in use" in result.stderr
+    assert f"make run {name}=<port>" in result.stderr
+    assert "==> Database" not in result.stdout and "is running" not in result.stdout
