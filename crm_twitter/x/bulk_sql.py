@@ -179,7 +179,18 @@ _UNNEST_MIN_COLUMNS = 40
 # Column types whose arrays round-trip exactly what the VALUES statement stores (no array columns:
 # unnest would flatten them).
 _UNNEST_TYPES = frozenset(
-    {"bigint", "integer", "smallint", "boolean", "varchar", "text", "numeric", "jsonb", "timestamp with time zone"}
+    {
+        "bigint",
+        "integer",
+        "smallint",
+        "boolean",
+        "varchar",
+        "text",
+        "numeric",
+        "double precision",
+        "jsonb",
+        "timestamp with time zone",
+    }
 )
 
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import connections
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -108,6 +109,8 @@ def database_cache(settings, transactional_db):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "crm_twitter_cache"}
     }
+    # With Redis as the project's cache (CI's PostgreSQL leg) migrate made no cache table.
+    call_command("createcachetable", "crm_twitter_cache", verbosity=0)
     cache = caches["default"]
     cache.clear()
     yield cache
