@@ -37,6 +37,7 @@ def host_urls():
     clear_url_caches()
 
 
+@pytest.mark.django_db  # Django 6 asks the database about JSON support while checking models
 def test_the_projects_own_settings_pass_every_host_check(settings):
     settings.CACHES = DATABASE_CACHE  # the suite swaps in a per-process cache for speed
     messages = [m for m in run_checks(include_deployment_checks=False) if m.id and m.id.startswith("crm_twitter.")]
@@ -165,6 +166,7 @@ def test_a_shared_cache_passes(settings):
     assert check_host_cache() == []
 
 
+@pytest.mark.django_db  # run_checks includes the model checks
 def test_deploy_checks_say_the_webhook_is_off_without_its_secret():
     with override_settings(CRM_TWITTER={}):
         (warning,) = check_host_webhook()
