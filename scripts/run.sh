@@ -50,9 +50,9 @@ $PY manage.py crm_twitter_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --scen
   >var/sandbox.log 2>&1 &
 pids+=($!)
 sandbox_up=""
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do  # up to a minute on a busy machine; stops early if the sandbox exits
   if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi  # the sandbox exited: no point waiting
-  if curl -fs -o /dev/null "http://127.0.0.1:${SANDBOX_PORT}/_sandbox/health"; then sandbox_up=1; break; fi
+  if curl -fs -o /dev/null "http://127.0.0.1:${SANDBOX_PORT}/_sandbox/state"; then sandbox_up=1; break; fi
   sleep 0.2
 done
 if [ -z "$sandbox_up" ]; then

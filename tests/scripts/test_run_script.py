@@ -44,3 +44,15 @@ def test_run_refuses_to_start_when_a_port_is_taken(taken_port, name):
     assert f"port {taken_port} ({name}," in result.stderr and "already in use" in result.stderr
     assert f"make run {name}=<port>" in result.stderr
     assert "==> Database" not in result.stdout and "is running" not in result.stdout
+
+
+def test_the_readiness_url_make_run_polls_is_one_the_sandbox_serves(sandbox):
+    """`make run` waits for the sandbox on a control URL; one the sandbox does not serve (a 404)
+    made every run stop with "the X sandbox did not start"."""
+    import re
+    import urllib.request
+
+    script = (Path(__file__).resolve().parents[2] / "scripts" / "run.sh").read_text()
+    (path,) = set(re.findall(r"/_sandbox/[a-z_]+", script))
+    with urllib.request.urlopen(f"{sandbox.base_url}{path}", timeout=10) as response:  # noqa: S310 (loopback)
+        assert response.status == 200
