@@ -181,12 +181,6 @@ def model_file_problem(path: Path, backend_class: type[CategoryBackend]) -> str 
     return None
 
 
-def probabilities_row(model: TrainedModel, text: str) -> dict[str, float]:
-    """Every category's probability for one text (the inbox's "why this suggestion")."""
-    row = model.backend.predict_proba([text])[0]
-    return {c: float(p) for c, p in sorted(zip(model.backend.classes, row, strict=True), key=lambda x: -x[1])}
-
-
 __all__ = [
     "REBUILD_HINT",
     "SHIPPED_MODEL",
@@ -197,6 +191,5 @@ __all__ = [
     "model_bytes_load",
     "model_file_write",
     "model_metadata",
-    "probabilities_row",
     "sha256_of",
 ]

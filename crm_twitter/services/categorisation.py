@@ -333,7 +333,7 @@ def category_models_retrain(*, force: bool = False) -> CategoryModel | None:
         )
     logger.info("Category model %s trained on %d examples: %s", record.version, trained.examples, record.note)
     if promote:
-        transaction.on_commit(cases_resuggest)
+        transaction.on_commit(cases_mark_for_resuggestion)
     return record
 
 
@@ -345,7 +345,7 @@ def category_model_activate(*, record: CategoryModel | None) -> TrainedModel:
             record.status = CategoryModel.Status.ACTIVE
             record.promoted_at = timezone.now()
             record.save(update_fields=["status", "promoted_at"])
-        transaction.on_commit(cases_resuggest)
+        transaction.on_commit(cases_mark_for_resuggestion)
     return model_in_force()
 
 
@@ -413,6 +413,12 @@ def cases_suggest_pending(*, chunk: int = 500, limit: int = 50_000) -> int:
         cases_suggest(ids, suggester=suggester)
         done += len(ids)
     return done
+
+
+def cases_mark_for_resuggestion() -> int:
+    """After a change of model: every case no agent confirmed waits for a new reading, which the
+    pending sweep makes in the background (one UPDATE here, not a web request reading every case)."""
+    return Case.objects.filter(category_confirmed=False).exclude(suggestion_model="").update(suggestion_model="")
 
 
 def cases_resuggest(*, chunk: int = 500) -> int:

@@ -99,8 +99,16 @@ def test_a_new_model_is_promoted_only_when_it_scores_at_least_as_well(monkeypatc
     assert model_in_force().version == equal.version == "desk-2"
 
 
-def test_an_admin_can_roll_back_to_any_version_or_to_the_shipped_model(small_corpus):
-    first = category_models_retrain(force=True)
+def test_an_admin_can_roll_back_to_any_version_or_to_the_shipped_model(
+    small_corpus, django_capture_on_commit_callbacks
+):
+    unconfirmed = _case_with_text("the glass arrived shattered", suggestion_model="shipped-old")
+    confirmed = _case_with_text("x", category_confirmed=True, suggestion_model="shipped-old")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = category_models_retrain(force=True)
+    unconfirmed.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert unconfirmed.suggestion_model == "" and confirmed.suggestion_model == "shipped-old"  # re-read later
     category_model_activate(record=None)
     assert model_in_force().version.startswith("shipped-")
     category_model_activate(record=first)
