@@ -398,7 +398,7 @@ def cold_caches() -> None:
     """
     from django.core.cache import cache
 
-    from crm_twitter.selectors.cases import counts_cache_key
+    from crm_twitter.selectors.queues import counts_cache_key
     from crm_twitter.services import order_matching
 
     cache.delete_many([counts_cache_key(user_id) for user_id in USER_IDS])

@@ -334,8 +334,8 @@ def main() -> None:
 
     # Where the time goes: the same ingest with the workflow engine replaced by a stub that
     # opens bare cases (no SLA, routing, categorisation, escalation, events).
+    from crm_twitter.db.bulk import ids_allocate, rows_insert
     from crm_twitter.services import message_routing
-    from crm_twitter.x.bulk_sql import ids_allocate, rows_insert
 
     class StubCases:
         @staticmethod

@@ -9,4 +9,4 @@ class CrmTwitterConfig(AppConfig):
 
     def ready(self) -> None:
         # Only registrations here: system checks are imported so Django runs them.
-        from crm_twitter import checks  # noqa: F401
+        from crm_twitter import checks, middleware  # noqa: F401  (middleware: its sign-in receiver)

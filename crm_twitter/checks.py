@@ -36,6 +36,9 @@ POSITIVE_INTS = (
     "INBOX_PAGE_SIZE",
     "API_PAGE_SIZE",
     "API_BULK_MAX_ROWS",
+    "WEBHOOK_MAX_BODY_BYTES",
+    "WEBHOOK_LIVE_SECONDS",
+    "WEBHOOK_POLL_INTERVAL_SECONDS",
 )
 
 
@@ -248,6 +251,7 @@ HOST_MIDDLEWARE = (
     "django_htmx.middleware.HtmxMiddleware",
 )
 LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
+USER_LANGUAGE_MIDDLEWARE = "crm_twitter.middleware.UserLanguageMiddleware"
 HOST_CONTEXT_PROCESSORS = (
     "django.template.context_processors.request",
     "django.contrib.auth.context_processors.auth",
@@ -328,6 +332,15 @@ def check_host_project(app_configs: Any = None, **kwargs: Any) -> list[Error | C
                 f"{LOCALE_MIDDLEWARE!r} is not in MIDDLEWARE: the inbox's language menu changes nothing.",
                 hint=f"Insert it after SessionMiddleware, before CommonMiddleware (see {HOST_SNIPPET}).",
                 id="crm_twitter.W037",
+            )
+        )
+    if not _has_class(settings.MIDDLEWARE, USER_LANGUAGE_MIDDLEWARE):
+        problems.append(
+            CheckWarning(
+                f"{USER_LANGUAGE_MIDDLEWARE!r} is not in MIDDLEWARE: the language each user chooses in "
+                "their preferences is ignored by the inbox and the reports (the browser's is used).",
+                hint=f"Add it after AuthenticationMiddleware (see {HOST_SNIPPET}).",
+                id="crm_twitter.W046",
             )
         )
     cluster = getattr(settings, "Q_CLUSTER", None)
@@ -507,3 +520,87 @@ def check_encryption_key_deploy(app_configs: Any = None, **kwargs: Any) -> list[
             id="crm_twitter.W050",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_media_archive(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The media archive's and evidence packs' settings (docs/evidence.md)."""
+    errors: list[Error] = []
+    hosts = app_settings.MEDIA_HOSTS
+    if not isinstance(hosts, (list, tuple)) or not all(
+        isinstance(h, str) and h and "/" not in h and ":" not in h for h in hosts
+    ):
+        errors.append(
+            _error("MEDIA_HOSTS", "must be a list of host names (no scheme, port or path).", "crm_twitter.E170")
+        )
+    insecure = app_settings.MEDIA_INSECURE_HOSTS
+    if not isinstance(insecure, (list, tuple)) or not all(
+        isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}", h) for h in insecure
+    ):
+        errors.append(
+            _error("MEDIA_INSECURE_HOSTS", "must be a list of 'host:port' entries (the sandbox's).", "crm_twitter.E170")
+        )
+    for name in ("MEDIA_MAX_BYTES", "MEDIA_MAX_ATTEMPTS", "MEDIA_BACKOFF_SECONDS", "MEDIA_MAX_BACKOFF_SECONDS"):
+        if not _is_positive_int(getattr(app_settings, name)):
+            errors.append(
+                _error(name, f"must be a positive integer, got {getattr(app_settings, name)!r}.", "crm_twitter.E003")
+            )
+    for name in ("MEDIA_ARCHIVE_BATCH", "MEDIA_ARCHIVE_THREADS"):
+        if not _is_positive_int(getattr(app_settings, name)):
+            errors.append(
+                _error(name, f"must be a positive integer, got {getattr(app_settings, name)!r}.", "crm_twitter.E003")
+            )
+    timeout = app_settings.MEDIA_TIMEOUT_SECONDS
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        errors.append(
+            _error("MEDIA_TIMEOUT_SECONDS", f"must be a positive number, got {timeout!r}.", "crm_twitter.E005")
+        )
+    from django.core.files.storage import InvalidStorageError, storages
+
+    try:
+        storages[app_settings.MEDIA_STORAGE or "default"]
+    except (InvalidStorageError, TypeError):
+        errors.append(
+            _error("MEDIA_STORAGE", f"names no STORAGES alias: {app_settings.MEDIA_STORAGE!r}.", "crm_twitter.E171")
+        )
+    from crm_twitter.evidence.signing import InvalidSigningKey, load_private_key
+
+    if app_settings.EVIDENCE_SIGNING_KEY is not None:
+        try:
+            load_private_key(app_settings.EVIDENCE_SIGNING_KEY)
+        except InvalidSigningKey as exc:
+            errors.append(
+                _error(
+                    "EVIDENCE_SIGNING_KEY",
+                    str(exc),
+                    "crm_twitter.E172",
+                    hint="python manage.py crm_twitter_evidence --generate-key prints a new one.",
+                )
+            )
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_media_archive_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckWarning]:
+    """In deployment checks: the sandbox's plain-HTTP media host, and a signing key tied to SECRET_KEY."""
+    problems: list[CheckWarning] = []
+    if app_settings.MEDIA_INSECURE_HOSTS:
+        problems.append(
+            CheckWarning(
+                "CRM_TWITTER['MEDIA_INSECURE_HOSTS'] is set: the media archive fetches from these hosts over plain "
+                "HTTP and on internal addresses. It exists for the X sandbox in tests and the demo only.",
+                hint="Remove it in production.",
+                id="crm_twitter.W171",
+            )
+        )
+    if app_settings.EVIDENCE_SIGNING_KEY is None:
+        problems.append(
+            CheckWarning(
+                "CRM_TWITTER['EVIDENCE_SIGNING_KEY'] is not set: evidence packs are signed with a key derived from "
+                "SECRET_KEY, so rotating SECRET_KEY changes the public key every published pack is checked against.",
+                hint="Set it from your secret store to the output of `python manage.py crm_twitter_evidence "
+                "--generate-key`, and publish the public key (`--public-key-only`).",
+                id="crm_twitter.W172",
+            )
+        )
+    return problems

@@ -22,6 +22,13 @@ DEFAULTS: dict[str, Any] = {
     "ENCRYPTION_KEY": None,
     # Consumer secret used to answer CRC challenges and verify webhook signatures.
     "WEBHOOK_CONSUMER_SECRET": "",
+    # Largest webhook body accepted (bytes); X's deliveries are a few kB. Larger answers 413.
+    "WEBHOOK_MAX_BODY_BYTES": 1_048_576,
+    # An account whose webhook delivered within this many seconds polls only every
+    # WEBHOOK_POLL_INTERVAL_SECONDS (never beyond what X's mention window allows); when
+    # deliveries stop for longer, polling returns to its normal pace.
+    "WEBHOOK_LIVE_SECONDS": 600,
+    "WEBHOOK_POLL_INTERVAL_SECONDS": 600,
     # --- Sync ---------------------------------------------------------------------------------
     "SYNC_INTERVAL_SECONDS": 60,
     "SYNC_MIN_INTERVAL_SECONDS": 15,
@@ -40,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
         "dm_create": "0.015",
         "reply_to_mention": "0.010",
         "post_with_url": "0.200",
+        # X Activity API events other than posts and DMs (those are billed as post/DM event reads).
+        "activity_event": "0.005",
     },
     "MONTHLY_POST_READ_CAP": 0,  # 0 = no cap configured.
     "BUDGET_SLOWDOWN_RATIO": 0.8,  # share of the monthly budget past which polling slows.
@@ -161,6 +170,27 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_DAY": 1,
     "REPORT_HOUR": 6,
     "REPORT_RECIPIENTS": [],
+    # --- Media archive and evidence packs (docs/evidence.md) ---------------------------------------
+    # Download every photo, GIF and video of inbound messages soon after ingest.
+    "MEDIA_ARCHIVE": True,
+    # The only hosts media is fetched from, over HTTPS, never when they resolve to an internal address.
+    "MEDIA_HOSTS": ["pbs.twimg.com", "video.twimg.com", "ton.twitter.com"],
+    # "host:port" entries also fetched over plain HTTP and on loopback: ONLY the X sandbox in tests and
+    # the demo (e.g. ["127.0.0.1:8765"]). Never set in production (check crm_twitter.W171).
+    "MEDIA_INSECURE_HOSTS": [],
+    "MEDIA_MAX_BYTES": 64 * 1024 * 1024,
+    "MEDIA_TIMEOUT_SECONDS": 20.0,
+    "MEDIA_MAX_ATTEMPTS": 6,
+    "MEDIA_BACKOFF_SECONDS": 60,  # doubles per failed attempt, up to MEDIA_MAX_BACKOFF_SECONDS
+    "MEDIA_MAX_BACKOFF_SECONDS": 6 * 3600,
+    "MEDIA_ARCHIVE_BATCH": 200,  # media per archive task run
+    "MEDIA_ARCHIVE_THREADS": 4,  # parallel downloads within one task run
+    # The STORAGES alias the archive and the packs are written to ("default": MEDIA_ROOT, or S3
+    # through django-storages).
+    "MEDIA_STORAGE": "default",
+    # Ed25519 private key signing evidence-pack manifests: PEM, or 32 bytes base64. None derives
+    # one from SECRET_KEY (check crm_twitter.W172 asks for a real one in production).
+    "EVIDENCE_SIGNING_KEY": None,
     # --- Inbox and API -----------------------------------------------------------------------------
     "INBOX_PAGE_SIZE": 50,
     "API_PAGE_SIZE": 50,

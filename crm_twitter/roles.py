@@ -49,6 +49,7 @@ class Ability(enum.StrEnum):
     UNLOCK_SIGNINS = "unlock_signins"  # lift a colleague's sign-in lockout (admin)
     SYNC_ALERTS = "sync_alerts"  # told when X sync or an account's credentials need a person
     TAKE_CASES = "take_cases"  # offered as an assignee
+    LOWER_ESCALATIONS = "lower_escalations"  # take a case down an escalation level (with a reason)
 
 
 ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -61,6 +62,7 @@ ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.IMPORT_ORDERS,
             Ability.UNLOCK_SIGNINS,
             Ability.SYNC_ALERTS,
+            Ability.LOWER_ESCALATIONS,
         }
     ),
     # Managers read everything and act on no case (they lack change_case).
@@ -81,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "view_caseevent",
         "add_caseevent",
         "view_promise",
+        "view_caseoutcome",
         "add_promise",
         "change_promise",
         "view_customer",
@@ -101,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "view_caseevent",
         "add_caseevent",
         "view_promise",
+        "view_caseoutcome",
         "add_promise",
         "change_promise",
         "view_customer",
@@ -129,6 +133,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "view_case",
         "view_caseevent",
         "view_promise",
+        "view_caseoutcome",
         "view_customer",
         "view_xuser",
         "view_order",
@@ -193,6 +198,30 @@ def user_can_act_on_cases(user: Any) -> bool:
 def user_can_assign_others(user: Any) -> bool:
     """Handing a case to someone else, or unassigning a colleague, is for those who act on every team's cases."""
     return user_can_act_on_cases(user) and user_sees_all_cases(user)
+
+
+def user_may_take_cases(user: Any) -> bool:
+    """May be handed a case: an active user whose role takes cases (agent, supervisor) and who may
+    act on cases. A read-only manager, a colleague an admin made read-only, a user with no desk role
+    and a superuser without a role are not on the roster."""
+    return user_may(user, Ability.TAKE_CASES) and user_can_act_on_cases(user)
+
+
+def user_may_lower_escalations(user: Any) -> bool:
+    """Taking a case down an escalation level undoes a rule or a colleague's judgement: a
+    supervisor's call (rules and agents only ever raise it)."""
+    return user_can_act_on_cases(user) and user_may(user, Ability.LOWER_ESCALATIONS)
+
+
+def users_who_take_cases() -> QuerySet:
+    """The roster as a queryset: ``user_may_take_cases`` for many users in one query (the assign menus)."""
+    app_label, codename = CASE_ACTION_PERMISSION.split(".")
+    may_act = (
+        Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+        | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+        | Q(is_superuser=True)
+    )
+    return users_with(Ability.TAKE_CASES).filter(may_act).distinct()
 
 
 def user_may_import_orders(user: Any) -> bool:

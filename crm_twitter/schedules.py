@@ -25,6 +25,8 @@ def schedule_specs() -> list[ScheduleSpec]:
         ScheduleSpec("crm_twitter:sync-due-accounts", "crm_twitter.tasks.sync.sync_due_accounts", minutes=sync_minutes),
         ScheduleSpec("crm_twitter:outbound-drain", "crm_twitter.tasks.outbound.outbound_drain_task", minutes=1),
         ScheduleSpec("crm_twitter:sla-sweep", "crm_twitter.tasks.workflow.sla_sweep_task", minutes=1),
+        # Brand replies and DMs stored before the thread they answer (routing converges; docs/routing.md).
+        ScheduleSpec("crm_twitter:parked-messages", "crm_twitter.tasks.workflow.parked_messages_route_task", minutes=5),
         ScheduleSpec(
             "crm_twitter:category-suggest", "crm_twitter.tasks.workflow.cases_suggest_pending_task", minutes=1
         ),
@@ -32,6 +34,7 @@ def schedule_specs() -> list[ScheduleSpec]:
             "crm_twitter:category-retrain", "crm_twitter.tasks.workflow.category_models_retrain_task", minutes=24 * 60
         ),
         ScheduleSpec("crm_twitter:profile-refresh", "crm_twitter.tasks.sync.profile_refresh_task", minutes=60),
+        ScheduleSpec("crm_twitter:media-archive", "crm_twitter.tasks.evidence.media_archive_task", minutes=1),
         # Hourly: the task itself waits for REPORT_DAY/REPORT_HOUR in the merchant's time zone.
         ScheduleSpec("crm_twitter:monthly-report", "crm_twitter.tasks.reports.monthly_report_task", minutes=60),
     ]

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/", include("crm_twitter.inbox.urls")),
+    path("evidence/", include("crm_twitter.evidence.urls")),
     path("api/", include("crm_twitter.api.urls")),
     path("", include("crm_twitter.reports.urls")),
     path("", include("crm_twitter.x.urls")),

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the signed-in user's chosen language wins over the browser's.
+    "crm_twitter.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,6 +170,8 @@ if django.VERSION >= (6, 1):  # Django 6.1 replaces EMAIL_BACKEND with MAILERS (
     MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
 else:
     EMAIL_BACKEND = _EMAIL_BACKEND
+# Where the file-based backend (`make run` uses it) writes one file per batch of e-mails.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm-twitter@localhost")
 
 # Behind a TLS-terminating proxy (nginx, a load balancer) set SECURE_PROXY_SSL_HEADER=1 so
@@ -238,6 +242,12 @@ CRM_TWITTER = {
 }
 if os.environ.get("CRM_TWITTER_ENCRYPTION_KEY"):
     CRM_TWITTER["ENCRYPTION_KEY"] = os.environ["CRM_TWITTER_ENCRYPTION_KEY"]
+# The media archive fetches X's media hosts only, over HTTPS. The demo's X sandbox serves media on
+# loopback over plain HTTP, so `make run` names its address here; never set in production (W171).
+if os.environ.get("CRM_TWITTER_MEDIA_INSECURE_HOSTS"):
+    CRM_TWITTER["MEDIA_INSECURE_HOSTS"] = os.environ["CRM_TWITTER_MEDIA_INSECURE_HOSTS"].split(",")
+if os.environ.get("CRM_TWITTER_EVIDENCE_SIGNING_KEY"):  # PEM or base64; see docs/evidence.md
+    CRM_TWITTER["EVIDENCE_SIGNING_KEY"] = os.environ["CRM_TWITTER_EVIDENCE_SIGNING_KEY"]
 
 # What the inbox, admin, reports and API docs work under: scripts only from our static files (no
 # inline script, no eval), images also from X's media hosts (or the sandbox's). crm_twitter/csp.py.

@@ -33,6 +33,7 @@ $PY bench/classify.py | tee bench-results/classify.md
 run ingest bench/ingest.py
 run sla-sweep bench/sla_sweep.py
 run orders-import bench/orders_import.py
+run evidence bench/evidence.py
 if [ "$have_pg" = 1 ]; then
   for b in inbox report; do
     [ -f "bench/$b.py" ] || continue

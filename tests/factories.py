@@ -51,7 +51,7 @@ class TeamMembershipFactory(factory.django.DjangoModelFactory):
         model = m.TeamMembership
 
     team = factory.SubFactory(TeamFactory)
-    user = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory, roles=["crm_agent"])  # a team's agent holds the desk's agent role
     role = m.TeamMembership.Role.AGENT
 
 

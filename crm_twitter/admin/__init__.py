@@ -22,6 +22,9 @@ CORE_MODULES = (
     "outbound",
     "notifications",
     "signin",
+    "webhooks",
+    "evidence",
+    "preferences",
 )
 OPTIONAL_MODULES = ("costs", "reports", "api_tokens")
 

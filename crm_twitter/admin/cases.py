@@ -15,12 +15,23 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.admin.actions import rows_apply
 from crm_twitter.admin.display import csv_cell, pretty_json, preview
 from crm_twitter.admin.visibility import CaseVisibilityMixin
-from crm_twitter.models import Case, CaseEvent, CaseStatus, DirectMessage, OutboundMessage, Promise, Tweet
+from crm_twitter.models import (
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    DirectMessage,
+    OutboundMessage,
+    Promise,
+    Tweet,
+)
 from crm_twitter.services.errors import CaseRuleError
 
 # --- inlines: the case's whole story, read-only ---------------------------------------------
@@ -233,6 +244,7 @@ class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
         "outcome_note",
         "refund_amount",
         "refund_currency",
+        "outcome_history",
         "sla_first_response_due",
         "sla_next_response_due",
         "sla_resolution_due",
@@ -318,6 +330,7 @@ class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
                     "outcome_note",
                     "refund_amount",
                     "refund_currency",
+                    "outcome_history",
                     "satisfaction",
                     "satisfaction_comment",
                     "satisfaction_requested_at",
@@ -409,6 +422,30 @@ class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
         allowed = allowed_transitions(obj)
         return ", ".join(str(CaseStatus(s).label) for s in allowed) or "—"
 
+    @admin.display(description=_("Outcome history"))
+    def outcome_history(self, obj: Case):
+        """Every outcome recorded, oldest first (the fields above are the latest): a case that was
+        resolved, reopened and resolved again shows both, refunds included."""
+        records = obj.outcome_records.all()
+        if not records:
+            return "—"
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} · {}{}{}</li>",
+                (
+                    (
+                        date_format(timezone.localtime(r.recorded_at), "DATETIME_FORMAT"),
+                        r.get_outcome_display(),
+                        f" · {r.refund_amount} {r.refund_currency}" if r.refund_amount is not None else "",
+                        f" — {r.note}" if r.note else "",
+                    )
+                    for r in records
+                ),
+            ),
+        )
+
     @admin.display(description=_("X conversations"))
     def conversation_ids_pretty(self, obj: Case):
         return pretty_json(obj.conversation_ids)
@@ -419,7 +456,7 @@ class CaseAdmin(CaseVisibilityMixin, admin.ModelAdmin):
         if not change:  # pragma: no cover - adding is disabled
             super().save_model(request, obj, form, change)
             return
-        from crm_twitter.services.cases import case_edit, case_link_order, case_set_category, case_unlink_order
+        from crm_twitter.services.case_edits import case_edit, case_link_order, case_set_category, case_unlink_order
         from crm_twitter.services.routing import case_assign
 
         changed = set(form.changed_data) - {"expected_version"}
@@ -569,6 +606,30 @@ class CaseEventAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     @admin.display(description=_("Data"))
     def data_pretty(self, obj: CaseEvent):
         return pretty_json(obj.data)
+
+
+@admin.register(CaseOutcome)
+class CaseOutcomeAdmin(CaseVisibilityMixin, admin.ModelAdmin):
+    """Every outcome ever recorded (refunds included), as history: readable, never edited here.
+    A case resolved, reopened and resolved again has two rows; the monthly report counts each
+    once, in the month it was recorded."""
+
+    list_display = ["recorded_at", "case", "outcome", "refund_amount", "refund_currency", "recorded_by"]
+    list_filter = ["outcome", "refund_currency"]
+    search_fields = ["case__reference", "note"]
+    list_select_related = ["case", "recorded_by"]
+    date_hierarchy = "recorded_at"
+    fields = ["case", "outcome", "refund_amount", "refund_currency", "note", "recorded_at", "recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Promise)

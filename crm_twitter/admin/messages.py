@@ -146,8 +146,8 @@ class DirectMessageAdmin(MessageAdmin):
 @admin.register(Media)
 class MediaAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     case_lookups = ("tweet__case", "direct_message__case")
-    list_display = ["media_key", "type", "thumbnail", "is_evidence", "tweet", "direct_message"]
-    list_filter = ["type", "is_evidence"]
+    list_display = ["media_key", "type", "thumbnail", "is_evidence", "archive_status", "tweet", "direct_message"]
+    list_filter = ["type", "is_evidence", "archive_status", "archive_error_code"]
     search_fields = ["=media_key", "alt_text", "tweet__x_id", "direct_message__x_event_id"]
     list_select_related = ["tweet", "direct_message"]
     # Only the evidence flag and the description are the desk's to edit.
@@ -163,6 +163,18 @@ class MediaAdmin(CaseVisibilityMixin, admin.ModelAdmin):
         "is_evidence",
         "tweet",
         "direct_message",
+        # The archived copy (crm_twitter.services.media_archive).
+        "archive_status",
+        "archive_file",
+        "archive_source_url",
+        "sha256",
+        "size",
+        "content_type",
+        "fetched_at",
+        "archive_attempts",
+        "archive_next_attempt_at",
+        "archive_error_code",
+        "archive_error",
         "raw_pretty",
     ]
     readonly_fields = [f for f in fields if f not in {"is_evidence", "alt_text"}]
@@ -173,7 +185,8 @@ class MediaAdmin(CaseVisibilityMixin, admin.ModelAdmin):
     @admin.display(description=_("Preview"))
     def thumbnail(self, obj: Media):
         url = obj.thumbnail_url
-        if not url or not url.lower().startswith(("https://", "http://")):
+        # "/…": the desk's archived copy (never "//host", a URL on another site).
+        if not url or url.startswith("//") or not url.lower().startswith(("https://", "http://", "/")):
             return "—"
         return format_html('<img src="{}" alt="" style="max-height: 60px; max-width: 120px" loading="lazy">', url)
 

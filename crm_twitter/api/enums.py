@@ -13,4 +13,5 @@ ENUM_NAME_OVERRIDES = {
     "TimelineKindEnum": "crm_twitter.api.serializers.cases.TIMELINE_KINDS",
     "TweetKindEnum": "crm_twitter.models.messages.Tweet.Kind",
     "CaseEventKindEnum": "crm_twitter.models.cases.CaseEvent.Kind",
+    "EvidencePackStatusEnum": "crm_twitter.models.evidence.EvidencePack.Status",
 }

@@ -18,10 +18,47 @@ from crm_twitter.conf import app_settings
 from crm_twitter.form_fields import MAX_ID
 
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 10**9
 CURSOR_KEYS = frozenset({"o", "r", "p"})  # offset, reverse, position
 
 
-class ApiCursorPagination(CursorPagination):
+def _whole_number(request, name: str, maximum: int) -> int | None:
+    """A paging parameter read strictly: ASCII digits, 1 to ``maximum``, or a 400 naming it.
+
+    DRF falls back to the default for anything else (``page_size=null``, ``-1``, ``1e3``), so a
+    typo silently returned a page of another size than asked; and it clamps sizes over the limit.
+    """
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= maximum):
+        raise ValidationError({name: [_("Must be a whole number from 1 to %(max)s.") % {"max": maximum}]})
+    return int(raw)
+
+
+class StrictPageSizeMixin:
+    """``?page_size=`` from 1 to ``MAX_PAGE_SIZE`` or a 400, documented with those bounds."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        return _whole_number(request, self.page_size_query_param, self.max_page_size) or self.page_size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": self.max_page_size}
+            elif parameter["name"] == getattr(self, "page_query_param", None):
+                parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": MAX_PAGE}
+            elif parameter["name"] == getattr(self, "cursor_query_param", None):
+                # Opaque: only a value from a response's next/previous link is valid (else 400).
+                parameter["schema"] = {**parameter["schema"], "pattern": "^[A-Za-z0-9+/]*={0,2}$"}
+        return parameters
+
+
+class ApiCursorPagination(StrictPageSizeMixin, CursorPagination):
     """Stable under inserts (new cases/messages do not shift pages); ``?page_size=`` up to 500.
 
     A cursor is opaque but not signed, so it is input like any other: one that does not decode,
@@ -29,8 +66,6 @@ class ApiCursorPagination(CursorPagination):
     of range), is a 400 naming ``cursor`` — DRF would answer 404, or let the database raise.
     """
 
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
     ordering = "-id"
 
     def __init__(self) -> None:
@@ -88,9 +123,13 @@ def _position_value(field: models.Field, raw: str):
     return value
 
 
-class ApiPageNumberPagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
+class ApiPageNumberPagination(StrictPageSizeMixin, PageNumberPagination):
+    """Page numbers for the small lookup tables: ``?page=`` a whole number (400 otherwise), and a
+    page past the last one a 404, as in DRF."""
 
     def __init__(self) -> None:
         self.page_size = app_settings.API_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        _whole_number(request, self.page_query_param, MAX_PAGE)
+        return super().paginate_queryset(queryset, request, view)

@@ -45,6 +45,7 @@ from crm_twitter.models import (
     BrandAccount,
     Case,
     CaseEvent,
+    CaseOutcome,
     CaseStatus,
     ComplaintCategory,
     Customer,
@@ -61,7 +62,7 @@ from crm_twitter.models import (
 )
 from crm_twitter.models.choices import Direction
 from crm_twitter.models.messages import Party
-from crm_twitter.services.escalation import RULES, level_after_rule, rule_level
+from crm_twitter.services.escalation import escalation_step, rule_level, step_data, step_message
 from crm_twitter.services.sla import sla_policies, sla_targets
 
 TWITTER_EPOCH_MS = 1288834974657
@@ -605,20 +606,17 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
     level, reasons, fired = 0, [], set()
 
     def escalate(rule: str, at: dt.datetime) -> None:
+        # The service's rule (``next_escalation_level``), as the live desk applies it.
         nonlocal level
         if rule in fired or not rule_level(rule):
             return
         fired.add(rule)
-        new = level_after_rule(level, rule)
-        reason = RULES[rule][1]
-        event(
-            K.ESCALATED,
-            at,
-            f"{reason}: escalated to level {new}",
-            {"rule": rule, "from": level, "level": new, "reason": reason},
-        )
-        level = new
-        reasons.append(reason)
+        step = escalation_step(level, rule)
+        if step is None:
+            return
+        event(K.ESCALATED, at, step_message(step), step_data(step))
+        level = step.to_level
+        reasons.append(step.reason)
 
     if private_in_public:
         event(K.PRIVATE_DATA_FLAGGED, opened, "Private data posted in public", {"channel": "public"})
@@ -1048,6 +1046,21 @@ def _write(plans: list[_Plan], result: HistoryResult) -> None:
             )
     Media.objects.bulk_create(media, batch_size=500)
     CaseEvent.objects.bulk_create(events, batch_size=1000)
+    # Each resolution's outcome, as the history the reports count (services/lifecycle.py writes both).
+    outcomes = [
+        CaseOutcome(
+            case=e.case,
+            outcome=e.data["outcome"],
+            note=e.data.get("note") or "",
+            refund_amount=Decimal(e.data["refund_amount"]) if e.data.get("refund_amount") else None,
+            refund_currency=(e.data.get("refund_currency") or "") if e.data.get("refund_amount") else "",
+            recorded_at=e.created_at,
+            recorded_by_id=e.actor_id,
+        )
+        for e in events
+        if e.kind == K.OUTCOME_RECORDED
+    ]
+    CaseOutcome.objects.bulk_create(outcomes, batch_size=1000)
     Promise.objects.bulk_create(promises, batch_size=500)
     # created_at is auto_now_add: give each promise the moment it was made (its PROMISE_MADE event).
     made = CaseEvent.objects.filter(case_id=OuterRef("case_id"), kind=K.PROMISE_MADE).order_by("created_at")

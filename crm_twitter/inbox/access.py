@@ -15,7 +15,7 @@ from crm_twitter.forbidden import forbidden_response
 from crm_twitter.models import Case
 from crm_twitter.roles import user_can_act_on_cases, user_is_desk_user
 from crm_twitter.roles import user_can_assign_others as user_can_assign_others  # re-exported for the views
-from crm_twitter.selectors.cases import case_detail
+from crm_twitter.selectors.case_detail import case_detail
 
 # The views' name for the rule.
 user_can_act = user_can_act_on_cases

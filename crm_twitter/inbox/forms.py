@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.form_fields import AsciiIdField
-from crm_twitter.inbox.form_renderer import INBOX_FORM_RENDERER
 from crm_twitter.models import CaseStatus, ComplaintCategory, Outcome, Promise
-from crm_twitter.selectors.cases import QUEUES
+from crm_twitter.selectors.queues import QUEUES
 
 ESCALATION_CHOICES = [("", _("Any level")), ("1", _("Level 1+")), ("2", _("Level 2+")), ("3", _("Level 3"))]
 REACH_CHOICES = [
@@ -24,9 +23,8 @@ REFUND_OUTCOMES = (Outcome.REFUND, Outcome.PARTIAL_REFUND)
 
 
 class InboxForm(forms.Form):
-    """A form of the inbox: its plain widgets are drawn in Python (see ``form_renderer``)."""
-
-    default_renderer = INBOX_FORM_RENDERER
+    """A form of the inbox. Its widgets are drawn by the project's form renderer (Django's widget
+    templates), so a host project's overrides of those templates apply here too."""
 
 
 class QueueFilterForm(InboxForm):
@@ -52,7 +50,7 @@ class QueueFilterForm(InboxForm):
         super().__init__(*args, **kwargs)
         any_ = [("", _("Any"))]
         self.fields["status"].choices = [("", _("Any status")), *CaseStatus.choices]
-        self.fields["category"].choices = [("", _("Any category")), *[(c.slug, c.name) for c in categories]]
+        self.fields["category"].choices = [("", _("Any category")), *[(c.slug, c.label) for c in categories]]
         self.fields["brand_account"].choices = [
             ("", _("Any account")),
             *[(str(a.pk), f"@{a.handle}") for a in accounts],
@@ -76,6 +74,11 @@ class AssignForm(VersionedForm):
     assignee = AsciiIdField(required=False, label=_("Assignee"))
 
 
+class MoveTeamForm(VersionedForm):
+    team = AsciiIdField(label=_("Team"))
+    reason = forms.CharField(required=False, max_length=300, label=_("Reason"))
+
+
 class TransitionForm(VersionedForm):
     to_status = forms.ChoiceField(choices=CaseStatus.choices)
     reason = forms.CharField(required=False, max_length=300)
@@ -96,6 +99,13 @@ class ResolveForm(VersionedForm):
         label=_("Complaint category"),
         empty_label=_("Choose the category…"),
     )
+    # The case's open promises the agent ticks as kept in the same step (the page lists them; the
+    # view keeps each through the promises service, so a promise of another case is never touched).
+    keep_promises = forms.TypedMultipleChoiceField(coerce=int, required=False, label=_("Promises kept"))
+
+    def __init__(self, *args, open_promises=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep_promises"].choices = [(p.pk, p.description) for p in open_promises]
 
     def clean(self):
         data = super().clean()

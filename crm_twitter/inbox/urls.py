@@ -1,20 +1,21 @@
 """Inbox URLs, included by crm_twitter/urls.py under ``inbox/``."""
 
 from django.urls import path
-from django.views.i18n import set_language
 
-from crm_twitter.inbox.views import actions, case, queue
+from crm_twitter.inbox.views import actions, case, preferences, queue
 
 app_name = "crm_twitter_inbox"
 
 urlpatterns = [
     path("", queue.queue_view, name="queue"),
-    path("language/", set_language, name="set_language"),
+    path("language/", preferences.language_view, name="set_language"),
+    path("preferences/", preferences.preferences_view, name="preferences"),
     path("case/<int:pk>/", case.case_view, name="case"),
     path("case/<int:pk>/presence/", case.presence_view, name="presence"),
     path("case/<int:pk>/orders/search/", case.order_search_view, name="order_search"),
     path("case/<int:pk>/take/", actions.take_view, name="take"),
     path("case/<int:pk>/assign/", actions.assign_view, name="assign"),
+    path("case/<int:pk>/move/", actions.move_team_view, name="move_team"),
     path("case/<int:pk>/status/", actions.transition_view, name="transition"),
     path("case/<int:pk>/resolve/", actions.resolve_view, name="resolve"),
     path("case/<int:pk>/escalate/", actions.escalate_view, name="escalate"),

@@ -5,23 +5,29 @@ from crm_twitter.models.api_tokens import ApiToken
 from crm_twitter.models.cases import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Outcome, Promise, Remedy
 from crm_twitter.models.choices import Direction, Priority
 from crm_twitter.models.classifier import CategoryLabel, CategoryModel
-from crm_twitter.models.messages import DirectMessage, Media, Party, Tweet
+from crm_twitter.models.evidence import EvidencePack
+from crm_twitter.models.messages import ArchiveStatus, DirectMessage, Media, Party, Tweet
 from crm_twitter.models.notifications import Notification
 from crm_twitter.models.orders import Order, OrderItem
 from crm_twitter.models.outbound import OutboundMessage
+from crm_twitter.models.outcomes import CaseOutcome
 from crm_twitter.models.people import Customer, XUser
+from crm_twitter.models.preferences import UserPreferences
 from crm_twitter.models.reports import ExchangeRate, ReportSnapshot
 from crm_twitter.models.taxonomy import ComplaintCategory, ReplyTemplate
 from crm_twitter.models.teams import SlaPolicy, Team, TeamMembership
+from crm_twitter.models.webhooks import WebhookDelivery
 
 __all__ = [
     "OPEN_STATUSES",
     "ApiCall",
     "ApiToken",
+    "ArchiveStatus",
     "BilledResource",
     "BrandAccount",
     "Case",
     "CaseEvent",
+    "CaseOutcome",
     "CaseStatus",
     "CategoryLabel",
     "CategoryModel",
@@ -29,6 +35,7 @@ __all__ = [
     "Customer",
     "DirectMessage",
     "Direction",
+    "EvidencePack",
     "ExchangeRate",
     "Media",
     "Notification",
@@ -46,5 +53,7 @@ __all__ = [
     "Team",
     "TeamMembership",
     "Tweet",
+    "UserPreferences",
+    "WebhookDelivery",
     "XUser",
 ]

@@ -244,6 +244,7 @@ class CaseEvent(models.Model):
         PRIVATE_DATA_FLAGGED = "private_data_flagged", _("Private data posted publicly")
         SATISFACTION = "satisfaction", _("Satisfaction rated")
         UPDATED = "updated", _("Updated")
+        EVIDENCE_PACK = "evidence_pack", _("Evidence pack generated")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     actor = models.ForeignKey(

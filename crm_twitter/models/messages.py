@@ -16,6 +16,14 @@ class Party(models.TextChoices):
     THIRD_PARTY = "third_party", _("Third party")
 
 
+class ArchiveStatus(models.TextChoices):
+    """Where a medium's archived copy stands."""
+
+    PENDING = "pending", _("Waiting to be archived")
+    ARCHIVED = "archived", _("Archived")
+    FAILED = "failed", _("Could not be archived")
+
+
 class Tweet(models.Model):
     class Kind(models.TextChoices):
         ORIGINAL = "original", _("Original")
@@ -142,6 +150,19 @@ class Media(models.Model):
     )
     is_evidence = models.BooleanField(default=True)
     raw = models.JSONField(default=dict, blank=True)
+    # The archived copy (crm_twitter.services.media_archive): X's URLs die with the tweet, the
+    # customer's account or the DM conversation; the desk's copy and its hash are the evidence.
+    archive_status = models.CharField(max_length=10, choices=ArchiveStatus.choices, default=ArchiveStatus.PENDING)
+    archive_file = models.FileField(max_length=300, blank=True)
+    archive_source_url = models.URLField(max_length=1000, blank=True, help_text=_("The URL the copy was fetched from."))
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    archive_attempts = models.PositiveSmallIntegerField(default=0)
+    archive_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    archive_error_code = models.CharField(max_length=32, blank=True)
+    archive_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name_plural = _("media")
@@ -152,11 +173,37 @@ class Media(models.Model):
             models.Index(
                 fields=["direct_message"], name="crm_tw_media_dm", condition=models.Q(direct_message__isnull=False)
             ),
+            # The archive's queue: only rows still waiting for a (first or next) fetch.
+            models.Index(
+                fields=["archive_next_attempt_at"],
+                name="crm_tw_media_archive_due",
+                condition=models.Q(archive_status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.media_key}"
 
     @property
+    def is_archived(self) -> bool:
+        return self.archive_status == ArchiveStatus.ARCHIVED and bool(self.archive_file)
+
+    @property
+    def archived_url(self) -> str:
+        """The desk's own copy (served to those who may see the case), or "" before it exists."""
+        if not self.is_archived:
+            return ""
+        from django.urls import reverse
+
+        return reverse("crm_twitter_evidence:media", args=[self.pk])
+
+    @property
+    def display_url(self) -> str:
+        """What the inbox links to: the archived copy once there, X's URL until then."""
+        return self.archived_url or self.url or self.preview_image_url
+
+    @property
     def thumbnail_url(self) -> str:
+        if self.is_archived and self.type == self.Type.PHOTO:
+            return self.archived_url
         return self.preview_image_url or self.url

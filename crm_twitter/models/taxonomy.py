@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,7 +22,18 @@ class ComplaintCategory(models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return category_label(self.name)
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (the seeded categories are in the catalogue)."""
+        return category_label(self.name)
+
+
+def category_label(name: str) -> str:
+    """A category's name in the active language: the seeded names ("Delivery delay", "Other")
+    are translated through the catalogue; a name given in the admin is shown as written."""
+    return gettext(name) if name else name
 
 
 class ReplyTemplate(models.Model):

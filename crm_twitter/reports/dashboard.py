@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from crm_twitter.dates import month_short
 from crm_twitter.reports.charts import Chart, bar_chart, line_chart, stacked_columns
 from crm_twitter.reports.generator import ReportData, TrendData, report_generate, trend_generate
 from crm_twitter.reports.html import report_sections
@@ -27,7 +28,7 @@ class Dashboard:
 
 
 def dashboard_charts(trend: TrendData) -> tuple[tuple[Chart, ...], Chart]:
-    labels = [f"{m.month:%b %y}" for m in trend.months]
+    labels = [month_short(m.month) for m in trend.months]
     volume = stacked_columns(
         key="volume",
         title=_("Complaints opened by category"),

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Aggregate, Count, Expression, F, FloatField, Func, QuerySet
 
+from crm_twitter.db.sql import rows_fetch
+
 
 class EpochSeconds(Func):
     """``end - start`` in seconds as a float (NULL when either side is NULL)."""
@@ -106,11 +108,9 @@ def _window_percentiles(base: QuerySet, fractions: Sequence[float]) -> dict[obje
         f"FROM ({inner_sql}) s) w WHERE {' OR '.join(wanted)}"
     )
     by_group: dict[object, tuple[int, dict[int, float]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for g, n, rn, d in cursor.fetchall():
-            count, values = by_group.setdefault(g, (int(n), {}))
-            values[int(rn)] = float(d)
+    for g, n, rn, d in rows_fetch(sql, params):
+        count, values = by_group.setdefault(g, (int(n), {}))
+        values[int(rn)] = float(d)
     result = {}
     for g, (count, values) in by_group.items():
         found = {}

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from crm_twitter.conf import app_settings
@@ -19,6 +20,7 @@ from crm_twitter.reports.generator import report_generate, report_to_dict
 from crm_twitter.reports.html import report_html
 from crm_twitter.reports.months import month_first, month_validate, previous_month
 from crm_twitter.reports.xlsx import report_xlsx
+from crm_twitter.services.preferences import address_languages
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +95,34 @@ def snapshot_email(*, snapshot: ReportSnapshot, recipients: list[str] | None = N
         claimed = claimed.filter(emailed_at__isnull=True)
     if not claimed.update(emailed_at=now):
         return False
+    # One e-mail per language: a recipient who is a desk user with a chosen language reads it in
+    # that language, everyone else in the site's. The XLSX is the stored file, as it was made.
+    languages = address_languages(to)
+    by_language: dict[str, list[str]] = {}
+    for address in to:
+        by_language.setdefault(languages.get(address.strip().lower(), settings.LANGUAGE_CODE), []).append(address)
+    try:
+        for language, addresses in by_language.items():
+            with translation.override(language):
+                _snapshot_message(snapshot, addresses).send()
+    except Exception:
+        # Let the next run try again rather than believing it was sent.
+        ReportSnapshot.objects.filter(pk=snapshot.pk, emailed_at=now).update(emailed_at=None)
+        raise
+    snapshot.emailed_at = now
+    logger.info("Complaint report %s e-mailed to %d recipient(s)", f"{snapshot.month:%Y-%m}", len(to))
+    return True
+
+
+def _snapshot_message(snapshot: ReportSnapshot, to: list[str]) -> EmailMessage:
+    """The report e-mail in the active language, the XLSX attached."""
     data = snapshot.data or {}
     total = data.get("total") or {}
     refunds = data.get("refunds") or {}
+    month = date_format(snapshot.month, "YEAR_MONTH_FORMAT")
     lines = [
         gettext("The complaint report for %(month)s (%(time_zone)s) is attached.")
-        % {"month": f"{snapshot.month:%B %Y}", "time_zone": data.get("time_zone", "")},
+        % {"month": month, "time_zone": data.get("time_zone", "")},
         "",
         gettext("Complaints opened: %(n)s") % {"n": total.get("cases", 0)},
         gettext("Resolved: %(n)s") % {"n": total.get("resolved", 0)},
@@ -115,20 +139,12 @@ def snapshot_email(*, snapshot: ReportSnapshot, recipients: list[str] | None = N
         gettext("The XLSX attachment has every section with its figures and charts."),
     ]
     message = EmailMessage(
-        subject=gettext("Complaint report %(month)s") % {"month": f"{snapshot.month:%B %Y}"},
+        subject=gettext("Complaint report %(month)s") % {"month": month},
         body="\n".join(lines),
         to=to,
     )
     message.attach(snapshot_filename(snapshot.month, "xlsx"), bytes(snapshot.xlsx), XLSX_MIME)
-    try:
-        message.send()
-    except Exception:
-        # Let the next run try again rather than believing it was sent.
-        ReportSnapshot.objects.filter(pk=snapshot.pk, emailed_at=now).update(emailed_at=None)
-        raise
-    snapshot.emailed_at = now
-    logger.info("Complaint report %s e-mailed to %d recipient(s)", f"{snapshot.month:%Y-%m}", len(to))
-    return True
+    return message
 
 
 def monthly_report_run(*, now: dt.datetime | None = None) -> ReportSnapshot | None:

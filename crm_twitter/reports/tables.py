@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm_twitter.dates import month_long
 from crm_twitter.reports.charts import Chart, bar_chart
 from crm_twitter.reports.generator import ReportData
 
@@ -175,7 +176,7 @@ def report_tables(data: ReportData) -> list[Table]:
             rows=tuple((label, value) for label, value, _ in summary_rows),
             row_kinds=tuple(kind for _, _, kind in summary_rows),
             note=(
-                _("%(month)s in %(time_zone)s") % {"month": f"{data.month:%B %Y}", "time_zone": data.time_zone}
+                _("%(month)s in %(time_zone)s") % {"month": month_long(data.month), "time_zone": data.time_zone}
                 + (_(" — month in progress, figures so far.") if data.is_partial else ".")
                 + ("" if data.has_previous else _(" No data for the previous month."))
                 + ("" if data.has_last_year else _(" No data for the same month last year."))

@@ -585,11 +585,16 @@ class SandboxAPI:
         predicates = self._search_predicates(text)
         if isinstance(predicates, Reply):
             return predicates
-        since = self.state.now() - self.state.search_days * 86400
+        now = self.state.now()
+        since = now - self.state.search_days * 86400
+        lag = self.state.search_index_lag  # X's search sees a new post only after a while
         items = [
             t
             for t in self.state.tweets.values()
-            if parse_iso(t["created_at"]) >= since and "_superseded_by" not in t and all(p(t) for p in predicates)
+            if since <= parse_iso(t["created_at"])
+            and not (lag and parse_iso(t["created_at"]) > now - lag)
+            and "_superseded_by" not in t
+            and all(p(t) for p in predicates)
         ]
         items.sort(key=lambda t: int(t["id"]), reverse=True)
         result = self._paginate(items, query, lowest=10, highest=100, default=10, cursor_param="next_token")
@@ -610,9 +615,15 @@ class SandboxAPI:
             if value and key == "conversation_id":
                 check = (lambda v: lambda t: t["conversation_id"] == v)(value)
             elif value and key == "from":
-                check = (lambda v: lambda t: self.state.users.get(t["author_id"], {}).get("username", "").lower() == v)(
-                    value.lstrip("@").lower()
-                )
+                # X takes a username or a numeric user id (stable across renames) after from:.
+                check = (
+                    lambda v: (
+                        lambda t: (
+                            t["author_id"] == v
+                            or self.state.users.get(t["author_id"], {}).get("username", "").lower() == v
+                        )
+                    )
+                )(value.lstrip("@").lower())
             elif value and key == "to":
                 uid = self.state.usernames.get(value.lstrip("@").lower())
                 check = (lambda v: lambda t: t.get("in_reply_to_user_id") == v)(uid)

@@ -16,7 +16,11 @@ paths under ``/_sandbox/`` are the control API (no authentication — loopback o
     POST   /_sandbox/expire-tokens       refuse every pagination token handed out so far (400)
     POST   /_sandbox/rate-limits         {"endpoint": "POST /2/dm_conversations/with/:id/messages", "limit": 50}
     POST   /_sandbox/reset               forget everything
+    GET    /_sandbox/activity            X Activity API: webhooks, subscriptions, delivery log
+    POST   /_sandbox/activity/faults     {"duplicates": 3, "delay": 0.5, "reorder": 2, "fail": 1}
     GET    /_sandbox/media/<key>.svg     a placeholder image for a media object
+    POST   /_sandbox/media-faults        {"media_key": "3_…", "kind": "gone"}: see media_files.py, which
+                                         also serves the media files themselves (/media/, /video/, /ton/)
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from crm_twitter.sandbox import media_files
+from crm_twitter.sandbox.activity import ActivityHub
 from crm_twitter.sandbox.api import JSON, Reply, SandboxAPI, server_error, too_many_requests, unauthorized
 from crm_twitter.sandbox.state import SandboxState, iso
 
@@ -76,6 +82,11 @@ class _Handler(BaseHTTPRequestHandler):
         query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+
+        media_reply = media_files.handle(sandbox, method, path, self.headers, body)  # CDN files, media faults
+        if media_reply is not None:
+            self._send(media_reply)
+            return
 
         if path.startswith("/_sandbox/"):
             self._send(sandbox.control(method, path, query, body))
@@ -141,6 +152,9 @@ class _Handler(BaseHTTPRequestHandler):
         entry["status"] = reply.status
         state.log_request(entry)
 
+        if reply.status == 200 and reply.headers.pop("x-sandbox-stream", None):
+            sandbox.activity.stream_to(self)  # GET /2/activity/stream: events until the client leaves
+            return
         if fault and fault.kind == "timeout_after_processing":
             if fault.stall:
                 time.sleep(fault.stall)
@@ -187,6 +201,8 @@ class SandboxServer:
         self.state = state or SandboxState()
         self.state.base_url = self.base_url
         self.api = SandboxAPI(self.state)
+        self.activity = ActivityHub()  # the X Activity API: subscriptions and signed deliveries
+        self.activity.install(self.state, self.api)
         self._thread: threading.Thread | None = None
 
     @property
@@ -201,6 +217,8 @@ class SandboxServer:
         """A fresh, empty state (tests call this between tests; the server keeps running)."""
         self.state = SandboxState(base_url=self.base_url)
         self.api = SandboxAPI(self.state)
+        self.activity.reset()
+        self.activity.install(self.state, self.api)
         return self.state
 
     def start(self) -> SandboxServer:
@@ -214,6 +232,7 @@ class SandboxServer:
         self.httpd.serve_forever()
 
     def stop(self) -> None:
+        self.activity.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         if self._thread is not None:
@@ -228,6 +247,8 @@ class SandboxServer:
         except ValueError:
             return Reply(400, {"error": "body is not JSON"})
         name = path.removeprefix("/_sandbox/").rstrip("/")
+        if name == "activity" or name.startswith("activity/"):
+            return self.activity.control(method, name, payload)
         try:
             if method == "GET" and name == "state":
                 return Reply(200, state.summary())

@@ -8,16 +8,19 @@ leave it. Everything is guarded by one lock: the HTTP server is threaded.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
+import logging
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from crm_twitter.sandbox import media_files
 from crm_twitter.sandbox.faults import Faults
+
+logger = logging.getLogger(__name__)
 
 TWITTER_EPOCH_MS = 1288834974657
 RATE_WINDOW_SECONDS = 15 * 60
@@ -144,11 +147,22 @@ class SandboxState:
         self.cashtag_limit: int | None = SELF_SERVE_CASHTAG_LIMIT  # None lifts it (Enterprise)
         self.mentions_window = 800
         self.search_days = 7
+        # Seconds before a new post shows in recent search (X's index lags behind its timelines).
+        self.search_index_lag = 0.0
         self.dm_days = 30
         # Pagination tokens carry this epoch; bumping it makes every token handed out so far a 400.
         self.token_epoch = 0
         self._last_id = 0
         self._keys = itertools.count(1)
+        # Called with ("post" | "dm", the new object) under the lock: the X Activity API hub.
+        self.listeners: list[Callable[[str, dict], None]] = []
+
+    def _emit(self, kind: str, obj: dict) -> None:
+        for listener in self.listeners:
+            try:
+                listener(kind, obj)
+            except Exception:  # a broken listener must not break the fake X itself
+                logger.exception("sandbox listener failed on a new %s", kind)
 
     # --- clock and ids ----------------------------------------------------------------------
 
@@ -329,15 +343,7 @@ class SandboxState:
                 "width": spec.pop("width", 1200),
                 "height": spec.pop("height", 900),
             }
-            image = (
-                f"{self.base_url}/_sandbox/media/{key}.svg"
-                if self.base_url
-                else f"https://pbs.twimg.com/media/{hashlib.sha256(key.encode()).hexdigest()[:15]}.jpg"
-            )
-            if kind == "photo":
-                media["url"] = image
-            else:
-                media["preview_image_url"] = image
+            media.update(media_files.media_fields(self.base_url, key, kind, spec.pop("format", None)))
             if spec.get("alt_text"):
                 media["alt_text"] = spec.pop("alt_text")
             media.update(spec)
@@ -469,6 +475,7 @@ class SandboxState:
             tweet.update(extra)
             self.tweets[tid] = tweet
             self.users[uid]["public_metrics"]["tweet_count"] += 1
+            self._emit("post", tweet)
             return tweet
 
     def customer_tweet(
@@ -616,9 +623,11 @@ class SandboxState:
             keys = [self.add_media(spec, at=at)["media_key"] for spec in media or []]
             if keys:
                 event["attachments"] = {"media_keys": keys}
+                media_files.dm_media_move(self, eid, keys)  # DM media: ton.twitter.com, behind OAuth
             if quote is not None:
                 event["referenced_tweets"] = [{"id": self.tweet_id(quote)}]
             self.dm_events.append(event)
+            self._emit("dm", event)
             return event
 
     def customer_dm(self, user: Any, brand_user_id: Any, text: str, **kwargs: Any) -> dict:

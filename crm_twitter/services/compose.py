@@ -39,8 +39,8 @@ from crm_twitter.conf import app_settings
 from crm_twitter.models import Case, CaseEvent, OutboundMessage, ReplyTemplate, Tweet
 from crm_twitter.models.choices import Direction
 from crm_twitter.models.messages import Party
+from crm_twitter.services.case_writes import case_lock, case_save
 from crm_twitter.services.errors import ComposeRefused
-from crm_twitter.services.lifecycle import case_lock, case_save
 from crm_twitter.services.privacy import PrivateDataFinding, private_data_find, private_data_summary
 from crm_twitter.services.templates import template_choose
 from crm_twitter.services.text_length import (

@@ -24,7 +24,7 @@ class StaleCase(CaseRuleError):
     """The case moved past the ``expected_version`` the person acted from (interfaces answer 409).
 
     ``change`` (a ``selectors.case_changes.CaseChange``) says who moved it; ``current_version``
-    is the version to act from after a look at what changed. Set by ``lifecycle.version_check``.
+    is the version to act from after a look at what changed. Set by ``case_writes.version_check``.
     """
 
     code = "stale"

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification
-from crm_twitter.services.errors import CaseRuleError
+from crm_twitter.roles import user_may_lower_escalations
+from crm_twitter.services.errors import CaseRuleError, NotPermitted
 
 MAX_LEVEL = 3
 
@@ -62,7 +63,38 @@ def rule_level(rule: str) -> int:
 
 
 def level_after_rule(current: int, rule: str) -> int:
+    """max(current + 1, the rule's level), at most 3 — the level formula (see the module docstring)."""
     return min(MAX_LEVEL, max(current + 1, rule_level(rule)))
+
+
+def next_escalation_level(current: int, rule: str) -> int | None:
+    """The level a case at ``current`` reaches when ``rule`` fires for it the first time, or None
+    when the rule moves nothing (turned off, or the case is already at the top).
+
+    The one escalation rule: the single-case path, the batch intake (``rules_apply``), the SLA
+    sweep and the demo history all ask it. Pure: whether the rule already fired for the case is
+    the caller's to know (``rules_fired``).
+    """
+    if rule_level(rule) == 0 or current >= MAX_LEVEL:
+        return None
+    new = level_after_rule(current, rule)
+    return new if new > current else None
+
+
+def escalation_step(current: int, rule: str) -> EscalationStep | None:
+    """``next_escalation_level`` as a step (from, to, reason) for events and notifications."""
+    new = next_escalation_level(current, rule)
+    return None if new is None else EscalationStep(rule, current, new, RULES[rule][1])
+
+
+def step_message(step: EscalationStep) -> str:
+    """The timeline line of an escalation by rule."""
+    return f"{step.reason}: escalated to level {step.to_level}"
+
+
+def step_data(step: EscalationStep) -> dict:
+    """The ESCALATED event's data (``rules_fired`` reads ``rule`` back from it)."""
+    return {"rule": step.rule, "from": step.from_level, "level": step.to_level, "reason": step.reason}
 
 
 def reach_exceeds(*, reach: int, engagement: int = 0) -> bool:
@@ -116,13 +148,12 @@ def rules_apply(case: Case, rules: Iterable[str], *, fired: set[str]) -> list[Es
         if rule in fired or rule_level(rule) == 0 or case.escalation_level >= MAX_LEVEL:
             continue
         fired.add(rule)
-        new = level_after_rule(case.escalation_level, rule)
-        if new <= case.escalation_level:
+        step = escalation_step(case.escalation_level, rule)
+        if step is None:
             continue
-        reason = RULES[rule][1]
-        steps.append(EscalationStep(rule, case.escalation_level, new, reason))
-        case.escalation_level = new
-        case.escalation_reason = reason
+        steps.append(step)
+        case.escalation_level = step.to_level
+        case.escalation_reason = step.reason
     return steps
 
 
@@ -132,8 +163,8 @@ def step_event(case: Case, step: EscalationStep, *, actor=None, at=None) -> Case
         case_id=case.pk,
         actor_id=getattr(actor, "pk", actor),
         kind=CaseEvent.Kind.ESCALATED,
-        message=f"{step.reason}: escalated to level {step.to_level}",
-        data={"rule": step.rule, "from": step.from_level, "level": step.to_level, "reason": step.reason},
+        message=step_message(step),
+        data=step_data(step),
         created_at=at or timezone.now(),
     )
 
@@ -149,11 +180,12 @@ def case_escalate(
 ) -> Case:
     """Raise (or, manually, lower) a case's escalation level and tell assignee and supervisors.
 
-    ``level=None`` means one step up. A manual change needs a reason. A rule (``rule`` one of
-    ``RULES``) fires once per case and never lowers the level. ``expected_version`` is the case
+    ``level=None`` means one step up. A manual change needs a reason; lowering the level is a
+    supervisor's call, whoever asks (inbox, API, admin). A rule (``rule`` one of ``RULES``) fires
+    once per case and never lowers the level. ``expected_version`` is the case
     version the person saw: "one step up" from an outdated picture is refused, not guessed.
     """
-    from crm_twitter.services.lifecycle import case_lock, case_save, event_add
+    from crm_twitter.services.case_writes import case_lock, case_save, event_add
     from crm_twitter.services.notifications import case_watchers_ids, notification_send
 
     reason = (reason or "").strip()
@@ -173,7 +205,8 @@ def case_escalate(
         if rule != "manual":
             if rule in rules_fired([case.pk])[case.pk]:
                 return case
-            target = level_after_rule(current, rule) if level is None else max(level, current)
+            # next_escalation_level is None when the rule is off (or the case is at the top).
+            target = (next_escalation_level(current, rule) or current) if level is None else max(level, current)
         else:
             target = current + 1 if level is None else level
             if target > MAX_LEVEL:
@@ -182,6 +215,10 @@ def case_escalate(
                 )
             if target == current:
                 raise CaseRuleError(f"The case is already at level {current}.", field="level", code="same_level")
+            if target < current and actor is not None and not user_may_lower_escalations(actor):
+                raise NotPermitted(
+                    f"Only a supervisor lowers an escalation (the case is at level {current}).", field="level"
+                )
         if target == current:
             return case
         case.escalation_level = target

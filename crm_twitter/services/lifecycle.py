@@ -3,7 +3,8 @@
 ``new → acknowledged → in_dm → pending_merchant ⇄ awaiting_customer → resolved → closed``, plus
 ``not_actionable`` (spam, praise) and reopening from resolved / closed / not actionable when
 the customer writes again. Resolving needs an outcome (refunds with a positive amount in a
-known ISO 4217 currency; a decline with its reason). Every write here locks the case row
+known ISO 4217 currency; a decline with its reason), and every outcome is kept as history
+(``CaseOutcome``): reopening never erases one. Every write here locks the case row
 (``select_for_update``), refuses a stale ``expected_version`` and bumps ``Case.version``, so
 two agents acting at once end with one accepted change and one clear refusal.
 
@@ -31,18 +32,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from crm_twitter.currencies import currency_is_valid
-from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, ComplaintCategory, Outcome
-from crm_twitter.selectors.case_changes import case_changes_since
+from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, CaseOutcome, CaseStatus, ComplaintCategory, Outcome
+from crm_twitter.services.case_writes import case_lock, case_save, event_add
 from crm_twitter.services.categorisation import category_confirm, category_label_record, category_validate
-from crm_twitter.services.errors import CaseRuleError, IllegalTransition, StaleCase
+from crm_twitter.services.errors import CaseRuleError, IllegalTransition
 from crm_twitter.services.sla import sla_pause, sla_refresh, sla_resume, sla_start, sla_targets
 
 S = CaseStatus
@@ -63,74 +61,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 CLOSED_STATUSES = (S.RESOLVED, S.CLOSED, S.NOT_ACTIONABLE)
 
 
-# --- Shared write helpers (used by every case service) --------------------------------------------
-
-
-def case_lock(case: Case | int, *, expected_version: int | None = None, actor=None) -> Case:
-    """Re-read the case under a row lock (inside the caller's transaction) and check its version.
-
-    ``actor`` (who asks) only words the refusal: their own change from another window is "you".
-    """
-    pk = case.pk if isinstance(case, Case) else case
-    locked = Case.objects.select_for_update().get(pk=pk)
-    version_check(locked, expected_version=expected_version, actor=actor)
-    return locked
-
-
-def version_check(case: Case, *, expected_version: int | None, actor=None) -> None:
-    """Refuse a change made from a picture of the case older than its current (locked) version.
-
-    The refusal says what the agent missed (``StaleCase.change``, a ``CaseChange``) and carries
-    the version to retry with (``StaleCase.current_version``).
-    """
-    if expected_version is None or int(expected_version) == case.version:
-        return
-    change = case_changes_since(case_id=case.pk, version=int(expected_version), user_id=getattr(actor, "pk", None))
-    summary = change.sentence()
-    exc = StaleCase(
-        f"{summary} {_('Reload it and try again.')}"
-        if summary
-        else _("Someone else changed this case in the meantime; reload it and try again."),
-        field="expected_version",
-    )
-    exc.change = change
-    exc.current_version = case.version
-    raise exc
-
-
-def case_save(case: Case, fields: list[str]) -> None:
-    """Save the named fields and bump the version (the optimistic-lock token forms carry)."""
-    case.version = (case.version or 0) + 1
-    Case.objects.filter(pk=case.pk).update(
-        version=F("version") + 1,
-        **{
-            Case._meta.get_field(name).attname: getattr(case, Case._meta.get_field(name).attname)
-            for name in dict.fromkeys(fields)
-        },
-        updated_at=timezone.now(),
-    )
-
-
-def event_add(
-    case: Case,
-    kind: str,
-    actor,
-    message: str = "",
-    data: dict[str, Any] | None = None,
-    at: dt.datetime | None = None,
-) -> CaseEvent:
-    """Record an audit event, tagged with the case version its change produced (see the module docstring)."""
-    actor_id = getattr(actor, "pk", actor) if actor is not None else None
-    return CaseEvent.objects.create(
-        case_id=case.pk,
-        actor_id=actor_id,
-        kind=kind,
-        message=message[:2000],
-        data={**(data or {}), "version": case.version},
-        created_at=at or timezone.now(),
-    )
-
-
 # --- Rules ----------------------------------------------------------------------------------------
 
 
@@ -146,8 +76,20 @@ def _check_status(to_status: str) -> None:
         raise CaseRuleError(f"Unknown status {to_status!r}.", field="to_status", code="unknown_status")
 
 
-def _check_transition(case: Case, to_status: str) -> None:
+def transition_allowed(case: Case, to_status: str) -> bool:
+    """Whether the transition table lets ``case`` move to ``to_status`` now (pure: no query)."""
+    return not case.merged_into_id and to_status != case.status and to_status in TRANSITIONS.get(case.status, ())
+
+
+def transition_check(case: Case, to_status: str) -> None:
+    """Refuse a move the transition table does not allow, saying why (the one transition check).
+
+    ``apply_status`` calls it, so the single-case services and the batch intake alike cannot
+    set a status the table forbids.
+    """
     _check_status(to_status)
+    if transition_allowed(case, to_status):
+        return
     if case.merged_into_id:
         raise IllegalTransition(f"{case} was merged into another case; work on that one.", field="to_status")
     if to_status == case.status:
@@ -166,8 +108,41 @@ def reopen_target(case: Case, channel: str | None = None) -> str:
     return S.ACKNOWLEDGED if case.first_response_at else S.NEW
 
 
+def status_after_message(case: Case, channel: str) -> str | None:
+    """The status a customer's message moves the case to, or None when it stays (pure).
+
+    A resolved, closed or not-actionable case reopens (``reopen_target``); a case awaiting the
+    customer goes back to in DM. (Whether a late message opens a follow-up case instead, or is
+    a satisfaction rating, is decided before: see ``services.case_intake``.)
+    """
+    if case.status in CLOSED_STATUSES:
+        to_status = reopen_target(case, channel)
+    elif case.status == S.AWAITING_CUSTOMER:
+        to_status = S.IN_DM
+    else:
+        return None
+    return to_status if transition_allowed(case, to_status) else None
+
+
+def status_after_reply(case: Case, channel: str) -> str | None:
+    """The status a brand reply moves an open case to, or None when it stays (pure).
+
+    The first public reply acknowledges a new case; the first DM moves a new or acknowledged
+    case to in DM.
+    """
+    if channel == "public" and case.status == S.NEW:
+        to_status = S.ACKNOWLEDGED
+    elif channel == "dm" and case.status in (S.NEW, S.ACKNOWLEDGED):
+        to_status = S.IN_DM
+    else:
+        return None
+    return to_status if transition_allowed(case, to_status) else None
+
+
 def apply_status(case: Case, to_status: str, *, at: dt.datetime, targets=None) -> list[str]:
-    """Set the status and its side fields in memory (SLA pause/resume, milestones). Returns changed fields."""
+    """Check the move against the table, then set the status and its side fields in memory
+    (SLA pause/resume, milestones). Returns the changed fields; the caller saves them."""
+    transition_check(case, to_status)
     from_status = case.status
     targets = targets or sla_targets(case.priority)
     fields = [
@@ -182,23 +157,15 @@ def apply_status(case: Case, to_status: str, *, at: dt.datetime, targets=None) -
     if from_status == S.AWAITING_CUSTOMER:
         sla_resume(case, at=at)
     if from_status in CLOSED_STATUSES and to_status in OPEN_STATUSES:
-        # Reopened: fresh clocks from now, the old outcome no longer stands.
+        # Reopened: fresh clocks from now. Recorded outcomes stay (``CaseOutcome``, and the case
+        # keeps its latest one): a refund that was paid is money gone, whatever happens next.
         opened_at = case.opened_at
         case.opened_at = at
         sla_start(case, targets=targets)
         case.opened_at = opened_at
         case.resolved_at = case.closed_at = None
-        case.outcome, case.outcome_note, case.refund_amount, case.refund_currency = "", "", None, ""
         case.satisfaction_requested_at = None
-        fields += [
-            "resolved_at",
-            "closed_at",
-            "outcome",
-            "outcome_note",
-            "refund_amount",
-            "refund_currency",
-            "satisfaction_requested_at",
-        ]
+        fields += ["resolved_at", "closed_at", "satisfaction_requested_at"]
     if to_status == S.IN_DM and not case.moved_to_dm_at:
         case.moved_to_dm_at = at
         fields.append("moved_to_dm_at")
@@ -230,7 +197,7 @@ def case_transition(
         )
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version, actor=actor)
-        _check_transition(case, to_status)
+        transition_check(case, to_status)
         now = timezone.now()
         from_status = case.status
         fields = apply_status(case, to_status, at=now)
@@ -311,7 +278,7 @@ def case_resolve(
         category_validate(category)
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version, actor=actor)
-        _check_transition(case, S.RESOLVED)
+        transition_check(case, S.RESOLVED)
         now = timezone.now()
         from_status = case.status
         category_data = category_confirm(case, category) if category is not None else None
@@ -321,6 +288,16 @@ def case_resolve(
         case.outcome, case.outcome_note, case.refund_amount, case.refund_currency = outcome, note, amount, currency
         fields += ["outcome", "outcome_note", "refund_amount", "refund_currency"]
         case_save(case, fields)
+        # The history: a second resolution after a reopen adds a record, never replaces one.
+        CaseOutcome.objects.create(
+            case_id=case.pk,
+            outcome=outcome,
+            note=note,
+            refund_amount=amount,
+            refund_currency=currency if amount is not None else "",
+            recorded_at=now,
+            recorded_by_id=getattr(actor, "pk", actor) if actor is not None else None,
+        )
         data = {
             "from": from_status,
             "to": S.RESOLVED,

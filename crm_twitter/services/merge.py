@@ -23,8 +23,8 @@ from crm_twitter.models import (
     Tweet,
 )
 from crm_twitter.models.choices import PRIORITY_RANK
+from crm_twitter.services.case_writes import case_save, event_add, version_check
 from crm_twitter.services.errors import CaseRuleError
-from crm_twitter.services.lifecycle import case_save, event_add, version_check
 from crm_twitter.services.sla import sla_refresh
 
 

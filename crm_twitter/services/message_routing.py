@@ -28,16 +28,29 @@ What real X threads taught us (scenarios in ``tests/x_reality``):
 
 The page is resolved in memory, in chronological order, after a fixed number of queries, so a
 customer's three tweets in one page open one case and the other two join it. The workflow
-engine (``crm_twitter.services.cases``) then applies its rules in bulk.
+engine (``crm_twitter.services.case_intake``) then applies its rules in bulk.
+
+Routing converges whatever order X delivers in (two accounts' streams, webhooks, backfills):
+
+* A brand reply or DM whose thread is not known yet is stored without a case — *parked* — and
+  routed again, in time order with the rest of its conversation, when a page brings its parent
+  or its customer (any brand account's page) and by a periodic sweep (``parked_messages_route``).
+* A brand message sent before the case's first customer message is never its response.
+* A customer message older than the case it joins moves the case's start back to it
+  (``cases_started_earlier``); one written before the case moved to DM is not a public nudge.
+* The first response is the earliest brand reply, whenever it is attached (``sla_responded``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Min, Q
+from django.db import transaction
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from crm_twitter.classify.language import languages_detect
 from crm_twitter.models import (
@@ -54,6 +67,8 @@ from crm_twitter.models import (
 )
 from crm_twitter.models.choices import Direction
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
+from crm_twitter.services.case_intake import case_messages_received, case_open_many, case_responses_recorded
+from crm_twitter.services.sla import sla_refresh
 from crm_twitter.x.bulk_sql import ids_allocate, values_insert, values_update, values_where_in
 
 NUDGE_STATUSES = frozenset({CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER})
@@ -221,9 +236,10 @@ class RoutingResult:
     cases_opened: list[int] = field(default_factory=list)
     cases_joined: set[int] = field(default_factory=set)
     customers_created: int = 0
+    rerouted: list[str] = field(default_factory=list)  # x ids of parked messages that found their case
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: a key of the page's case maps
 class _Pending:
     """A case this page will open (its id is known after ``case_open_many``)."""
 
@@ -238,6 +254,7 @@ class _CaseInfo:
     status: str
     customer_id: int | None
     customer_x_user_id: int | None
+    moved_to_dm_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -271,20 +288,22 @@ class BrandDirectory:
         return syncing
 
 
-def _cases_module():
-    # Imported late: the workflow engine is a sibling service and tests may stand in for it.
-    from crm_twitter.services import cases
-
-    return cases
-
-
 def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> RoutingResult:
     """Decide the case, party and direction of every new message of a page; open/join cases.
 
-    Queries: a fixed handful for the page (thread lookups, open cases, customers), plus the
-    workflow engine's bulk calls; brand responses cost one call per case they answer.
+    Parked messages (``parked_related``: the brand's replies and DMs stored before the thread
+    they answer) that this page completes are routed in the same pass, in time order, so the
+    result does not depend on which message X delivered first.
+
+    Queries: a fixed handful for the page (thread lookups, open cases, customers, parked
+    messages), plus the workflow engine's bulk calls.
     """
-    items = sorted(items, key=lambda i: (i.created_at, int(i.x_id) if i.x_id.isdigit() else 0, i.x_id))
+    return _route(items=items, parked=parked_related(items), brands=brands)
+
+
+def _route(*, items: Sequence[MessageItem], parked: Sequence[MessageItem], brands: BrandDirectory) -> RoutingResult:
+    parked_ids = {i.x_id: i.channel for i in parked}
+    items = sorted([*items, *parked], key=lambda i: (i.created_at, int(i.x_id) if i.x_id.isdigit() else 0, i.x_id))
     executive_ids = brands.executive_ids()
 
     # --- what the database already knows about these threads and people ------------------------
@@ -325,6 +344,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     customer_ids |= {i.recipient_customer_id for i in items if i.recipient_customer_id}
     thread_case_ids = {c for c in (*tweet_case.values(), *conv_case.values(), *dm_conv_case.values())}
     case_info: dict[object, _CaseInfo] = {}
+    case_start: dict[object, dt.datetime] = {}  # case ref → its earliest customer message so far
     open_case: dict[object, object] = {}  # customer key → case ref
     if thread_case_ids or customer_ids:
         rows = (
@@ -334,13 +354,16 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                 Q(pk__in=thread_case_ids) | Q(customer_id__in=customer_ids, status__in=OPEN_STATUSES)
             )
             .order_by("opened_at", "pk")
-            .values_list("pk", "status", "customer_id", "customer_x_user_id", "merged_into_id")
+            .values_list(
+                "pk", "status", "customer_id", "customer_x_user_id", "merged_into_id", "opened_at", "moved_to_dm_at"
+            )
         )
         merged: dict[int, int] = {}
-        for pk, status, customer_id, customer_x_user_id, merged_into_id in rows:
+        for pk, status, customer_id, customer_x_user_id, merged_into_id, opened_at, moved_to_dm_at in rows:
             if merged_into_id and pk not in thread_case_ids:
                 continue  # a customer's merged case is not an open case of theirs
-            case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id)
+            case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id, moved_to_dm_at)
+            case_start[pk] = opened_at
             if merged_into_id:
                 merged[pk] = merged_into_id
             elif status in OPEN_STATUSES:
@@ -348,10 +371,11 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
         if merged:
             # Messages of a merged case belong to the case it was merged into (one more query).
             targets = Case.objects.filter(pk__in=set(merged.values())).values_list(
-                "pk", "status", "customer_id", "customer_x_user_id"
+                "pk", "status", "customer_id", "customer_x_user_id", "opened_at", "moved_to_dm_at"
             )
-            for pk, status, customer_id, customer_x_user_id in targets:
-                case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id)
+            for pk, status, customer_id, customer_x_user_id, opened_at, moved_to_dm_at in targets:
+                case_info[pk] = _CaseInfo(status, customer_id, customer_x_user_id, moved_to_dm_at)
+                case_start[pk] = opened_at
             for mapping in (tweet_case, conv_case, conv_root_case, dm_conv_case):
                 for key, value in mapping.items():
                     if value in merged and merged[value] in case_info:
@@ -369,8 +393,12 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
         )
 
     def is_nudge(ref: object, at: dt.datetime) -> bool:
-        if info_of(ref).status not in NUDGE_STATUSES:
+        info = info_of(ref)
+        if info.status not in NUDGE_STATUSES:
             return False
+        start = case_start.get(ref)
+        if (info.moved_to_dm_at and at < info.moved_to_dm_at) or (start and at < start):
+            return False  # written before the case moved to DM (delivered late): not a nudge
         previous = last_nudge.get(ref)
         if previous is not None and abs(at - previous) < NUDGE_QUIET_PERIOD:
             return False
@@ -378,6 +406,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
         return True
 
     # --- resolve the page in chronological order ------------------------------------------------
+    item_by_id = {i.x_id: i for i in items}
     routes: dict[str, Route] = {}
     pending: list[_Pending] = []
     specs: list[CaseOpenSpec] = []
@@ -401,7 +430,16 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
             item.author_pk == info.customer_x_user_id
         )
 
+    def answers_from(ref: object, item: MessageItem) -> object:
+        """``ref`` when a brand message can answer that case, else None: a message sent before
+        the case's first customer message is not a response to it (it stays parked)."""
+        start = case_start.get(ref)
+        return None if ref is None or (start is not None and item.created_at < start) else ref
+
     def join(item: MessageItem, ref: object, *, nudge: bool, exec_mention: bool) -> Route:
+        start = case_start.get(ref)
+        if start is None or item.created_at < start:
+            case_start[ref] = item.created_at  # a message delivered late: the case began earlier
         arrival = MessageArrival(
             case_id=0,
             at=item.created_at,
@@ -448,8 +486,9 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
         if item.channel == "public":
             thread_ref = tweet_case.get(item.in_reply_to_tweet_id) if item.in_reply_to_tweet_id else None
             if is_brand:
-                thread_ref = (
-                    thread_ref or conv_root_case.get(item.conversation_id) or conv_case.get(item.conversation_id)
+                thread_ref = answers_from(
+                    thread_ref or conv_root_case.get(item.conversation_id) or conv_case.get(item.conversation_id),
+                    item,
                 )
             else:
                 # Only the thread's first tweet claims a thread for its case: a customer replying
@@ -497,6 +536,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                 else:
                     ref = _Pending(index=len(pending), customer_key=key)
                     pending.append(ref)
+                    case_start[ref] = item.created_at
                     specs.append(_spec_for(item, exec_mention=exec_mention, language=languages(item)))
                     open_case[key] = ref
                     if not item.author_customer_id:
@@ -526,7 +566,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                 ref = None
                 if item.recipient_pk is not None:
                     ref = open_case.get(customer_key(item.recipient_customer_id, item.recipient_pk))
-                ref = ref if ref is not None else dm_conv_case.get(item.conversation_id)
+                ref = answers_from(ref if ref is not None else dm_conv_case.get(item.conversation_id), item)
                 if ref is not None:
                     responses.append(
                         (
@@ -550,6 +590,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
                 else:
                     ref = _Pending(index=len(pending), customer_key=key)
                     pending.append(ref)
+                    case_start[ref] = item.created_at
                     specs.append(_spec_for(item, exec_mention=False, language=languages(item)))
                     open_case[key] = ref
                     if not item.author_customer_id:
@@ -565,7 +606,7 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     customers_created = _customers_create(new_customer_authors, languages)
     if specs:
         specs = [_with_customer(spec, customers_created.get(spec.customer_x_user_id)) for spec in specs]
-        opened = _cases_module().case_open_many(specs=specs, suggest_now=False)
+        opened = case_open_many(specs=specs, suggest_now=False)
         for ref, case in zip(pending, opened, strict=True):
             ref.case_id = case.pk
 
@@ -580,29 +621,274 @@ def messages_route(*, items: Sequence[MessageItem], brands: BrandDirectory) -> R
     joined: set[int] = set()
     if arrivals:
         ready = [MessageArrival(**{**arrival.__dict__, "case_id": resolve(ref)}) for _, ref, arrival in arrivals]
-        landed = _cases_module().case_messages_received(arrivals=ready, suggest_now=False)
-        for (x_id, _, _), case in zip(arrivals, landed, strict=True):
+        landed = case_messages_received(arrivals=ready, suggest_now=False)
+        earliest: dict[int, dt.datetime] = {}
+        first_thread: dict[int, str] = {}  # the public thread of each case's earliest arrival
+        for (x_id, _, arrival), case in zip(arrivals, landed, strict=True):
             # The workflow may hand back a follow-up case (reopen window passed).
             routes[x_id].case_id = case.pk
             joined.add(case.pk)
+            if case.pk not in earliest or arrival.at < earliest[case.pk]:
+                earliest[case.pk] = arrival.at
+                item = item_by_id[x_id]
+                first_thread[case.pk] = item.conversation_id if item.channel == "public" else ""
+        cases_started_earlier(earliest=earliest, conversations=first_thread)
 
     if responses:
-        ready_responses = [
-            ResponseArrival(**{**response.__dict__, "case_id": resolve(ref)}) for _, ref, response in responses
-        ]
-        cases = _cases_module()
-        if hasattr(cases, "case_responses_recorded"):
-            cases.case_responses_recorded(responses=ready_responses)
-        else:
-            for response in sorted(ready_responses, key=lambda r: r.at):
-                cases.case_response_recorded(response=response)
+        # After the arrivals: a response is measured against the case's (possibly earlier) start.
+        case_responses_recorded(
+            responses=[
+                ResponseArrival(**{**response.__dict__, "case_id": resolve(ref)}) for _, ref, response in responses
+            ]
+        )
 
+    rerouted = _parked_attach(parked_ids, routes)
     return RoutingResult(
         routes=routes,
         cases_opened=[ref.case_id for ref in pending],
         cases_joined=joined,
         customers_created=len(customers_created),
+        rerouted=rerouted,
     )
+
+
+# --- parked messages: routing that converges whatever order X delivers in -------------------------
+#
+# X delivers one conversation through several streams (each brand account's mentions and
+# timeline, DM events, webhooks, backfills), so a brand reply can be stored before the customer
+# tweet it answers, or a brand DM before the customer's first message. Such a message is stored
+# without a case — *parked* — and routed again, in time order with the rest of the thread:
+# when a page brings its parent or its customer (``messages_route``), and by a periodic sweep
+# (``parked_messages_route``) for threads completed by any other path.
+
+# The sweep looks back this far; older parked messages stay in the record, outside any case.
+PARKED_RETRY_WINDOW = dt.timedelta(days=7)
+# Parked messages the sweep routes per run (oldest first); the next run takes the rest.
+PARKED_SWEEP_BATCH = 500
+
+
+def _parked_tweets() -> QuerySet:
+    """The brand's public replies stored without a case (not the desk's own sends, not retweets)."""
+    return (
+        Tweet.objects.filter(case__isnull=True, direction=Direction.OUTBOUND, sent_via_desk=False, is_deleted=False)
+        .exclude(in_reply_to_tweet_id="")
+        .exclude(kind=Tweet.Kind.RETWEET)
+    )
+
+
+def _parked_dms() -> QuerySet:
+    """The brand's one-to-one DMs stored without a case (not the desk's own sends)."""
+    return DirectMessage.objects.filter(
+        case__isnull=True,
+        direction=Direction.OUTBOUND,
+        sent_via_desk=False,
+        event_type="MessageCreate",
+        dm_conversation_id__contains="-",
+    )
+
+
+def _parked_items(tweets: QuerySet | None, dms: QuerySet | None) -> list[MessageItem]:
+    """Parked rows as routing items, locked until the transaction ends: two syncs completing
+    the same thread at once cannot both attach a reply (the second finds it routed)."""
+    items: list[MessageItem] = []
+    if transaction.get_connection().in_atomic_block:  # ingest and the sweep always are
+        tweets = tweets.select_for_update(of=("self",)) if tweets is not None else None
+        dms = dms.select_for_update(of=("self",)) if dms is not None else None
+    if tweets is not None:
+        rows = tweets.values_list(
+            "x_id",
+            "brand_account_id",
+            "author_id",
+            "author__x_id",
+            "author__name",
+            "created_at",
+            "text",
+            "lang",
+            "conversation_id",
+            "in_reply_to_tweet_id",
+        )
+        for x_id, account_id, author_pk, author_x_id, name, at, text, lang, conversation, reply_to in rows:
+            items.append(
+                MessageItem(
+                    x_id=x_id,
+                    channel="public",
+                    brand_account_id=account_id,
+                    author_pk=author_pk,
+                    author_x_id=author_x_id,
+                    author_customer_id=None,
+                    author_name=name,
+                    created_at=at,
+                    text=text,
+                    lang=lang,
+                    conversation_id=conversation,
+                    in_reply_to_tweet_id=reply_to,
+                )
+            )
+    if dms is not None:
+        rows = dms.values_list(
+            "x_event_id",
+            "brand_account_id",
+            "sender_id",
+            "sender__x_id",
+            "sender__name",
+            "created_at",
+            "text",
+            "lang",
+            "dm_conversation_id",
+            "recipient_id",
+            "recipient__customer_id",
+        )
+        for x_id, account_id, sender_pk, sender_x_id, name, at, text, lang, conversation, to_pk, to_customer in rows:
+            items.append(
+                MessageItem(
+                    x_id=x_id,
+                    channel="dm",
+                    brand_account_id=account_id,
+                    author_pk=sender_pk,
+                    author_x_id=sender_x_id,
+                    author_customer_id=None,
+                    author_name=name,
+                    created_at=at,
+                    text=text,
+                    lang=lang,
+                    conversation_id=conversation,
+                    recipient_pk=to_pk,
+                    recipient_customer_id=to_customer,
+                )
+            )
+    return items
+
+
+def parked_related(items: Sequence[MessageItem]) -> list[MessageItem]:
+    """The parked messages a page of new messages may complete: brand replies in the page's
+    threads (or to its tweets), brand DMs in its DM conversations or to its authors. Two queries
+    at most, whatever the page size."""
+    public = [i for i in items if i.channel == "public"]
+    tweet_ids = {i.x_id for i in public}
+    threads = tweet_ids | {i.conversation_id for i in public if i.conversation_id}
+    dm_threads = {i.conversation_id for i in items if i.channel == "dm" and i.conversation_id}
+    authors = {i.author_pk for i in items if i.is_message and not i.is_retweet}
+    tweets = _parked_tweets().filter(Q(in_reply_to_tweet_id__in=tweet_ids) | Q(conversation_id__in=threads))
+    dms = _parked_dms().filter(Q(dm_conversation_id__in=dm_threads) | Q(recipient_id__in=authors))
+    return _parked_items(tweets if tweet_ids else None, dms if dm_threads or authors else None)
+
+
+def _parked_attach(parked: dict[str, str], routes: dict[str, Route]) -> list[str]:
+    """Write the case of each parked message that found one (its row exists already)."""
+    by_case: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for x_id, channel in parked.items():
+        case_id = routes[x_id].case_id
+        if case_id is not None:
+            by_case[(channel, case_id)].append(x_id)
+    for (channel, case_id), x_ids in by_case.items():
+        if channel == "public":
+            Tweet.objects.filter(x_id__in=x_ids, case__isnull=True).update(case_id=case_id)
+        else:
+            DirectMessage.objects.filter(x_event_id__in=x_ids, case__isnull=True).update(case_id=case_id)
+    return sorted(x for ids in by_case.values() for x in ids)
+
+
+def parked_messages_route(*, now: dt.datetime | None = None) -> list[str]:
+    """The periodic sweep: route the parked messages (of the last ``PARKED_RETRY_WINDOW``) whose
+    thread or customer is now known, whichever path brought it (another account's sync, a
+    backfill, an agent's merge). Returns the x ids routed; the rest stay parked.
+
+    Only rows that can now find a case are read (``EXISTS`` on the thread, the DM conversation
+    or the recipient's open case), so a quiet desk costs two indexed queries per run.
+    """
+    since = (now or timezone.now()) - PARKED_RETRY_WINDOW
+    routed_tweet = Tweet.objects.filter(case__isnull=False)
+    tweets = (
+        _parked_tweets()
+        .filter(created_at__gte=since)
+        .filter(
+            Exists(routed_tweet.filter(x_id=OuterRef("in_reply_to_tweet_id")))
+            | Exists(routed_tweet.filter(conversation_id=OuterRef("conversation_id")))
+        )
+        .order_by("created_at")
+    )
+    dms = (
+        _parked_dms()
+        .filter(created_at__gte=since)
+        .filter(
+            Exists(DirectMessage.objects.filter(case__isnull=False, dm_conversation_id=OuterRef("dm_conversation_id")))
+            | Exists(Case.objects.filter(customer_x_user_id=OuterRef("recipient_id"), status__in=OPEN_STATUSES))
+        )
+        .order_by("created_at")
+    )
+    with transaction.atomic():
+        tweet_pks = list(tweets.values_list("pk", flat=True)[:PARKED_SWEEP_BATCH])
+        dm_pks = list(dms.values_list("pk", flat=True)[:PARKED_SWEEP_BATCH])
+        parked = _parked_items(
+            _parked_tweets().filter(pk__in=tweet_pks) if tweet_pks else None,
+            _parked_dms().filter(pk__in=dm_pks) if dm_pks else None,
+        )
+        if not parked:
+            return []
+        return _route(items=[], parked=parked, brands=BrandDirectory.load()).rerouted
+
+
+def cases_started_earlier(*, earliest: dict[int, dt.datetime], conversations: dict[int, str] | None = None) -> int:
+    """Move a case's start back to a customer message that was delivered after later ones.
+
+    Chronologically the earliest message opens the case; when X delivers it late (the DM came
+    first, the tweet it followed up second) the case it joins began with it: ``opened_at``, the
+    first-response and resolution due times move back by the same amount, so response times and
+    SLA figures are what they would have been in order. Its public thread joins the case's
+    conversations. Returns the number of cases moved.
+    """
+    if not earliest:
+        return 0
+    conversations = conversations or {}
+    moved = []
+    for case in (
+        Case.objects.select_for_update()
+        .filter(pk__in=earliest)
+        .only(
+            "pk",
+            "status",
+            "opened_at",
+            "first_response_at",
+            "sla_first_response_due",
+            "sla_next_response_due",
+            "sla_resolution_due",
+            "sla_due_at",
+            "sla_paused_at",
+            "conversation_ids",
+        )
+    ):
+        at = earliest[case.pk]
+        if at >= case.opened_at:
+            continue
+        shift = case.opened_at - at
+        case.opened_at = at
+        if case.sla_first_response_due is not None:
+            case.sla_first_response_due -= shift
+        if case.sla_resolution_due is not None:
+            case.sla_resolution_due -= shift
+        sla_refresh(case)
+        conversation = conversations.get(case.pk)
+        if conversation and conversation not in (case.conversation_ids or []):
+            case.conversation_ids = [*(case.conversation_ids or []), conversation]
+        moved.append(case)
+    if moved:
+        Case.objects.bulk_update(
+            moved,
+            ["opened_at", "sla_first_response_due", "sla_resolution_due", "sla_due_at", "conversation_ids"],
+        )
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case_id=case.pk,
+                    kind=CaseEvent.Kind.UPDATED,
+                    message="An earlier customer message arrived late: the case starts with it",
+                    data={"opened_at": case.opened_at.isoformat()},
+                    created_at=timezone.now(),
+                )
+                for case in moved
+            ]
+        )
+    return len(moved)
 
 
 def _customer_languages(items: Sequence[MessageItem]):

@@ -22,16 +22,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from crm_twitter.conf import app_settings
+from crm_twitter.db.bulk import values_insert
 from crm_twitter.models import Case, Notification, TeamMembership
-from crm_twitter.x.bulk_sql import values_insert
+from crm_twitter.services.notification_text import notification_line
+from crm_twitter.services.preferences import address_languages
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +143,10 @@ def _mailer():
     return mailers.default if mailers is not None else mail.get_connection(fail_silently=False)
 
 
+def _many_cases(n: int) -> str:
+    return ngettext("%(n)s case needs your attention", "%(n)s cases need your attention", n) % {"n": n}
+
+
 def _mail_send(messages_by_user: dict[int, list[str]], extra: dict[str, list[str]]) -> int:
     """One e-mail per address listing its messages: one user query, one SMTP connection."""
     try:
@@ -155,9 +163,12 @@ def _mail_send(messages_by_user: dict[int, list[str]], extra: dict[str, list[str
             if msgs:
                 by_address[addr].extend(m for m in msgs if m not in by_address[addr])
         mails = []
+        languages = address_languages(by_address)  # each reader's chosen language, else the default
         for addr, msgs in by_address.items():
-            subject = msgs[0] if len(msgs) == 1 else f"{len(msgs)} cases need your attention"
-            mails.append(EmailMessage(subject=f"[crm] {subject}"[:200], body="\n".join(msgs), to=[addr]))
+            with translation.override(languages.get(addr.lower(), settings.LANGUAGE_CODE)):
+                lines = [notification_line(m) for m in msgs]
+                subject = lines[0] if len(lines) == 1 else _many_cases(len(lines))
+            mails.append(EmailMessage(subject=f"[crm] {subject}"[:200], body="\n".join(lines), to=[addr]))
         if not mails:
             return 0
         return _mailer().send_messages(mails) or 0

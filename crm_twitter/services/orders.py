@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from crm_twitter.currencies import currency_is_valid
+from crm_twitter.db.sql import rows_fetch, statement_run, statement_run_many
 from crm_twitter.models import OPEN_STATUSES, Customer, DirectMessage, Order, OrderItem, Tweet, XUser
 from crm_twitter.services.order_matching import case_orders_link_many, order_numbers_find, tracking_numbers_find
 
@@ -405,8 +406,7 @@ def _upsert_orders_sql(rows: Sequence[_CleanRow], columns: frozenset[str], custo
         f"ON CONFLICT ({qn('store')}, {qn('order_number')}) DO UPDATE SET "
         + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update_columns)
     )
-    with conn.cursor() as cursor:
-        cursor.executemany(sql, params)
+    statement_run_many(sql, params, using=conn.alias)
 
 
 def _insert_items_sql(items: list[tuple[int, dict[str, Any]]]) -> None:
@@ -422,8 +422,7 @@ def _insert_items_sql(items: list[tuple[int, dict[str, Any]]]) -> None:
         (order_id, i["sku"], i["title"], i["quantity"], price.get_db_prep_save(i["unit_price"], conn))
         for order_id, i in items
     ]
-    with conn.cursor() as cursor:
-        cursor.executemany(sql, params)
+    statement_run_many(sql, params, using=conn.alias)
 
 
 def _orders_by_key(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int | None]]:
@@ -442,21 +441,19 @@ def _orders_by_key(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tup
         f"FROM {qn(Order._meta.db_table)} WHERE {qn('order_number')} IN ({', '.join(['%s'] * len(numbers))})"
     )
     wanted = set(keys)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, numbers)
-        return {(s, n): (pk, c) for pk, s, n, c in cursor.fetchall() if (s, n) in wanted}
+    return {(s, n): (pk, c) for pk, s, n, c in rows_fetch(sql, numbers, using=conn.alias) if (s, n) in wanted}
 
 
 def _items_delete(order_ids: Sequence[int]) -> None:
     """Drop the items of these orders (nothing references an item, so no cascade to follow)."""
     conn = connections[router.db_for_write(OrderItem)]
     qn = conn.ops.quote_name
-    with conn.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {qn(OrderItem._meta.db_table)} WHERE {qn('order_id')} IN "  # noqa: S608
-            f"({', '.join(['%s'] * len(order_ids))})",
-            list(order_ids),
-        )
+    statement_run(
+        f"DELETE FROM {qn(OrderItem._meta.db_table)} WHERE {qn('order_id')} IN "  # noqa: S608
+        f"({', '.join(['%s'] * len(order_ids))})",
+        list(order_ids),
+        using=conn.alias,
+    )
 
 
 def _write_chunk(

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Promise
+from crm_twitter.services.case_writes import case_lock, case_save, event_add
 from crm_twitter.services.errors import CaseRuleError
-from crm_twitter.services.lifecycle import case_lock, case_save, event_add
 
 
 def promise_create(

@@ -6,8 +6,7 @@ the team: the available agent with the fewest open cases, below their cap
 (``membership.max_open_cases`` or ``MAX_OPEN_CASES_PER_AGENT``); when everyone is full the case
 waits unassigned in the team queue. Manual assignment and "take it" ignore the cap.
 
-Working hours are ``{"mon": [["09:00", "18:00"]], ...}`` in the team's own time zone; "24:00"
-means the end of the day and an interval whose end is before its start runs past midnight.
+"On shift" is ``services.working_hours``' rule.
 """
 
 from __future__ import annotations
@@ -16,96 +15,20 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_twitter.conf import app_settings
+from crm_twitter.db.sql import rows_fetch
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Team, TeamMembership
-from crm_twitter.roles import user_can_assign_others
+from crm_twitter.roles import user_can_assign_others, users_who_take_cases
+from crm_twitter.services.case_teams import team_for_assignee
+from crm_twitter.services.case_teams import team_speaks as _speaks
 from crm_twitter.services.errors import CaseRuleError, NotPermitted
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-# --- Shifts ---------------------------------------------------------------------------------------
-
-
-def team_zone(team: Team) -> dt.tzinfo:
-    try:
-        return ZoneInfo(team.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
-def _minutes(value: str) -> int:
-    hours, _, minutes = str(value).strip().partition(":")
-    total = int(hours) * 60 + int(minutes or 0)
-    if not 0 <= total <= 24 * 60:
-        raise ValueError(f"not a time of day: {value!r}")
-    return total
-
-
-def shift_intervals(team: Team, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The team's working intervals that start on ``day`` (local date), as aware datetimes."""
-    zone = team_zone(team)
-    hours = team.working_hours or {}
-    out = []
-    for pair in hours.get(DAYS[day.weekday()], []) or []:
-        try:
-            start_min, end_min = _minutes(pair[0]), _minutes(pair[1])
-        except (ValueError, IndexError, TypeError):
-            continue
-        # Local wall-clock times resolved to real instants; an end before the start is tomorrow.
-        start = _local(day, start_min, zone)
-        end = _local(day, end_min, zone) if end_min > start_min else _local(day + dt.timedelta(days=1), end_min, zone)
-        if end <= start:
-            continue
-        out.append((start, end))
-    return out
-
-
-def _local(day: dt.date, minutes: int, zone: dt.tzinfo) -> dt.datetime:
-    extra_days, minutes = divmod(minutes, 24 * 60)
-    day = day + dt.timedelta(days=extra_days)
-    naive = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
-    return naive.replace(tzinfo=zone).astimezone(dt.UTC)
-
-
-def team_is_on_shift(team: Team, now: dt.datetime | None = None) -> bool:
-    """Is ``now`` inside one of the team's working intervals (today's, or yesterday's overnight one)?"""
-    now = now or timezone.now()
-    local_day = now.astimezone(team_zone(team)).date()
-    for day in (local_day - dt.timedelta(days=1), local_day):
-        for start, end in shift_intervals(team, day):
-            if start <= now < end:
-                return True
-    return False
-
-
-def team_has_hours(team: Team) -> bool:
-    return any(shift_intervals(team, dt.date(2024, 1, 1) + dt.timedelta(days=i)) for i in range(7))
-
-
-def working_time_add(team: Team | None, start: dt.datetime, minutes: float) -> dt.datetime:
-    """``start`` plus ``minutes`` of the team's working time (calendar time without a team or hours)."""
-    if team is None or minutes <= 0 or not team_has_hours(team):
-        return start + dt.timedelta(minutes=minutes)
-    remaining = dt.timedelta(minutes=minutes)
-    local_day = start.astimezone(team_zone(team)).date() - dt.timedelta(days=1)
-    for _day in range(400):  # a year and a bit of days is plenty for any SLA
-        for begin, end in sorted(shift_intervals(team, local_day)):
-            if end <= start:
-                continue
-            begin = max(begin, start)
-            if begin + remaining <= end:
-                return begin + remaining
-            remaining -= end - begin
-        local_day += dt.timedelta(days=1)
-    return start + dt.timedelta(minutes=minutes)
-
+from crm_twitter.services.working_hours import team_is_on_shift
 
 # --- Routing context (loaded once per batch) ------------------------------------------------------
 
@@ -132,9 +55,7 @@ def _open_cases_by_assignee() -> dict[int, int]:
         f"WHERE {q('assignee_id')} IS NOT NULL AND {keep_off_index}{q('status')} IN ({statuses}) "
         f"GROUP BY {q('assignee_id')}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [str(s) for s in OPEN_STATUSES])
-        return dict(cursor.fetchall())
+    return dict(rows_fetch(sql, [str(s) for s in OPEN_STATUSES]))
 
 
 @dataclass
@@ -149,10 +70,12 @@ class RoutingContext:
     @classmethod
     def load(cls) -> RoutingContext:
         teams = list(Team.objects.all().order_by("name", "id"))
+        # Routing hands cases to the same roster a supervisor may pick from (crm_twitter.roles).
+        on_roster = Exists(users_who_take_cases().filter(pk=OuterRef("user_id")))
         memberships = list(
-            TeamMembership.objects.filter(user__is_active=True).values(
-                "team_id", "user_id", "role", "max_open_cases", "is_available"
-            )
+            TeamMembership.objects.filter(user__is_active=True)
+            .annotate(on_roster=on_roster)
+            .values("team_id", "user_id", "role", "max_open_cases", "is_available", "on_roster")
         )
         counts = _open_cases_by_assignee()
         default_cap = int(app_settings.MAX_OPEN_CASES_PER_AGENT)
@@ -163,7 +86,7 @@ class RoutingContext:
             if m["role"] == TeamMembership.Role.SUPERVISOR:
                 ctx.supervisors_by_team.setdefault(m["team_id"], []).append(m["user_id"])
                 continue
-            if not m["is_available"]:
+            if not m["is_available"] or not m["on_roster"]:
                 continue
             slot = slots.setdefault(m["user_id"], AgentSlot(m["user_id"], default_cap, counts.get(m["user_id"], 0)))
             if m["max_open_cases"] is not None:
@@ -173,11 +96,6 @@ class RoutingContext:
 
     def team(self, team_id: int | None) -> Team | None:
         return next((t for t in self.teams if t.pk == team_id), None)
-
-
-def _speaks(team: Team, language: str) -> bool:
-    lang = (language or "").lower().split("-")[0]
-    return bool(lang) and lang in {str(x).lower().split("-")[0] for x in (team.languages or [])}
 
 
 def team_choose(ctx: RoutingContext, *, language: str, now: dt.datetime) -> Team | None:
@@ -220,7 +138,7 @@ def agent_choose(ctx: RoutingContext, team: Team | None) -> int | None:
 
 def case_route(*, case: Case, now: dt.datetime | None = None) -> Case:
     """(Re)route a case: choose a team and, inside it, an agent; record and notify."""
-    from crm_twitter.services.lifecycle import case_lock, case_save, event_add
+    from crm_twitter.services.case_writes import case_lock, case_save, event_add
     from crm_twitter.services.notifications import notification_send
 
     now = now or timezone.now()
@@ -258,10 +176,11 @@ def case_route(*, case: Case, now: dt.datetime | None = None) -> Case:
 def case_assign(*, case: Case, assignee, actor, expected_version: int | None = None) -> Case:
     """Manual (re)assignment; ``assignee=None`` unassigns. Caps don't apply to a person's decision.
 
-    When the new assignee is not in the case's team, the case follows them to their (first) team
-    so the team queue and the assignee agree.
+    Only someone on the roster who may work the case's team takes it (``case_teams``): handing it
+    to a member of another team moves the case to one of their teams, so the team queue and the
+    assignee agree; anyone else is refused with the reason.
     """
-    from crm_twitter.services.lifecycle import case_lock, case_save, event_add
+    from crm_twitter.services.case_writes import case_lock, case_save, event_add
     from crm_twitter.services.notifications import notification_send
 
     if actor is not None and not user_can_assign_others(actor):
@@ -270,8 +189,6 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
             raise NotPermitted(_("Only supervisors assign cases to other people."), field="assignee")
         if assignee is None and case.assignee_id not in (None, actor.pk):
             raise NotPermitted(_("Only supervisors unassign other people's cases."), field="assignee")
-    if assignee is not None and not getattr(assignee, "is_active", True):
-        raise CaseRuleError("That user is inactive and cannot take cases.", field="assignee", code="inactive_user")
     with transaction.atomic():
         case = case_lock(case, expected_version=expected_version, actor=actor)
         if case.merged_into_id:
@@ -284,12 +201,11 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
         old_id = case.assignee_id
         fields = ["assignee"]
         case.assignee_id = new_id
-        if new_id is not None:
-            team_ids = list(
-                TeamMembership.objects.filter(user_id=new_id).order_by("id").values_list("team_id", flat=True)
-            )
-            if team_ids and case.team_id not in team_ids:
-                case.team_id = team_ids[0]
+        from_team_id = case.team_id
+        if assignee is not None:
+            team = team_for_assignee(case=case, assignee=assignee)
+            if team is not None:
+                case.team = team
                 fields.append("team")
         case_save(case, fields)
         actor_id = getattr(actor, "pk", None)
@@ -299,12 +215,14 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
             message = f"Assigned to {assignee}"
         else:
             message = f"Reassigned to {assignee}"
+        if case.team_id != from_team_id:
+            message += f" (the case moves to {case.team.name}, a team they work)"
         event_add(
             case,
             CaseEvent.Kind.ASSIGNED,
             actor,
             message,
-            {"assignee_id": new_id, "from_assignee_id": old_id, "team_id": case.team_id},
+            {"assignee_id": new_id, "from_assignee_id": old_id, "team_id": case.team_id, "from_team_id": from_team_id},
         )
         if new_id is not None:
             # The new assignee and the team's supervisors hear of a person's (re)assignment.

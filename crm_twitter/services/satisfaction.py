@@ -318,8 +318,8 @@ def satisfaction_reply_score(text: str) -> int | None:
 
 def satisfaction_record(*, case: Case, score: int, comment: str = "", actor=None) -> Case:
     """Store the customer's rating (1–5) on the case, with an event."""
+    from crm_twitter.services.case_writes import case_lock, case_save, event_add
     from crm_twitter.services.errors import CaseRuleError
-    from crm_twitter.services.lifecycle import case_lock, case_save, event_add
 
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise CaseRuleError("A rating is a whole number from 1 to 5.", field="satisfaction", code="invalid_rating")
@@ -337,6 +337,8 @@ def satisfaction_survey_queue(*, case_id: int, actor=None) -> bool:
     Runs after the resolution committed; any refusal (no DM allowed, no template) is logged and
     skipped — the resolution itself stands.
     """
+    from crm_twitter.services.errors import CaseRuleError
+
     if not app_settings.SATISFACTION_SURVEY:
         return False
     try:
@@ -365,6 +367,11 @@ def satisfaction_survey_queue(*, case_id: int, actor=None) -> bool:
             text = template_render(template=template, case=case, actor=actor)
             reply_compose(case=case, actor=actor, channel="dm", text=text, template=template)
         return True
+    except CaseRuleError as exc:
+        # An expected refusal (the customer closed their DMs, the DM budget is spent): one line
+        # saying why, not a traceback that reads like a crash.
+        logger.info("crm_twitter: satisfaction survey for case %s not sent: %s", case_id, exc.message)
+        return False
     except Exception:  # the survey is a courtesy: never fail the resolution over it
         logger.warning("crm_twitter: satisfaction survey for case %s not queued", case_id, exc_info=True)
         return False

@@ -24,21 +24,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.fields.json import KT
-from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from crm_twitter.conf import app_settings
+from crm_twitter.db.bulk import values_insert
+from crm_twitter.db.sql import datetime_param, json_object_sql, qn, statement_run
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Promise, SlaPolicy, Team
+from crm_twitter.services.escalation import MAX_LEVEL, escalation_step, rule_level, step_data, step_message
 from crm_twitter.services.notifications import (
     NotificationSpec,
     notification_recipients,
     notifications_send_many,
     team_supervisors,
 )
-from crm_twitter.services.routing import working_time_add
+from crm_twitter.services.working_hours import working_time_add
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,12 @@ def sla_customer_wrote(case: Case, *, at: dt.datetime, targets: SlaTargets, team
 
 
 def sla_responded(case: Case, *, at: dt.datetime) -> None:
-    """A brand reply stops the first/next-response clocks; the case is back on track."""
-    if case.first_response_at is None:
+    """A brand reply stops the first/next-response clocks; the case is back on track.
+
+    The first response is the earliest reply, also when X delivers an earlier one after a later
+    one (two accounts' timelines, backfills): it is attached late and the figures follow it.
+    """
+    if case.first_response_at is None or at < case.first_response_at:
         case.first_response_at = at
     case.sla_next_response_due = None
     sla_refresh(case)
@@ -171,15 +177,15 @@ class SweepResult:
 
 
 def _json_object_sql() -> str:
-    return "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    return json_object_sql()
 
 
 def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
+    return qn(name)
 
 
 def _dt_param(value: dt.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
+    return datetime_param(value)
 
 
 def _insert_events_select(
@@ -199,9 +205,7 @@ def _insert_events_select(
         f"INSERT INTO {table} ({_q('case_id')}, {_q('actor_id')}, {_q('kind')}, {_q('message')}, {_q('data')}, "
         f"{_q('created_at')}) SELECT c.{_q('id')}, NULL, %s, {message_sql}, {data_sql}, %s {from_sql}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, *message_params, *data_params, _dt_param(now), *from_params])
-        return max(cursor.rowcount, 0)
+    return statement_run(sql, [kind, *message_params, *data_params, _dt_param(now), *from_params])
 
 
 class _Notice(NamedTuple):
@@ -240,39 +244,38 @@ def _sql_of(queryset) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _escalate_by_rule(*, rule: str, level_setting: str, reason: str, cases_qs, now: dt.datetime) -> int:
-    """Fire an escalation rule set-wise on ``cases_qs`` (first firing per case only; never lowers).
+def _escalate_by_rule(*, rule: str, cases_qs, now: dt.datetime) -> int:
+    """Fire an escalation rule on the cases of ``cases_qs`` it has not fired for yet.
 
-    New level = max(current + 1, the rule's level), at most 3. The ESCALATED event is written
-    first and doubles as the marker the level update joins on, so both stay in step.
+    The candidates are selected (and locked, id order) in SQL; the level each one reaches is
+    ``next_escalation_level`` — the rule the single-case and batch paths apply — and the events
+    and level changes are written in bulk: one INSERT, and one UPDATE per resulting level (3 at
+    most). Like the rest of the sweep this is bookkeeping: the version does not move.
     """
-    rule_level = int(app_settings.ESCALATION.get(level_setting, 0) or 0)
-    if rule_level <= 0:
+    if rule_level(rule) == 0:
         return 0
     fired = CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.ESCALATED, data__rule=rule)
-    candidates = cases_qs.filter(status__in=OPEN_STATUSES, escalation_level__lt=3).exclude(Exists(fired))
-    cand_sql, cand_params = _sql_of(candidates.values("id"))
-    level_sql = f"CASE WHEN c.{_q('escalation_level')} + 1 > %s THEN c.{_q('escalation_level')} + 1 ELSE %s END"
-    obj = _json_object_sql()
-    ctable = _q(Case._meta.db_table)
-    inserted = _insert_events_select(
-        kind=CaseEvent.Kind.ESCALATED,
-        message_sql=f"%s || CAST({level_sql} AS TEXT)",
-        message_params=[f"{reason}: escalated to level ", rule_level, rule_level],
-        data_sql=f"{obj}('rule', %s, 'from', c.{_q('escalation_level')}, 'level', {level_sql}, 'reason', %s)",
-        data_params=[rule, rule_level, rule_level, reason],
-        from_sql=f"FROM {ctable} c WHERE c.{_q('id')} IN ({cand_sql})",
-        from_params=cand_params,
-        now=now,
+    candidates = (
+        cases_qs.filter(status__in=OPEN_STATUSES, escalation_level__lt=MAX_LEVEL)
+        .exclude(Exists(fired))
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", "escalation_level")
     )
-    if not inserted:
+    steps = [(pk, step) for pk, level in candidates if (step := escalation_step(level, rule)) is not None]
+    if not steps:
         return 0
-    marker = CaseEvent.objects.filter(kind=CaseEvent.Kind.ESCALATED, created_at=now, data__rule=rule)
-    Case.objects.filter(pk__in=marker.values("case_id")).update(
-        escalation_level=Least(Greatest(F("escalation_level") + 1, rule_level), 3),
-        escalation_reason=reason[:300],
+    values_insert(
+        CaseEvent,
+        ("case_id", "actor_id", "kind", "message", "data", "created_at"),
+        [(pk, None, CaseEvent.Kind.ESCALATED, step_message(step), step_data(step), now) for pk, step in steps],
     )
-    return inserted
+    by_level: dict[tuple[int, str], list[int]] = {}
+    for pk, step in steps:
+        by_level.setdefault((step.to_level, step.reason), []).append(pk)
+    for (level, reason), ids in by_level.items():
+        Case.objects.filter(pk__in=ids).update(escalation_level=level, escalation_reason=reason[:300])
+    return len(steps)
 
 
 def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
@@ -340,13 +343,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 )
                 for case_id, clock, reference, assignee_id, team_id, address in breach_rows
             ]
-            escalated += _escalate_by_rule(
-                rule="sla_breached",
-                level_setting="SLA_BREACH_LEVEL",
-                reason="SLA breached",
-                cases_qs=breached_qs,
-                now=now,
-            )
+            escalated += _escalate_by_rule(rule="sla_breached", cases_qs=breached_qs, now=now)
 
         # 2. Missed promises.
         missed = Promise.objects.filter(status=Promise.Status.OPEN, due_at__lte=now).update(
@@ -383,13 +380,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                     "id", "assignee_id", "team_id", "team__supervisors_email", "reference"
                 )
             ]
-            escalated += _escalate_by_rule(
-                rule="promise_missed",
-                level_setting="PROMISE_MISSED_LEVEL",
-                reason="Promise missed",
-                cases_qs=missed_cases,
-                now=now,
-            )
+            escalated += _escalate_by_rule(rule="promise_missed", cases_qs=missed_cases, now=now)
 
         # 3. Notify: the rows in one statement, one digest e-mail per person and team address.
         notified = _watchers_notify(notices=notices, now=now)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from crm_twitter.conf import app_settings
-from crm_twitter.models import Case, Promise, ReplyTemplate
+from crm_twitter.models import Case, CaseStatus, Promise, ReplyTemplate
 
 # Prefilled text of the DM deep link, in the customer's language (fallback English).
 DM_PREFILL = {
@@ -59,6 +60,42 @@ def template_choose(*, step: str, language: str, channel: str | None = None) -> 
             if pref and language_base(template.language) == pref:
                 return template
     return candidates[0]
+
+
+def template_step_next(
+    *,
+    status: str,
+    steps_sent: Iterable[tuple[str, dt.datetime | None]],
+    resolved_at: dt.datetime | None = None,
+    has_open_promise: bool = False,
+) -> str:
+    """The reply step the standard flow expects next (the composer stars its template), or "".
+
+    Follows what was already sent, not only the status: a case still "new" whose acknowledgement
+    is queued needs no second one, a case in DM that was asked for its details is next promised a
+    remedy (or updated, once a promise is open), and a resolved case is closed publicly once —
+    after the public close nothing is suggested. ``steps_sent`` pairs each template step sent from
+    the desk (failed sends left out) with when it was queued.
+    """
+    sent = list(steps_sent)
+    steps = {step for step, _at in sent}
+    S, Step = CaseStatus, ReplyTemplate.Step
+    if status == S.NEW:
+        return "" if Step.ACKNOWLEDGE in steps else Step.ACKNOWLEDGE
+    if status == S.ACKNOWLEDGED:
+        return Step.UPDATE if Step.REQUEST_DETAILS in steps else Step.REQUEST_DETAILS
+    if status == S.IN_DM:
+        if Step.REQUEST_DETAILS not in steps:
+            return Step.REQUEST_DETAILS
+        return Step.UPDATE if has_open_promise else Step.PROMISE
+    if status in (S.PENDING_MERCHANT, S.AWAITING_CUSTOMER):
+        return Step.UPDATE
+    if status == S.RESOLVED:
+        closed = any(
+            step == Step.PUBLIC_CLOSE and (resolved_at is None or (at and at >= resolved_at)) for step, at in sent
+        )
+        return "" if closed else Step.PUBLIC_CLOSE
+    return ""
 
 
 def dm_link(*, case: Case, language: str | None = None) -> str:

@@ -40,10 +40,21 @@ def profile_refresh_task() -> int:
 
 
 def webhook_event_task(payload: dict) -> dict:
-    """Ingest one verified Account Activity delivery (enqueued by the webhook view)."""
+    """Ingest one decoded Account Activity delivery (queued by ``webhook_payload_enqueue``)."""
     from crm_twitter.services.categorisation import cases_suggest_pending
     from crm_twitter.x.webhooks import webhook_payload_ingest
 
     result = webhook_payload_ingest(payload=payload)
     cases_suggest_pending()
     return result
+
+
+def webhook_delivery_task(delivery_id: int) -> dict:
+    """Process one stored webhook delivery (enqueued by the webhook view once the row is committed)."""
+    from crm_twitter.services.categorisation import cases_suggest_pending
+    from crm_twitter.x.deliveries import webhook_delivery_process
+
+    delivery = webhook_delivery_process(delivery_id=delivery_id)
+    if delivery.counts.get("tweets") or delivery.counts.get("dms"):
+        cases_suggest_pending()
+    return {"delivery_id": delivery_id, "outcome": delivery.outcome, **delivery.counts}

@@ -16,6 +16,14 @@ def sla_sweep_task() -> dict:
     }
 
 
+def parked_messages_route_task() -> int:
+    """Every 5 minutes (``crm_twitter:parked-messages``): route the brand's replies and DMs that
+    were stored before the thread they answer, now that it is known (see docs/routing.md)."""
+    from crm_twitter.services.message_routing import parked_messages_route
+
+    return len(parked_messages_route())
+
+
 def category_models_retrain_task() -> dict:
     """Daily (``crm_twitter:category-retrain``): retrain once enough agents' labels arrived."""
     from crm_twitter.services.categorisation import category_models_retrain, retrain_due

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +80,7 @@ USER_FIELDS = [
     "profile_image_url",
     "created_at",
 ]
-MEDIA_FIELDS = ["media_key", "type", "url", "preview_image_url", "width", "height", "alt_text"]
+MEDIA_FIELDS = ["media_key", "type", "url", "preview_image_url", "width", "height", "alt_text", "variants"]
 DM_EVENT_FIELDS = [
     "id",
     "event_type",
@@ -511,6 +511,61 @@ class XGateway:
             # Recording is bookkeeping: it must never turn a successful call to X into a failure.
             logger.exception("recording X call %s failed", record.endpoint)
 
+    def request_json(
+        self,
+        method: str,
+        route: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        user_context: bool = False,
+        resource_kind: str = "activity_manage",
+    ) -> dict:
+        """An X endpoint tweepy has no method for (X Activity API, v2 webhooks): plain HTTP to the
+        configured host with tweepy's authentication (the app's bearer token, or the account's user
+        context), our exceptions and a call record. Management calls bill no resources."""
+        user_auth = self._user_auth() if user_context else self._app_auth()
+        body, _ = self._call(
+            method,
+            route,
+            lambda: self._client.request(method, route, params=params, json=json, user_auth=user_auth),
+            lambda body: [(resource_kind, ())],
+            kind_on_error=resource_kind,
+        )
+        return body
+
+    def stream_lines(self, route: str, *, read_timeout: float) -> Iterator[bytes]:
+        """The non-empty lines of a long-lived streaming endpoint (``GET /2/activity/stream``),
+        with the app's bearer token, until the connection ends. ``read_timeout`` bounds the wait
+        for each line (X sends keep-alive newlines), so a silent, half-dead connection ends too.
+        Errors are ours: a refused connection is an ``XError``, a broken one ``XTransientError``."""
+        user_auth = self._app_auth()
+        client = self._client
+        headers = {"User-Agent": client.user_agent}
+        auth = None
+        if user_auth:
+            auth = tweepy.OAuth1UserHandler(
+                client.consumer_key, client.consumer_secret, client.access_token, client.access_token_secret
+            ).apply_auth()
+        else:
+            headers["Authorization"] = f"Bearer {client.bearer_token}"
+        try:
+            with client.session.get(
+                client.host + route,
+                headers=headers,
+                auth=auth,
+                stream=True,
+                timeout=(client.timeout, read_timeout),
+            ) as response:
+                if not 200 <= response.status_code < 300:
+                    raise _translate_http_error(_tweepy_error(response), endpoint_name("GET", route))
+                # Byte by byte: a bigger chunk would wait for more bytes than a quiet stream sends.
+                for line in response.iter_lines(chunk_size=1):
+                    if line and line.strip():
+                        yield line
+        except requests.RequestException as exc:
+            raise _translate_network_error(exc) from exc
+
     # --- response shapes ---------------------------------------------------------------------------
 
     @staticmethod
@@ -708,17 +763,31 @@ class XGateway:
         return self._merge(pages)
 
     def search_conversation(
-        self, conversation_id: str, *, since_id: str | None = None, pagination_token: str | None = None
+        self,
+        conversation_id: str,
+        *,
+        since_id: str | None = None,
+        pagination_token: str | None = None,
+        from_user_id: str = "",
+        start_time: dt.datetime | None = None,
     ) -> Page:
-        """One page of the posts of a conversation (recent search: the last 7 days only)."""
+        """One page of the posts of a conversation (recent search: the last 7 days only).
+
+        ``from_user_id`` narrows it to one author's posts (``from:`` takes X's numeric id, which a
+        rename does not change): the brand's own replies in a thread, however busy the account.
+        """
         user_auth = self._app_auth()
+        query = f"conversation_id:{conversation_id}"
+        if from_user_id:
+            query += f" from:{from_user_id}"
         body, rate_limit = self._call(
             "GET",
             "/2/tweets/search/recent",
             lambda: self._client.search_recent_tweets(
-                f"conversation_id:{conversation_id}",
+                query,
                 user_auth=user_auth,
                 since_id=since_id or None,
+                start_time=start_time,
                 next_token=pagination_token or None,
                 max_results=100,
                 **self._tweet_params(),
@@ -827,3 +896,27 @@ class XGateway:
         )
         data = body["data"]
         return SentDM(dm_event_id=str(data["dm_event_id"]), dm_conversation_id=str(data["dm_conversation_id"]))
+
+    # --- media files ---------------------------------------------------------------------------------
+
+    def media_opener(self) -> Callable[[requests.Session, str, tuple[float, float]], requests.Response]:
+        """How the media archive opens a DM attachment: X serves DM media (``ton.twitter.com``) only
+        to a participant, signed with the account's OAuth 1.0a user context (or its OAuth 2.0 user
+        token). The archive supplies the session (its guarded one) and reads the streamed answer."""
+        client = self._client
+        user_context = self._has_user_context
+        if not user_context and not self._has_bearer:
+            raise XAuthError("no X credentials configured for this account", code="auth")
+
+        def open_media(session: requests.Session, url: str, timeout: tuple[float, float]) -> requests.Response:
+            headers = {"User-Agent": client.user_agent}
+            auth = None
+            if user_context:
+                auth = tweepy.OAuth1UserHandler(
+                    client.consumer_key, client.consumer_secret, client.access_token, client.access_token_secret
+                ).apply_auth()
+            else:
+                headers["Authorization"] = f"Bearer {client.bearer_token}"
+            return session.get(url, headers=headers, auth=auth, stream=True, allow_redirects=False, timeout=timeout)
+
+        return open_media

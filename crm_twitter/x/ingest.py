@@ -27,11 +27,12 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 
+from crm_twitter.db.bulk import values_insert, values_update, values_where_in
 from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
 from crm_twitter.services import message_routing, order_matching
 from crm_twitter.services.categorisation import cases_suggest_after_ingest
+from crm_twitter.services.media_archive import media_archive_after_commit
 from crm_twitter.services.message_routing import BrandDirectory, MessageItem, messages_route
-from crm_twitter.x.bulk_sql import values_insert, values_update, values_where_in
 
 logger = logging.getLogger(__name__)
 
@@ -595,6 +596,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             if media_rows:
                 tweet_pks = dict(values_where_in(Tweet, ["x_id", "id"], "x_id", keys_by_tweet))
                 _media_insert(media_rows, "tweet_id", tweet_pks)
+                media_archive_after_commit([key for _, key, _ in media_rows])
             if media_missing:
                 logger.warning("crm_twitter ingest: %s media key(s) without a media object", media_missing)
 
@@ -729,6 +731,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             if media_rows:
                 dm_pks = dict(values_where_in(DirectMessage, ["x_event_id", "id"], "x_event_id", keys_by_event))
                 _media_insert(media_rows, "direct_message_id", dm_pks)
+                media_archive_after_commit([key for _, key, _ in media_rows])
 
         orders_linked = _link_orders(items, routing.routes)
         cases_suggest_after_ingest(routing.cases_opened + sorted(routing.cases_joined))

@@ -10,9 +10,20 @@ Exactly once toward X:
   so of two workers racing only one sees "1 row updated".
 * **Look before resending.** When a send may have reached X without us seeing the answer (read
   timeout, dropped connection, 5xx, a garbled response, a worker that died mid-send), the
-  message is marked ``ambiguous``. The next attempt first looks on X — the brand's own recent
-  posts for a reply, the DM conversation for a DM — for the same text sent after the message was
-  created, and if it is there records it as sent instead of posting a second time.
+  message is marked ``ambiguous``. The next attempt first asks X what it became, in ways X
+  answers exactly (``crm_twitter.x.sent_lookup``): the post's own id when X returned one, else the
+  brand's posts in the conversation the reply went into (recent search
+  ``conversation_id:… from:<brand id>``), or the DM conversation with the recipient; if it is
+  there, it is recorded as sent instead of being posted a second time.
+* **A duplicate refusal is evidence, not a failure.** X refuses a post whose text the account
+  already posted. The desk then looks in the conversation: the same words under the same post are
+  recorded as this message's delivery. When they are not (yet) visible and an earlier attempt may
+  have posted them, the message waits and looks again — X's search lags behind its timelines — and
+  is never failed with advice to edit the text, which would post the reply twice. Only a message
+  that cannot have reached X is told to personalise its words.
+* **Lookups wait their own turn.** When X rate-limits a lookup (DM conversations allow 15 reads
+  per 15 minutes), the ambiguous messages that need it wait for the window; the account's other
+  messages go on being sent.
 * **Stale claims.** A message left in ``sending`` longer than ``OUTBOUND_CLAIM_TIMEOUT_SECONDS``
   (its worker died) goes back to the queue as ambiguous.
 
@@ -25,16 +36,11 @@ agent can act on (stored on the message, a REPLY_FAILED event and a notification
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
-import re
-import unicodedata
-from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import (
@@ -60,24 +66,28 @@ from crm_twitter.x.errors import (
     XTransientError,
 )
 from crm_twitter.x.gateway import XGateway
+from crm_twitter.x.sent_lookup import (
+    LOOKUP_CLOCK_SKEW,
+    Delivered,
+    OutOfSearchReach,
+    dm_find,
+    post_find_by_id,
+    post_find_in_conversation,
+)
 
 logger = logging.getLogger(__name__)
 
 Status = OutboundMessage.Status
 
-LOOKUP_PAGES = 3  # pages of 100 own posts / DM events searched for an ambiguous send
-LOOKUP_CLOCK_SKEW = dt.timedelta(minutes=2)  # X's clock vs ours when comparing created_at
+__all__ = ["Delivered", "outbound_claim", "outbound_claims_expire", "outbound_drain", "outbound_send"]
 
 
-@dataclass(frozen=True)
-class Delivered:
-    """What X has for a message we sent (or found already there)."""
+class _LookupRateLimited(Exception):
+    """X rate-limited a lookup (not a send): only the messages needing that lookup wait."""
 
-    x_id: str
-    text: str
-    conversation_id: str = ""
-    found_on_x: bool = False
-    raw: dict = field(default_factory=dict)
+    def __init__(self, error: XRateLimited) -> None:
+        self.error = error
+        super().__init__(str(error))
 
 
 # --- claiming ---------------------------------------------------------------------------------
@@ -138,7 +148,21 @@ def _send_claimed(message: OutboundMessage) -> OutboundMessage:
         gateway = XGateway.for_account(message.brand_account, on_call=_call_recorder(message))
         delivered = _find_on_x(gateway, message) if message.ambiguous else None
         if delivered is None:
-            delivered = _deliver(gateway, message)
+            try:
+                delivered = _deliver(gateway, message)
+            except XBadRequest as exc:
+                if exc.code != "duplicate" or message.channel != OutboundMessage.Channel.PUBLIC_REPLY:
+                    raise
+                # X has these words from the brand already: find them before calling anything a failure.
+                delivered = _find_on_x(gateway, message, any_time=True)
+                if delivered is None:
+                    return _duplicate_not_found(message)
+            else:
+                _x_id_record(message, delivered)
+    except _LookupRateLimited as exc:
+        return _wait_for_lookup(message, exc.error)
+    except OutOfSearchReach:
+        return _fail(message, code="unverifiable", reason=_unverifiable_reason(message), ambiguous=True)
     except XRateLimited as exc:
         return _requeue_after_rate_limit(message, exc)
     except XTransientError as exc:
@@ -215,92 +239,102 @@ def _deliver(gateway: XGateway, message: OutboundMessage) -> Delivered:
 
 # --- looking on X before resending --------------------------------------------------------------
 
-_URL = re.compile(r"https?://\S+")
-_LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
-_SPACE = re.compile(r"\s+")
 
+def _find_on_x(gateway: XGateway, message: OutboundMessage, *, any_time: bool = False) -> Delivered | None:
+    """The post or DM this message already became on X, if an earlier attempt got through.
 
-def _normalized(text: str) -> str:
-    """Text as comparable across X's rewriting (t.co links, &amp; escapes, reply mentions)."""
-    text = unicodedata.normalize("NFC", html.unescape(text or ""))
-    text = _URL.sub("<url>", text)
-    text = _LEADING_MENTIONS.sub("", text.strip())
-    return _SPACE.sub(" ", text).strip()
-
-
-def _texts_sent(message: OutboundMessage) -> set[str]:
-    """This message's text, and earlier wordings (an edited retry) that may have reached X."""
-    texts = {_normalized(message.text)}
-    previous = CaseEvent.objects.filter(
-        case_id=message.case_id, kind=CaseEvent.Kind.REPLY_QUEUED, data__outbound_id=message.pk
-    ).values_list("data", flat=True)
-    for data in previous:
-        if isinstance(data, dict) and data.get("previous_text"):
-            texts.add(_normalized(data["previous_text"]))
-    return texts
-
-
-def _created(item: dict) -> dt.datetime | None:
-    value = item.get("created_at")
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt.UTC)
-    return parsed
-
-
-def _taken_by_other(x_id: str, message: OutboundMessage) -> bool:
-    return OutboundMessage.objects.filter(x_id=x_id).exclude(pk=message.pk).exists()
-
-
-def _find_on_x(gateway: XGateway, message: OutboundMessage) -> Delivered | None:
-    """The post or DM this message already became on X, if an earlier attempt got through."""
-    if message.channel == OutboundMessage.Channel.DM and message.recipient_id is None:
-        return None
-    texts = _texts_sent(message)
-    since = message.created_at - LOOKUP_CLOCK_SKEW
-    account = message.brand_account
-    token = None
-    for _page_number in range(LOOKUP_PAGES):
+    ``any_time``: after X refused the words as a duplicate, the brand's reply with the same words
+    to the same post counts whenever it was made (the customer has it either way).
+    """
+    try:
         if message.channel == OutboundMessage.Channel.DM:
-            page = gateway.get_dm_conversation_events(message.recipient.x_id, pagination_token=token)
-        else:
-            page = gateway.get_user_posts(account.x_user_id, pagination_token=token)
-        oldest: dt.datetime | None = None
-        for item in page.data:
-            created = _created(item)
-            if created is not None:
-                oldest = created if oldest is None else min(oldest, created)
-                if created < since:
-                    continue
-            if _normalized(item.get("text", "")) not in texts or _taken_by_other(str(item["id"]), message):
-                continue
-            if message.channel == OutboundMessage.Channel.DM:
-                if item.get("event_type", "MessageCreate") != "MessageCreate":
-                    continue
-                if str(item.get("sender_id", "")) != str(account.x_user_id):
-                    continue
-                return Delivered(
-                    x_id=str(item["id"]),
-                    text=item.get("text", message.text),
-                    conversation_id=str(item.get("dm_conversation_id", "")),
-                    found_on_x=True,
-                    raw=item,
-                )
-            replied_to = {
-                str(ref.get("id")) for ref in item.get("referenced_tweets") or [] if ref.get("type") == "replied_to"
-            }
-            if str(message.in_reply_to_tweet_id) in replied_to:
-                return Delivered(
-                    x_id=str(item["id"]),
-                    text=item.get("text", message.text),
-                    conversation_id=str(item.get("conversation_id", "")),
-                    found_on_x=True,
-                    raw=item,
-                )
-        token = page.next_token
-        if not token or (oldest is not None and oldest < since):
-            break
-    return None
+            return dm_find(gateway, message)
+        found = post_find_by_id(gateway, message)
+        if found is None:
+            since = None if any_time else message.created_at - LOOKUP_CLOCK_SKEW
+            found = post_find_in_conversation(gateway, message, since=since)
+        return found
+    except XRateLimited as exc:
+        raise _LookupRateLimited(exc) from exc
+
+
+def _x_id_record(message: OutboundMessage, delivered: Delivered) -> None:
+    """Keep the id X returned at once, in its own write: if recording the outcome fails, the retry
+    looks the post up by this id instead of guessing."""
+    _still_ours(message).update(x_id=delivered.x_id, updated_at=timezone.now())
+
+
+def _conversation_url(message: OutboundMessage) -> str:
+    return f"https://x.com/i/web/status/{message.in_reply_to_tweet_id}"
+
+
+def _duplicate_not_found(message: OutboundMessage) -> OutboundMessage:
+    """X refused the words as already posted, and they are not (yet) in this conversation."""
+    handle = message.brand_account.handle
+    if not message.ambiguous:
+        # No earlier attempt can have posted it: the words were posted elsewhere, and new ones are safe.
+        return _fail(
+            message,
+            code="duplicate",
+            reason=f"X refuses these words: @{handle} has already posted exactly this text, and X does not "
+            "take the same post twice. This reply was not posted. Personalise it (for example with the "
+            "customer's name or order number) and retry.",
+        )
+    if message.attempts >= app_settings.OUTBOUND_MAX_ATTEMPTS:
+        return _fail(
+            message,
+            code="duplicate_unconfirmed",
+            reason=f"X says @{handle} already posted these words, but they could not be found in the "
+            f"conversation ({_conversation_url(message)}). An earlier attempt may have posted them: look at "
+            "the conversation on X before doing anything else, and send nothing, edited or not, unless the "
+            "reply is missing there.",
+            ambiguous=True,
+        )
+    now = timezone.now()
+    next_at = now + max(_backoff(message.attempts), LOOKUP_CLOCK_SKEW / 4)
+    _still_ours(message).update(
+        status=Status.QUEUED,
+        next_attempt_at=next_at,
+        claimed_at=None,
+        ambiguous=True,
+        error_code="duplicate_unconfirmed",
+        last_error=f"X says @{handle} already posted these words; they are not visible in the conversation yet "
+        f"(X's search lags). Looking again at {next_at:%H:%M:%S} UTC; nothing is posted meanwhile.",
+        updated_at=now,
+    )
+    return OutboundMessage.objects.get(pk=message.pk)
+
+
+def _unverifiable_reason(message: OutboundMessage) -> str:
+    return (
+        "An earlier attempt may have reached X, and the message is older than X's search reaches (7 days), "
+        f"so the desk cannot check. Look at the conversation on X ({_conversation_url(message)}) and send "
+        "again only if the reply is missing there."
+    )
+
+
+def _wait_for_lookup(message: OutboundMessage, exc: XRateLimited) -> OutboundMessage:
+    """X rate-limited the lookup an ambiguous message needs: it (and the account's other ambiguous
+    messages of the same channel, which need the same lookup) wait for X's reset, without using an
+    attempt; every other message of the account is sent meanwhile."""
+    now = timezone.now()
+    reset_at = exc.reset_at if exc.reset_at and exc.reset_at > now else now + dt.timedelta(seconds=1)
+    what = "DM conversation" if message.channel == OutboundMessage.Channel.DM else "search"
+    fields = {
+        "status": Status.QUEUED,
+        "next_attempt_at": reset_at,
+        "claimed_at": None,
+        "error_code": "lookup_rate_limited",
+        "last_error": f"Waiting for X's {what} limit (until {reset_at:%Y-%m-%d %H:%M:%S} UTC) to check whether "
+        "an earlier attempt reached X; nothing is sent again before that check.",
+        "updated_at": now,
+    }
+    with transaction.atomic():
+        _still_ours(message).update(attempts=F("attempts") - 1, **fields)
+        OutboundMessage.objects.filter(
+            brand_account_id=message.brand_account_id, channel=message.channel, status=Status.QUEUED, ambiguous=True
+        ).filter(_due()).exclude(pk=message.pk).update(**fields)
+    return OutboundMessage.objects.get(pk=message.pk)
 
 
 # --- outcomes -------------------------------------------------------------------------------------
@@ -413,7 +447,7 @@ def _response_record(message: OutboundMessage, *, at: dt.datetime, data: dict) -
     """
     channel = "dm" if message.channel == OutboundMessage.Channel.DM else "public"
     try:
-        from crm_twitter.services.cases import case_response_recorded
+        from crm_twitter.services.case_intake import case_response_recorded
 
         with transaction.atomic():  # a savepoint: a workflow rule refusing must not unsend the message
             case_response_recorded(
@@ -461,7 +495,7 @@ def _retry_later(message: OutboundMessage, *, code: str, detail: str, maybe_deli
     if message.attempts >= app_settings.OUTBOUND_MAX_ATTEMPTS:
         reason = f"X could not be reached after {message.attempts} attempts ({detail})."
         if ambiguous:
-            reason += " It may have reached X: the timeline is checked again before a retry posts anything."
+            reason += " It may have reached X: X is asked again before a retry sends anything."
         return _fail(message, code=code or "transient", reason=reason, ambiguous=ambiguous)
     now = timezone.now()
     next_at = now + _backoff(message.attempts)
@@ -506,8 +540,6 @@ def _bad_request_reason(message: OutboundMessage, exc: XBadRequest) -> str:
         "dm_not_allowed": f"X refused the DM: @{customer} does not accept DMs from @{handle}. Ask them in a public "
         "reply to open their DMs or follow the brand.",
         "too_long": "X says the text is too long. Shorten it and retry.",
-        "duplicate": "X refused it as a duplicate of a post already made with the same text. Edit the text "
-        "before retrying.",
         "no_reply_target": "There is no tweet to reply to. Pick a customer tweet that mentions the brand, or send "
         "a DM.",
         "no_recipient": "The case has no X user to send the DM to.",

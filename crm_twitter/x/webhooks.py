@@ -1,12 +1,14 @@
-"""The Account Activity webhook: X's real-time path into the same idempotent ingest as polling.
+"""The X webhook: the real-time path (X Activity API, Account Activity v1.1) into the shared ingest.
 
 * GET with ``crc_token``: answer X's challenge-response check with
   ``sha256=base64(HMAC-SHA256(consumer secret, crc_token))``.
 * POST: verify ``x-twitter-webhooks-signature`` over the raw request bytes (never re-serialised
-  JSON: X's escaping differs from Python's), refuse anything unsigned or wrongly signed with 403,
-  and enqueue a django-q2 task. The task converts the v1.1-format events to the X API v2 shapes
-  ``tweets_ingest`` / ``dm_events_ingest`` take, so a message delivered by the webhook and later
-  by a poll is stored once.
+  JSON: X's escaping differs from Python's), refuse anything unsigned or wrongly signed with 403
+  (nothing stored), keep the delivery as a ``WebhookDelivery`` row, answer 200 and process it in
+  a django-q2 task (``crm_twitter.x.deliveries``). X Activity API envelopes are read by
+  ``crm_twitter.x.activity_events``; v1.1 Account Activity events are converted here to the X API
+  v2 shapes ``tweets_ingest`` / ``dm_events_ingest`` take, so a message delivered by the webhook
+  and later by a poll is stored once.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from crm_twitter.conf import app_settings
-from crm_twitter.input_decoding import InputDecodeError, json_loads_bounded
 from crm_twitter.models import BrandAccount
 
 logger = logging.getLogger(__name__)
@@ -74,7 +76,13 @@ def webhook_signature_valid(*, body: bytes, signature: str | None, consumer_secr
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def x_webhook_view(request: HttpRequest) -> HttpResponse:
-    """CRC on GET; verified, enqueued events on POST. Thin: the work happens in the task."""
+    """CRC on GET; on POST a verified delivery is stored, answered 200, and processed by a task.
+
+    Thin: the row is written here (so nothing X sent is lost once it has its 200), everything else
+    happens in ``crm_twitter.x.deliveries``.
+    """
+    from crm_twitter.x.deliveries import webhook_delivery_enqueue, webhook_delivery_store
+
     secret = app_settings.WEBHOOK_CONSUMER_SECRET
     if not secret:
         logger.error("crm_twitter webhook: WEBHOOK_CONSUMER_SECRET is not set; refusing the request")
@@ -85,24 +93,35 @@ def x_webhook_view(request: HttpRequest) -> HttpResponse:
             return HttpResponse("crc_token missing", status=400)
         return JsonResponse({"response_token": crc_response_token(crc_token=token, consumer_secret=secret)})
 
-    body = request.body  # the raw bytes X signed
+    limit = int(app_settings.WEBHOOK_MAX_BODY_BYTES)
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return HttpResponse("bad Content-Length", status=400, content_type="text/plain")
+    if declared > limit:
+        return HttpResponse(f"body larger than {limit} bytes", status=413, content_type="text/plain")
+    try:
+        body = request.body  # the raw bytes X signed
+    except RequestDataTooBig:
+        return HttpResponse("body too large", status=413, content_type="text/plain")
+    if len(body) > limit:
+        return HttpResponse(f"body larger than {limit} bytes", status=413, content_type="text/plain")
     if not webhook_signature_valid(body=body, signature=request.headers.get(SIGNATURE_HEADER), consumer_secret=secret):
         logger.warning("crm_twitter webhook: refused a request with a missing or wrong signature")
         return HttpResponseForbidden("bad signature")
-    try:
-        # Depth-limited: a signed body is X's, but a leaked secret must not buy a RecursionError.
-        payload = json_loads_bounded(body)
-    except InputDecodeError as exc:
-        return HttpResponse(f"body is not usable JSON: {exc.message}", status=400, content_type="text/plain")
-    if not isinstance(payload, dict):
-        return HttpResponse("body is not a JSON object", status=400)
-    webhook_payload_enqueue(payload=payload)
+    with transaction.atomic():
+        delivery = webhook_delivery_store(body=body, signature_verified=True)
+        webhook_delivery_enqueue(delivery=delivery)
+    if delivery.outcome == delivery.Outcome.REJECTED:
+        # Kept for the admin, but X (or whoever signed it) is told plainly that it was unusable.
+        return HttpResponse(delivery.error, status=400, content_type="text/plain")
     return HttpResponse(status=200)
 
 
 def webhook_payload_enqueue(*, payload: dict) -> bool:
-    """Queue a verified delivery for ingest (after commit). Deliveries without messages or
-    deletions (likes, follows, typing indicators, read receipts) are dropped."""
+    """Queue a decoded v1.1 delivery for ingest (after commit), without keeping a row: for callers
+    that hold a payload, not a request (the view stores every delivery through
+    ``crm_twitter.x.deliveries``). Deliveries without messages or deletions are not queued."""
     if not (
         payload.get("tweet_create_events") or payload.get("direct_message_events") or payload.get("tweet_delete_events")
     ):

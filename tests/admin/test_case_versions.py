@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from crm_twitter.models import Case, CaseEvent, ComplaintCategory
-from crm_twitter.services.cases import case_edit
+from crm_twitter.services.case_edits import case_edit
 from tests.factories import CaseFactory, OrderFactory, UserFactory
 
 INLINES = ("tweets", "direct_messages", "promises", "outbound_messages", "events")

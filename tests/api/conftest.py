@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from rest_framework.test import APIClient
 
@@ -19,22 +17,6 @@ def token_client(user, scope: str = ApiToken.Scope.READ_WRITE) -> APIClient:
     client.raw_key = raw
     client.user = user
     return client
-
-
-def has_service(name: str) -> bool:
-    from crm_twitter.api.views.base import SERVICE_MODULES
-
-    for module in SERVICE_MODULES:
-        try:
-            if hasattr(importlib.import_module(f"crm_twitter.services.{module}"), name):
-                return True
-        except ImportError:
-            continue
-    return False
-
-
-def needs_service(name: str):
-    return pytest.mark.skipif(not has_service(name), reason=f"service {name} not installed yet")
 
 
 @pytest.fixture

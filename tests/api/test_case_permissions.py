@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm_twitter.models import Case, CaseStatus
-from tests.api.conftest import error_of, needs_service
+from tests.api.conftest import error_of
 from tests.factories import UserFactory
 
 
@@ -15,7 +15,6 @@ def test_manager_reads_a_case(manager_api, team_case):
     assert manager_api.get(url(team_case)).status_code == 200
 
 
-@needs_service("case_transition")
 def test_manager_cannot_change_a_case_through_the_api(manager_api, team_case):
     response = manager_api.post(url(team_case, "transition"), {"to_status": "acknowledged"}, format="json")
     assert response.status_code == 403
@@ -23,14 +22,12 @@ def test_manager_cannot_change_a_case_through_the_api(manager_api, team_case):
     assert Case.objects.get(pk=team_case.pk).status == CaseStatus.NEW
 
 
-@needs_service("case_edit")
 def test_manager_cannot_edit_a_case_through_the_api(manager_api, team_case):
     response = manager_api.patch(url(team_case), {"priority": "urgent"}, format="json")
     assert response.status_code == 403
     assert Case.objects.get(pk=team_case.pk).priority == team_case.priority
 
 
-@needs_service("case_assign")
 def test_agent_cannot_assign_a_case_to_someone_else(agent_api, team_case):
     colleague = UserFactory(username="colleague", roles=["crm_agent"])
     response = agent_api.post(url(team_case, "assign"), {"assignee": colleague.pk}, format="json")
@@ -38,7 +35,6 @@ def test_agent_cannot_assign_a_case_to_someone_else(agent_api, team_case):
     assert Case.objects.get(pk=team_case.pk).assignee_id is None
 
 
-@needs_service("case_assign")
 def test_agent_cannot_unassign_a_colleagues_case(agent_api, team_case):
     colleague = UserFactory(username="colleague", roles=["crm_agent"])
     Case.objects.filter(pk=team_case.pk).update(assignee=colleague)
@@ -47,7 +43,6 @@ def test_agent_cannot_unassign_a_colleagues_case(agent_api, team_case):
     assert Case.objects.get(pk=team_case.pk).assignee_id == colleague.pk
 
 
-@needs_service("case_assign")
 def test_agent_assigns_a_case_to_themselves(agent_api, agent, team_case):
     response = agent_api.post(url(team_case, "assign"), {"assignee": agent.pk}, format="json")
     assert response.status_code == 200, response.json()

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from crm_twitter.models import Case, CaseEvent, CaseStatus, ComplaintCategory, OutboundMessage, Promise
-from tests.api.conftest import error_of, needs_service
+from tests.api.conftest import error_of
 from tests.factories import (
     CaseEventFactory,
     CaseFactory,
@@ -190,7 +190,6 @@ def test_detail_has_timeline_orders_promises_and_transitions(agent_api, team_cas
 # --- actions ---------------------------------------------------------------------------------------
 
 
-@needs_service("case_assign")
 def test_assign_to_a_colleague(supervisor_api, team_case, agent):
     response = supervisor_api.post(url(team_case, "assign"), {"assignee": agent.pk}, format="json")
     assert response.status_code == 200, response.json()
@@ -198,14 +197,12 @@ def test_assign_to_a_colleague(supervisor_api, team_case, agent):
     assert CaseEvent.objects.filter(case=team_case, kind=CaseEvent.Kind.ASSIGNED).exists()
 
 
-@needs_service("case_assign")
 def test_assign_to_unknown_user_is_400(supervisor_api, team_case):
     response = supervisor_api.post(url(team_case, "assign"), {"assignee": 999999}, format="json")
     assert response.status_code == 400
     assert "assignee" in error_of(response)["fields"]
 
 
-@needs_service("case_assign")
 def test_stale_version_is_409(supervisor_api, team_case, agent):
     response = supervisor_api.post(
         url(team_case, "assign"), {"assignee": agent.pk, "expected_version": team_case.version + 5}, format="json"
@@ -214,14 +211,12 @@ def test_stale_version_is_409(supervisor_api, team_case, agent):
     assert Case.objects.get(pk=team_case.pk).assignee_id is None
 
 
-@needs_service("case_transition")
 def test_legal_transition(agent_api, team_case):
     response = agent_api.post(url(team_case, "transition"), {"to_status": "acknowledged"}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "acknowledged"
 
 
-@needs_service("case_transition")
 def test_illegal_transition_is_409_naming_the_field(agent_api, team_case):
     Case.objects.filter(pk=team_case.pk).update(status=CaseStatus.PENDING_MERCHANT)
     response = agent_api.post(url(team_case, "transition"), {"to_status": "new"}, format="json")
@@ -238,7 +233,6 @@ def test_unknown_status_is_400(agent_api, team_case):
     assert "to_status" in error_of(response)["fields"]
 
 
-@needs_service("case_escalate")
 def test_escalate(agent_api, team_case):
     response = agent_api.post(url(team_case, "escalate"), {"reason": "Customer mentions a chargeback"}, format="json")
     assert response.status_code == 200, response.json()
@@ -251,14 +245,12 @@ def test_escalate_out_of_range_level_is_400(agent_api, team_case):
     assert "level" in error_of(response)["fields"]
 
 
-@needs_service("case_add_note")
 def test_add_note(agent_api, team_case):
     response = agent_api.post(url(team_case, "notes"), {"text": "Called the carrier"}, format="json")
     assert response.status_code == 201, response.json()
     assert CaseEvent.objects.filter(case=team_case, kind=CaseEvent.Kind.NOTE, message__contains="carrier").exists()
 
 
-@needs_service("promise_create")
 def test_record_and_keep_a_promise(agent_api, team_case):
     due = (timezone.now() + dt.timedelta(days=2)).isoformat()
     response = agent_api.post(
@@ -287,7 +279,6 @@ def test_keeping_a_promise_of_another_case_is_404(agent_api, team_case):
     assert response.status_code == 404
 
 
-@needs_service("reply_compose")
 def test_reply_by_dm_is_queued(agent_api, team_case, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         response = agent_api.post(
@@ -298,7 +289,6 @@ def test_reply_by_dm_is_queued(agent_api, team_case, django_capture_on_commit_ca
     assert OutboundMessage.objects.filter(case=team_case, channel="dm").count() == 1
 
 
-@needs_service("reply_compose")
 def test_public_reply_with_private_data_is_refused(agent_api, team_case, django_capture_on_commit_callbacks):
     TweetFactory(
         case=team_case,
@@ -319,7 +309,6 @@ def test_public_reply_with_private_data_is_refused(agent_api, team_case, django_
     assert not OutboundMessage.objects.filter(case=team_case).exists()
 
 
-@needs_service("case_merge")
 def test_merge_into_another_case(supervisor_api, db):
     source = CaseFactory()
     target = CaseFactory(customer=source.customer, customer_x_user=source.customer_x_user)
@@ -334,7 +323,6 @@ def test_merge_into_an_invisible_case_is_400(agent_api, team_case, other_case):
     assert "target" in error_of(response)["fields"]
 
 
-@needs_service("case_set_category")
 def test_set_category(agent_api, team_case):
     ComplaintCategoryFactory(slug="lost-parcel")
     response = agent_api.post(url(team_case, "category"), {"category": "lost-parcel"}, format="json")
@@ -348,7 +336,6 @@ def test_unknown_category_is_400(agent_api, team_case):
     assert "category" in error_of(response)["fields"]
 
 
-@needs_service("case_resolve")
 def test_record_outcome_resolves(agent_api, team_case):
     Case.objects.filter(pk=team_case.pk).update(status=CaseStatus.PENDING_MERCHANT)
     response = agent_api.post(
@@ -370,7 +357,6 @@ def test_outcome_with_negative_refund_is_400(agent_api, team_case):
     assert "refund_amount" in error_of(response)["fields"]
 
 
-@needs_service("case_edit")
 def test_patch_edits_priority(agent_api, team_case):
     response = agent_api.patch(url(team_case), {"priority": "high"}, format="json")
     assert response.status_code == 200, response.json()
@@ -455,7 +441,7 @@ ACTION_NAMES = [
 def test_every_case_action_answers_409_when_a_colleague_changed_the_case(
     agent_api, agent, team_case, action, django_capture_on_commit_callbacks
 ):
-    from crm_twitter.services.cases import case_edit
+    from crm_twitter.services.case_edits import case_edit
 
     method, path, body = _stale_actions(team_case, agent)[action]
     seen = team_case.version
@@ -487,7 +473,7 @@ def test_every_case_action_goes_through_with_the_current_version(
 
 def test_the_409_says_when_the_customer_wrote(agent_api, team_case):
     from crm_twitter.services.case_inputs import MessageArrival
-    from crm_twitter.services.cases import case_messages_received
+    from crm_twitter.services.case_intake import case_messages_received
 
     seen = team_case.version
     case_messages_received(

@@ -12,7 +12,7 @@ from crm_twitter.classify.corpus import Example
 from crm_twitter.classify.evaluation import Evaluation
 from crm_twitter.models import CategoryLabel, CategoryModel, ComplaintCategory, Direction
 from crm_twitter.services import categorisation
-from crm_twitter.services.cases import case_set_category
+from crm_twitter.services.case_edits import case_set_category
 from crm_twitter.services.categorisation import (
     cases_resuggest,
     category_model_activate,

@@ -74,6 +74,15 @@ def build(model: type, children: int = 1):
         return f.CaseEventFactory(actor=f.UserFactory(), data={"from": "new", "to": "acknowledged"})
     if model is m.Promise:
         return f.PromiseFactory(created_by=f.UserFactory())
+    if model is m.CaseOutcome:
+        return m.CaseOutcome.objects.create(
+            case=f.CaseFactory(),
+            outcome="refund",
+            refund_amount=10 + n,
+            refund_currency="EUR",
+            recorded_at=timezone.now(),
+            recorded_by=f.UserFactory(),
+        )
     if model is m.ComplaintCategory:
         category = f.ComplaintCategoryFactory()
         for _ in range(children):
@@ -121,6 +130,27 @@ def build(model: type, children: int = 1):
         return m.BilledResource.objects.create(
             account=f.BrandAccountFactory(), day=timezone.now().date(), kind="post_read", resource_id=str(10_000 + n)
         )
+    if model is m.WebhookDelivery:
+        return m.WebhookDelivery.objects.create(
+            body='{"data": {"event_type": "post.mention.create"}}',
+            body_sha256=f"{n:064d}",
+            signature_verified=True,
+            format="xaa",
+            event_uuid=str(20_000 + n),
+            event_types=["post.mention.create"],
+            account=f.BrandAccountFactory(),
+            outcome="processed",
+        )
+    if model is m.EvidencePack:
+        return m.EvidencePack.objects.create(
+            case=f.CaseFactory(),
+            requested_by=f.UserFactory(),
+            status="ready",
+            zip_file=f"p{n}.zip",
+            pdf_file=f"p{n}.pdf",
+        )
+    if model is m.UserPreferences:
+        return m.UserPreferences.objects.create(user=f.UserFactory(), language="zh-hans" if n % 2 else "en")
     if model is m.ApiToken:
         token, _raw = m.ApiToken.generate(user=f.UserFactory(), name=f"shop import {n}")
         return token

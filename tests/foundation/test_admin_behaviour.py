@@ -7,9 +7,11 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from crm_twitter import models as m
+from crm_twitter.roles import Role
 from tests import factories as f
 
 CASES_URL = reverse("admin:crm_twitter_case_changelist")
@@ -162,6 +164,8 @@ def _action(client, action: str, cases) -> object:
 
 
 def test_assign_to_me_assigns_through_the_workflow(admin_client, admin_user, db):
+    # A superuser without a desk role is not on the roster: the admin who takes cases is a supervisor.
+    admin_user.groups.add(Group.objects.get_or_create(name=Role.SUPERVISOR)[0])
     cases = [f.CaseFactory(), f.CaseFactory()]
     response = _action(admin_client, "assign_to_me", cases)
     assert response.status_code == 302
@@ -207,6 +211,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(admin_client, db):
 
 
 def test_editing_a_case_in_the_admin_goes_through_the_workflow(admin_client, admin_user, db):
+    admin_user.groups.add(Group.objects.get_or_create(name=Role.SUPERVISOR)[0])
     case = f.CaseFactory()
     url = reverse("admin:crm_twitter_case_change", args=[case.pk])
     data = {

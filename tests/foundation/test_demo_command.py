@@ -152,7 +152,7 @@ def test_advancing_confirms_the_category_of_the_cases_it_moves_on_and_leaves_a_f
 
 
 def test_after_the_demo_every_inbox_queue_has_cases(synced_desk):
-    from crm_twitter.selectors.cases import case_queue_counts
+    from crm_twitter.selectors.queues import case_queue_counts
 
     supervisor = get_user_model().objects.get(username="demo")
     counts = case_queue_counts(user=supervisor)
@@ -240,3 +240,24 @@ def test_no_history_leaves_the_year_out(db):
     _demo("--offline", "--no-history")
     assert not _history_cases().exists()
     assert _live_cases().exists()
+
+
+def test_the_chinese_cases_land_in_agent_zhs_team_whatever_the_hour(db, sandbox, time_machine):
+    """Issue #16 bug 5: loaded while Shanghai slept, they sat in the fallback team; agent_zh saw none."""
+    import datetime as dt
+
+    from crm_twitter.sandbox.scenarios import scenario_play
+    from crm_twitter.selectors.visibility import cases_visible_to
+
+    time_machine.move_to(dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC))  # 23:00 in Shanghai: off shift
+    scenario_play(sandbox.state, "demo", live=False)
+    output = _demo("--sync", "--advance")
+
+    assert "moved to the team speaking their language" in output
+    chinese = _live_cases().filter(language__startswith="zh", status__in=m.OPEN_STATUSES)
+    assert chinese.exists()
+    assert set(chinese.values_list("team__slug", flat=True)) == {"china-zh"}
+    agent_zh = get_user_model().objects.get(username="agent_zh")
+    assert cases_visible_to(agent_zh).filter(status__in=m.OPEN_STATUSES, language__startswith="zh").exists()
+    moved = m.CaseEvent.objects.filter(case__in=chinese, kind=m.CaseEvent.Kind.ROUTED, actor__username="demo")
+    assert moved.exists()

@@ -416,7 +416,7 @@ def test_own_dm_delivered_then_a_status_change_and_a_category_confirm_are_not_co
 
 
 def test_a_colleagues_change_raises_the_banner_naming_them(client, agent, bob, working_case):
-    from crm_twitter.services.cases import case_edit
+    from crm_twitter.services.case_edits import case_edit
 
     client.force_login(agent)
     version = page_version(client, working_case)
@@ -428,7 +428,7 @@ def test_a_colleagues_change_raises_the_banner_naming_them(client, agent, bob, w
 
 def test_the_banner_says_when_the_customer_wrote(client, agent, working_case):
     from crm_twitter.services.case_inputs import MessageArrival
-    from crm_twitter.services.cases import case_messages_received
+    from crm_twitter.services.case_intake import case_messages_received
 
     client.force_login(agent)
     version = page_version(client, working_case)
@@ -478,7 +478,7 @@ def _inbox_actions(case, agent) -> dict[str, dict]:
 def test_every_action_on_an_outdated_page_is_refused_by_its_service_naming_the_colleague(
     client, agent, bob, working_case, name
 ):
-    from crm_twitter.services.cases import case_edit
+    from crm_twitter.services.case_edits import case_edit
 
     data = _inbox_actions(working_case, agent)[name]
     client.force_login(agent)
@@ -498,7 +498,7 @@ def test_every_action_on_an_outdated_page_is_refused_by_its_service_naming_the_c
 
 def test_a_reply_written_while_the_customer_wrote_keeps_the_draft_and_says_why(client, agent, working_case):
     from crm_twitter.services.case_inputs import MessageArrival
-    from crm_twitter.services.cases import case_messages_received
+    from crm_twitter.services.case_intake import case_messages_received
 
     client.force_login(agent)
     version = page_version(client, working_case)

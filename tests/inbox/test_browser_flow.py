@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
 
 from crm_twitter.models import Case, CaseStatus, OutboundMessage
+from crm_twitter.services.media_archive import media_archive
 from tests.factories import (
     CaseFactory,
     ComplaintCategoryFactory,
@@ -119,9 +121,13 @@ def neighbours(team, brand) -> None:
 
 
 def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
-    sandbox, browser_page, browser_login, screenshot, live_server, axe_audit
+    sandbox, browser_page, browser_login, screenshot, live_server, axe_audit, settings
 ):
     page = browser_page
+    # DM photos are served by X only with the account's credentials: the inbox shows the archived
+    # copy, which the worker fetches from the sandbox (plain HTTP on 127.0.0.1, allowed here only).
+    sandbox_host = urlsplit(sandbox.base_url).netloc
+    settings.CRM_TWITTER = {**settings.CRM_TWITTER, "MEDIA_INSECURE_HOSTS": [sandbox_host]}
     brand = sandbox.brand_account("AcmeHelp")
     team = TeamFactory(name="EU desk", languages=["en", "de", "es"])
     customer = sandbox.state.add_user("pauline_d", name="Pauline Dubois", followers=1200, location="Lyon")
@@ -165,21 +171,35 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     assert "my blender never arrived" in page.locator("#timeline").inner_text()
     axe_audit(page, "new case")
 
+    # System events wait behind the "activity" toggle; the conversation reads first.
+    page.evaluate("() => { window.samePage = true; }")  # gone if an action reloads the page
+    assert page.locator("#timeline .tl-item.event").count() >= 1
+    assert not page.locator("#timeline .tl-item.event").first.is_visible()
+    page.get_by_label(re.compile("Show activity")).check()
+    assert page.locator("#timeline .tl-item.event").first.is_visible()
+    page.get_by_label(re.compile("Show activity")).uncheck()
+    page.locator("#show-activity").blur()  # single-key shortcuts never act from a field
+
     # Take it, then acknowledge publicly with the suggested template (in the customer's language).
+    # Every action updates the page in place: no reload, the changed parts swapped.
     page.keyboard.press("a")
     page.wait_for_selector(".flash-success:has-text('You own this case now.')")
     assert page.locator(".assignee-box").inner_text().find("You") >= 0
+    assert page.evaluate("() => window.samePage === true")
     assert page.locator("#template-select option:checked").inner_text().startswith("★")
     page.get_by_role("button", name="Insert template").click()
     page.wait_for_function("() => document.querySelector('#id_compose_text').value.includes('@pauline_d')")
     text = page.locator("#id_compose_text").input_value()
     assert "{handle}" not in text and "DM" in text
+    assert "http" not in text  # no link: no URL price, no warning about the desk's own template
     page.wait_for_selector("[data-counter]")
     assert re.search(r"\d+ / 280", page.locator("#compose-verdict").inner_text())
     axe_audit(page, "case taken, public reply drafted")
     page.get_by_role("button", name="Send public reply").click()
     page.wait_for_selector(".flash-success:has-text('Public reply queued')")
     assert page.locator(".pending-queued").count() == 1
+    assert page.locator("#id_compose_text").input_value() == ""
+    assert page.evaluate("() => window.samePage === true")
 
     sent = send_queued()
     assert [m.status for m in sent] == [OutboundMessage.Status.SENT]
@@ -196,8 +216,12 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.get_by_role("button", name="Insert template").click()
     page.wait_for_function("() => document.querySelector('#id_compose_text').value.includes('order number')")
     axe_audit(page, "direct message drafted")
+    page.evaluate("() => { window.samePage = true; }")
     page.get_by_role("button", name="Send DM").click()
     page.wait_for_selector(".flash-success:has-text('Direct message queued')")
+    # The composer stays on the channel just used.
+    assert page.get_by_role("radio", name=re.compile("Direct message")).is_checked()
+    assert page.locator("#compose-channel").input_value() == "dm"
     send_queued()
     assert sandbox.state.dm_events[-1]["text"].startswith("Thanks")
 
@@ -208,6 +232,13 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.wait_for_selector(".flash-success:has-text('Status changed to Awaiting customer.')")
     assert page.locator(".flash-error").count() == 0
     assert page.locator(".case-title .status").inner_text() == "Awaiting customer"
+    assert page.evaluate("() => window.samePage === true")
+    # The presence check runs again (every 4 s) on the version the in-place update brought: still
+    # no "updated by someone else" banner.
+    with page.expect_response(lambda r: "/presence/" in r.url):
+        pass
+    with page.expect_response(lambda r: "/presence/" in r.url):
+        pass
     assert page.locator(".changed-banner").count() == 0
 
     # The customer answers in DM with the e-mail used at checkout and a photo; the desk syncs it in.
@@ -218,6 +249,7 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
         media=1,
     )
     sync(brand)
+    media_archive()  # the worker's archive task, run after ingest
     assert not case.orders.exists()  # nothing the matcher could link by itself
     page.reload()
     assert page.locator(".case-title .status").inner_text() == "In DM"
@@ -255,9 +287,11 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     assert page.get_by_label("Refund amount").input_value() == "59.90"
     assert page.get_by_label("Currency").input_value() == "EUR"
     page.get_by_label("Resolution note").fill("Refunded via PayPal")
+    page.get_by_label(re.compile("Refund 59.90 EUR to PayPal")).check()  # the open promise, kept
     page.get_by_role("button", name="Resolve case").click()
     page.wait_for_selector(".flash-success:has-text('Case resolved')")
     assert page.locator(".case-title .status").inner_text() == "Resolved"
+    assert page.locator("#promises .chip-kept").count() == 1  # ticked as kept in the resolve form
     assert "59.90 EUR" in page.locator(".panel-status").inner_text()
     axe_audit(page, "resolved case")
 
@@ -268,6 +302,8 @@ def test_agent_handles_a_complaint_from_first_tweet_to_public_close(
     page.wait_for_function("() => document.querySelector('#id_compose_text').value.includes('@pauline_d')")
     page.get_by_role("button", name="Send public reply").click()
     page.wait_for_selector(".flash-success:has-text('Public reply queued')")
+    # Closed publicly: the public close is not suggested again.
+    assert "★" not in page.locator("#template-select").inner_text()
     send_queued()
     page.reload()
     assert page.locator(".msg-out.msg-public .delivery-sent").count() == 2

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from crm_twitter.models import CaseEvent, CaseStatus, ComplaintCategory, Promise
+from crm_twitter.models import CaseEvent, CaseOutcome, CaseStatus, ComplaintCategory, Promise
 from tests.factories import (
     BrandAccountFactory,
     CaseEventFactory,
@@ -157,17 +157,14 @@ def october(db, mid_november):
     # Same month last year.
     CaseFactory(brand_account=shop, category=damaged, category_confirmed=True, opened_at=local(2025, 10, 20, 9, 0))
 
-    # What case_resolve writes: the report reads outcomes and refunds from these records.
+    # What case_resolve writes: the report reads outcomes and refunds from the outcome history.
     for case in (c1, c2, c4, c5):
-        CaseEventFactory(
+        CaseOutcome.objects.create(
             case=case,
-            kind=CaseEvent.Kind.OUTCOME_RECORDED,
-            created_at=case.resolved_at,
-            data={
-                "outcome": case.outcome,
-                "refund_amount": None if case.refund_amount is None else str(case.refund_amount),
-                "refund_currency": case.refund_currency,
-            },
+            outcome=case.outcome,
+            refund_amount=case.refund_amount,
+            refund_currency=case.refund_currency,
+            recorded_at=case.resolved_at,
         )
 
     PromiseFactory(case=c1, due_at=local(2026, 10, 8, 12, 0), status=Promise.Status.KEPT)

@@ -30,8 +30,9 @@ from crm_twitter.reports.csv import report_csv
 from crm_twitter.reports.generator import report_generate
 from crm_twitter.reports.html import report_html
 from crm_twitter.reports.xlsx import report_xlsx
+from crm_twitter.services.case_edits import case_set_category
 from crm_twitter.services.case_inputs import CaseOpenSpec, ResponseArrival
-from crm_twitter.services.cases import case_open, case_response_recorded, case_set_category
+from crm_twitter.services.case_intake import case_open, case_response_recorded
 from crm_twitter.services.escalation import case_escalate
 from crm_twitter.services.lifecycle import case_reopen, case_resolve
 from tests.factories import BrandAccountFactory, CustomerFactory, ExchangeRateFactory, UserFactory, XUserFactory
@@ -65,6 +66,7 @@ def _reply(case, at: dt.datetime):
 @pytest.fixture
 def built_month(db):
     agent = UserFactory()
+    supervisor = UserFactory(roles=["crm_supervisor"])  # only a supervisor lowers an escalation
     brand = BrandAccountFactory(handle="shop_help")
     ExchangeRateFactory(currency="EUR", rate=Decimal("1.10"), valid_from=dt.date(2026, 1, 1))
     damaged = ComplaintCategory.objects.get(slug="damaged")
@@ -94,7 +96,7 @@ def built_month(db):
     with _at(local(2026, 10, 12, 9, 0)):
         b = case_escalate(case=b, actor=agent, reason="Founder mentioned", level=3)
     with _at(local(2026, 11, 3, 9, 0)):  # after the month: must not rewrite October
-        b = case_escalate(case=b, actor=agent, reason="Carrier found the parcel", level=0)
+        b = case_escalate(case=b, actor=supervisor, reason="Carrier found the parcel", level=0)
     assert b.escalation_level == 0
 
     c = _open(brand, local(2026, 10, 20, 12, 0))

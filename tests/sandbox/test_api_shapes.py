@@ -201,10 +201,15 @@ def test_control_endpoint_scripts_a_customer_and_reports_state(sandbox):
 def test_media_placeholder_images_are_served(sandbox):
     alice = sandbox.state.add_user("alice")
     tweet = sandbox.state.customer_tweet(alice, "look", media=["<script>dented</script> box"])
-    media = sandbox.state.media[tweet["attachments"]["media_keys"][0]]
+    key = tweet["attachments"]["media_keys"][0]
+    media = sandbox.state.media[key]
 
-    response = requests.get(media["url"], timeout=5)
+    photo = requests.get(media["url"], timeout=5)  # the file itself, as X's CDN serves it (media_files.py)
+    response = requests.get(f"{sandbox.base_url}/_sandbox/media/{key}.svg", timeout=5)
 
+    assert photo.status_code == 200
+    assert photo.headers["content-type"] == "image/jpeg"
+    assert photo.content.startswith(b"\xff\xd8\xff")
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/svg+xml"
     assert "<script>" not in response.text

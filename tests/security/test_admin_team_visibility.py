@@ -24,6 +24,7 @@ from tests import factories as f
 TEAM_SCOPED = {
     m.Case,
     m.CaseEvent,
+    m.CaseOutcome,
     m.Promise,
     m.OutboundMessage,
     m.Tweet,
@@ -35,8 +36,9 @@ TEAM_SCOPED = {
     m.OrderItem,
     m.Notification,
     m.CategoryLabel,
+    m.EvidencePack,
 }
-DESK_WIDE = {m.ApiCall, m.BilledResource, m.ReportSnapshot}
+DESK_WIDE = {m.ApiCall, m.BilledResource, m.ReportSnapshot, m.WebhookDelivery}
 SHARED_SETUP = {
     m.BrandAccount,
     m.ComplaintCategory,
@@ -47,6 +49,7 @@ SHARED_SETUP = {
     m.ExchangeRate,
     m.CategoryModel,
     m.ApiToken,
+    m.UserPreferences,  # a person's language and time zone: nothing of a team's cases
 }
 
 ALL_ADMIN_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -92,10 +95,21 @@ def team_story(team: m.Team, member, tag: str) -> Story:
         m.DirectMessage: dm,
         m.Media: f.MediaFactory(tweet=tweet, media_key=f"3_{tag}", alt_text=f"{tag} photo"),
         m.CaseEvent: f.CaseEventFactory(case=case, message=f"{tag} event"),
+        m.CaseOutcome: m.CaseOutcome.objects.create(
+            case=case,
+            outcome="refund",
+            refund_amount=5,
+            refund_currency="EUR",
+            note=f"{tag} refund",
+            recorded_at=case.opened_at,
+        ),
         m.Promise: f.PromiseFactory(case=case, description=f"{tag} promise"),
         m.OutboundMessage: f.OutboundMessageFactory(case=case, text=f"{tag} outbound"),
         m.Notification: f.NotificationFactory(case=case, user=member, message=f"{tag} notification"),
         m.CategoryLabel: f.CategoryLabelFactory(case=case, text=f"{tag} label"),
+        m.EvidencePack: m.EvidencePack.objects.create(
+            case=case, requested_by=member, status="ready", error=f"{tag} pack", zip_file=f"{tag}.zip"
+        ),
         m.ApiCall: m.ApiCall.objects.create(
             account=case.brand_account, case=case, endpoint="GET /2/tweets/:id", status_code=200, error=f"{tag} err"
         ),
@@ -124,6 +138,17 @@ def desk(db):
     f.CategoryModelFactory()
     m.BilledResource.objects.create(account=own.rows[m.Case].brand_account, day="2026-11-01", kind="post_read")
     m.ApiToken.generate(user=colleague, name="tokyo import")
+    m.WebhookDelivery.objects.create(
+        body='{"data": {"event_type": "post.mention.create"}}',
+        body_sha256="0" * 64,
+        signature_verified=True,
+        format="xaa",
+        event_uuid="zqoth-delivery",
+        event_types=["post.mention.create"],
+        account=other.rows[m.Case].brand_account,
+        outcome="processed",
+    )
+    m.UserPreferences.objects.create(user=colleague, language="ja")
     return {"agent": agent, "own": own, "other": other}
 
 

@@ -31,6 +31,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3Jd9-production-secret-from-a-store-Qw8vZ2xT5nLr0bYc7hMf4sGp1aEu6iOy",
     "CRM_TWITTER_ENCRYPTION_KEY": "p0cV2m4bq6HkG8wYl3rT9sXn1zJd5fAe7uLi0oQy2hE=",
     "CRM_TWITTER_WEBHOOK_SECRET": "the-x-apps-consumer-secret",
+    "CRM_TWITTER_EVIDENCE_SIGNING_KEY": "r8Teq/iTdZ5Mb25CJ6O+DcytqMhISWWRfFcgzzmEsng=",
     "ALLOWED_HOSTS": "desk.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://desk.example.com",
     "SECURE_PROXY_SSL_HEADER": "1",

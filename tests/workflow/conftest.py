@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crm_twitter.models import TeamMembership
 from crm_twitter.services.case_inputs import CaseOpenSpec
-from crm_twitter.services.cases import case_open
+from crm_twitter.services.case_intake import case_open
 from tests.factories import (
     BrandAccountFactory,
     CustomerFactory,

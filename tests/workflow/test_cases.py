@@ -8,20 +8,18 @@ import re
 import pytest
 
 from crm_twitter.models import Case, CaseEvent, CaseStatus, ComplaintCategory, Notification, Promise
-from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
-from crm_twitter.services.cases import (
+from crm_twitter.services.case_edits import (
     case_add_note,
     case_edit,
     case_link_order,
-    case_merge,
-    case_messages_received,
-    case_open_many,
-    case_responses_recorded,
     case_set_category,
     case_unlink_order,
 )
+from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
+from crm_twitter.services.case_intake import case_messages_received, case_open_many, case_responses_recorded
 from crm_twitter.services.categorisation import category_suggest
 from crm_twitter.services.errors import CaseRuleError, StaleCase
+from crm_twitter.services.merge import case_merge
 from crm_twitter.services.notifications import notification_send, notifications_mark_read, notifications_unread
 from tests.factories import (
     BrandAccountFactory,

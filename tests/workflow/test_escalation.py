@@ -9,7 +9,7 @@ import pytest
 from crm_twitter.classify.risk import risk_signals_find
 from crm_twitter.models import CaseEvent, CaseStatus, Notification
 from crm_twitter.services.case_inputs import MessageArrival, ResponseArrival
-from crm_twitter.services.cases import case_messages_received, case_response_recorded
+from crm_twitter.services.case_intake import case_messages_received, case_response_recorded
 from crm_twitter.services.errors import CaseRuleError
 from crm_twitter.services.escalation import case_escalate
 from crm_twitter.services.priority import (
@@ -239,7 +239,7 @@ def test_repeated_contact_and_nudges_raise_priority_but_never_lower_it(frozen, o
     case = _message(case, text="???", is_public_nudge=True)
     assert case.priority == "high"
     assert case.events.filter(kind=CaseEvent.Kind.PRIORITY_CHANGED).exists()
-    from crm_twitter.services.cases import case_edit
+    from crm_twitter.services.case_edits import case_edit
 
     case = case_edit(case=case, actor=None, priority="low")
     case = _message(case, text="ok thanks", channel="dm")

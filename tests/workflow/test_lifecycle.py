@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from crm_twitter.models import Case, CaseEvent, CaseStatus
 from crm_twitter.services.case_inputs import MessageArrival, ResponseArrival
-from crm_twitter.services.cases import case_messages_received, case_response_recorded
+from crm_twitter.services.case_intake import case_messages_received, case_response_recorded
 from crm_twitter.services.errors import CaseRuleError, IllegalTransition, StaleCase
 from crm_twitter.services.lifecycle import (
     TRANSITIONS,
@@ -179,14 +180,33 @@ def test_allowed_transitions_lists_the_table_row(frozen, db):
 # --- Reopening ------------------------------------------------------------------------------------
 
 
-def test_manual_reopen_goes_back_to_dm_and_clears_the_outcome(frozen, actor):
+def test_manual_reopen_goes_back_to_dm_and_keeps_the_recorded_outcome(frozen, actor):
     case = _case(S.IN_DM, moved_to_dm_at=NOW, first_response_at=NOW)
-    case = case_resolve(case=case, actor=actor, outcome="reship")
+    case = case_resolve(case=case, actor=actor, outcome="refund", refund_amount="30", refund_currency="EUR")
     reopened = case_reopen(case=case, actor=actor, reason="Parcel came back")
-    assert reopened.status == S.IN_DM
-    assert reopened.outcome == "" and reopened.resolved_at is None
+    assert reopened.status == S.IN_DM and reopened.resolved_at is None
     assert reopened.sla_resolution_due is not None and reopened.sla_due_at is not None
     assert reopened.events.filter(kind=CaseEvent.Kind.REOPENED).exists()
+    # The refund was paid: reopening leaves it on the case and in its history.
+    assert (reopened.outcome, reopened.refund_amount, reopened.refund_currency) == ("refund", 30, "EUR")
+    assert [(o.outcome, o.refund_amount) for o in reopened.outcome_records.all()] == [("refund", 30)]
+
+
+def test_a_case_refunded_twice_keeps_both_refunds(frozen, actor):
+    case = _case(S.PENDING_MERCHANT, first_response_at=NOW)
+    case = case_resolve(case=case, actor=actor, outcome="refund", refund_amount="30", refund_currency="EUR")
+    case = case_reopen(case=case, actor=actor, reason="Second item broken too")
+    case = case_resolve(
+        case=case, actor=actor, outcome="partial_refund", refund_amount="10.50", refund_currency="usd", note="Half"
+    )
+    history = [
+        (o.outcome, o.refund_amount, o.refund_currency, o.note, o.recorded_by_id) for o in case.outcome_records.all()
+    ]
+    assert history == [
+        ("refund", Decimal("30.00"), "EUR", "", actor.pk),
+        ("partial_refund", Decimal("10.50"), "USD", "Half", actor.pk),
+    ]
+    assert (case.outcome, case.refund_amount) == ("partial_refund", Decimal("10.50"))  # the latest
 
 
 def test_reopening_an_open_case_is_refused(frozen, actor):

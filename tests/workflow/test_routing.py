@@ -8,7 +8,8 @@ import pytest
 
 from crm_twitter.models import CaseEvent, Notification, TeamMembership
 from crm_twitter.services.errors import StaleCase
-from crm_twitter.services.routing import case_assign, case_route, case_take, team_is_on_shift, working_time_add
+from crm_twitter.services.routing import case_assign, case_route, case_take
+from crm_twitter.services.working_hours import team_is_on_shift, working_time_add
 from tests.factories import CaseFactory, TeamFactory, TeamMembershipFactory, UserFactory
 
 from .conftest import NOW, weekdays
@@ -163,7 +164,7 @@ def test_an_agent_takes_and_drops_cases_but_cannot_hand_them_to_a_colleague(froz
 
 def test_a_batch_spreads_cases_over_agents(frozen, open_case, make_team):
     from crm_twitter.services.case_inputs import CaseOpenSpec
-    from crm_twitter.services.cases import case_open_many
+    from crm_twitter.services.case_intake import case_open_many
     from tests.factories import BrandAccountFactory, CustomerFactory
 
     team = make_team(agents=3)

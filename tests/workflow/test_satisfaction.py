@@ -9,7 +9,7 @@ import pytest
 
 from crm_twitter.models import CaseEvent, CaseStatus
 from crm_twitter.services.case_inputs import MessageArrival
-from crm_twitter.services.cases import case_messages_received
+from crm_twitter.services.case_intake import case_messages_received
 from crm_twitter.services.lifecycle import case_resolve
 from crm_twitter.services.satisfaction import satisfaction_parse
 from tests.factories import CaseFactory
@@ -174,3 +174,23 @@ def test_the_survey_is_asked_once_when_queued_twice(frozen, agent, fake_outbound
         case_resolve(case=case, actor=agent, outcome="reship")
     assert satisfaction_survey_queue(case_id=case.pk, actor=agent) is False
     assert len(fake_outbound) == 1
+
+
+def test_a_refused_survey_is_one_log_line_without_a_traceback(
+    frozen, agent, fake_outbound, django_capture_on_commit_callbacks, caplog
+):
+    """`make run`'s demo load printed the refusal with a traceback, which reads like a crash."""
+    import logging
+
+    from crm_twitter.services.errors import ComposeRefused
+
+    def refuse(**kw):
+        raise ComposeRefused("@julien_martin does not accept DMs from @NovaShopEU")
+
+    sys.modules["crm_twitter.services.compose"].reply_compose = refuse
+    case = CaseFactory()
+    with caplog.at_level(logging.INFO, logger="crm_twitter"), django_capture_on_commit_callbacks(execute=True):
+        case_resolve(case=case, actor=agent, outcome="reship")
+    (record,) = [r for r in caplog.records if "satisfaction survey" in r.getMessage()]
+    assert record.exc_info is None and record.levelno < logging.WARNING
+    assert "does not accept DMs" in record.getMessage()

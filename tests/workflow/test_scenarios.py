@@ -6,15 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 from crm_twitter.models import CaseEvent, CaseStatus, ComplaintCategory, Notification, Promise
+from crm_twitter.services.case_edits import case_set_category
 from crm_twitter.services.case_inputs import MessageArrival, ResponseArrival
-from crm_twitter.services.cases import (
-    case_close,
-    case_messages_received,
-    case_resolve,
-    case_response_recorded,
-    case_set_category,
-    case_transition,
-)
+from crm_twitter.services.case_intake import case_messages_received, case_response_recorded
+from crm_twitter.services.lifecycle import case_close, case_resolve, case_transition
 from crm_twitter.services.promises import promise_create, promise_keep
 from crm_twitter.services.sla import sla_sweep
 

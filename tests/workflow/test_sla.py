@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from crm_twitter.models import CaseStatus, SlaPolicy
+from crm_twitter.services.case_edits import case_edit
 from crm_twitter.services.case_inputs import MessageArrival, ResponseArrival
-from crm_twitter.services.cases import case_edit, case_messages_received, case_response_recorded
+from crm_twitter.services.case_intake import case_messages_received, case_response_recorded
 from crm_twitter.services.lifecycle import case_transition
 from tests.factories import UserFactory
 

@@ -15,17 +15,15 @@ from django.utils import timezone
 
 from crm_twitter.models import Case, CaseEvent, CaseStatus, ComplaintCategory, OutboundMessage, Promise
 from crm_twitter.selectors.case_changes import case_changes_since
-from crm_twitter.services.case_inputs import MessageArrival, ResponseArrival
-from crm_twitter.services.cases import (
+from crm_twitter.services.case_edits import (
     case_add_note,
     case_edit,
     case_link_order,
-    case_messages_received,
-    case_response_recorded,
-    case_responses_recorded,
     case_set_category,
     case_unlink_order,
 )
+from crm_twitter.services.case_inputs import MessageArrival, ResponseArrival
+from crm_twitter.services.case_intake import case_messages_received, case_response_recorded, case_responses_recorded
 from crm_twitter.services.compose import reply_compose
 from crm_twitter.services.errors import StaleCase
 from crm_twitter.services.escalation import case_escalate

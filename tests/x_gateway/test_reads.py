@@ -171,6 +171,29 @@ def test_conversation_search_paginates_with_next_token(sandbox, brand, alice, ga
     assert second.next_token is None
 
 
+def test_conversation_search_from_the_brand_by_id_finds_its_replies_in_that_thread_only(sandbox, brand, alice, gateway):
+    root = sandbox.state.customer_tweet(alice, "@AcmeHelp my parcel is lost")
+    ours = sandbox.state.brand_reply(brand, root, "@alice_buys we are checking")
+    sandbox.state.customer_tweet(alice, "@AcmeHelp thanks", in_reply_to=ours)
+    other = sandbox.state.customer_tweet(alice, "@AcmeHelp another thread")
+    sandbox.state.brand_reply(brand, other, "@alice_buys elsewhere")
+    sandbox.state.users[brand["id"]]["username"] = "AcmeCare"  # a rename does not change the id
+
+    page = gateway.search_conversation(root["id"], from_user_id=brand["id"])
+
+    assert [t["id"] for t in page.data] == [ours["id"]]
+    [request] = sandbox.state.requests_to("GET /2/tweets/search/recent")
+    assert request["query"]["query"] == f"conversation_id:{root['id']} from:{brand['id']}"
+
+
+def test_a_post_shows_in_search_only_once_xs_index_caught_up(sandbox, brand, alice, gateway):
+    sandbox.state.search_index_lag = 30
+    root = sandbox.state.customer_tweet(alice, "@AcmeHelp hello")
+    assert gateway.search_conversation(root["id"]).data == []
+    sandbox.state.advance(31)
+    assert [t["id"] for t in gateway.search_conversation(root["id"]).data] == [root["id"]]
+
+
 def test_users_lookup_returns_profiles_and_errors_for_suspended_or_unknown(sandbox, alice, gateway, calls):
     locked = sandbox.state.add_user("quiet_one", protected=True)
     banned = sandbox.state.add_user("spam_bot", suspended=True)

@@ -1,102 +1,18 @@
-"""Fixtures for the X ingest/sync tests: a brand account, X JSON builders, and — until the
-workflow engine lands — a minimal stand-in for ``crm_twitter.services.cases``."""
+"""Fixtures for the X ingest/sync tests: a brand account and X JSON builders. Ingest runs the
+real workflow engine (``crm_twitter.services.case_intake``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
-import types
 from itertools import count
 
 import pytest
 from django.utils import timezone
 
-from crm_twitter.models import Case, CaseEvent, CaseStatus, Priority
 from tests.factories import BrandAccountFactory
 
 BRAND_X_ID = "900000001"
 _ids = count(1_900_000_000_000_000_000)
-
-
-def _fake_cases_module() -> types.ModuleType:
-    module = types.ModuleType("crm_twitter.services.cases")
-
-    def case_open_many(*, specs, actor=None):
-        cases = Case.objects.bulk_create(
-            [
-                Case(
-                    customer_id=spec.customer_id,
-                    customer_x_user_id=spec.customer_x_user_id,
-                    brand_account_id=spec.brand_account_id,
-                    opened_at=spec.opened_at,
-                    language=spec.language,
-                    conversation_ids=[spec.conversation_id] if spec.conversation_id else [],
-                    reach=spec.reach,
-                    escalation_level=2 if spec.mentions_executive else 0,
-                    contact_count=1,
-                    last_customer_message_at=spec.opened_at,
-                    has_private_data_in_public=spec.contains_private_data,
-                )
-                for spec in specs
-            ]
-        )
-        for case in cases:
-            case.reference = f"CS-2026-{case.pk:06d}"
-        Case.objects.bulk_update(cases, ["reference"])
-        CaseEvent.objects.bulk_create(
-            [CaseEvent(case=case, kind=CaseEvent.Kind.CREATED, created_at=case.opened_at) for case in cases]
-        )
-        return cases
-
-    def case_messages_received(*, arrivals):
-        cases = Case.objects.in_bulk({a.case_id for a in arrivals})
-        for arrival in arrivals:
-            case = cases[arrival.case_id]
-            case.contact_count += 1
-            case.last_customer_message_at = arrival.at
-            if arrival.is_public_nudge:
-                case.public_nudge_count += 1
-                case.priority = Priority.HIGH
-            if arrival.mentions_executive:
-                case.escalation_level = max(case.escalation_level, 2)
-        Case.objects.bulk_update(
-            list(cases.values()),
-            ["contact_count", "last_customer_message_at", "public_nudge_count", "priority", "escalation_level"],
-        )
-        return [cases[a.case_id] for a in arrivals]
-
-    def case_response_recorded(*, response):
-        case = Case.objects.get(pk=response.case_id)
-        if case.first_response_at is None:
-            case.first_response_at = response.at
-        if response.channel == "public" and case.status == CaseStatus.NEW:
-            case.status = CaseStatus.ACKNOWLEDGED
-        if response.channel == "dm" and case.status in {CaseStatus.NEW, CaseStatus.ACKNOWLEDGED}:
-            case.status = CaseStatus.IN_DM
-        case.last_agent_message_at = response.at
-        case.save()
-        return case
-
-    module.case_open_many = case_open_many
-    module.case_messages_received = case_messages_received
-    module.case_response_recorded = case_response_recorded
-    return module
-
-
-@pytest.fixture(autouse=True)
-def workflow_engine(monkeypatch):
-    """The real workflow engine when it exists; otherwise a minimal stand-in with the same names."""
-    if importlib.util.find_spec("crm_twitter.services.cases") is None:
-        fake = _fake_cases_module()
-        monkeypatch.setitem(sys.modules, "crm_twitter.services.cases", fake)
-        import crm_twitter.services as services_pkg
-
-        monkeypatch.setattr(services_pkg, "cases", fake, raising=False)
-        return fake
-    from crm_twitter.services import cases
-
-    return cases
 
 
 @pytest.fixture

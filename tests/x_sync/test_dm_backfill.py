@@ -239,18 +239,18 @@ class WorkerKilled(BaseException):
 
 
 def test_a_crash_after_a_committed_page_resumes_below_it(sandbox, brand, monkeypatch, pages_per_run):
-    from crm_twitter.x import sync as sync_module
+    from crm_twitter.x.sync.state import SyncRun
 
     pages_per_run(50)
     history = dm_history(sandbox, brand, 300)
-    real_page_done = sync_module._Run.page_done
+    real_page_done = SyncRun.page_done
 
     def killed_after_two_pages(self, stream, page_no, result):
         real_page_done(self, stream, page_no, result)
         if page_no == 2:
             raise WorkerKilled
 
-    monkeypatch.setattr(sync_module._Run, "page_done", killed_after_two_pages)
+    monkeypatch.setattr(SyncRun, "page_done", killed_after_two_pages)
     with pytest.raises(WorkerKilled):
         sync_dms(brand)
     monkeypatch.undo()

@@ -1,6 +1,6 @@
 """The ingest fast path writes and reads exactly what the ORM would (issue #3).
 
-``crm_twitter.x.bulk_sql`` skips the ORM's per-value machinery on the hot path; these tests pin
+``crm_twitter.db.bulk`` skips the ORM's per-value machinery on the hot path; these tests pin
 that every shortcut gives the same rows and instances as the ORM, on SQLite and PostgreSQL.
 """
 
@@ -14,11 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm_twitter.models import Case, CaseEvent, CaseStatus, ComplaintCategory, Priority, Tweet, XUser
-from crm_twitter.services import cases as cases_service
-from crm_twitter.services.categorisation import category_suggest, category_suggester
-from crm_twitter.services.order_matching import text_for_matching
-from crm_twitter.x.bulk_sql import (
+from crm_twitter.db.bulk import (
     instances_factory,
     instances_locked,
     rows_insert,
@@ -26,6 +22,10 @@ from crm_twitter.x.bulk_sql import (
     values_update,
     values_where_in,
 )
+from crm_twitter.models import Case, CaseEvent, CaseStatus, ComplaintCategory, Priority, Tweet, XUser
+from crm_twitter.services import case_inputs, case_intake
+from crm_twitter.services.categorisation import category_suggest, category_suggester
+from crm_twitter.services.order_matching import text_for_matching
 from tests.factories import CaseFactory, CustomerFactory, TeamFactory, XUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,9 +136,9 @@ def test_rows_insert_round_trips_every_field(brand):
 
 def test_a_page_of_messages_updates_only_the_columns_that_changed(frozen_now):
     case = CaseFactory(status=CaseStatus.NEW, contact_count=1, opened_at=frozen_now - dt.timedelta(hours=1))
-    arrival = cases_service.MessageArrival(case_id=case.pk, at=frozen_now, channel="public", text="still waiting")
+    arrival = case_inputs.MessageArrival(case_id=case.pk, at=frozen_now, channel="public", text="still waiting")
     with CaptureQueriesContext(connection) as ctx:
-        cases_service.case_messages_received(arrivals=[arrival])
+        case_intake.case_messages_received(arrivals=[arrival])
     updates = [q["sql"] for q in ctx.captured_queries if 'UPDATE "crm_twitter_case" SET' in q["sql"]]
     assert len(updates) == 1
     assert '"status"' not in updates[0] and '"reference"' not in updates[0]

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import ApiCall, BrandAccount, Case, DirectMessage, Media, Notification, Tweet, XUser
-from crm_twitter.x import sync as sync_module
 from crm_twitter.x.sync import account_sync
+from crm_twitter.x.sync import timeline as sync_timeline
 from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_a_crash_between_insert_and_cursor_update_duplicates_nothing(sandbox, br
     def crash(**kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(sync_module, "cursor_advance", crash)
+    monkeypatch.setattr(sync_timeline, "cursor_advance", crash)
     with pytest.raises(RuntimeError):
         account_sync(account_id=brand.pk, streams=["mentions"])
     assert Tweet.objects.count() == 150  # rows committed page by page

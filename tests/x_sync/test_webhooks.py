@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from crm_twitter.models import Case, DirectMessage, Media, Tweet, XUser
+from crm_twitter.models import Case, DirectMessage, Media, Tweet, WebhookDelivery, XUser
 from crm_twitter.x.ingest import tweets_ingest
 from crm_twitter.x.webhooks import (
     crc_response_token,
@@ -90,7 +90,10 @@ def test_a_signed_post_is_accepted_and_enqueued(client, secret, django_capture_o
             headers={"x-twitter-webhooks-signature": dm["headers"]["x-twitter-webhooks-signature"]},
         )
     assert response.status_code == 200
-    assert queued == [("crm_twitter.tasks.sync.webhook_event_task", dm["params"])]
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.body.encode() == body and delivery.signature_verified
+    assert (delivery.format, delivery.for_user_id, delivery.outcome) == ("v1", "123", "pending")
+    assert queued == [("crm_twitter.tasks.sync.webhook_delivery_task", delivery.pk)]
 
 
 @pytest.mark.django_db
@@ -107,6 +110,7 @@ def test_missing_or_wrong_signatures_are_refused_with_403(client, secret, signat
     )
     assert response.status_code == 403
     assert queued == []
+    assert not WebhookDelivery.objects.exists()
 
 
 @pytest.mark.django_db

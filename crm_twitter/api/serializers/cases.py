@@ -7,7 +7,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm_twitter.currencies import currency_is_valid
-from crm_twitter.models import Case, CaseEvent, CaseStatus, OutboundMessage, Outcome, Priority, Promise, Remedy
+from crm_twitter.models import (
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    OutboundMessage,
+    Outcome,
+    Priority,
+    Promise,
+    Remedy,
+)
 
 from .base import AwareDateTimeField, MoneySerializer, StrictSerializer, UserBriefSerializer
 from .messages import DirectMessageSerializer, TweetSerializer
@@ -105,6 +115,24 @@ class PromiseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CaseOutcomeSerializer(serializers.ModelSerializer):
+    """One recorded outcome: a case resolved, reopened and resolved again lists both."""
+
+    refund = serializers.SerializerMethodField()
+    recorded_by = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CaseOutcome
+        fields = ["id", "outcome", "note", "refund", "recorded_at", "recorded_by"]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_refund(self, obj) -> dict | None:
+        if obj.refund_amount is None:
+            return None
+        return {"amount": f"{obj.refund_amount:.2f}", "currency": obj.refund_currency}
+
+
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = UserBriefSerializer(read_only=True, allow_null=True)
 
@@ -172,6 +200,8 @@ class CaseOrderSerializer(OrderSerializer):
 class CaseDetailSerializer(CaseListSerializer):
     orders = CaseOrderSerializer(many=True, read_only=True)
     promises = PromiseSerializer(many=True, read_only=True)
+    # Every outcome ever recorded, oldest first; ``outcome``/``refund`` are the latest of them.
+    outcome_history = CaseOutcomeSerializer(source="outcome_records", many=True, read_only=True)
     suggested_category = RefBriefSerializer(read_only=True, allow_null=True)
     allowed_transitions = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
@@ -183,6 +213,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "suggested_confidence",
             "suggestion_model",
             "outcome_note",
+            "outcome_history",
             "satisfaction",
             "satisfaction_comment",
             "sla_first_response_due",
@@ -238,6 +269,13 @@ class AssignInput(VersionedInput):
     )
 
 
+class MoveTeamInput(VersionedInput):
+    team = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text=_("Id of the team to move the case to.")
+    )
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
 class TransitionInput(VersionedInput):
     to_status = serializers.ChoiceField(choices=CaseStatus.choices)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -265,7 +303,7 @@ class PromiseKeepInput(VersionedInput):
 class ReplyInput(VersionedInput):
     channel = serializers.ChoiceField(choices=REPLY_CHANNELS)
     text = serializers.CharField(max_length=10_000)
-    in_reply_to_tweet_id = serializers.RegexField(r"^\d{1,32}$", required=False, allow_blank=True)
+    in_reply_to_tweet_id = serializers.RegexField(r"^[0-9]{1,32}\Z", required=False, allow_blank=True)
     template = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
 
 

@@ -1,14 +1,17 @@
 """Orders and their items. Writes are validated by ``services.orders`` (one rule set for the API
-and the command); the input serializers here document the shape for the schema."""
+and the command); the input serializers here hold a request to the shape the schema documents
+first (JSON types, ISO codes, handle syntax), so the schema's valid requests are the ones served.
+The import file stays as lenient as the shop's exports need (``eur``, ``@handle``, ``59.9``)."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm_twitter.currencies import currencies
 from crm_twitter.models import Order, OrderItem
 
-from .base import StrictSerializer
+from .base import AwareDateTimeField, StrictSerializer
 
 ROW_STATUSES = [("created", "Created"), ("updated", "Updated"), ("error", "Error")]
 
@@ -69,21 +72,27 @@ class OrderInputSerializer(StrictSerializer):
     store = serializers.CharField(max_length=64, required=False, help_text='Defaults to "default".')
     order_number = serializers.CharField(max_length=64)
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
-    customer_email = serializers.EmailField(required=False, allow_blank=True)
-    customer_handle = serializers.CharField(max_length=51, required=False, allow_blank=True)
+    customer_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    customer_handle = serializers.RegexField(
+        r"^@?[A-Za-z0-9_]{1,50}\Z", max_length=51, required=False, allow_blank=True, help_text="X handle, @ optional."
+    )
     customer_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     marketplace = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    destination_country = serializers.CharField(max_length=2, required=False, allow_blank=True)
-    currency = serializers.CharField(max_length=3, required=False, help_text="ISO 4217, e.g. EUR.")
+    destination_country = serializers.RegexField(
+        r"^[A-Z]{2}\Z", required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2, e.g. DE."
+    )
+    currency = serializers.ChoiceField(choices=sorted(currencies()), required=False, help_text="ISO 4217, e.g. EUR.")
     total_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     payment_method = serializers.CharField(max_length=32, required=False, allow_blank=True)
     payment_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     carrier = serializers.CharField(max_length=64, required=False, allow_blank=True)
     tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    ordered_at = serializers.DateTimeField(required=False, allow_null=True)
-    shipped_at = serializers.DateTimeField(required=False, allow_null=True)
-    delivered_at = serializers.DateTimeField(required=False, allow_null=True)
-    items = OrderItemInputSerializer(many=True, required=False, help_text="Replaces the order's items.")
+    ordered_at = AwareDateTimeField(required=False, allow_null=True)
+    shipped_at = AwareDateTimeField(required=False, allow_null=True)
+    delivered_at = AwareDateTimeField(required=False, allow_null=True)
+    items = OrderItemInputSerializer(
+        many=True, required=False, max_length=1000, help_text="Replaces the order's items (at most 1,000)."
+    )
     raw = serializers.DictField(required=False, help_text="The shop's own payload, kept for reference.")
 
 
@@ -91,7 +100,15 @@ class OrderUpdateSerializer(OrderInputSerializer):
     order_number = serializers.CharField(max_length=64, required=False)
 
 
-@extend_schema_field(OrderInputSerializer)
+@extend_schema_field(
+    {
+        "description": (
+            "One order row with the fields of OrderInputRequest (POST /orders/). Rows are checked one by one: "
+            "a refused row — of any shape — is reported in `results` with its errors and the others are "
+            "stored, so any JSON value is taken here."
+        ),
+    }
+)
 class OrderRowField(serializers.Field):
     """A row passed through as is: ``orders_upsert`` validates it and reports errors per row."""
 

@@ -8,14 +8,11 @@ schema class) would otherwise reshape ours — and ours would reshape theirs.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema as spectacular_extend_schema
 from rest_framework import settings as drf_settings
 from rest_framework.authentication import SessionAuthentication
@@ -25,7 +22,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 from crm_twitter.api.authentication import ApiTokenAuthentication
-from crm_twitter.api.errors import ServiceUnavailable, api_exception_handler
+from crm_twitter.api.errors import api_exception_handler
+from crm_twitter.api.openapi import ApiAutoSchema
 from crm_twitter.api.pagination import ApiCursorPagination
 from crm_twitter.api.parsers import LimitedJSONParser
 from crm_twitter.api.permissions import DeskUser
@@ -83,7 +81,7 @@ def extend_schema(**kwargs: Any) -> Callable[[F], F]:
         if callable(target) and not inspect.isclass(target) and not hasattr(target, "cls"):
             if not hasattr(target, "kwargs"):
                 target.kwargs = {}  # type: ignore[attr-defined]
-            target.kwargs.setdefault("schema", AutoSchema)  # type: ignore[attr-defined]
+            target.kwargs.setdefault("schema", ApiAutoSchema)  # type: ignore[attr-defined]
         return decorate(target)
 
     return decorator
@@ -101,10 +99,19 @@ class ApiPolicyMixin:
     metadata_class = SimpleMetadata
     versioning_class = None  # the version is in the path (/api/v1/)
     settings = API_SETTINGS
-    schema = AutoSchema()  # drf-spectacular's; DRF's default cannot describe our views
+    schema = ApiAutoSchema()  # drf-spectacular's, plus error answers (api/openapi.py); DRF's cannot describe our views
 
     def get_exception_handler(self):
         return api_exception_handler
+
+    def handle_exception(self, exc):
+        # Every refusal is the JSON error body the schema documents, whatever the view renders
+        # when it succeeds (a file download, the schema as YAML).
+        response = super().handle_exception(exc)
+        if getattr(response, "data", None) is not None and response.status_code >= 400:
+            self.request.accepted_renderer = ApiJSONRenderer()
+            self.request.accepted_media_type = ApiJSONRenderer.media_type
+        return response
 
 
 class ApiViewMixin(ApiPolicyMixin):
@@ -115,36 +122,3 @@ class ApiViewMixin(ApiPolicyMixin):
     filter_backends = [DjangoFilterBackend]
     lookup_value_regex = ID_REGEX
     max_body_bytes: int | None = None  # None: settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-
-
-# Where the workflow/outbound helpers put their services (contracts.md); searched in order.
-SERVICE_MODULES = (
-    "cases",
-    "lifecycle",
-    "routing",
-    "assignment",
-    "escalation",
-    "promises",
-    "categorisation",
-    "compose",
-    "edits",
-    "merge",
-    "notes",
-)
-
-
-def service(name: str) -> Any:
-    """A service function by name, imported when first used.
-
-    The workflow and outbound services live in modules owned by other parts of the app;
-    importing them lazily keeps the API importable (and its read endpoints working) on an
-    installation where one is missing — the action then answers 503 instead of crashing.
-    """
-    for module in SERVICE_MODULES:
-        try:
-            found = getattr(importlib.import_module(f"crm_twitter.services.{module}"), name, None)
-        except ImportError:
-            continue
-        if found is not None:
-            return found
-    raise ServiceUnavailable(_("The %(name)s service is not installed.") % {"name": name})

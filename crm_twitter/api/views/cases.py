@@ -29,6 +29,7 @@ from crm_twitter.api.serializers.cases import (
     CategoryInput,
     EscalateInput,
     MergeInput,
+    MoveTeamInput,
     NoteInput,
     OrderLinkInput,
     OrderUnlinkInput,
@@ -40,10 +41,27 @@ from crm_twitter.api.serializers.cases import (
     ReplyInput,
     TransitionInput,
 )
-from crm_twitter.api.views.base import ID_REGEX, ApiOrderingFilter, ApiViewMixin, extend_schema, service
-from crm_twitter.models import Case, ComplaintCategory, Order, Promise, ReplyTemplate
-from crm_twitter.selectors.cases import ROW_RELATED, case_detail, case_timeline, order_for_linking
+from crm_twitter.api.views.base import ID_REGEX, ApiOrderingFilter, ApiViewMixin, extend_schema
+from crm_twitter.models import Case, ComplaintCategory, Order, Promise, ReplyTemplate, Team
+from crm_twitter.selectors.case_detail import case_detail
+from crm_twitter.selectors.orders import order_for_linking
+from crm_twitter.selectors.queues import ROW_RELATED
+from crm_twitter.selectors.timeline import case_timeline
 from crm_twitter.selectors.visibility import cases_visible_to
+from crm_twitter.services.case_edits import (
+    case_add_note,
+    case_edit,
+    case_link_order,
+    case_set_category,
+    case_unlink_order,
+)
+from crm_twitter.services.case_teams import case_move_team
+from crm_twitter.services.compose import reply_compose
+from crm_twitter.services.escalation import case_escalate
+from crm_twitter.services.lifecycle import allowed_transitions, case_resolve, case_transition
+from crm_twitter.services.merge import case_merge
+from crm_twitter.services.promises import promise_create, promise_keep
+from crm_twitter.services.routing import case_assign
 
 
 def _input(serializer_class, request) -> dict:
@@ -109,7 +127,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def retrieve(self, request, *args, **kwargs):
         case = case_detail(user=request.user, pk=int(kwargs["pk"]))
         try:
-            allowed = service("allowed_transitions")(case)
+            allowed = allowed_transitions(case)
         except Exception:  # the detail stays readable without the lifecycle service
             allowed = []
         context = {
@@ -122,7 +140,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def partial_update(self, request, *args, **kwargs):
         case = self._case()
         data = _input(CaseEditInput, request)
-        case = service("case_edit")(case=case, actor=request.user, **data)
+        case = case_edit(case=case, actor=request.user, **data)
         return self._row(case)
 
     @extend_schema(summary="Assign (or unassign with null)", request=AssignInput, responses=CaseListSerializer)
@@ -135,8 +153,29 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             assignee = get_user_model().objects.filter(pk=data["assignee"], is_active=True).first()
             if assignee is None:
                 raise ValidationError({"assignee": [_("No active user with this id.")]})
-        case = service("case_assign")(
+        case = case_assign(
             case=case, assignee=assignee, actor=request.user, expected_version=data.get("expected_version")
+        )
+        return self._row(case)
+
+    @extend_schema(
+        summary="Move to another team (supervisors); the assignee stays only if they work that team",
+        request=MoveTeamInput,
+        responses=CaseListSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        case = self._case()
+        data = _input(MoveTeamInput, request)
+        team = Team.objects.filter(pk=data["team"]).first()
+        if team is None:
+            raise ValidationError({"team": [_("No team with this id.")]})
+        case = case_move_team(
+            case=case,
+            team=team,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data.get("expected_version"),
         )
         return self._row(case)
 
@@ -145,7 +184,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def transition(self, request, pk=None):
         case = self._case()
         data = _input(TransitionInput, request)
-        case = service("case_transition")(
+        case = case_transition(
             case=case,
             to_status=data["to_status"],
             actor=request.user,
@@ -161,7 +200,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def escalate(self, request, pk=None):
         case = self._case()
         data = _input(EscalateInput, request)
-        case = service("case_escalate")(
+        case = case_escalate(
             case=case,
             actor=request.user,
             reason=data["reason"],
@@ -175,7 +214,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def notes(self, request, pk=None):
         case = self._case()
         data = _input(NoteInput, request)
-        event = service("case_add_note")(
+        event = case_add_note(
             case=case, actor=request.user, text=data["text"], expected_version=data.get("expected_version")
         )
         return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
@@ -185,7 +224,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def promises(self, request, pk=None):
         case = self._case()
         data = _input(PromiseInput, request)
-        promise = service("promise_create")(
+        promise = promise_create(
             case=case,
             actor=request.user,
             kind=data["kind"],
@@ -210,7 +249,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         promise = Promise.objects.filter(case=case, pk=int(promise_id)).first()
         if promise is None:
             raise NotFound(_("No such promise on this case."))
-        promise = service("promise_keep")(
+        promise = promise_keep(
             promise=promise,
             actor=request.user,
             note=data.get("note", ""),
@@ -232,7 +271,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             template = ReplyTemplate.objects.filter(pk=data["template"], is_active=True).first()
             if template is None:
                 raise ValidationError({"template": [_("No active reply template with this id.")]})
-        message = service("reply_compose")(
+        message = reply_compose(
             case=case,
             actor=request.user,
             channel=data["channel"],
@@ -253,7 +292,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             raise ValidationError({"target": [_("No case with this id that you can see.")]})
         if target.pk == case.pk:
             raise ValidationError({"target": [_("A case cannot be merged into itself.")]})
-        result = service("case_merge")(
+        result = case_merge(
             source=case, target=target, actor=request.user, expected_version=data.get("expected_version")
         )
         return self._row(result)
@@ -263,7 +302,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def category(self, request, pk=None):
         case = self._case()
         data = _input(CategoryInput, request)
-        case = service("case_set_category")(
+        case = case_set_category(
             case=case,
             actor=request.user,
             category=_active_category(data["category"]),
@@ -276,7 +315,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def outcome(self, request, pk=None):
         case = self._case()
         data = _input(OutcomeInput, request)
-        case = service("case_resolve")(
+        case = case_resolve(
             case=case,
             actor=request.user,
             outcome=data["outcome"],
@@ -302,7 +341,7 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def orders_link(self, request, pk=None):
         case = self._case()
         data = _input(OrderLinkInput, request)
-        case = service("case_link_order")(
+        case = case_link_order(
             case=case,
             actor=request.user,
             order=_linkable_order(request, data["order"]),
@@ -318,10 +357,15 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             "query string."
         ),
         request=OrderUnlinkInput,
-        responses=CaseListSerializer,
+        responses={200: CaseListSerializer},  # the case row, not drf-spectacular's default 204 for DELETE
         parameters=[
             OpenApiParameter("order_id", int, OpenApiParameter.PATH),
-            OpenApiParameter("expected_version", int, OpenApiParameter.QUERY, required=False),
+            OpenApiParameter(
+                "expected_version",
+                {"type": "integer", "minimum": 1, "maximum": 2_147_483_647},
+                OpenApiParameter.QUERY,
+                required=False,
+            ),
         ],
     )
     @action(
@@ -333,17 +377,25 @@ class CaseViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def orders_unlink(self, request, pk=None, order_id=None):
         case = self._case()
         # A DELETE body is optional (some clients cannot send one): the query string may carry it.
-        body = request.data or {k: v for k, v in request.query_params.items() if k == "expected_version"}
+        body = request.data or _query_version(request)
         serializer = OrderUnlinkInput(data=body)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        case = service("case_unlink_order")(
+        case = case_unlink_order(
             case=case,
             actor=request.user,
             order=_linkable_order(request, int(order_id)),
             expected_version=data.get("expected_version"),
         )
         return self._row(case)
+
+
+def _query_version(request) -> dict:
+    """``?expected_version=`` as the JSON body would carry it: a number when written as one."""
+    if "expected_version" not in request.query_params:
+        return {}
+    raw = request.query_params["expected_version"]
+    return {"expected_version": int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else raw}
 
 
 def _linkable_order(request, pk: int) -> Order:

@@ -137,6 +137,7 @@ class OrderViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.UpdateModelMixi
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
+        OrderInputSerializer(data=request.data).is_valid(raise_exception=True)  # the documented shape
         result = orders_upsert(rows=[request.data])[0]
         if not result.ok:
             raise _row_errors(result)
@@ -146,6 +147,7 @@ class OrderViewSet(ApiViewMixin, mixins.CreateModelMixin, mixins.UpdateModelMixi
         order = self.get_object()
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
+        OrderUpdateSerializer(data=request.data).is_valid(raise_exception=True)  # the documented shape
         for key in ("store", "order_number"):
             if key in request.data and request.data[key] != getattr(order, key):
                 raise ValidationError({key: [_("Cannot be changed; create a new order instead.")]})
@@ -299,7 +301,7 @@ class ReportSnapshotViewSet(LookupViewSet):
     @extend_schema(
         summary="Download a snapshot as HTML, CSV or XLSX",
         parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(FORMATS))],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, mime.split(";")[0]): OpenApiTypes.BINARY for mime, _suffix in FORMATS.values()},
     )
     @action(detail=True, methods=["get"], url_path=r"download/(?P<fmt>html|csv|xlsx)", url_name="download")
     def download(self, request, pk=None, fmt=None):

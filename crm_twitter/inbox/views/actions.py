@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from crm_twitter.inbox.forms import (
     CategoryForm,
     ComposeForm,
     EscalateForm,
+    MoveTeamForm,
     NoteForm,
     OrderForm,
     PromiseForm,
@@ -35,11 +37,13 @@ from crm_twitter.inbox.forms import (
     RetryForm,
     TransitionForm,
 )
-from crm_twitter.inbox.views.case import case_context
+from crm_twitter.inbox.views.case import case_context, case_update
 from crm_twitter.inbox.views.common import back_to_case, stale, stale_message
-from crm_twitter.models import Case, CaseStatus, Order, OutboundMessage, Promise, ReplyTemplate
-from crm_twitter.selectors.cases import order_for_linking, reply_template_active
-from crm_twitter.services.cases import case_add_note, case_link_order, case_set_category, case_unlink_order
+from crm_twitter.models import Case, CaseStatus, Order, OutboundMessage, Promise, ReplyTemplate, Team
+from crm_twitter.selectors.case_detail import reply_template_active
+from crm_twitter.selectors.orders import order_for_linking
+from crm_twitter.services.case_edits import case_add_note, case_link_order, case_set_category, case_unlink_order
+from crm_twitter.services.case_teams import case_move_team
 from crm_twitter.services.compose import outbound_retry, reply_compose, reply_preview
 from crm_twitter.services.errors import CaseRuleError, StaleCase
 from crm_twitter.services.escalation import case_escalate
@@ -56,20 +60,28 @@ def _first_error(form: forms.Form) -> str:
     return _("Please check the form.")
 
 
+def _answer(request: HttpRequest, case: Case, anchor: str = "") -> HttpResponse:
+    """htmx: the changed parts of the page, swapped in place; without JavaScript: back to the case."""
+    if request.htmx:
+        return case_update(request, case.pk)
+    return back_to_case(case.pk, anchor)
+
+
 def _run(
     request: HttpRequest,
     pk: int,
-    form_class: type[forms.Form],
+    form_class: type[forms.Form] | Callable[[Case, Any], forms.Form],
     apply: Callable[[Case, dict[str, Any]], str],
     *,
     anchor: str = "",
 ) -> HttpResponse:
-    """Validate → apply (the service checks the version) → message → back to the case."""
+    """Validate → apply (the service checks the version) → message → the case, updated in place
+    (htmx) or reloaded (POST → redirect → GET)."""
     case = visible_case_or_404(request, pk)
-    form = form_class(request.POST)
+    form = form_class(case, request.POST) if not isinstance(form_class, type) else form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
-        return back_to_case(case.pk, anchor)
+        return _answer(request, case, anchor)
     data = form.cleaned_data
     try:
         done = apply(case, data)
@@ -80,7 +92,7 @@ def _run(
     else:
         if done:
             messages.success(request, done)
-    return back_to_case(case.pk, anchor)
+    return _answer(request, case, anchor)
 
 
 @require_POST
@@ -110,6 +122,22 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @crm_action_required
+def move_team_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(case: Case, data: dict) -> str:
+        # Who may move a case, and whether its assignee keeps it, is case_move_team's rule.
+        team = get_object_or_404(Team, pk=data["team"])
+        moved = case_move_team(
+            case=case, team=team, actor=request.user, reason=data.get("reason", ""), expected_version=data["version"]
+        )
+        if moved.assignee_id is None:
+            return _("Moved to %(team)s; it waits in that team's queue.") % {"team": team.name}
+        return _("Moved to %(team)s.") % {"team": team.name}
+
+    return _run(request, pk, MoveTeamForm, apply)
+
+
+@require_POST
+@crm_action_required
 def transition_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         to_status = data["to_status"]
@@ -134,19 +162,31 @@ def resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case: Case, data: dict) -> str:
         if data.get("category") is None and not case.category_confirmed:
             raise CaseRuleError(_("Choose the complaint category before resolving: no one has confirmed it yet."))
-        case_resolve(
-            case=case,
-            actor=request.user,
-            outcome=data["outcome"],
-            refund_amount=data.get("refund_amount"),
-            refund_currency=data.get("refund_currency") or "",
-            note=data.get("note") or "",
-            expected_version=data["version"],
-            category=data.get("category"),
-        )
+        kept = [get_object_or_404(Promise, pk=pk, case=case) for pk in data.get("keep_promises") or []]
+        expected = data["version"]
+        # One step for the agent: the promises ticked as kept, then the resolution, all or nothing.
+        # The first service call checks the page's version under the case lock, which this
+        # transaction then holds, so the later calls need no version of their own.
+        with transaction.atomic():
+            for promise in kept:
+                promise_keep(promise=promise, actor=request.user, expected_version=expected)
+                expected = None
+            case_resolve(
+                case=case,
+                actor=request.user,
+                outcome=data["outcome"],
+                refund_amount=data.get("refund_amount"),
+                refund_currency=data.get("refund_currency") or "",
+                note=data.get("note") or "",
+                expected_version=expected,
+                category=data.get("category"),
+            )
         return _("Case resolved. Post the public close so everyone can see it was solved.")
 
-    return _run(request, pk, ResolveForm, apply, anchor="composer")
+    def form(case: Case, data) -> ResolveForm:
+        return ResolveForm(data, open_promises=case.promises.filter(status=Promise.Status.OPEN))
+
+    return _run(request, pk, form, apply, anchor="composer")
 
 
 @require_POST
@@ -293,7 +333,14 @@ def compose_view(request: HttpRequest, pk: int) -> HttpResponse:
             except CaseRuleError as exc:  # ComposeRefused and the other rules
                 error = exc.message
             else:
-                return back_to_case(case.pk, "timeline-end")
+                # The composer stays on the channel just used (after a DM, on DM).
+                if request.htmx:
+                    return case_update(request, case.pk, channel=data["channel"], compose_done=True)
+                response = back_to_case(case.pk, "timeline-end")
+                response["Location"] = response["Location"].replace("#", f"?channel={data['channel']}#", 1)
+                return response
+    if request.htmx:
+        return case_update(request, case.pk, compose_form=form, compose_error=error, status=422)
     context = case_context(request, case, compose_form=form, compose_error=error)
     # The draft and the reason stay on this answer; the browser shows the case's own URL (inbox.js),
     # so a reload does not post the message again.

@@ -16,10 +16,20 @@ from django.views.decorators.http import require_GET
 
 from crm_twitter.conf import app_settings
 from crm_twitter.inbox.access import crm_role_required, user_can_act
+from crm_twitter.inbox.display import (
+    compact,
+    duration_span,
+    first_line,
+    hue,
+    initials,
+    person,
+    whose_turn,
+    without_leading_mentions,
+)
 from crm_twitter.inbox.forms import QueueFilterForm
 from crm_twitter.models import BrandAccount, CaseStatus, ComplaintCategory, ReplyTemplate, Team
 from crm_twitter.roles import Ability, roles_with, user_sees_all_cases
-from crm_twitter.selectors.cases import (
+from crm_twitter.selectors.queues import (
     QUEUES,
     RESOLVED_COUNT_CAP,
     CaseFilters,
@@ -27,15 +37,6 @@ from crm_twitter.selectors.cases import (
     case_list_count,
     case_list_page,
     case_queue_counts,
-)
-from crm_twitter.templatetags.crm_inbox import (
-    compact,
-    duration_span,
-    first_line,
-    hue,
-    initials,
-    person,
-    without_leading_mentions,
 )
 
 QUEUE_LABELS = {
@@ -133,15 +134,21 @@ def _row_display(case: QueueRow, *, user, url: str, now, labels: dict) -> dict:
         "name": name or "—",
         "handle": case.x_handle,
         "reach": compact(case.reach) if case.x_user_id and case.reach >= 10000 else "",
-        "preview": without_leading_mentions(first_line(case.last_message_preview)) or "—",
+        # The customer's own last words (the brand's reply is not news to the agent) and whose move it is.
+        "preview": without_leading_mentions(first_line(case.last_customer_text)) or "—",
+        "turn": whose_turn(
+            status=status,
+            last_customer_message_at=case.last_customer_message_at,
+            last_agent_message_at=case.last_agent_message_at,
+        ),
         "ref": case.reference or str(case.pk),
         "status": status,
         "status_label": labels["status"].get(status, status),
         "priority": case.priority if case.priority in ("high", "urgent") else "",
         "priority_label": labels["priority"].get(case.priority, case.priority),
         "lang": (case.language or "").upper() or "—",
-        "category": case.category.name if case.category else "",
-        "suggested": case.suggested_category.name if case.suggested_category else "",
+        "category": case.category.label if case.category else "",
+        "suggested": case.suggested_category.label if case.suggested_category else "",
         "assignee": "" if not case.assignee or case.assignee_id == user.pk else person(case.assignee),
         "is_mine": bool(case.assignee_id) and case.assignee_id == user.pk,
         "team": case.team.name if case.team else "",

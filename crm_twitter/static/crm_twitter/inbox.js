@@ -312,7 +312,7 @@
       setMode(composer && composer.dataset.mode !== "note" ? composer.dataset.mode : ($("#compose-channel") || {}).value || "public", true);
     } else if (key === "n") { ev.preventDefault(); setMode("note", true); }
     else if (key === "a") { const f = $("#take-form"); if (f) { ev.preventDefault(); f.requestSubmit(); } }
-    else if (key === "e") { const r = $("#escalate-form input[name=reason]"); if (r) { ev.preventDefault(); r.focus(); } }
+    else if (key === "e") { if (gotoEscalation()) ev.preventDefault(); }
     else if (key === "u") { ev.preventDefault(); location.href = backUrl() || ($("[data-back]") || {}).href; }
   });
 
@@ -425,6 +425,187 @@
     }
   });
 
+  /* ---------- case page: actions update the page in place ----------
+     Every form of the case page is a plain POST (it works without JavaScript: the server redirects
+     back to the case). Here it is posted in the background instead; the server answers with the
+     parts that changed (views.case.case_update, marked by the X-CRM-Case-Update header), each
+     swapped in by its id, so the scroll positions, an open panel and a half-written reply stay.
+     Any other answer (a form added elsewhere that still redirects) is shown as a whole page. */
+  function oobSwap(fresh) {
+    const swapped = [];
+    $$("[hx-swap-oob]", fresh).forEach((node) => {
+      const how = node.getAttribute("hx-swap-oob");
+      node.removeAttribute("hx-swap-oob");
+      const target = node.id && document.getElementById(node.id);
+      if (!target) return;
+      if (how === "innerHTML") {
+        target.replaceChildren(...Array.from(node.childNodes));
+        swapped.push(target);
+      } else {
+        target.replaceWith(node);
+        swapped.push(node);
+      }
+    });
+    return swapped;
+  }
+  function focusSelector(el) {
+    if (!el || el === document.body) return null;
+    if (el.id) return "#" + CSS.escape(el.id);
+    const form = el.closest("form");
+    if (form && form.getAttribute("action") && el.name) {
+      return 'form[action="' + CSS.escape(form.getAttribute("action")) + '"] [name="' + CSS.escape(el.name) + '"]' +
+        (el.value ? '[value="' + CSS.escape(el.value) + '"]' : "");
+    }
+    return null;
+  }
+  /* A refused form comes back redrawn from the server: put back what the agent had entered (not the
+     version token or the CSRF token, which the fresh form carries). */
+  function refill(oldForm, sent) {
+    const action = oldForm.getAttribute("action");
+    const fresh = action && $('form[action="' + CSS.escape(action) + '"]');
+    if (!fresh || fresh === oldForm) return;
+    const names = new Set(Array.from(sent.keys()).filter((n) => n !== "version" && n !== "csrfmiddlewaretoken"));
+    names.forEach((name) => {
+      const values = sent.getAll(name).map(String);
+      $$('[name="' + CSS.escape(name) + '"]', fresh).forEach((field) => {
+        if (field.type === "checkbox" || field.type === "radio") field.checked = values.includes(field.value);
+        else if (field.type !== "hidden" && field.type !== "file") field.value = values[0] || "";
+      });
+    });
+    const details = fresh.closest("details");
+    if (details) details.open = true;
+  }
+  let caseBusy = false;
+  async function casePost(form, submitter) {
+    if (caseBusy) return;
+    caseBusy = true;
+    const focusWas = focusSelector(submitter || document.activeElement);
+    const scroller = $("#timeline-scroll");
+    const atEnd = scroller && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    const sideScroll = ($("#side-col") || {}).scrollTop || 0;
+    let response;
+    const sent = new FormData(form, submitter || undefined);
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        body: sent,
+        headers: { "HX-Request": "true", "HX-Current-URL": location.href, "X-CSRFToken": csrfToken() },
+        credentials: "same-origin",
+      });
+    } catch (e) {
+      caseBusy = false;
+      form.submit(); // offline for a moment: the plain post says what happened
+      return;
+    }
+    caseBusy = false;
+    if (!response.headers.get("X-CRM-Case-Update")) { location.href = response.url; return; }
+    const fresh = parseHTML(await response.text());
+    const openPanels = $$("#side-col details[open], #action-bar details[open]").map((d) => focusSelector(d) || "").filter(Boolean);
+    const swapped = oobSwap(fresh);
+    const refused = !!$("#flash-stack .flash-error");
+    if (refused) refill(form, sent);
+    else if (form.closest("#action-bar details")) {
+      const done = openPanels.indexOf("#" + form.closest("details").id);
+      if (done >= 0) openPanels.splice(done, 1); // the action went through: its dropdown closes
+    }
+    swapped.forEach((node) => { if (window.htmx) htmx.process(node); refreshCountdowns(node); });
+    openPanels.forEach((sel) => { const d = $(sel); if (d) d.open = true; });
+    enhancePanels();
+    initCaseNav();
+    const side = $("#side-col");
+    if (side) side.scrollTop = sideScroll;
+    if (scroller && (atEnd || form.id === "compose-form" || form.id === "note-form")) scroller.scrollTop = scroller.scrollHeight;
+    if (form.id === "note-form" && response.ok && !$("#flash-stack .flash-error")) form.reset();
+    if (swapped.some((n) => n.id === "composer-fields")) {
+      const channel = $("#compose-channel");
+      if (channel) setMode(channel.value, false);
+      const text = $("#id_compose_text");
+      if (text && window.htmx) htmx.trigger(text, "crm:channel");
+    }
+    // The focus goes back to the control that acted when it is still there, else to the flash.
+    const back = focusWas && $(focusWas);
+    if (back && back.isConnected && !back.disabled) back.focus({ preventScroll: true });
+    else if (!document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected) {
+      const bar = $("#action-bar");
+      if (bar) { bar.setAttribute("tabindex", "-1"); bar.focus({ preventScroll: true }); }
+    }
+    $$("#flash-stack .flash-success").forEach((f) => setTimeout(() => f.remove(), 7000));
+  }
+  document.addEventListener("submit", (ev) => {
+    const form = ev.target;
+    if (ev.defaultPrevented || !form.closest || !form.closest(".case-page")) return;
+    if ((form.method || "").toLowerCase() !== "post" || form.hasAttribute("data-full-page")) return;
+    if (!window.fetch || !window.FormData) return;
+    ev.preventDefault();
+    casePost(form, ev.submitter);
+  });
+
+  /* ---------- case page: collapsible side panels, the activity toggle ---------- */
+  const PANELS_KEY = "crm_twitter.panels.closed";
+  const ACTIVITY_KEY = "crm_twitter.activity";
+  function closedPanels() {
+    try { return JSON.parse(localStorage.getItem(PANELS_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function setPanel(panel, open) {
+    const button = $(":scope > h2 > button[data-panel-toggle]", panel);
+    if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.classList.toggle("is-collapsed", !open);
+    Array.from(panel.children).forEach((child) => { if (child.tagName !== "H2") child.hidden = !open; });
+  }
+  /* Each side panel's heading becomes a disclosure button (WAI-ARIA pattern); without JavaScript the
+     panels simply stay open. */
+  function enhancePanels() {
+    const closed = closedPanels();
+    $$("#side-col > .panel").forEach((panel) => {
+      const heading = $(":scope > h2", panel);
+      if (!heading || !panel.id) return;
+      let button = $(":scope > button[data-panel-toggle]", heading);
+      if (!button) {
+        button = document.createElement("button");
+        button.type = "button";
+        button.className = "panel-toggle";
+        button.dataset.panelToggle = panel.id;
+        button.append(...Array.from(heading.childNodes));
+        heading.replaceChildren(button);
+      }
+      setPanel(panel, !closed.includes(panel.id));
+    });
+  }
+  document.addEventListener("click", (ev) => {
+    const button = ev.target.closest && ev.target.closest("button[data-panel-toggle]");
+    if (!button) return;
+    const panel = document.getElementById(button.dataset.panelToggle);
+    if (!panel) return;
+    const open = button.getAttribute("aria-expanded") !== "true";
+    setPanel(panel, open);
+    const closed = closedPanels().filter((id) => id !== panel.id);
+    if (!open) closed.push(panel.id);
+    try { localStorage.setItem(PANELS_KEY, JSON.stringify(closed)); } catch (e) { /* this page only */ }
+  });
+  document.addEventListener("change", (ev) => {
+    if (!ev.target.matches || !ev.target.matches("[data-activity-toggle]")) return;
+    try { localStorage.setItem(ACTIVITY_KEY, ev.target.checked ? "on" : "off"); } catch (e) { /* this page only */ }
+  });
+  /* The escalation panel, opened if the agent had collapsed it, with the focus on its reason. */
+  function gotoEscalation() {
+    const panel = $("#escalation");
+    if (panel && panel.classList.contains("is-collapsed")) setPanel(panel, true);
+    const reason = $("#escalate-form input[name=reason]");
+    if (!reason) return false;
+    reason.focus();
+    return true;
+  }
+  document.addEventListener("click", (ev) => {
+    if (ev.target.closest && ev.target.closest("[data-goto-escalation]") && gotoEscalation()) ev.preventDefault();
+  });
+  function initCaseNav() {
+    if (!$(".case-page")) return;
+    $$('[data-nav="next"]').forEach((a) => { if (!neighbour(1)) a.setAttribute("aria-disabled", "true"); });
+    $$('[data-nav="prev"]').forEach((a) => { if (!neighbour(-1)) a.setAttribute("aria-disabled", "true"); });
+    const back = backUrl();
+    if (back) $$("[data-back]").forEach((a) => { a.href = back; });
+  }
+
   /* ---------- leaving the case: tell the others at once ---------- */
   window.addEventListener("pagehide", () => {
     const presence = $("#presence");
@@ -458,10 +639,10 @@
       if ("scrollRestoration" in history) history.scrollRestoration = "manual";
       const main = $("#main");
       if (main) main.scrollTop = 0;
-      if (!neighbour(1)) $$('[data-nav="next"]').forEach((a) => a.setAttribute("aria-disabled", "true"));
-      if (!neighbour(-1)) $$('[data-nav="prev"]').forEach((a) => a.setAttribute("aria-disabled", "true"));
-      const back = backUrl();
-      if (back) $$("[data-back]").forEach((a) => { a.href = back; });
+      initCaseNav();
+      enhancePanels();
+      const activity = $("[data-activity-toggle]");
+      try { if (activity && localStorage.getItem(ACTIVITY_KEY) === "on") activity.checked = true; } catch (e) { /* default */ }
     }
     $$(".flash-success").forEach((f) => setTimeout(() => f.remove(), 7000));
   });
