@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 from twitter_text import extract_urls, parse_tweet
 
+from crm_twitter.sandbox.replies import Reply
 from crm_twitter.sandbox.state import SandboxState, cashtags, parse_iso
 
 PROBLEMS = "https://api.x.com/2/problems/"
@@ -30,20 +31,6 @@ JSON = "application/json; charset=utf-8"
 PROBLEM_JSON = "application/problem+json"
 MAX_TWEET_WEIGHT = 280
 MAX_DM_LENGTH = 10_000
-
-
-@dataclass
-class Reply:
-    status: int
-    body: dict | bytes | None
-    headers: dict[str, str] = field(default_factory=dict)  # a "content-type" here wins over JSON
-
-    def payload(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        if self.body is None:
-            return b""
-        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,9 @@ import re
 import struct
 import time
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from crm_twitter.sandbox.api import Reply
+from crm_twitter.sandbox.replies import Reply
 
 _PATH = re.compile(r"^/(?:media|video|ton/dm/\d+)/(?P<key>[\w-]+)\.(?P<ext>jpg|png|gif|mp4)$")
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "mp4": "video/mp4"}
@@ -100,7 +99,6 @@ def _fault(state: Any, key: str) -> dict | None:
 
 def handle(sandbox: Any, method: str, path: str, headers: Any, body: bytes) -> Reply | None:
     """The server's hook: an answer for a media path or the media-faults control, else None."""
-    from crm_twitter.sandbox.api import Reply  # the state imports this module; api imports the state
 
     state = sandbox.state
     if path.rstrip("/") == "/_sandbox/media-faults":

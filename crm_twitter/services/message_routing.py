@@ -53,6 +53,7 @@ from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from crm_twitter.classify.language import languages_detect
+from crm_twitter.db.bulk import ids_allocate, values_insert, values_update, values_where_in
 from crm_twitter.models import (
     OPEN_STATUSES,
     BrandAccount,
@@ -69,7 +70,6 @@ from crm_twitter.models.choices import Direction
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
 from crm_twitter.services.case_intake import case_messages_received, case_open_many, case_responses_recorded
 from crm_twitter.services.sla import sla_refresh
-from crm_twitter.x.bulk_sql import ids_allocate, values_insert, values_update, values_where_in
 
 NUDGE_STATUSES = frozenset({CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER})
 # A burst of public tweets (an angry customer, a bot: 30 mentions in a minute) is ONE public nudge:

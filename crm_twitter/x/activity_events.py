@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crm_twitter.x.webhooks import WebhookPage, v1_dm_to_v2, v1_user_to_v2
+from crm_twitter.x.account_activity import WebhookPage, v1_dm_to_v2, v1_user_to_v2
 
 POST_EVENTS = frozenset({"post.mention.create", "post.reply.create"})
 DM_EVENTS = frozenset({"dm.received", "dm.sent"})

@@ -203,7 +203,7 @@ def _process_activity(delivery: WebhookDelivery, body: dict) -> _Result:
 
 
 def _process_account_activity(delivery: WebhookDelivery, body: dict) -> _Result:
-    from crm_twitter.x.webhooks import webhook_deleted_tweet_ids, webhook_payload_pages
+    from crm_twitter.x.account_activity import webhook_deleted_tweet_ids, webhook_payload_pages
 
     if not any(body.get(key) for key in V1_EVENT_KEYS):
         return _Result(Outcome.IGNORED, {}, "no messages or deletions in this delivery")
