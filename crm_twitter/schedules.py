@@ -34,6 +34,10 @@ def schedule_specs() -> list[ScheduleSpec]:
             "crm_twitter:category-retrain", "crm_twitter.tasks.workflow.category_models_retrain_task", minutes=24 * 60
         ),
         ScheduleSpec("crm_twitter:profile-refresh", "crm_twitter.tasks.sync.profile_refresh_task", minutes=60),
+        # Webhook deliveries whose task was lost, and failed ones (backoff; crm_twitter.x.deliveries).
+        ScheduleSpec(
+            "crm_twitter:webhook-catch-up", "crm_twitter.tasks.sync.webhook_deliveries_catch_up_task", minutes=1
+        ),
         ScheduleSpec("crm_twitter:media-archive", "crm_twitter.tasks.evidence.media_archive_task", minutes=1),
         # Hourly: the task itself waits for REPORT_DAY/REPORT_HOUR in the merchant's time zone.
         ScheduleSpec("crm_twitter:monthly-report", "crm_twitter.tasks.reports.monthly_report_task", minutes=60),

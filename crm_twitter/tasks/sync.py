@@ -49,6 +49,17 @@ def webhook_event_task(payload: dict) -> dict:
     return result
 
 
+def webhook_deliveries_catch_up_task() -> dict:
+    """Every minute: deliveries whose task was lost, and failed ones due for another try."""
+    from crm_twitter.services.categorisation import cases_suggest_pending
+    from crm_twitter.x.deliveries import webhook_deliveries_catch_up
+
+    outcomes = webhook_deliveries_catch_up()
+    if outcomes:
+        cases_suggest_pending()
+    return outcomes
+
+
 def webhook_delivery_task(delivery_id: int) -> dict:
     """Process one stored webhook delivery (enqueued by the webhook view once the row is committed)."""
     from crm_twitter.services.categorisation import cases_suggest_pending

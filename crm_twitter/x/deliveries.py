@@ -12,6 +12,7 @@ already processed is marked a duplicate and changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from crm_twitter.input_decoding import InputDecodeError, json_loads_bounded
@@ -270,5 +271,36 @@ def webhook_deliveries_reprocess(*, delivery_ids: Iterable[int]) -> dict[str, in
     outcomes: dict[str, int] = {}
     for delivery_id in delivery_ids:
         delivery = webhook_delivery_process(delivery_id=delivery_id, force=True)
+        outcomes[delivery.outcome] = outcomes.get(delivery.outcome, 0) + 1
+    return outcomes
+
+
+# A delivery waits this long for its own task before the catch-up takes it (the task was lost:
+# broker down when the view enqueued it, worker restarted mid-task).
+CATCH_UP_AFTER = dt.timedelta(minutes=2)
+# A failed delivery (an outage or a bug, not bad input) is tried again this many times in all,
+# a little later each time; after that it waits for a person (the admin's "process again").
+CATCH_UP_MAX_ATTEMPTS = 5
+
+
+def webhook_deliveries_catch_up(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Process what the webhook stored but nothing processed: ``pending`` rows whose task never ran
+    and ``failed`` rows, each retried with a backoff that doubles per attempt. Ingest is idempotent,
+    so a delivery that a slow task is processing at the same moment is stored once all the same."""
+    now = now or timezone.now()
+    stale_pending = Q(outcome=Outcome.PENDING, received_at__lte=now - CATCH_UP_AFTER)
+    retryable = Q()
+    for attempts in range(1, CATCH_UP_MAX_ATTEMPTS):
+        wait = CATCH_UP_AFTER * (2 ** (attempts - 1))
+        retryable |= Q(outcome=Outcome.FAILED, attempts=attempts, processed_at__lte=now - wait)
+    due = list(
+        WebhookDelivery.objects.filter(stale_pending | retryable)
+        .order_by("received_at", "pk")
+        .values_list("pk", "outcome")[:limit]
+    )
+    outcomes: dict[str, int] = {}
+    for delivery_id, outcome in due:
+        # A pending row is processed only if still pending (its own late task may have done it).
+        delivery = webhook_delivery_process(delivery_id=delivery_id, force=outcome == Outcome.FAILED)
         outcomes[delivery.outcome] = outcomes.get(delivery.outcome, 0) + 1
     return outcomes

@@ -194,3 +194,27 @@ def test_a_broker_outage_still_answers_200_and_keeps_the_delivery_pending(
         response = post(client, envelope("post_mention_create"))
     assert response.status_code == 200
     assert WebhookDelivery.objects.get().outcome == "pending"
+
+
+def test_a_delivery_whose_task_was_lost_is_caught_up_and_a_failed_one_retried(client, brand, webhook_secret):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crm_twitter.x.deliveries import webhook_deliveries_catch_up
+
+    # The broker was down: the view kept the row and answered 200, but no task ever ran.
+    assert post(client, envelope("post_mention_create")).status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.outcome == "pending" and not Tweet.objects.exists()
+
+    assert webhook_deliveries_catch_up() == {}  # too young: its own task may still come
+    later = timezone.now() + dt.timedelta(minutes=3)
+    assert webhook_deliveries_catch_up(now=later) == {"processed": 1}
+    assert Tweet.objects.get(x_id="1863000000000000001").case is not None
+
+    # An outage while processing leaves it failed; the catch-up tries again after a backoff.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(outcome="failed", attempts=1, processed_at=later)
+    assert webhook_deliveries_catch_up(now=later + dt.timedelta(minutes=1)) == {}
+    assert webhook_deliveries_catch_up(now=later + dt.timedelta(minutes=3)) == {"processed": 1}
+    assert Tweet.objects.count() == 1  # stored once, however often it is processed
