@@ -5,8 +5,9 @@
 Seeds the data set-based (one ``INSERT … SELECT`` per table from ``generate_series`` on
 PostgreSQL, a recursive CTE on SQLite — seconds, not hours), then times ``report_generate`` for
 one month next to hand-written raw SQL ``GROUP BY`` queries computing the same sections, and
-prints a markdown table. ``--scale 0.1`` gives 10,000 cases / 100,000 messages (the default on
-SQLite). It empties the crm_twitter tables it seeds, so it refuses a database whose name does not
+prints a markdown table with the rows each produced (a month with no complaints fails the run,
+exit status 1). ``--scale 0.1`` gives 10,000 cases / 100,000 messages (the default on SQLite).
+It empties the crm_twitter tables it seeds, so it refuses a database whose name does not
 contain "bench" unless ``--force`` is given.
 """
 
@@ -307,8 +308,10 @@ def seed(vendor: str, *, cases: int, messages: int) -> dict[str, float]:
     return timings
 
 
-def raw_sql_report(vendor: str, month: dt.date) -> int:
-    """The same sections as hand-written GROUP BY queries (the floor the ORM version is compared with)."""
+def raw_sql_report(vendor: str, month: dt.date) -> tuple[int, int]:
+    """The same sections as hand-written GROUP BY queries (the floor the ORM version is compared with).
+
+    Returns the number of queries and the rows they returned (none would mean an empty month)."""
     from django.db import connection
 
     from crm_twitter.reports.months import month_add, month_span
@@ -373,11 +376,12 @@ def raw_sql_report(vendor: str, month: dt.date) -> int:
                 two,
             )
         )
+    returned = 0
     with connection.cursor() as cursor:
         for sql, params in queries:
             cursor.execute(sql, params)
-            cursor.fetchall()
-    return len(queries)
+            returned += len(cursor.fetchall())
+    return len(queries), returned
 
 
 def main() -> None:
@@ -407,20 +411,27 @@ def main() -> None:
     with CaptureQueriesContext(connection) as ctx:
         report = report_generate(month=MONTH)
     orm = timed(lambda: report_generate(month=MONTH), repeat=args.repeat)
-    raw_queries = raw_sql_report(vendor, MONTH)
+    raw_queries, raw_rows = raw_sql_report(vendor, MONTH)
     raw = timed(lambda: raw_sql_report(vendor, MONTH), repeat=args.repeat)
 
     print(
         f"Report benchmark on {vendor}: {n_cases:,} cases, {n_messages:,} messages "
         f"(seeded in {timings['seed']:.1f}s); month {MONTH:%Y-%m} has {report.total.cases:,} complaints.\n"
     )
+    orm_rows = f"{report.total.cases:,} complaints in {len(report.categories)} category rows"
     rows = [
-        ("report_generate (all sections, ORM)", len(ctx.captured_queries), f"{median(orm) * 1000:,.0f}"),
-        ("raw SQL GROUP BY (same sections)", raw_queries, f"{median(raw) * 1000:,.0f}"),
+        ("report_generate (all sections, ORM)", orm_rows, len(ctx.captured_queries), f"{median(orm) * 1000:,.0f}"),
+        ("raw SQL GROUP BY (same sections)", f"{raw_rows:,} result rows", raw_queries, f"{median(raw) * 1000:,.0f}"),
     ]
-    print(markdown_table(("what", "queries", f"median of {args.repeat} (ms)"), rows))
+    print(markdown_table(("what", "rows", "queries", f"median of {args.repeat} (ms)"), rows))
     if vendor != "postgresql":
         print("\nOn SQLite the raw SQL uses AVG instead of percentiles (SQLite has no percentile_cont).")
+    if not report.total.cases or not report.categories or not raw_rows:
+        # An empty month times the empty-result path, not the report the table's label names.
+        sys.exit(
+            f"bench/report.py FAILED: month {MONTH:%Y-%m} came out empty ({orm_rows}; raw SQL {raw_rows} rows), "
+            "so the times above do not measure a monthly report. Fix the seed so the month has complaints."
+        )
 
 
 if __name__ == "__main__":

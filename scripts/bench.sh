@@ -14,22 +14,25 @@ if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE crm_twitter_bench" postgres >/dev/null 2>&1 && have_pg=1
 fi
 SCALE=${BENCH_SCALE:-1}
+failed=""  # benches that exited non-zero (e.g. a page that showed no rows): `make bench` fails too
 
 run() {  # run NAME SCRIPT ARGS... on SQLite and PostgreSQL
   local name=$1; shift
   local script=$1; shift
   [ -f "$script" ] || { echo "(skipping $name: $script not present)"; return; }
   echo "## $name (SQLite)"
-  BENCH_DB=sqlite DATABASE_URL="sqlite:///$(pwd)/var/bench.sqlite3" $PY "$script" "$@" | tee "bench-results/$name-sqlite.md"
+  BENCH_DB=sqlite DATABASE_URL="sqlite:///$(pwd)/var/bench.sqlite3" $PY "$script" "$@" | tee "bench-results/$name-sqlite.md" \
+    || failed="$failed $name(SQLite)"
   rm -f var/bench.sqlite3*
   if [ "$have_pg" = 1 ]; then
     echo "## $name (PostgreSQL)"
-    BENCH_DB=postgresql DATABASE_URL="$PG_URL" $PY "$script" "$@" | tee "bench-results/$name-postgresql.md"
+    BENCH_DB=postgresql DATABASE_URL="$PG_URL" $PY "$script" "$@" | tee "bench-results/$name-postgresql.md" \
+      || failed="$failed $name(PostgreSQL)"
   fi
 }
 
 echo "## classify (no database)"
-$PY bench/classify.py | tee bench-results/classify.md
+$PY bench/classify.py | tee bench-results/classify.md || failed="$failed classify"
 run ingest bench/ingest.py
 run sla-sweep bench/sla_sweep.py
 run orders-import bench/orders_import.py
@@ -38,8 +41,13 @@ if [ "$have_pg" = 1 ]; then
   for b in inbox report; do
     [ -f "bench/$b.py" ] || continue
     echo "## $b (PostgreSQL, 100k cases / 1M messages × scale $SCALE)"
-    BENCH_DB=postgresql DATABASE_URL="$PG_URL" $PY "bench/$b.py" --scale "$SCALE" | tee "bench-results/$b-postgresql.md"
+    BENCH_DB=postgresql DATABASE_URL="$PG_URL" $PY "bench/$b.py" --scale "$SCALE" | tee "bench-results/$b-postgresql.md" \
+      || failed="$failed $b(PostgreSQL)"
   done
 else
   echo "(inbox and report benchmarks need PostgreSQL on 127.0.0.1:5432)"
+fi
+if [ -n "$failed" ]; then
+  echo "bench FAILED:$failed (see the message above each; their figures are not to be copied)" >&2
+  exit 1
 fi
