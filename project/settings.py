@@ -166,12 +166,14 @@ LOGIN_REDIRECT_URL = "crm_twitter_inbox:queue"
 LOGOUT_REDIRECT_URL = "login"
 
 _EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-if django.VERSION >= (6, 1):  # Django 6.1 replaces EMAIL_BACKEND with MAILERS (removed in 7.0)
-    MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
+# Where the file-based backend (`make run` uses it) writes one file per batch of e-mails.
+_EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+if django.VERSION >= (6, 1):  # Django 6.1 replaces the EMAIL_* settings with MAILERS (removed in 7.0)
+    _MAILER_OPTIONS = {"file_path": _EMAIL_FILE_PATH} if _EMAIL_BACKEND.endswith(".filebased.EmailBackend") else {}
+    MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _MAILER_OPTIONS}}
 else:
     EMAIL_BACKEND = _EMAIL_BACKEND
-# Where the file-based backend (`make run` uses it) writes one file per batch of e-mails.
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+    EMAIL_FILE_PATH = _EMAIL_FILE_PATH
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm-twitter@localhost")
 
 # Behind a TLS-terminating proxy (nginx, a load balancer) set SECURE_PROXY_SSL_HEADER=1 so

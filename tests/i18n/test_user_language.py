@@ -66,7 +66,6 @@ def test_the_top_bar_menu_saves_the_choice_for_the_user(client, agent):
 def test_notification_emails_are_written_in_each_readers_language(django_capture_on_commit_callbacks, settings):
     from crm_twitter.services.notifications import NotificationSpec, notifications_send_many
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     wei = UserFactory(username="agent_zh", email="wei@example.com")
     emma = UserFactory(username="agent_en", email="emma@example.com")
     user_language_set(user=wei, language="zh-hans")
@@ -95,7 +94,6 @@ def test_the_monthly_report_email_is_in_the_language_of_the_recipient_who_chose_
     from crm_twitter.models import ReportSnapshot
     from crm_twitter.reports.snapshots import snapshot_email
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     user_language_set(user=UserFactory(username="boss", email="boss@example.com"), language="zh-hans")
     snapshot = ReportSnapshot.objects.create(
         month=dt.date(2026, 11, 1), data={"total": {"cases": 3}}, xlsx=b"xlsx", html="", csv="", scheduled=True

@@ -80,7 +80,8 @@ def test_two_agents_resolving_at_once_one_succeeds(on_postgres, with_version, se
 
 def test_two_supervisors_assigning_at_once_end_consistent(on_postgres):
     case = CaseFactory()
-    alice, bob = UserFactory(), UserFactory()
+    # Both on the roster (a desk role that takes cases, able to work every team).
+    alice, bob = UserFactory(roles=["crm_supervisor"]), UserFactory(roles=["crm_supervisor"])
     sam = UserFactory(roles=["crm_supervisor"])
     results, errors = _race(
         lambda: case_assign(case=case, assignee=alice, actor=sam, expected_version=case.version),
