@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -16,7 +17,10 @@ from tests.factories import (
     MediaFactory,
     OrderFactory,
     OrderItemFactory,
+    TeamFactory,
+    TeamMembershipFactory,
     TweetFactory,
+    UserFactory,
     XUserFactory,
 )
 
@@ -119,3 +123,27 @@ def _fresh_presence_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def emma_shift(db):
+    """Emma Clarke (agent_en), an agent of one team, with two open cases of hers (the second is the
+    neighbour the case page's ↑/↓ buttons lead to)."""
+    team = TeamFactory(name="EU desk", languages=["en"])
+    emma = UserFactory(username="agent_en", first_name="Emma", last_name="Clarke", roles=["crm_agent"])
+    TeamMembershipFactory(team=team, user=emma)
+    brand = BrandAccountFactory(handle="acmehelp", x_user_id="900001")
+    now = timezone.now()
+    cases = [
+        CaseFactory(team=team, brand_account=brand, assignee=emma, sla_due_at=now + dt.timedelta(hours=n + 1))
+        for n in range(2)
+    ]
+    for case in cases:
+        TweetFactory(
+            case=case,
+            brand_account=brand,
+            author=case.customer_x_user,
+            text="@acmehelp my parcel never arrived",
+            mentioned_user_ids=[brand.x_user_id],
+        )
+    return SimpleNamespace(emma=emma, team=team, cases=cases, case=cases[0])

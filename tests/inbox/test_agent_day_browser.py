@@ -3,50 +3,16 @@ refused reply (a reload must not post it again), the reports link an agent is no
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from crm_twitter.models import OutboundMessage
-from tests.factories import (
-    BrandAccountFactory,
-    CaseFactory,
-    TeamFactory,
-    TeamMembershipFactory,
-    TweetFactory,
-    UserFactory,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def shift():
-    """Emma Clarke, an agent of one team, with two open cases of hers."""
-    team = TeamFactory(name="EU desk", languages=["en"])
-    emma = UserFactory(username="agent_en", first_name="Emma", last_name="Clarke", roles=["crm_agent"])
-    TeamMembershipFactory(team=team, user=emma)
-    brand = BrandAccountFactory(handle="acmehelp", x_user_id="900001")
-    now = timezone.now()
-    cases = [
-        CaseFactory(team=team, brand_account=brand, assignee=emma, sla_due_at=now + dt.timedelta(hours=n + 1))
-        for n in range(2)
-    ]
-    for case in cases:
-        TweetFactory(
-            case=case,
-            brand_account=brand,
-            author=case.customer_x_user,
-            text="@acmehelp my parcel never arrived",
-            mentioned_user_ids=[brand.x_user_id],
-        )
-    return type("Shift", (), {"emma": emma, "cases": cases})
-
-
-def test_the_queue_address_stays_short_search_after_search(browser_page, browser_login, shift):
+def test_the_queue_address_stays_short_search_after_search(browser_page, browser_login, emma_shift):
     page = browser_page
-    browser_login(page, shift.emma)
+    browser_login(page, emma_shift.emma)
     page.goto("/inbox/?queue=mine")
     lengths = []
     for term in ("parcel", "refund", "arrived", "parcel"):
@@ -68,10 +34,10 @@ def test_the_queue_address_stays_short_search_after_search(browser_page, browser
     assert page.locator("#queue-title .count-pill").inner_text() == "2"
 
 
-def test_a_reload_after_a_refused_reply_opens_the_case_and_posts_nothing(browser_page, browser_login, shift):
+def test_a_reload_after_a_refused_reply_opens_the_case_and_posts_nothing(browser_page, browser_login, emma_shift):
     page = browser_page
-    case = shift.cases[0]
-    browser_login(page, shift.emma)
+    case = emma_shift.cases[0]
+    browser_login(page, emma_shift.emma)
     page.goto(f"/inbox/case/{case.pk}/")
     page.locator("#id_compose_text").fill("Your refund to jane.doe@example.com is on its way")
     # Refused in place (the page is not replaced; the reason shows above the kept draft).
@@ -84,9 +50,9 @@ def test_a_reload_after_a_refused_reply_opens_the_case_and_posts_nothing(browser
     assert not OutboundMessage.objects.filter(case=case).exists()
 
 
-def test_an_agent_has_no_reports_link_and_a_typed_url_gets_the_desks_page(browser_page, browser_login, shift):
+def test_an_agent_has_no_reports_link_and_a_typed_url_gets_the_desks_page(browser_page, browser_login, emma_shift):
     page = browser_page
-    browser_login(page, shift.emma)
+    browser_login(page, emma_shift.emma)
     page.goto("/inbox/")
     assert page.locator(".topnav a", has_text="Reports").count() == 0
     assert page.locator(".topbar .me .avatar").inner_text() == "EC"

@@ -4,45 +4,16 @@ its panel), the deadline's time zone, the agent's avatar, and the Chinese desk a
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from crm_twitter.services.preferences import user_language_set
 from tests.factories import (
-    BrandAccountFactory,
-    CaseFactory,
     TeamFactory,
     TeamMembershipFactory,
-    TweetFactory,
     UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def emma_case():
-    """Emma Clarke (agent_en) and an open case of hers, with a neighbour for the ↑/↓ buttons."""
-    team = TeamFactory(name="EU desk", languages=["en"])
-    emma = UserFactory(username="agent_en", first_name="Emma", last_name="Clarke", roles=["crm_agent"])
-    TeamMembershipFactory(team=team, user=emma)
-    brand = BrandAccountFactory(handle="acmehelp", x_user_id="900001")
-    now = timezone.now()
-    cases = [
-        CaseFactory(team=team, brand_account=brand, assignee=emma, sla_due_at=now + dt.timedelta(hours=n + 1))
-        for n in range(2)
-    ]
-    for case in cases:
-        TweetFactory(
-            case=case,
-            brand_account=brand,
-            author=case.customer_x_user,
-            text="@acmehelp my parcel never arrived",
-            mentioned_user_ids=[brand.x_user_id],
-        )
-    return type("Shift", (), {"emma": emma, "case": cases[0], "team": team})
 
 
 def _box(page, selector: str) -> dict:
@@ -60,10 +31,10 @@ def _overlap(a: dict, b: dict) -> bool:
     )
 
 
-def test_a_flash_message_leaves_the_case_buttons_and_presence_uncovered(browser_page, browser_login, emma_case):
+def test_a_flash_message_leaves_the_case_buttons_and_presence_uncovered(browser_page, browser_login, emma_shift):
     page = browser_page
-    browser_login(page, emma_case.emma)
-    page.goto(f"/inbox/case/{emma_case.case.pk}/")
+    browser_login(page, emma_shift.emma)
+    page.goto(f"/inbox/case/{emma_shift.case.pk}/")
     page.wait_for_selector(".case-page")
     page.keyboard.press("n")  # the composer's note tab
     page.locator("#id_note_text").fill("Called the carrier")
@@ -83,10 +54,10 @@ def test_a_flash_message_leaves_the_case_buttons_and_presence_uncovered(browser_
     page.goto("about:blank")  # stop the presence polling before the database is emptied
 
 
-def test_the_promise_due_field_fits_its_panel_and_names_the_time_zone(browser_page, browser_login, emma_case):
+def test_the_promise_due_field_fits_its_panel_and_names_the_time_zone(browser_page, browser_login, emma_shift):
     page = browser_page
-    browser_login(page, emma_case.emma)
-    page.goto(f"/inbox/case/{emma_case.case.pk}/")
+    browser_login(page, emma_shift.emma)
+    page.goto(f"/inbox/case/{emma_shift.case.pk}/")
     promises = page.locator("#promises")
     promises.locator("details.promise-new summary").click() if not promises.locator(
         "details.promise-new[open]"
@@ -99,9 +70,9 @@ def test_the_promise_due_field_fits_its_panel_and_names_the_time_zone(browser_pa
     page.goto("about:blank")  # stop the presence polling before the database is emptied
 
 
-def test_the_top_bar_shows_the_agents_initials(browser_page, browser_login, emma_case):
+def test_the_top_bar_shows_the_agents_initials(browser_page, browser_login, emma_shift):
     page = browser_page
-    browser_login(page, emma_case.emma)
+    browser_login(page, emma_shift.emma)
     me = page.locator(".topbar .me")
     assert me.locator(".avatar").inner_text() == "EC" and "Emma Clarke" in me.inner_text()
 
