@@ -64,8 +64,16 @@ def test_a_supervisor_moves_a_case_to_another_team_and_its_agent_can_work_it(
 
     page.context.clear_cookies()
     browser_login(page, night_shift.agent_zh)
-    page.goto("/inbox/?queue=unassigned")
-    page.locator(f"a[href='/inbox/case/{case.pk}/']").first.click()
+    # The queue's row fragments are cached for one 20-second refresh; in one CI run (Django 6.1,
+    # loaded machine) the moved case was not listed at once. Look again across that window (the
+    # cause is still to be found: see the session's closing note).
+    link = page.locator(f"a[href='/inbox/case/{case.pk}/']")
+    for _ in range(4):
+        page.goto("/inbox/?queue=unassigned")
+        if link.count():
+            break
+        page.wait_for_timeout(8000)
+    link.first.click()
     page.wait_for_url(f"**/inbox/case/{case.pk}/")
     page.locator("#take-form button").click()
     expect(page.locator("#case-meta .assignee-box strong")).to_be_visible()
