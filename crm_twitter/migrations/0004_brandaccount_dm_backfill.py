@@ -10,25 +10,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm_twitter', '0003_inbox_search_indexes'),
+        ("crm_twitter", "0003_inbox_search_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='brandaccount',
-            name='dm_backfill_newest_id',
-            field=models.CharField(blank=True, help_text="Newest DM event id read by the unfinished walk (and by the newer pages read since); it becomes the DM cursor once the walk reaches stored events or X's 30-day limit.", max_length=32),
+            model_name="brandaccount",
+            name="dm_backfill_newest_id",
+            field=models.CharField(
+                blank=True,
+                help_text="Newest DM event id read by the unfinished walk (and by the newer pages read since); it becomes the DM cursor once the walk reaches stored events or X's 30-day limit.",
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='brandaccount',
-            name='dm_backfill_started_at',
-            field=models.DateTimeField(blank=True, help_text='When the unfinished DM walk began (empty = no walk pending).', null=True),
+            model_name="brandaccount",
+            name="dm_backfill_started_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the unfinished DM walk began (empty = no walk pending).", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='brandaccount',
-            name='dm_backfill_token',
-            field=models.CharField(blank=True, help_text="X's pagination token of the next, older page of an unfinished DM walk; the next sync resumes there. Empty = no walk pending.", max_length=255),
+            model_name="brandaccount",
+            name="dm_backfill_token",
+            field=models.CharField(
+                blank=True,
+                help_text="X's pagination token of the next, older page of an unfinished DM walk; the next sync resumes there. Empty = no walk pending.",
+                max_length=255,
+            ),
         ),
     ]

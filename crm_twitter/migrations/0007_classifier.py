@@ -6,93 +6,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm_twitter', '0006_write_cost_indexes'),
+        ("crm_twitter", "0006_write_cost_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CategoryLabel',
+            name="CategoryLabel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(help_text='What the customer wrote, as the classifier reads it.')),
-                ('language', models.CharField(blank=True, max_length=16)),
-                ('agreed_with_suggestion', models.BooleanField(default=False)),
-                ('holdout', models.BooleanField(default=False, help_text='Held apart to judge new models; never trained on.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(help_text="What the customer wrote, as the classifier reads it.")),
+                ("language", models.CharField(blank=True, max_length=16)),
+                ("agreed_with_suggestion", models.BooleanField(default=False)),
+                (
+                    "holdout",
+                    models.BooleanField(default=False, help_text="Held apart to judge new models; never trained on."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='CategoryModel',
+            name="CategoryModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True)),
-                ('backend', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('retired', 'Retired'), ('rejected', 'Rejected (scored worse)')], max_length=16)),
-                ('artifact', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('trained_at', models.DateTimeField()),
-                ('training_seconds', models.FloatField(default=0)),
-                ('examples', models.PositiveIntegerField(help_text='Training examples: the shipped corpus plus desk labels.')),
-                ('desk_labels', models.PositiveIntegerField(help_text='Of which labels given by agents.')),
-                ('labels_through', models.PositiveBigIntegerField(default=0, help_text='Last desk label id the model was trained with: newer labels count towards the next.')),
-                ('evaluation', models.JSONField(blank=True, default=dict)),
-                ('baseline', models.JSONField(blank=True, default=dict, help_text='The model in force, scored on the same held-apart data.')),
-                ('promoted_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=300)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(unique=True)),
+                ("backend", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("retired", "Retired"), ("rejected", "Rejected (scored worse)")],
+                        max_length=16,
+                    ),
+                ),
+                ("artifact", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("trained_at", models.DateTimeField()),
+                ("training_seconds", models.FloatField(default=0)),
+                (
+                    "examples",
+                    models.PositiveIntegerField(help_text="Training examples: the shipped corpus plus desk labels."),
+                ),
+                ("desk_labels", models.PositiveIntegerField(help_text="Of which labels given by agents.")),
+                (
+                    "labels_through",
+                    models.PositiveBigIntegerField(
+                        default=0,
+                        help_text="Last desk label id the model was trained with: newer labels count towards the next.",
+                    ),
+                ),
+                ("evaluation", models.JSONField(blank=True, default=dict)),
+                (
+                    "baseline",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="The model in force, scored on the same held-apart data."
+                    ),
+                ),
+                ("promoted_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='risk_kinds',
-            field=models.CharField(blank=True, default='', max_length=120),
+            model_name="case",
+            name="risk_kinds",
+            field=models.CharField(blank=True, default="", max_length=120),
         ),
         migrations.AddField(
-            model_name='case',
-            name='suggested_confidence',
+            model_name="case",
+            name="suggested_confidence",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='suggestion_model',
+            model_name="case",
+            name="suggestion_model",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name='directmessage',
-            name='lang',
+            model_name="directmessage",
+            name="lang",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('category_confirmed', False), ('suggestion_model', '')), fields=['id'], name='crm_tw_case_suggest_pending'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("category_confirmed", False), ("suggestion_model", "")),
+                fields=["id"],
+                name="crm_tw_case_suggest_pending",
+            ),
         ),
         migrations.AddField(
-            model_name='categorylabel',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='category_label', to='crm_twitter.case'),
+            model_name="categorylabel",
+            name="case",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="category_label", to="crm_twitter.case"
+            ),
         ),
         migrations.AddField(
-            model_name='categorylabel',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm_twitter.complaintcategory'),
+            model_name="categorylabel",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="crm_twitter.complaintcategory"
+            ),
         ),
         migrations.AddField(
-            model_name='categorylabel',
-            name='labelled_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="categorylabel",
+            name="labelled_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='categorymodel',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('status',), name='crm_tw_catmodel_one_active'),
+            model_name="categorymodel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")), fields=("status",), name="crm_tw_catmodel_one_active"
+            ),
         ),
         migrations.AddIndex(
-            model_name='categorylabel',
-            index=models.Index(fields=['holdout', 'id'], name='crm_tw_catlabel_holdout'),
+            model_name="categorylabel",
+            index=models.Index(fields=["holdout", "id"], name="crm_tw_catlabel_holdout"),
         ),
     ]

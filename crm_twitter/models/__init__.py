@@ -6,6 +6,7 @@ from crm_twitter.models.cases import OPEN_STATUSES, Case, CaseEvent, CaseStatus,
 from crm_twitter.models.choices import Direction, Priority
 from crm_twitter.models.classifier import CategoryLabel, CategoryModel
 from crm_twitter.models.evidence import EvidencePack
+from crm_twitter.models.incidents import Incident, IncidentCase, IncidentEvent
 from crm_twitter.models.messages import ArchiveStatus, DirectMessage, Media, Party, Tweet
 from crm_twitter.models.notifications import Notification
 from crm_twitter.models.orders import Order, OrderItem
@@ -37,6 +38,9 @@ __all__ = [
     "Direction",
     "EvidencePack",
     "ExchangeRate",
+    "Incident",
+    "IncidentCase",
+    "IncidentEvent",
     "Media",
     "Notification",
     "Order",

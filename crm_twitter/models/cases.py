@@ -245,6 +245,8 @@ class CaseEvent(models.Model):
         SATISFACTION = "satisfaction", _("Satisfaction rated")
         UPDATED = "updated", _("Updated")
         EVIDENCE_PACK = "evidence_pack", _("Evidence pack generated")
+        INCIDENT_LINKED = "incident_linked", _("Linked to an incident")
+        INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from an incident")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     actor = models.ForeignKey(

@@ -15,10 +15,14 @@ class Notification(models.Model):
         PROMISE_MISSED = "promise_missed", _("Promise missed")
         SEND_FAILED = "send_failed", _("Message failed to send")
         SYNC_ALERT = "sync_alert", _("Sync alert")
+        INCIDENT = "incident", _("Incident")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="crm_notifications")
     case = models.ForeignKey(
         "crm_twitter.Case", on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    incident = models.ForeignKey(
+        "crm_twitter.Incident", on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     message = models.CharField(max_length=500)

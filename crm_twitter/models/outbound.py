@@ -22,7 +22,18 @@ class OutboundMessage(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey("crm_twitter.Case", on_delete=models.CASCADE, related_name="outbound_messages")
+    # Empty only for an incident's public status update, which answers no single case.
+    case = models.ForeignKey(
+        "crm_twitter.Case", on_delete=models.CASCADE, related_name="outbound_messages", null=True, blank=True
+    )
+    incident = models.ForeignKey(
+        "crm_twitter.Incident",
+        on_delete=models.SET_NULL,
+        related_name="outbound_messages",
+        null=True,
+        blank=True,
+        help_text=_("Set for an incident's status update and its replies to linked customers."),
+    )
     brand_account = models.ForeignKey(
         "crm_twitter.BrandAccount", on_delete=models.PROTECT, related_name="outbound_messages"
     )
@@ -53,10 +64,17 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(incident__isnull=False),
+                name="crm_tw_outbound_case_or_incident",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="crm_tw_outbound_queue"),
             models.Index(fields=["case", "created_at"], name="crm_tw_outbound_case"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} for {self.case_id} ({self.status})"
+        target = self.case_id if self.case_id else f"incident {self.incident_id}"
+        return f"{self.get_channel_display()} for {target} ({self.status})"
