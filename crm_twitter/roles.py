@@ -50,6 +50,8 @@ class Ability(enum.StrEnum):
     SYNC_ALERTS = "sync_alerts"  # told when X sync or an account's credentials need a person
     TAKE_CASES = "take_cases"  # offered as an assignee
     LOWER_ESCALATIONS = "lower_escalations"  # take a case down an escalation level (with a reason)
+    VIEW_INCIDENTS = "view_incidents"  # see incidents (surges) and be alerted when one opens or doubles
+    MANAGE_INCIDENTS = "manage_incidents"  # act on an incident: status update, bulk replies/resolve, merge, close
 
 
 ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -63,10 +65,14 @@ ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.UNLOCK_SIGNINS,
             Ability.SYNC_ALERTS,
             Ability.LOWER_ESCALATIONS,
+            Ability.VIEW_INCIDENTS,
+            Ability.MANAGE_INCIDENTS,
         }
     ),
     # Managers read everything and act on no case (they lack change_case).
-    Role.MANAGER: frozenset({Ability.USE_DESK, Ability.SEE_ALL_CASES, Ability.IMPORT_ORDERS, Ability.SYNC_ALERTS}),
+    Role.MANAGER: frozenset(
+        {Ability.USE_DESK, Ability.SEE_ALL_CASES, Ability.IMPORT_ORDERS, Ability.SYNC_ALERTS, Ability.VIEW_INCIDENTS}
+    ),
 }
 
 # Abilities about being a working member of the desk, which a superuser does not get by being one.
@@ -222,6 +228,17 @@ def users_who_take_cases() -> QuerySet:
         | Q(is_superuser=True)
     )
     return users_with(Ability.TAKE_CASES).filter(may_act).distinct()
+
+
+def user_may_view_incidents(user: Any) -> bool:
+    """Supervisors and managers see surges (and are alerted); an agent works the cases one by one."""
+    return user_may(user, Ability.VIEW_INCIDENTS)
+
+
+def user_may_manage_incidents(user: Any) -> bool:
+    """Answering a surge in public or resolving its cases in bulk speaks for the brand to many
+    customers at once: a supervisor's call, and only for one who may act on cases."""
+    return user_can_act_on_cases(user) and user_may(user, Ability.MANAGE_INCIDENTS)
 
 
 def user_may_import_orders(user: Any) -> bool:
