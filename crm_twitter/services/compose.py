@@ -36,7 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm_twitter.conf import app_settings
-from crm_twitter.models import Case, CaseEvent, OutboundMessage, ReplyTemplate, Tweet
+from crm_twitter.models import Case, CaseEvent, IncidentEvent, OutboundMessage, ReplyTemplate, Tweet
 from crm_twitter.models.choices import Direction
 from crm_twitter.models.messages import Party
 from crm_twitter.services.case_writes import case_lock, case_save
@@ -49,6 +49,7 @@ from crm_twitter.services.text_length import (
     tweet_urls,
     tweet_weighted_length,
 )
+from crm_twitter.x.costs import price_of
 
 logger = logging.getLogger(__name__)
 
@@ -202,10 +203,8 @@ def _known_private_values(case: Case) -> list[str]:
 
 
 def _price(kind: str) -> Decimal:
-    try:
-        return Decimal(str(app_settings.PRICES.get(kind, "0")))
-    except ArithmeticError:
-        return Decimal("0")
+    """What X bills for one resource of ``kind``: the one price list, ``x.costs.price_of``."""
+    return price_of(kind)
 
 
 def _assess(
@@ -396,6 +395,12 @@ def outbound_retry(*, message: OutboundMessage, actor, text: str | None = None) 
             code="not_failed",
             field="status",
         )
+    if message.case_id is None:
+        raise ComposeRefused(
+            "An incident's status update is not retried here: post a new one from the incident's page.",
+            code="incident_status_update",
+            field="status",
+        )
     new_text = (text if text is not None else message.text).strip()
     case = message.case
     in_reply_to = message.in_reply_to_tweet_id or None
@@ -445,6 +450,16 @@ def outbound_cancel(*, message: OutboundMessage, actor) -> OutboundMessage:
                 code="not_cancellable",
                 field="status",
             )
+        if message.case_id is None:  # an incident's status update: the incident's history says so
+            IncidentEvent.objects.create(
+                incident_id=message.incident_id,
+                actor=actor if getattr(actor, "pk", None) else None,
+                kind=IncidentEvent.Kind.STATUS_UPDATE,
+                message="Public status update cancelled before sending.",
+                data={"outbound_id": message.pk, "state": "cancelled"},
+                created_at=timezone.now(),
+            )
+            return message
         CaseEvent.objects.create(
             case_id=message.case_id,
             actor=actor if getattr(actor, "pk", None) else None,

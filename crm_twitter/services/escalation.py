@@ -92,6 +92,12 @@ def step_message(step: EscalationStep) -> str:
     return f"{step.reason}: escalated to level {step.to_level}"
 
 
+def escalation_notice(case_label: str, *, level: int, reason: str) -> str:
+    """The ESCALATED notification's line, whichever path escalated (single change, batch intake,
+    SLA sweep): one wording, which ``notification_text`` recognises to translate it for the reader."""
+    return f"{case_label} escalated to level {level}: {reason}"
+
+
 def step_data(step: EscalationStep) -> dict:
     """The ESCALATED event's data (``rules_fired`` reads ``rule`` back from it)."""
     return {"rule": step.rule, "from": step.from_level, "level": step.to_level, "reason": step.reason}
@@ -238,7 +244,7 @@ def case_escalate(
                 users=case_watchers_ids(case),
                 case=case,
                 kind=Notification.Kind.ESCALATED,
-                message=f"{case} escalated to level {target}: {case.escalation_reason}",
+                message=escalation_notice(str(case), level=target, reason=case.escalation_reason),
                 exclude_user_id=getattr(actor, "pk", None),
             )
     return case

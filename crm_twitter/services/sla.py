@@ -33,7 +33,15 @@ from crm_twitter.conf import app_settings
 from crm_twitter.db.bulk import values_insert
 from crm_twitter.db.sql import datetime_param, json_object_sql, qn, statement_run
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Promise, SlaPolicy, Team
-from crm_twitter.services.escalation import MAX_LEVEL, escalation_step, rule_level, step_data, step_message
+from crm_twitter.services.escalation import (
+    MAX_LEVEL,
+    EscalationStep,
+    escalation_notice,
+    escalation_step,
+    rule_level,
+    step_data,
+    step_message,
+)
 from crm_twitter.services.notifications import (
     NotificationSpec,
     notification_recipients,
@@ -244,8 +252,9 @@ def _sql_of(queryset) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _escalate_by_rule(*, rule: str, cases_qs, now: dt.datetime) -> int:
-    """Fire an escalation rule on the cases of ``cases_qs`` it has not fired for yet.
+def _escalate_by_rule(*, rule: str, cases_qs, now: dt.datetime) -> dict[int, tuple[EscalationStep, str]]:
+    """Fire an escalation rule on the cases of ``cases_qs`` it has not fired for yet; returns the
+    step each escalated case took and its name (by case id), for the notifications.
 
     The candidates are selected (and locked, id order) in SQL; the level each one reaches is
     ``next_escalation_level`` — the rule the single-case and batch paths apply — and the events
@@ -253,18 +262,23 @@ def _escalate_by_rule(*, rule: str, cases_qs, now: dt.datetime) -> int:
     most). Like the rest of the sweep this is bookkeeping: the version does not move.
     """
     if rule_level(rule) == 0:
-        return 0
+        return {}
     fired = CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.ESCALATED, data__rule=rule)
     candidates = (
         cases_qs.filter(status__in=OPEN_STATUSES, escalation_level__lt=MAX_LEVEL)
         .exclude(Exists(fired))
         .select_for_update()
         .order_by("pk")
-        .values_list("pk", "escalation_level")
+        .values_list("pk", "escalation_level", "reference")
     )
-    steps = [(pk, step) for pk, level in candidates if (step := escalation_step(level, rule)) is not None]
+    named = [
+        (pk, step, reference or f"Case #{pk}")  # as str(case) names it
+        for pk, level, reference in candidates
+        if (step := escalation_step(level, rule)) is not None
+    ]
+    steps = [(pk, step) for pk, step, _ in named]
     if not steps:
-        return 0
+        return {}
     values_insert(
         CaseEvent,
         ("case_id", "actor_id", "kind", "message", "data", "created_at"),
@@ -275,7 +289,34 @@ def _escalate_by_rule(*, rule: str, cases_qs, now: dt.datetime) -> int:
         by_level.setdefault((step.to_level, step.reason), []).append(pk)
     for (level, reason), ids in by_level.items():
         Case.objects.filter(pk__in=ids).update(escalation_level=level, escalation_reason=reason[:300])
-    return len(steps)
+    return {pk: (step, label) for pk, step, label in named}
+
+
+def _escalation_notices(
+    escalations: dict[int, tuple[EscalationStep, str]], *, notices: Sequence[_Notice]
+) -> list[_Notice]:
+    """ESCALATED notices for the cases the sweep escalated, worded as every other path words them
+    (``escalation_notice``): one per case, at the level it reached, to the people its breach or
+    missed-promise notice already names (no query: every escalated case has one)."""
+    about = {n.case_id: n for n in notices}
+    if missing := escalations.keys() - about.keys():  # not expected; never leave anyone untold
+        rows = Case.objects.filter(pk__in=missing).values_list(
+            "pk", "assignee_id", "team_id", "team__supervisors_email"
+        )
+        about.update(
+            {pk: _Notice("", pk, assignee_id, team_id, address or "", "") for pk, assignee_id, team_id, address in rows}
+        )
+    return [
+        _Notice(
+            Notification.Kind.ESCALATED,
+            case_id,
+            about[case_id].assignee_id,
+            about[case_id].team_id,
+            about[case_id].team_address,
+            escalation_notice(label, level=step.to_level, reason=step.reason[:300]),
+        )
+        for case_id, (step, label) in sorted(escalations.items())
+    ]
 
 
 def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
@@ -293,6 +334,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     obj = _json_object_sql()
     breached = missed = escalated = 0
     notices: list[_Notice] = []
+    escalations: dict[int, tuple[EscalationStep, str]] = {}  # each escalated case's last step, and its name
     with transaction.atomic():
         # 1. SLA breaches.
         breached = Case.objects.filter(
@@ -343,7 +385,9 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 )
                 for case_id, clock, reference, assignee_id, team_id, address in breach_rows
             ]
-            escalated += _escalate_by_rule(rule="sla_breached", cases_qs=breached_qs, now=now)
+            steps = _escalate_by_rule(rule="sla_breached", cases_qs=breached_qs, now=now)
+            escalated += len(steps)
+            escalations.update(steps)
 
         # 2. Missed promises.
         missed = Promise.objects.filter(status=Promise.Status.OPEN, due_at__lte=now).update(
@@ -380,8 +424,11 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                     "id", "assignee_id", "team_id", "team__supervisors_email", "reference"
                 )
             ]
-            escalated += _escalate_by_rule(rule="promise_missed", cases_qs=missed_cases, now=now)
+            steps = _escalate_by_rule(rule="promise_missed", cases_qs=missed_cases, now=now)
+            escalated += len(steps)
+            escalations.update(steps)
 
         # 3. Notify: the rows in one statement, one digest e-mail per person and team address.
+        notices += _escalation_notices(escalations, notices=notices)
         notified = _watchers_notify(notices=notices, now=now)
     return SweepResult(now=now, breached=breached, promises_missed=missed, escalated=escalated, notifications=notified)

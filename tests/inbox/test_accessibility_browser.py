@@ -61,6 +61,23 @@ COUNT_REQUESTS = """(selector) => {
     if (ev.detail.elt && ev.detail.elt.matches(selector)) window.__requests += 1;
   });
 }"""
+# Counts what a key or a choice may set off on one control (the element matching the selector, its
+# form): a choice committed (crm:commit), the form submitted, an htmx request begun. The page's own
+# polls (queue, presence) are not counted. Read with ``settled``: "nothing happened" is then a
+# fact, not a pause.
+COUNT_ACTIONS = """(selector) => {
+  window.__actions = 0;
+  const watched = document.querySelector(selector);
+  const ours = (el) => !!el && (el === watched || watched.contains(el) || (el.tagName === 'FORM' && el.contains(watched)));
+  const count = (ev) => { if (ours((ev.detail && ev.detail.elt) || ev.target)) window.__actions += 1; };
+  for (const kind of ['crm:commit', 'submit', 'htmx:beforeRequest']) document.addEventListener(kind, count, true);
+}"""
+
+
+def settled(page) -> int:
+    """The actions counted once the tasks the last key queued have run (shortcuts, commits and
+    submissions are dispatched within the key's own task; a later task finds them all)."""
+    return page.evaluate("() => new Promise((done) => setTimeout(() => setTimeout(() => done(window.__actions))))")
 
 
 @pytest.fixture
@@ -281,8 +298,15 @@ def test_the_queue_does_not_refresh_while_a_filter_has_the_focus(browser_page, b
     page.goto("/inbox/?queue=all_open")
     page.locator("#id_q").focus()
     page.evaluate(COUNT_REQUESTS, "#queue-results")
-    page.wait_for_timeout(2500)
-    assert page.evaluate("() => window.__requests") == 0
+    # Counted after inbox.js's own hook (same target, registered later): each refresh the poll tried.
+    page.evaluate(
+        """() => { window.__polls = 0; window.__refused = 0;
+        document.addEventListener('htmx:beforeRequest', (ev) => {
+          if (ev.detail.elt && ev.detail.elt.id === 'queue-results') { window.__polls += 1; if (ev.defaultPrevented) window.__refused += 1; }
+        }); }"""
+    )
+    page.wait_for_function("() => window.__polls >= 2", timeout=10_000)
+    assert page.evaluate("() => [window.__refused === window.__polls, window.__requests]") == [True, 0]
     page.locator("#id_q").blur()
     page.wait_for_function("() => window.__requests >= 1", timeout=10_000)
 
@@ -331,6 +355,7 @@ def test_the_composer_is_quiet_while_typing_and_reads_a_finding_once(browser_pag
     page = browser_page
     case = desk.case()
     browser_login(page, desk.alice)
+    page.clock.install()  # runs on its own, and jumps past the composer's pause before it speaks
     page.goto(f"/inbox/case/{case.pk}/")
     page.wait_for_selector("[data-counter]")
     page.evaluate(WATCH, ["#compose-status"])
@@ -342,7 +367,7 @@ def test_the_composer_is_quiet_while_typing_and_reads_a_finding_once(browser_pag
 
     page.keyboard.type(" for your patience, we are on it", delay=40)
     page.wait_for_function("() => window.__counter.textContent.includes('38 / 280')")
-    page.wait_for_timeout(1600)
+    page.clock.run_for(1600)  # past VERDICT_PAUSE_MS (inbox.js): anything it had to say is said by now
     assert page.evaluate("() => window.__changes['#compose-status']") == 0
     # Only the length moved: the counter was updated in place, not redrawn with the rest.
     assert page.evaluate("() => window.__counter.isConnected")
@@ -353,7 +378,7 @@ def test_the_composer_is_quiet_while_typing_and_reads_a_finding_once(browser_pag
         "() => document.getElementById('compose-status').textContent.includes('Private data in a public reply')",
         timeout=5_000,
     )
-    page.wait_for_timeout(1500)
+    page.clock.run_for(1500)  # and said once: no second reading after another pause
     assert page.evaluate("() => window.__changes['#compose-status']") == 1
 
 
@@ -368,9 +393,10 @@ def test_single_key_shortcuts_never_fire_from_a_focused_button(browser_page, bro
     browser_login(page, desk.alice)
     page.goto(f"/inbox/case/{case.pk}/")
     page.locator("#compose-send").focus()
+    page.evaluate(COUNT_ACTIONS, "#take-form")
     page.keyboard.press("n")
     page.keyboard.press("a")
-    page.wait_for_timeout(500)
+    assert settled(page) == 0  # "a" would have submitted the take form
     assert page.locator("#composer").get_attribute("data-mode") == "public"
     assert active(page, "el.id") == "compose-send"
     case.refresh_from_db()
@@ -394,9 +420,10 @@ def test_single_key_shortcuts_can_be_turned_off_and_stay_off(browser_page, brows
     assert active(page, "el.dataset.shortcutsOpen !== undefined")  # the dialog gave the focus back
 
     page.reload()
+    page.evaluate(COUNT_ACTIONS, "#take-form")
     page.keyboard.press("n")
     page.keyboard.press("a")
-    page.wait_for_timeout(500)
+    assert settled(page) == 0
     assert page.locator("#composer").get_attribute("data-mode") == "public"
     case.refresh_from_db()
     assert case.assignee is None
@@ -419,9 +446,10 @@ def test_the_language_list_waits_for_apply(browser_page, browser_login, desk):
     browser_login(page, desk.alice)
     page.goto("/inbox/")
     page.evaluate("() => { window.__samePage = true; }")
+    page.evaluate(COUNT_ACTIONS, "#lang-select")
     page.locator("#lang-select").focus()
     page.keyboard.press("ArrowDown")
-    page.wait_for_timeout(800)
+    assert settled(page) == 0
     assert page.locator("#lang-select").input_value() == "zh-hans"
     assert page.evaluate("() => window.__samePage === true") and page.locator("html").get_attribute("lang") == "en"
 
@@ -436,9 +464,10 @@ def test_the_assignee_list_waits_for_the_assign_button(browser_page, browser_log
     browser_login(page, desk.sam)
     page.goto(f"/inbox/case/{case.pk}/")
     page.evaluate("() => { window.__samePage = true; }")
+    page.evaluate(COUNT_ACTIONS, "#assign-select")
     page.locator("#assign-select").focus()
     page.keyboard.press("ArrowDown")
-    page.wait_for_timeout(800)
+    assert settled(page) == 0
     chosen = page.locator("#assign-select").input_value()
     assert chosen and page.evaluate("() => window.__samePage === true")
     case.refresh_from_db()
@@ -456,10 +485,11 @@ def test_a_queue_filter_applies_on_enter_not_on_each_arrow_key(browser_page, bro
     browser_login(page, desk.alice)
     page.goto("/inbox/?queue=all_open")
     page.evaluate(COUNT_REQUESTS, "form.filters")
+    page.evaluate(COUNT_ACTIONS, "#id_status")
     page.locator("#id_status").focus()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
-    page.wait_for_timeout(800)
+    assert settled(page) == 0
     assert page.evaluate("() => window.__requests") == 0
     page.keyboard.press("Enter")
     page.wait_for_function("() => window.__requests === 1")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -32,15 +31,18 @@ def taken_port():
 
 
 @pytest.mark.parametrize("name", ["PORT", "SANDBOX_PORT"])
-def test_run_refuses_to_start_when_a_port_is_taken(taken_port, name):
+def test_run_refuses_to_start_when_a_port_is_taken(taken_port, name, tmp_path):
     other = "SANDBOX_PORT" if name == "PORT" else "PORT"
-    env = {**os.environ, name: str(taken_port), other: str(free_port())}
-    started = time.monotonic()
+    var = tmp_path / "var"  # where the run would put its database, logs and mail
+    env = {**os.environ, name: str(taken_port), other: str(free_port()), "CRM_VAR_DIR": str(var)}
+    env.pop("DATABASE_URL", None)
     result = subprocess.run(
         ["bash", "scripts/run.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 1
-    assert time.monotonic() - started < 15  # nothing migrated, synced or started first
+    # Nothing migrated, synced or started first: no step began, no database, log or mail was written.
+    assert "==>" not in result.stdout
+    assert not var.exists() or sorted(p.name for p in var.iterdir()) == []
     assert f"port {taken_port} ({name}," in result.stderr and "already in use" in result.stderr
     assert f"make run {name}=<port>" in result.stderr
     assert "==> Database" not in result.stdout and "is running" not in result.stdout

@@ -82,6 +82,38 @@ def test_every_path_tells_the_assignee_and_active_supervisors_and_mails_them_and
     assert all(message in body for body in told.values())
 
 
+@pytest.mark.parametrize("path", ["single change", "batch intake", "SLA sweep"])
+def test_every_path_that_escalates_tells_the_same_people_in_the_same_words(
+    frozen, desk, open_case, mailoutbox, django_capture_on_commit_callbacks, path
+):
+    """The sweep escalated a breached case without an ESCALATED notification; the other paths sent one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        if path == "single change":
+            case, _ = _by_hand(desk)
+        elif path == "batch intake":
+            case, _ = _by_batch_intake(desk, open_case)
+        else:
+            case, _ = _by_sweep(desk)
+    case.refresh_from_db()
+    agent, boss = desk.agents[0], desk.supervisors[0]
+    rows = Notification.objects.filter(kind=Notification.Kind.ESCALATED, case=case)
+    assert sorted(rows.values_list("user_id", flat=True)) == sorted([agent.pk, boss.pk])
+    expected = f"{case.reference} escalated to level {case.escalation_level}: {case.escalation_reason}"
+    assert set(rows.values_list("message", flat=True)) == {expected}
+    told = {m.to[0] for m in mailoutbox if expected in m.body}
+    assert told == {agent.email, boss.email, "leads@example.com"}
+
+
+def test_a_manual_assignment_tells_the_new_assignee_and_the_active_supervisors_only(frozen, desk):
+    """Manual assignment read the team's supervisors itself and told the deactivated one too."""
+    from crm_twitter.services.routing import case_assign
+
+    case = CaseFactory(team=desk)
+    case_assign(case=case, assignee=desk.agents[0], actor=None)
+    told = Notification.objects.filter(case=case, kind=Notification.Kind.ASSIGNED).values_list("user_id", flat=True)
+    assert sorted(told) == sorted([desk.agents[0].pk, desk.supervisors[0].pk])
+
+
 def test_no_path_mails_when_notify_by_email_is_off(
     frozen, desk, open_case, settings, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -27,11 +27,16 @@ def subscribed(sandbox):
     return brand
 
 
-def later(fn, delay: float = 1.0) -> threading.Thread:
-    """Act on the sandbox from another thread once the stream is open (the sandbox has no DB)."""
+def once_streaming(sandbox, fn, *, within: float = 60.0) -> threading.Thread:
+    """Act on the sandbox from another thread as soon as a client holds the stream open (the
+    sandbox has no DB): a condition, not a guess at how long connecting takes on a busy machine."""
+    streams = sandbox.server.activity.data.streams
+    opened = threading.Event()
 
     def run():
-        time.sleep(delay)
+        deadline = time.monotonic() + within
+        while not streams and time.monotonic() < deadline:
+            opened.wait(0.01)
         fn()
 
     thread = threading.Thread(target=run, daemon=True)
@@ -47,7 +52,7 @@ def test_the_stream_brings_a_mention_and_the_dm_that_follows_into_one_case(sandb
         state.customer_tweet(hana, "@AcmeHelp the package came open and empty")
         state.customer_dm(hana, "AcmeHelp", "Order 40007777, here are the photos")
 
-    later(customer_writes)
+    once_streaming(sandbox, customer_writes)
     out = StringIO()
     call_command("crm_twitter_webhooks", "stream", "--max-events", "2", stdout=out)
 
@@ -64,8 +69,8 @@ def test_a_refused_connection_is_retried_with_backoff_and_nothing_is_lost(sandbo
 
     def sleep(seconds):
         waits.append(seconds)
-        if len(waits) == 2:  # the third connection is the good one: the customer writes then
-            later(lambda: sandbox.state.customer_tweet(ivan, "@AcmeHelp refund please"), delay=0.5)
+        if len(waits) == 2:  # the third connection is the good one: the customer writes once it is open
+            once_streaming(sandbox, lambda: sandbox.state.customer_tweet(ivan, "@AcmeHelp refund please"))
 
     result = activity_stream_consume(
         gateway=lambda: sandbox.gateway(subscribed.x_user_id), max_events=1, backoff=0.01, sleep=sleep

@@ -1,4 +1,5 @@
-"""project/settings.py: HTTPS and proxy settings come from the environment when DEBUG is off."""
+"""project/settings.py: start-up needs a SECRET_KEY when DEBUG is off, and HTTPS and proxy settings come from
+the environment then."""
 
 from __future__ import annotations
 
@@ -37,3 +38,23 @@ def test_behind_a_proxy_https_redirect_and_hsts_are_switched_on_from_the_environ
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_HSTS_SECONDS"] == 31536000
+
+
+def test_missing_secret_key_with_debug_off_stops_start_up_with_a_clear_message():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    env["DEBUG"] = "0"
+    result = subprocess.run(
+        [sys.executable, "-c", "import project.settings"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_mode_starts_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    env["DEBUG"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-c", "import project.settings"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

@@ -158,7 +158,29 @@ def build(model: type, children: int = 1):
         return f.ReportSnapshotFactory(month=dt.date(2000 + n // 12, n % 12 + 1, 1), generated_by=f.UserFactory())
     if model is m.ExchangeRate:
         return f.ExchangeRateFactory(valid_from=dt.date(2020, 1, 1) + dt.timedelta(days=n))
+    if model in (m.Incident, m.IncidentCase, m.IncidentEvent):
+        incident = m.Incident.objects.create(
+            brand_account=f.BrandAccountFactory(),
+            title=f"Lost parcel · DHL · BR {n}",
+            dimension_key=f"carrier=DHL;n={n}",
+            window_hours=1,
+            opened_at=timezone.now(),
+            category=f.ComplaintCategoryFactory(),
+            closed_by=f.UserFactory(),
+        )
+        for _ in range(children):
+            m.IncidentCase.objects.create(
+                incident=incident, case=f.CaseFactory(), linked_at=timezone.now(), linked_by=f.UserFactory()
+            )
+            m.IncidentEvent.objects.create(
+                incident=incident, kind="grew", actor=f.UserFactory(), message="Grew", created_at=timezone.now()
+            )
+        if model is m.IncidentCase:
+            return m.IncidentCase.objects.create(incident=incident, case=f.CaseFactory(), linked_at=timezone.now())
+        if model is m.IncidentEvent:
+            return m.IncidentEvent.objects.create(incident=incident, kind="opened", created_at=timezone.now())
+        return incident
     factory = getattr(f, f"{model.__name__}Factory", None)
     if factory is None:
-        raise LookupError(f"tests/foundation/builders.py cannot build {model.__name__}: add it here")
+        raise LookupError(f"tests/builders.py cannot build {model.__name__}: add it here")
     return factory()
