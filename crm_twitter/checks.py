@@ -178,6 +178,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     if not (isinstance(rate, str) and re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", rate)):
         errors.append(_error("API_THROTTLE_RATE", f"must look like '1200/minute', got {rate!r}.", "crm_twitter.E016"))
     errors.extend(_classifier_errors())
+    errors.extend(_incident_errors())
     return errors
 
 
@@ -224,6 +225,45 @@ def _classifier_errors() -> list[Error]:
                 id="crm_twitter.E024",
             )
         )
+    return errors
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _incident_errors() -> list[Error]:
+    """Surge detection runs every minute: a bad threshold would open incidents for nothing, or never."""
+    errors: list[Error] = []
+    if not isinstance(app_settings.INCIDENT_DETECTION_ENABLED, bool):
+        errors.append(_error("INCIDENT_DETECTION_ENABLED", "must be True or False.", "crm_twitter.E190"))
+    windows = app_settings.INCIDENT_WINDOWS_HOURS
+    if (
+        not isinstance(windows, (list, tuple))
+        or not windows
+        or not all(_is_positive_int(w) and w <= 7 * 24 for w in windows)
+    ):
+        errors.append(
+            _error(
+                "INCIDENT_WINDOWS_HOURS",
+                f"must be a non-empty list of whole hours from 1 to 168, got {windows!r}.",
+                "crm_twitter.E191",
+            )
+        )
+    for name in ("INCIDENT_BASELINE_WEEKS", "INCIDENT_MIN_CUSTOMERS"):
+        if not _is_positive_int(getattr(app_settings, name)):
+            errors.append(
+                _error(name, f"must be a positive integer, got {getattr(app_settings, name)!r}.", "crm_twitter.E192")
+            )
+    floor = app_settings.INCIDENT_FLOOR_PER_HOUR
+    if not _is_number(floor) or not floor > 0:
+        errors.append(
+            _error("INCIDENT_FLOOR_PER_HOUR", f"must be a positive number, got {floor!r}.", "crm_twitter.E193")
+        )
+    for name in ("INCIDENT_P_VALUE", "INCIDENT_CATEGORY_MIN_CONFIDENCE"):
+        value = getattr(app_settings, name)
+        if not _is_number(value) or not 0 < value < 1:
+            errors.append(_error(name, f"must be a number between 0 and 1, got {value!r}.", "crm_twitter.E194"))
     return errors
 
 

@@ -164,6 +164,20 @@ DEFAULTS: dict[str, Any] = {
     "CATEGORY_RETRAIN_MIN_NEW_LABELS": 200,
     # One desk label in this many is held apart to judge new models (never trained on).
     "CATEGORY_HOLDOUT_EVERY": 5,
+    # --- Incidents: surges of the same complaint (services/incident_detection.py, docs/incidents.md) -----
+    "INCIDENT_DETECTION_ENABLED": True,
+    # Sliding windows (hours) compared with the same hours of the previous weeks.
+    "INCIDENT_WINDOWS_HOURS": [1, 6, 24],
+    # How many previous weeks make the baseline (their mean); an account with less history uses the floor.
+    "INCIDENT_BASELINE_WEEKS": 4,
+    # Fewer distinct customers than this never open an incident, however unusual.
+    "INCIDENT_MIN_CUSTOMERS": 10,
+    # The least expected rate (customers per hour) the test assumes: quiet keys and new desks.
+    "INCIDENT_FLOOR_PER_HOUR": 0.5,
+    # A count surges when P(X >= count) under Poisson(expected) is below this.
+    "INCIDENT_P_VALUE": 0.0001,
+    # A suggested (unconfirmed) category counts as the case's category from this confidence (0–1).
+    "INCIDENT_CATEGORY_MIN_CONFIDENCE": 0.6,
     # --- Reports ---------------------------------------------------------------------------------
     "TIME_ZONE": "UTC",  # the merchant's time zone: month boundaries, report schedule.
     "REPORTING_CURRENCY": "USD",

@@ -39,6 +39,10 @@ def schedule_specs() -> list[ScheduleSpec]:
             "crm_twitter:webhook-catch-up", "crm_twitter.tasks.sync.webhook_deliveries_catch_up_task", minutes=1
         ),
         ScheduleSpec("crm_twitter:media-archive", "crm_twitter.tasks.evidence.media_archive_task", minutes=1),
+        # Surges of the same complaint open and grow incidents (services/incident_detection.py).
+        ScheduleSpec("crm_twitter:incident-detection", "crm_twitter.tasks.incidents.incidents_detect_task", minutes=1),
+        # The dashboard and report read daily rollups; this folds in what changed ("figures as of").
+        ScheduleSpec("crm_twitter:rollups-fold", "crm_twitter.tasks.reports.rollups_fold_task", minutes=5),
         # Hourly: the task itself waits for REPORT_DAY/REPORT_HOUR in the merchant's time zone.
         ScheduleSpec("crm_twitter:monthly-report", "crm_twitter.tasks.reports.monthly_report_task", minutes=60),
     ]

@@ -499,6 +499,184 @@ TEMPLATES: list[tuple[str, str, str, str, str]] = [
     ),
 ]
 
+# The incident steps (migration 0015): the public status update (``{incident}`` is the incident's
+# title) and the reply to each linked customer, public or DM.
+INCIDENT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
+    # --- the public status update (a post from the brand account) ---
+    (
+        "incident_status",
+        "public",
+        "en",
+        "Incident status update",
+        "We know some of you are affected by a problem ({incident}). We're working on it and will post "
+        "an update here. If you wrote to us, we'll answer you directly. {agent_signature}",
+    ),
+    (
+        "incident_status",
+        "public",
+        "zh",
+        "突发事件状态更新",
+        "我们已注意到部分用户受到一个问题的影响（{incident}）。我们正在处理，并会在此发布最新进展。"
+        "如您已联系我们，我们会直接回复您。{agent_signature}",
+    ),
+    (
+        "incident_status",
+        "public",
+        "es",
+        "Actualización de incidencia",
+        "Sabemos que algunos de vosotros estáis afectados por un problema ({incident}). Estamos "
+        "trabajando en ello y publicaremos novedades aquí. Si nos escribiste, te responderemos "
+        "directamente. {agent_signature}",
+    ),
+    (
+        "incident_status",
+        "public",
+        "pt",
+        "Atualização de incidente",
+        "Sabemos que alguns de vocês foram afetados por um problema ({incident}). Estamos trabalhando "
+        "nisso e publicaremos novidades aqui. Se você nos escreveu, vamos responder diretamente. "
+        "{agent_signature}",
+    ),
+    (
+        "incident_status",
+        "public",
+        "fr",
+        "Point sur l'incident",
+        "Nous savons que certains d'entre vous sont touchés par un problème ({incident}). Nous y "
+        "travaillons et publierons un point ici. Si vous nous avez écrit, nous vous répondrons "
+        "directement. {agent_signature}",
+    ),
+    (
+        "incident_status",
+        "public",
+        "de",
+        "Statusmeldung zur Störung",
+        "Wir wissen, dass einige von euch von einem Problem betroffen sind ({incident}). Wir arbeiten "
+        "daran und melden uns hier mit einem Update. Wer uns geschrieben hat, bekommt direkt eine "
+        "Antwort. {agent_signature}",
+    ),
+    (
+        "incident_status",
+        "public",
+        "ja",
+        "障害のお知らせ",
+        "一部のお客様に問題（{incident}）が発生していることを把握しております。現在対応中で、"
+        "進捗はこちらでお知らせします。ご連絡いただいた方には個別にご返信いたします。{agent_signature}",
+    ),
+    # --- the reply to each linked customer, public ---
+    (
+        "incident_reply",
+        "public",
+        "en",
+        "Incident reply (public)",
+        "Hi {handle}, thanks for letting us know. This is part of a wider issue we're already working "
+        "on, and we'll update you as soon as it's fixed. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "public",
+        "zh",
+        "突发事件回复（公开）",
+        "{handle} 您好，感谢您的反馈。这是我们正在处理的一个普遍问题的一部分，一旦解决我们会第一时间通知您。{agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "public",
+        "es",
+        "Respuesta de incidencia (pública)",
+        "Hola {handle}, gracias por avisarnos. Forma parte de un problema más amplio en el que ya "
+        "estamos trabajando; te avisaremos en cuanto esté resuelto. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "public",
+        "pt",
+        "Resposta de incidente (pública)",
+        "Olá {handle}, obrigado por avisar. Isso faz parte de um problema mais amplo que já estamos "
+        "resolvendo; avisaremos você assim que estiver corrigido. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "public",
+        "fr",
+        "Réponse à l'incident (publique)",
+        "Bonjour {handle}, merci de nous avoir prévenus. Cela fait partie d'un problème plus large sur "
+        "lequel nous travaillons déjà ; nous vous tiendrons au courant dès qu'il sera réglé. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "public",
+        "de",
+        "Antwort zur Störung (öffentlich)",
+        "Hallo {handle}, danke für den Hinweis. Das gehört zu einem größeren Problem, an dem wir schon "
+        "arbeiten; wir melden uns, sobald es behoben ist. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "public",
+        "ja",
+        "障害への返信（公開）",
+        "{handle} 様、ご連絡ありがとうございます。現在対応中の障害によるものです。解決しだいお知らせいたします。{agent_signature}",
+    ),
+    # --- the reply to each linked customer, by DM ---
+    (
+        "incident_reply",
+        "dm",
+        "en",
+        "Incident reply (DM)",
+        "Hi {name}, about your case {case_reference}: it is part of a wider issue we are already "
+        "working on. We'll message you here as soon as it's fixed. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "dm",
+        "zh",
+        "突发事件回复（私信）",
+        "{name} 您好，关于您的工单 {case_reference}：这是我们正在处理的一个普遍问题的一部分。问题解决后我们会在此第一时间通知您。{agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "dm",
+        "es",
+        "Respuesta de incidencia (MD)",
+        "Hola {name}, sobre tu caso {case_reference}: forma parte de un problema más amplio en el que "
+        "ya estamos trabajando. Te escribiremos aquí en cuanto esté resuelto. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "dm",
+        "pt",
+        "Resposta de incidente (DM)",
+        "Olá {name}, sobre o seu caso {case_reference}: ele faz parte de um problema mais amplo que já "
+        "estamos resolvendo. Vamos escrever aqui assim que estiver corrigido. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "dm",
+        "fr",
+        "Réponse à l'incident (MP)",
+        "Bonjour {name}, au sujet de votre dossier {case_reference} : il fait partie d'un problème plus "
+        "large sur lequel nous travaillons déjà. Nous vous écrirons ici dès qu'il sera réglé. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "dm",
+        "de",
+        "Antwort zur Störung (DM)",
+        "Hallo {name}, zu deinem Fall {case_reference}: Er gehört zu einem größeren Problem, an dem wir "
+        "schon arbeiten. Wir schreiben dir hier, sobald es behoben ist. {agent_signature}",
+    ),
+    (
+        "incident_reply",
+        "dm",
+        "ja",
+        "障害への返信（DM）",
+        "{name} 様、お問い合わせ {case_reference} について：現在対応中の障害によるものです。解決しだいこちらでご連絡いたします。{agent_signature}",
+    ),
+]
+
+TEMPLATES += INCIDENT_TEMPLATES
+
 SLA_POLICIES = {
     "urgent": (30, 60, 24 * 60),
     "high": (60, 4 * 60, 48 * 60),

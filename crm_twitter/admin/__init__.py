@@ -25,6 +25,7 @@ CORE_MODULES = (
     "webhooks",
     "evidence",
     "preferences",
+    "incidents",
 )
 OPTIONAL_MODULES = ("costs", "reports", "api_tokens")
 

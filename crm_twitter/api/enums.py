@@ -14,4 +14,6 @@ ENUM_NAME_OVERRIDES = {
     "TweetKindEnum": "crm_twitter.models.messages.Tweet.Kind",
     "CaseEventKindEnum": "crm_twitter.models.cases.CaseEvent.Kind",
     "EvidencePackStatusEnum": "crm_twitter.models.evidence.EvidencePack.Status",
+    "IncidentStatusEnum": "crm_twitter.models.incidents.Incident.Status",
+    "IncidentEventKindEnum": "crm_twitter.models.incidents.IncidentEvent.Kind",
 }

@@ -12,6 +12,7 @@ from crm_twitter.api import schema  # noqa: F401  (registers the token scheme wi
 from crm_twitter.api.schema import ApiDocsView, ApiSchemaView
 from crm_twitter.api.views.cases import CaseViewSet
 from crm_twitter.api.views.evidence import EvidencePackViewSet
+from crm_twitter.api.views.incidents import IncidentViewSet
 from crm_twitter.api.views.not_found import ApiNotFoundView
 from crm_twitter.api.views.resources import (
     BrandAccountViewSet,
@@ -38,6 +39,7 @@ router.register("reply-templates", ReplyTemplateViewSet, basename="reply-templat
 router.register("teams", TeamViewSet, basename="team")
 router.register("accounts", BrandAccountViewSet, basename="account")
 router.register("reports", ReportSnapshotViewSet, basename="report")
+router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm_twitter.inbox.views import actions, case, preferences, queue
+from crm_twitter.inbox.views import actions, case, incidents, preferences, queue
 
 app_name = "crm_twitter_inbox"
 
@@ -29,4 +29,13 @@ urlpatterns = [
     path("case/<int:pk>/compose/preview/", actions.compose_preview_view, name="compose_preview"),
     path("case/<int:pk>/compose/template/", actions.template_view, name="template"),
     path("case/<int:pk>/outbound/retry/", actions.retry_view, name="retry"),
+    path("incidents/", incidents.incident_list_view, name="incidents"),
+    path("incidents/<int:pk>/", incidents.incident_view, name="incident"),
+    path("incidents/<int:pk>/status-update/", incidents.incident_status_update_view, name="incident_status_update"),
+    path("incidents/<int:pk>/status-update/preview/", incidents.incident_status_preview_view, name="incident_preview"),
+    path("incidents/<int:pk>/reply-all/", incidents.incident_reply_all_view, name="incident_reply_all"),
+    path("incidents/<int:pk>/resolve-all/", incidents.incident_resolve_all_view, name="incident_resolve_all"),
+    path("incidents/<int:pk>/merge/", incidents.incident_merge_view, name="incident_merge"),
+    path("incidents/<int:pk>/unlink/", incidents.incident_unlink_view, name="incident_unlink"),
+    path("incidents/<int:pk>/close/", incidents.incident_close_view, name="incident_close"),
 ]

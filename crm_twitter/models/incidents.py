@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Incident(models.Model):
@@ -116,7 +117,7 @@ class IncidentEvent(models.Model):
     """The incident's own history; each linked case also gets its own CaseEvent."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", _("Opened")
+        OPENED = "opened", pgettext_lazy("incident opened", "Opened")
         GREW = "grew", _("Grew")
         ALERTED = "alerted", _("Alert sent")
         CASES_LINKED = "cases_linked", _("Cases linked")

@@ -13,6 +13,7 @@ class OutboundMessage(models.Model):
     class Channel(models.TextChoices):
         PUBLIC_REPLY = "public_reply", _("Public reply")
         DM = "dm", _("Direct message")
+        POST = "post", _("Public post")  # an incident's status update: a post of its own, replying to no one
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -47,6 +47,8 @@ class ReplyTemplate(models.Model):
         PRIVACY_WARNING = "privacy_warning", _("Please delete private data")
         SATISFACTION = "satisfaction", _("Satisfaction survey (DM)")
         NUDGE_REPLY = "nudge_reply", _("Answer to a public nudge")
+        INCIDENT_STATUS = "incident_status", _("Incident status update (public post)")
+        INCIDENT_REPLY = "incident_reply", _("Incident: reply to a linked customer")
 
     class Channel(models.TextChoices):
         PUBLIC = "public", _("Public reply")

@@ -205,3 +205,88 @@ def line_chart(
 
 def label_at(labels: Sequence[str], i: int) -> str:
     return labels[i] if i < len(labels) else ""
+
+
+def columns_against_baseline(
+    *,
+    key: str,
+    title: str,
+    x_labels: Sequence[str],
+    observed: Sequence[int],
+    baseline: Sequence[float],
+    observed_label: str,
+    baseline_label: str,
+    marker_index: int | None = None,
+    marker_label: str = "",
+    tick_every: int = 6,
+    tick_labels: Sequence[str] | None = None,
+) -> Chart:
+    """Columns (what was counted) against a dashed line (what was expected) over many x labels
+    (hours); only every ``tick_every``-th label is printed, the table carries them all. An optional
+    vertical marker says when something began (an incident opened). ``tick_labels`` (aligned with
+    ``x_labels``) are shorter texts for the axis, e.g. the hour alone."""
+    width, left, top, plot_h = 680, 34, 16, 200
+    n = max(1, len(x_labels))
+    step = (width - left - 10) / n
+    biggest = max([*observed, *baseline, 1])
+    base_y = top + plot_h
+    height = base_y + 24 + 2 * 18 + 8
+    body = [
+        f'<line x1="{left}" y1="{base_y}" x2="{width - 10}" y2="{base_y}" stroke="#9ca3af"/>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" fill="#374151">{escape(_num(biggest))}</text>',
+        f'<text x="{left - 4}" y="{base_y}" text-anchor="end" fill="#374151">0</text>',
+    ]
+    for i, label in enumerate(x_labels):
+        value = observed[i] if i < len(observed) else 0
+        h = plot_h * value / biggest
+        x = left + i * step
+        if h > 0:
+            body.append(
+                f'<rect x="{x + step * 0.1:.1f}" y="{base_y - h:.1f}" width="{max(step * 0.8, 1):.1f}" '
+                f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{escape(label)} · {escape(observed_label)}: '
+                f"{escape(_num(value))}</title></rect>"
+            )
+        if i % tick_every == 0:
+            tick = tick_labels[i] if tick_labels is not None and i < len(tick_labels) else label
+            anchor = "end" if x + step / 2 > width - 60 else "start" if i == 0 else "middle"
+            body.append(
+                f'<text x="{x + step / 2:.1f}" y="{base_y + 14}" text-anchor="{anchor}" fill="#374151">'
+                f"{escape(tick)}</text>"
+            )
+    points = " ".join(
+        f"{left + i * step + step / 2:.1f},{base_y - plot_h * (v or 0) / biggest:.1f}" for i, v in enumerate(baseline)
+    )
+    if len(baseline) > 1:
+        body.append(
+            f'<polyline fill="none" stroke="{PALETTE[1]}" stroke-width="2" stroke-dasharray="5 3" points="{points}"/>'
+        )
+    if marker_index is not None and 0 <= marker_index < n:
+        mx = left + marker_index * step
+        body.append(
+            f'<line x1="{mx:.1f}" y1="{top}" x2="{mx:.1f}" y2="{base_y}" stroke="#111827" stroke-dasharray="2 2"/>'
+            f'<text x="{mx + (-4 if mx > width - 80 else 4):.1f}" y="{top + 10}" '
+            f'text-anchor="{"end" if mx > width - 80 else "start"}" fill="#111827">{escape(marker_label)}</text>'
+        )
+    legend_y = base_y + 30
+    body.append(
+        f'<rect x="{left}" y="{legend_y - 10}" width="10" height="10" fill="{PALETTE[0]}"/>'
+        f'<text x="{left + 14}" y="{legend_y}" fill="#111827">{escape(observed_label)}</text>'
+        f'<line x1="{left}" y1="{legend_y + 13}" x2="{left + 10}" y2="{legend_y + 13}" stroke="{PALETTE[1]}" '
+        f'stroke-width="2" stroke-dasharray="5 3"/>'
+        f'<text x="{left + 14}" y="{legend_y + 18}" fill="#111827">{escape(baseline_label)}</text>'
+    )
+    rows = tuple(
+        (
+            label,
+            _num(observed[i] if i < len(observed) else 0),
+            _num(baseline[i] if i < len(baseline) else None, "{:,.2f}"),
+        )
+        for i, label in enumerate(x_labels)
+    )
+    return Chart(
+        key=key,
+        title=title,
+        svg=_svg(width, height, title, body),
+        headers=("", observed_label, baseline_label),
+        rows=rows,
+    )

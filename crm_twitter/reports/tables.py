@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm_twitter.dates import month_long
+from crm_twitter.models import Incident
 from crm_twitter.reports.charts import Chart, bar_chart
 from crm_twitter.reports.generator import ReportData
+from crm_twitter.reports.months import merchant_tz
 
 TEXT, INT, PCT, DURATION, MONEY, SIGNED, DECIMAL, RATE = (
     "text",
@@ -479,9 +482,52 @@ def report_tables(data: ReportData) -> list[Table]:
             ),
         )
     )
+    tables.append(incidents_table(data))
     tables.append(_data_quality_table(data))
     tables.append(definitions_table(data))
     return tables
+
+
+def incidents_table(data: ReportData) -> Table:
+    """The month's incidents (reports/incidents.py): what surged, for how long, how many cases,
+    what answering them cost on X, and why it happened."""
+
+    def when(moment) -> str:
+        return timezone.localtime(moment, merchant_tz()).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    statuses = dict(Incident.Status.choices)
+    return Table(
+        key="incidents",
+        title=_("Incidents"),
+        columns=(
+            Column(_("Incident"), TEXT),
+            Column(_("Status"), TEXT),
+            Column(_("Opened"), TEXT),
+            Column(_("Closed"), TEXT),
+            Column(_("Duration"), DURATION),
+            Column(_("Cases")),
+            Column(_("X cost (USD)"), RATE),
+            Column(_("Root cause"), TEXT),
+        ),
+        rows=tuple(
+            (
+                row.title,
+                str(statuses.get(row.status, row.status)),
+                when(row.opened_at),
+                when(row.closed_at),
+                row.duration_seconds,
+                row.cases,
+                row.cost,
+                row.root_cause or "—",
+            )
+            for row in data.incidents
+        ),
+        note=_(
+            "Surges of the same complaint that were open at any time in the month; an incident merged into "
+            "another counts there. Duration runs to the closing, or to the month's end while still open. "
+            "X cost: the status updates and replies sent for the incident, at the configured X prices."
+        ),
+    )
 
 
 def _data_quality_table(data: ReportData) -> Table:

@@ -40,6 +40,21 @@ _LINES: list[tuple[re.Pattern[str], Callable[[dict[str, str]], str]]] = [
             % m
         ),
     ),
+    # Incident alerts (services/incident_detection.py): the title is the surging dimensions' values.
+    (
+        re.compile(
+            r"^Incident opened: (?P<title>.+) — (?P<customers>\d+) customers in (?P<hours>\d+) h "
+            r"\(expected (?P<expected>[\d.]+)\)$",
+            re.S,
+        ),
+        lambda m: (
+            gettext("Incident opened: %(title)s — %(customers)s customers in %(hours)s h (expected %(expected)s)") % m
+        ),
+    ),
+    (
+        re.compile(r"^Incident doubled: (?P<title>.+) — (?P<cases>\d+) cases$", re.S),
+        lambda m: gettext("Incident doubled: %(title)s — %(cases)s cases") % m,
+    ),
 ]
 
 

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 User = get_user_model()
 
-_COLUMNS = ("user_id", "case_id", "kind", "message", "created_at")
+_COLUMNS = ("user_id", "case_id", "incident_id", "kind", "message", "created_at")
 MESSAGE_MAX = 500  # Notification.message
 
 
@@ -53,6 +53,7 @@ class NotificationSpec:
     case_id: int | None
     kind: str
     message: str
+    incident_id: int | None = None  # an incident alert links to the incident page, not one case
 
 
 def notification_recipients(
@@ -125,7 +126,9 @@ def notifications_send_many(
         raise ValueError(f"unknown notification kind(s): {sorted(kind_invalid)}")
     stamp = at or timezone.now()
     written = values_insert(
-        Notification, _COLUMNS, [(s.user_id, s.case_id, s.kind, s.message[:MESSAGE_MAX], stamp) for s in specs]
+        Notification,
+        _COLUMNS,
+        [(s.user_id, s.case_id, s.incident_id, s.kind, s.message[:MESSAGE_MAX], stamp) for s in specs],
     )
     if app_settings.NOTIFY_BY_EMAIL and (specs or extra_mail):
         messages_by_user: dict[int, list[str]] = defaultdict(list)

@@ -186,3 +186,9 @@ def _substitute(body: str, values: dict[str, str]) -> str:
         return space + values[key] if values[key] else ""
 
     return _PLACEHOLDER.sub(fill, body)
+
+
+def template_fill(*, template: ReplyTemplate, values: dict[str, str]) -> str:
+    """A template body filled with ``values`` when there is no single case to take them from (an
+    incident's public status update): same placeholder rules as ``template_render``."""
+    return _SPACES.sub(" ", _substitute(template.body, values)).strip()

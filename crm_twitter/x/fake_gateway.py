@@ -37,6 +37,7 @@ _ENDPOINTS: dict[str, tuple[str, str]] = {
     "get_user_posts": ("GET /2/users/:id/tweets", "post_read"),
     "get_tweets": ("GET /2/tweets", "post_read"),
     "search_conversation": ("GET /2/tweets/search/recent", "post_read"),
+    "search_own_posts": ("GET /2/tweets/search/recent", "post_read"),
     "get_dm_events": ("GET /2/dm_events", "dm_event_read"),
     "get_dm_conversation_events": ("GET /2/dm_conversations/:id/dm_events", "dm_event_read"),
     "create_reply": ("POST /2/tweets", "reply_to_mention"),
@@ -134,6 +135,9 @@ class FakeGateway:
 
     def search_conversation(self, *args: Any, **kwargs: Any) -> Page:
         return self._answer("search_conversation", {"args": list(args), **kwargs}, _empty_page)
+
+    def search_own_posts(self, *args: Any, **kwargs: Any) -> Page:
+        return self._answer("search_own_posts", {"args": list(args), **kwargs}, _empty_page)
 
     def get_dm_events(self, *, pagination_token: str | None = None, max_results: int = 100) -> Page:
         kwargs = {"pagination_token": pagination_token, "max_results": max_results}

@@ -797,6 +797,29 @@ class XGateway:
         )
         return self._page(body, rate_limit)
 
+    def search_own_posts(
+        self, from_user_id: str, *, start_time: dt.datetime | None = None, pagination_token: str | None = None
+    ) -> Page:
+        """One page of an account's own standalone posts (no replies, no retweets) from ``start_time``
+        on (recent search, the last 7 days): where an incident's status update is looked for."""
+        user_auth = self._app_auth()
+        query = f"from:{from_user_id} -is:reply -is:retweet"
+        body, rate_limit = self._call(
+            "GET",
+            "/2/tweets/search/recent",
+            lambda: self._client.search_recent_tweets(
+                query,
+                user_auth=user_auth,
+                start_time=start_time,
+                next_token=pagination_token or None,
+                max_results=100,
+                **self._tweet_params(),
+            ),
+            self._tweets_classifier(),
+            kind_on_error="post_read",
+        )
+        return self._page(body, rate_limit)
+
     # --- direct messages ---------------------------------------------------------------------------
 
     def _dm_params(self) -> dict[str, Any]:

@@ -27,6 +27,11 @@ Exactly once toward X:
 * **Stale claims.** A message left in ``sending`` longer than ``OUTBOUND_CLAIM_TIMEOUT_SECONDS``
   (its worker died) goes back to the queue as ambiguous.
 
+An incident's public status update (channel ``post``, no case) goes out the same way, as a post
+of its own: an ambiguous one is looked for among the brand's standalone posts since it was
+written, an older post with the same words is never taken for it, and its delivery or failure is
+recorded on the incident (an ``IncidentEvent`` STATUS_UPDATE) instead of a case.
+
 Failures never crash a worker: a 429 waits for X's reset time, transient errors back off
 exponentially (``OUTBOUND_BACKOFF_SECONDS`` … ``OUTBOUND_MAX_BACKOFF_SECONDS``) up to
 ``OUTBOUND_MAX_ATTEMPTS``, and content or authentication refusals fail at once with a reason the
@@ -48,6 +53,7 @@ from crm_twitter.models import (
     CaseEvent,
     Direction,
     DirectMessage,
+    IncidentEvent,
     Notification,
     OutboundMessage,
     Party,
@@ -73,6 +79,7 @@ from crm_twitter.x.sent_lookup import (
     dm_find,
     post_find_by_id,
     post_find_in_conversation,
+    post_find_standalone,
 )
 
 logger = logging.getLogger(__name__)
@@ -109,7 +116,9 @@ def outbound_claim(*, message_id: int) -> OutboundMessage | None:
         claimed = qs.update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
     if not claimed:
         return None
-    return OutboundMessage.objects.select_related("case", "brand_account", "recipient", "created_by").get(pk=message_id)
+    return OutboundMessage.objects.select_related("case", "incident", "brand_account", "recipient", "created_by").get(
+        pk=message_id
+    )
 
 
 def outbound_claims_expire(*, now: dt.datetime | None = None) -> int:
@@ -151,10 +160,15 @@ def _send_claimed(message: OutboundMessage) -> OutboundMessage:
             try:
                 delivered = _deliver(gateway, message)
             except XBadRequest as exc:
-                if exc.code != "duplicate" or message.channel != OutboundMessage.Channel.PUBLIC_REPLY:
+                if exc.code != "duplicate" or message.channel == OutboundMessage.Channel.DM:
                     raise
                 # X has these words from the brand already: find them before calling anything a failure.
-                delivered = _find_on_x(gateway, message, any_time=True)
+                # A status update replies to nobody: an older post with its words is not its delivery,
+                # only one since the message was written (after an attempt that may have got through).
+                if message.channel == OutboundMessage.Channel.POST:
+                    delivered = _find_on_x(gateway, message) if message.ambiguous else None
+                else:
+                    delivered = _find_on_x(gateway, message, any_time=True)
                 if delivered is None:
                     return _duplicate_not_found(message)
             else:
@@ -231,6 +245,9 @@ def _deliver(gateway: XGateway, message: OutboundMessage) -> Delivered:
             raise XBadRequest("no recipient", code="no_recipient")
         sent_dm = gateway.send_dm(participant_id=message.recipient.x_id, text=message.text)
         return Delivered(x_id=sent_dm.dm_event_id, text=message.text, conversation_id=sent_dm.dm_conversation_id)
+    if message.channel == OutboundMessage.Channel.POST:  # an incident's status update: replies to nobody
+        post = gateway.create_post(text=message.text)
+        return Delivered(x_id=post.id, text=post.text, conversation_id=post.id)
     if not message.in_reply_to_tweet_id:
         raise XBadRequest("no tweet to reply to", code="no_reply_target")
     post = gateway.create_reply(text=message.text, in_reply_to_tweet_id=message.in_reply_to_tweet_id)
@@ -252,7 +269,10 @@ def _find_on_x(gateway: XGateway, message: OutboundMessage, *, any_time: bool = 
         found = post_find_by_id(gateway, message)
         if found is None:
             since = None if any_time else message.created_at - LOOKUP_CLOCK_SKEW
-            found = post_find_in_conversation(gateway, message, since=since)
+            if message.channel == OutboundMessage.Channel.POST:
+                found = post_find_standalone(gateway, message, since=since)
+            else:
+                found = post_find_in_conversation(gateway, message, since=since)
         return found
     except XRateLimited as exc:
         raise _LookupRateLimited(exc) from exc
@@ -265,6 +285,8 @@ def _x_id_record(message: OutboundMessage, delivered: Delivered) -> None:
 
 
 def _conversation_url(message: OutboundMessage) -> str:
+    if message.channel == OutboundMessage.Channel.POST:  # a post of its own: look at the brand's profile
+        return f"https://x.com/{message.brand_account.handle}"
     return f"https://x.com/i/web/status/{message.in_reply_to_tweet_id}"
 
 
@@ -423,6 +445,10 @@ def _mark_sent(message: OutboundMessage, delivered: Delivered) -> OutboundMessag
         if not updated:  # our claim expired and another worker took over; it will find this post
             logger.warning("crm_twitter: outbound %s sent as %s after losing its claim", message.pk, delivered.x_id)
             return OutboundMessage.objects.get(pk=message.pk)
+        if message.case_id is None:  # an incident's status update: no case to tell, the incident is
+            _status_update_sent(message, delivered, now)
+            message.refresh_from_db()
+            return message
         stored = _store_dm(message, delivered, now) if is_dm else _store_tweet(message, delivered, now)
         data = {
             "outbound_id": message.pk,
@@ -437,6 +463,45 @@ def _mark_sent(message: OutboundMessage, delivered: Delivered) -> OutboundMessag
         _response_record(message, at=now, data=data)
     message.refresh_from_db()
     return message
+
+
+def _status_update_sent(message: OutboundMessage, delivered: Delivered, at: dt.datetime) -> None:
+    """Store the brand's post (no case) and record the delivery on the incident."""
+    tweet, created = Tweet.objects.get_or_create(
+        x_id=delivered.x_id,
+        defaults={
+            "brand_account_id": message.brand_account_id,
+            "author": _brand_x_user(message.brand_account),
+            "case_id": None,
+            "direction": Direction.OUTBOUND,
+            "party": Party.BRAND,
+            "kind": Tweet.Kind.ORIGINAL,
+            "text": delivered.text or message.text,
+            "conversation_id": delivered.conversation_id or delivered.x_id,
+            "created_at": at,
+            "sent_via_desk": True,
+            "sent_by_id": message.created_by_id,
+            "raw": delivered.raw,
+        },
+    )
+    if not created:  # ingest got there first: claim it for the desk
+        Tweet.objects.filter(pk=tweet.pk).update(sent_via_desk=True, sent_by_id=message.created_by_id)
+    IncidentEvent.objects.create(
+        incident_id=message.incident_id,
+        actor_id=message.created_by_id,
+        kind=IncidentEvent.Kind.STATUS_UPDATE,
+        message="Public status update posted.",
+        data={
+            "outbound_id": message.pk,
+            "state": "sent",
+            "x_id": delivered.x_id,
+            "tweet_id": tweet.pk,
+            "url": f"https://x.com/{message.brand_account.handle}/status/{delivered.x_id}",
+            "found_on_x": delivered.found_on_x,
+            "attempts": message.attempts,
+        },
+        created_at=at,
+    )
 
 
 def _response_record(message: OutboundMessage, *, at: dt.datetime, data: dict) -> None:
@@ -569,6 +634,11 @@ def _fail(
             return OutboundMessage.objects.get(pk=message.pk)
         if code == "dm_not_allowed" and message.recipient_id:
             XUser.objects.filter(pk=message.recipient_id).update(accepts_dms=False)
+        if message.case_id is None:  # an incident's status update: the incident records it, its author is told
+            _status_update_failed(message, code=code, reason=reason, at=now)
+            if account_alert:
+                _account_alert(message, code=code, reason=reason)
+            return OutboundMessage.objects.get(pk=message.pk)
         label = "DM" if message.channel == OutboundMessage.Channel.DM else "Public reply"
         CaseEvent.objects.create(
             case_id=message.case_id,
@@ -589,6 +659,26 @@ def _fail(
         if account_alert:
             _account_alert(message, code=code, reason=reason)
     return OutboundMessage.objects.get(pk=message.pk)
+
+
+def _status_update_failed(message: OutboundMessage, *, code: str, reason: str, at: dt.datetime) -> None:
+    from crm_twitter.services.notifications import notification_send
+
+    IncidentEvent.objects.create(
+        incident_id=message.incident_id,
+        actor=None,
+        kind=IncidentEvent.Kind.STATUS_UPDATE,
+        message=f"Public status update not posted: {reason}"[:2000],
+        data={"outbound_id": message.pk, "state": "failed", "code": code, "attempts": message.attempts},
+        created_at=at,
+    )
+    if message.created_by_id:
+        notification_send(
+            users=[message.created_by_id],
+            case=None,
+            kind=Notification.Kind.SEND_FAILED,
+            message=f"Status update of incident #{message.incident_id} failed: {reason}"[:500],
+        )
 
 
 def _account_alert(message: OutboundMessage, *, code: str, reason: str) -> None:

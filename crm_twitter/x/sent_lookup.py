@@ -174,6 +174,37 @@ def post_find_in_conversation(
     return None
 
 
+def post_find_standalone(gateway: XGateway, message: OutboundMessage, *, since: dt.datetime | None) -> Delivered | None:
+    """An incident's status update (a post replying to nobody): the brand's own standalone post with
+    these words, made from ``since`` on (``None``: any the search still reaches)."""
+    now = timezone.now()
+    reach = now - SEARCH_REACH + SEARCH_MARGIN
+    if since is not None and message.created_at < reach:
+        raise OutOfSearchReach(message.pk)
+    start_time = max(since, reach) if since is not None else None
+    text = normalized(message.text)
+    token = None
+    for _page_number in range(LOOKUP_PAGES):
+        page = gateway.search_own_posts(message.brand_account.x_user_id, start_time=start_time, pagination_token=token)
+        for item in page.data:
+            created = _created(item)
+            if since is not None and created is not None and created < since:
+                continue
+            if _replied_to(item) or normalized(_full_text(item)) != text or _taken_by_other(str(item["id"]), message):
+                continue
+            return Delivered(
+                x_id=str(item["id"]),
+                text=_full_text(item) or message.text,
+                conversation_id=str(item.get("conversation_id", "")),
+                found_on_x=True,
+                raw=item,
+            )
+        token = page.next_token
+        if not token:
+            break
+    return None
+
+
 # --- direct messages -------------------------------------------------------------------------------
 
 

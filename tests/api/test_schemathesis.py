@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from crm_twitter.models import ApiToken
+from crm_twitter.models import ApiToken, Incident, IncidentCase
 from tests.factories import (
     CaseFactory,
     ComplaintCategoryFactory,
@@ -74,8 +74,19 @@ def seeded_desk(transactional_db, settings):
     ReplyTemplateFactory()
     ReportSnapshotFactory(csv="a,b\n", html="<p>r</p>", xlsx=b"PK")
     CaseFactory(customer=case.customer, customer_x_user=case.customer_x_user)
+    incident = Incident.objects.create(
+        brand_account=case.brand_account,
+        title="Lost parcel · DHL · BR",
+        carrier="DHL",
+        destination_country="BR",
+        dimension_key="carrier=DHL;country=BR",
+        window_hours=1,
+        opened_at=timezone.now(),
+        case_count=1,
+    )
+    IncidentCase.objects.create(incident=incident, case=case, linked_at=timezone.now())
     _token, raw = ApiToken.generate(user=supervisor, name="schemathesis", scope=ApiToken.Scope.READ_WRITE)
-    return {"token": raw, "case_id": case.pk}
+    return {"token": raw, "case_id": case.pk, "incident_id": incident.pk}
 
 
 def test_schemathesis_finds_nothing_with_all_checks(seeded_desk, live_server, tmp_path):
@@ -112,6 +123,7 @@ def test_schemathesis_finds_nothing_with_all_checks(seeded_desk, live_server, tm
     env = {
         **os.environ,
         "CRM_SCHEMATHESIS_CASE_ID": str(seeded_desk["case_id"]),  # schemathesis.toml: the case actions' id
+        "CRM_SCHEMATHESIS_INCIDENT_ID": str(seeded_desk["incident_id"]),  # … and the incident actions' id
         "SCHEMATHESIS_HOOKS": "",
         "NO_COLOR": "1",
         "COLUMNS": "160",

@@ -38,7 +38,15 @@ TEAM_SCOPED = {
     m.CategoryLabel,
     m.EvidencePack,
 }
-DESK_WIDE = {m.ApiCall, m.BilledResource, m.ReportSnapshot, m.WebhookDelivery}
+DESK_WIDE = {
+    m.ApiCall,
+    m.BilledResource,
+    m.ReportSnapshot,
+    m.WebhookDelivery,
+    m.Incident,
+    m.IncidentCase,
+    m.IncidentEvent,
+}
 SHARED_SETUP = {
     m.BrandAccount,
     m.ComplaintCategory,
@@ -113,7 +121,20 @@ def team_story(team: m.Team, member, tag: str) -> Story:
         m.ApiCall: m.ApiCall.objects.create(
             account=case.brand_account, case=case, endpoint="GET /2/tweets/:id", status_code=200, error=f"{tag} err"
         ),
+        m.Incident: m.Incident.objects.create(
+            brand_account=case.brand_account,
+            title=f"{tag} incident",
+            dimension_key=f"carrier={tag}",
+            window_hours=1,
+            opened_at=case.opened_at,
+            root_cause=f"{tag} cause",
+        ),
     }
+    incident = story.rows[m.Incident]
+    story.rows[m.IncidentCase] = m.IncidentCase.objects.create(incident=incident, case=case, linked_at=case.opened_at)
+    story.rows[m.IncidentEvent] = m.IncidentEvent.objects.create(
+        incident=incident, kind="opened", message=f"{tag} incident event", created_at=case.opened_at
+    )
     return story
 
 
