@@ -3,10 +3,12 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_twitter_bench python bench/report.py [--scale 1]
 
 Seeds the data set-based (one ``INSERT … SELECT`` per table from ``generate_series`` on
-PostgreSQL, a recursive CTE on SQLite — seconds, not hours), then times ``report_generate`` for
-one month next to hand-written raw SQL ``GROUP BY`` queries computing the same sections, and
-prints a markdown table with the rows each produced (a month with no complaints fails the run,
-exit status 1). ``--scale 0.1`` gives 10,000 cases / 100,000 messages (the default on SQLite).
+PostgreSQL, a recursive CTE on SQLite — seconds, not hours), rebuilds the report rollups, then
+times the dashboard and the monthly report page (both read rollups only), an incremental fold
+after 50 cases changed and the rebuild, next to ``report_generate(raw=True)`` (every section from
+the raw history, what the pages did before rollups) and hand-written raw SQL ``GROUP BY`` queries
+computing the same sections, and prints a markdown table with the rows each produced (a month with
+no complaints fails the run, exit status 1). ``--scale 0.1`` gives 10,000 cases / 100,000 messages (the default on SQLite).
 It empties the crm_twitter tables it seeds, so it refuses a database whose name does not
 contain "bench" unless ``--force`` is given.
 """
@@ -23,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import markdown_table, median, setup_django, timed
+from bench.common import load_average, markdown_table, median, setup_django, timed
 
 BASE = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)  # data spans 13 months from here
 SPAN_SECONDS = 395 * 86400
@@ -384,6 +386,87 @@ def raw_sql_report(vendor: str, month: dt.date) -> tuple[int, int]:
     return len(queries), returned
 
 
+def pages_bench(vendor: str, *, repeat: int) -> dict:
+    """Rebuild the rollups, then time what a manager opens: the dashboard and the monthly report page
+    (both read rollups only), an incremental fold (what the 5-minute schedule runs) and a rebuild."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import F
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from crm_twitter.models import (
+        Case,
+        Order,
+        RollupCaseDay,
+        RollupCountDay,
+        RollupCountMonth,
+        RollupDurationDay,
+        RollupDurationMonth,
+    )
+    from crm_twitter.reports.dashboard import dashboard_build
+    from crm_twitter.services.rollups import rollups_fold, rollups_rebuild
+
+    # The seed wrote every row just now; a desk's history was written over months. Age it, so the
+    # fold's "changed in the last minutes" is what it would be on a live desk.
+    Case.objects.update(updated_at=F("opened_at"))
+    Order.objects.update(updated_at=BASE)
+    rebuild = timed(rollups_rebuild)
+    # Five minutes of a live desk: the 50 newest cases get a write (a reply, a category, a status).
+    newest = list(Case.objects.order_by("-opened_at").values_list("pk", flat=True)[:50])
+    fold = []
+    for _ in range(repeat):
+        Case.objects.filter(pk__in=newest).update(updated_at=timezone.now())
+        fold += timed(rollups_fold)
+    fold_days = rollups_fold().days
+    counts = {
+        m.__name__: m.objects.count()
+        for m in (RollupCaseDay, RollupCountDay, RollupCountMonth, RollupDurationDay, RollupDurationMonth)
+    }
+    user, _ = get_user_model().objects.get_or_create(username="bench-manager", defaults={"is_superuser": True})
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    board = dashboard_build(month=MONTH)
+    rows, empty = [], ""
+    pages = (
+        ("dashboard page (GET /reports/?month=…, rollups)", f"/reports/?month={MONTH:%Y-%m}"),
+        (
+            "monthly report page (GET /reports/export/?format=html, rollups)",
+            f"/reports/export/?month={MONTH:%Y-%m}&format=html",
+        ),
+    )
+    for label, url in pages:
+        response = client.get(url)  # warm up
+        if response.status_code != 200:
+            sys.exit(f"bench/report.py FAILED: {url} answered {response.status_code}.")
+        connection.queries_log.clear()  # a full log (maxlen) would make the capture read 0
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        times = timed(lambda url=url: client.get(url), repeat=max(repeat, 5))
+        shown = f"{board.report.total.cases:,} complaints, {sum(m.cases for m in board.trend.months):,} in the trend"
+        if not board.report.total.cases:
+            empty = label
+        rows.append((label, shown, len(ctx.captured_queries), f"{median(times) * 1000:,.0f}"))
+    rows.append(
+        (
+            "rollups_fold after 50 newest cases changed (the 5-minute schedule)",
+            f"{fold_days} day(s) recomputed",
+            "",
+            f"{median(fold) * 1000:,.0f}",
+        )
+    )
+    rows.append(
+        (
+            "crm_twitter_rollups --rebuild (every day)",
+            f"{sum(counts.values()):,} rollup rows",
+            "",
+            f"{rebuild[0] * 1000:,.0f}",
+        )
+    )
+    return {"rows": rows, "rollup_rows": ", ".join(f"{k} {v:,}" for k, v in counts.items()), "empty": empty}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--scale", type=float, default=None, help="1 = 100,000 cases / 1,000,000 messages")
@@ -407,10 +490,11 @@ def main() -> None:
     n_cases = Case.objects.count()
     n_messages = Tweet.objects.count() + DirectMessage.objects.count()
 
-    report_generate(month=MONTH)  # warm up
+    pages = pages_bench(vendor, repeat=args.repeat)
+    report_generate(month=MONTH, raw=True)  # warm up
     with CaptureQueriesContext(connection) as ctx:
-        report = report_generate(month=MONTH)
-    orm = timed(lambda: report_generate(month=MONTH), repeat=args.repeat)
+        report = report_generate(month=MONTH, raw=True)
+    orm = timed(lambda: report_generate(month=MONTH, raw=True), repeat=args.repeat)
     raw_queries, raw_rows = raw_sql_report(vendor, MONTH)
     raw = timed(lambda: raw_sql_report(vendor, MONTH), repeat=args.repeat)
 
@@ -420,12 +504,21 @@ def main() -> None:
     )
     orm_rows = f"{report.total.cases:,} complaints in {len(report.categories)} category rows"
     rows = [
-        ("report_generate (all sections, ORM)", orm_rows, len(ctx.captured_queries), f"{median(orm) * 1000:,.0f}"),
+        *pages["rows"],
+        (
+            "report_generate(raw=True): every section from the raw history (before rollups)",
+            orm_rows,
+            len(ctx.captured_queries),
+            f"{median(orm) * 1000:,.0f}",
+        ),
         ("raw SQL GROUP BY (same sections)", f"{raw_rows:,} result rows", raw_queries, f"{median(raw) * 1000:,.0f}"),
     ]
     print(markdown_table(("what", "rows", "queries", f"median of {args.repeat} (ms)"), rows))
+    print(f"\nRollup rows: {pages['rollup_rows']}. Machine load average: {load_average()}.")
     if vendor != "postgresql":
         print("\nOn SQLite the raw SQL uses AVG instead of percentiles (SQLite has no percentile_cont).")
+    if pages["empty"]:
+        sys.exit(f"bench/report.py FAILED: {pages['empty']} came out empty on rollups, so its time measures nothing.")
     if not report.total.cases or not report.categories or not raw_rows:
         # An empty month times the empty-result path, not the report the table's label names.
         sys.exit(

@@ -15,6 +15,14 @@ from crm_twitter.models.outcomes import CaseOutcome
 from crm_twitter.models.people import Customer, XUser
 from crm_twitter.models.preferences import UserPreferences
 from crm_twitter.models.reports import ExchangeRate, ReportSnapshot
+from crm_twitter.models.rollups import (
+    RollupCaseDay,
+    RollupCountDay,
+    RollupCountMonth,
+    RollupDurationDay,
+    RollupDurationMonth,
+    RollupState,
+)
 from crm_twitter.models.taxonomy import ComplaintCategory, ReplyTemplate
 from crm_twitter.models.teams import SlaPolicy, Team, TeamMembership
 from crm_twitter.models.webhooks import WebhookDelivery
@@ -53,6 +61,12 @@ __all__ = [
     "Remedy",
     "ReplyTemplate",
     "ReportSnapshot",
+    "RollupCaseDay",
+    "RollupCountDay",
+    "RollupCountMonth",
+    "RollupDurationDay",
+    "RollupDurationMonth",
+    "RollupState",
     "SlaPolicy",
     "Team",
     "TeamMembership",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm_twitter.dates import month_short
@@ -13,6 +14,7 @@ from crm_twitter.reports.generator import ReportData, TrendData, report_generate
 from crm_twitter.reports.html import report_sections
 from crm_twitter.reports.months import current_month
 from crm_twitter.reports.tables import DURATION, INT, PCT, display, hours
+from crm_twitter.selectors.incidents import incidents_open
 
 TREND_MONTHS = 12
 
@@ -69,7 +71,8 @@ def dashboard_charts(trend: TrendData) -> tuple[tuple[Chart, ...], Chart]:
 def dashboard_build(*, month: dt.date | None = None) -> Dashboard:
     """The dashboard for ``month`` (default: the current month so far); a fixed number of queries."""
     month = month or current_month()
-    report = report_generate(month=month)
+    # Rollups only, as of their last fold (``trend.as_of``, shown on the page): no raw case rows.
+    report = report_generate(month=month, fold=False)
     trend = trend_generate(until=current_month(), months=TREND_MONTHS)
     trend_charts, backlog_chart = dashboard_charts(trend)
     t = report.total
@@ -89,3 +92,14 @@ def dashboard_build(*, month: dt.date | None = None) -> Dashboard:
         backlog_chart=backlog_chart,
         cards=cards,
     )
+
+
+def dashboard_open_incidents(*, limit: int = 10) -> list[dict]:
+    """The open incidents, shown first on the dashboard: a surge outweighs the month's averages.
+
+    Reads the Incident table only (title, opening time, linked cases), one query, apart from the
+    figures above; the link goes to the incident's page in the inbox."""
+    return [
+        {"incident": incident, "url": reverse("crm_twitter_inbox:incident", args=[incident.pk])}
+        for incident in incidents_open(limit=limit)
+    ]

@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
@@ -51,13 +51,7 @@ from django.db.models import (
     Avg,
     CharField,
     Count,
-    DateTimeField,
-    Exists,
-    Expression,
     F,
-    FloatField,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -67,8 +61,6 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as CaseWhen
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -77,25 +69,42 @@ from crm_twitter.conf import app_settings
 from crm_twitter.dates import month_long
 from crm_twitter.models import (
     OPEN_STATUSES,
+    BrandAccount,
     Case,
-    CaseEvent,
     CaseOutcome,
     CaseStatus,
     ComplaintCategory,
     ExchangeRate,
     Outcome,
     Promise,
+    RollupCaseDay,
+    RollupCountDay,
+    RollupCountMonth,
+    RollupDurationMonth,
+    RollupState,
 )
 from crm_twitter.models.taxonomy import category_label
+from crm_twitter.reports.incidents import IncidentReportRow, report_incidents
 from crm_twitter.reports.months import MonthSpan, current_month, merchant_tz, month_add, month_first, month_span
-from crm_twitter.reports.queries import DurationStats, EpochSeconds, duration_percentiles
-from crm_twitter.services.sla import SlaTargets, sla_policies, sla_targets
+from crm_twitter.reports.queries import DurationStats, duration_percentiles, duration_stats
+from crm_twitter.services.report_rules import (
+    NO_ITEMS,
+    NO_ORDER,
+    UNCATEGORISED,
+    UNKNOWN,
+    EpochSeconds,
+    category_key,
+    complaints,
+    dimension_expressions,
+)
+from crm_twitter.services.report_rules import highest_escalation as _highest_escalation
+from crm_twitter.services.report_rules import sla_annotations as _sla_annotations
+from crm_twitter.services.report_rules import sla_late as _sla_late
+from crm_twitter.services.rollups import ALL as ROLLUP_ALL
+from crm_twitter.services.rollups import FIRST_RESPONSE, RESOLUTION, rollups_fold, sketch_quantiles
+from crm_twitter.services.sla import sla_policies
 
-UNCATEGORISED = "uncategorised"
 UNCATEGORISED_LABEL = gettext_lazy("Uncategorised")
-NO_ORDER = "__no_order__"
-UNKNOWN = "__unknown__"
-NO_ITEMS = "__no_items__"
 NO_OUTCOME = "__none__"
 ALL = "__all__"
 RISING_LIMIT = 5
@@ -258,6 +267,8 @@ class ReportData:
     data_quality: DataQuality
     categorisation: tuple[CategorisationRow, ...] = ()
     risk_signals: tuple[tuple[str, int], ...] = ()  # (kind, cases opened in the month with it)
+    incidents: tuple[IncidentReportRow, ...] = ()  # the month's incidents (reports/incidents.py)
+    as_of: dt.datetime | None = None  # the rollups' last fold the figures come from (None: raw history)
 
     @property
     def title(self) -> str:
@@ -298,23 +309,6 @@ def report_to_dict(data: ReportData) -> dict:
 
 
 # --- Expressions --------------------------------------------------------------------------------
-
-
-def category_key(prefix: str = "") -> CaseWhen:
-    """The confirmed category's slug, or ``uncategorised`` — a suggestion is never used."""
-    return CaseWhen(
-        When(
-            **{f"{prefix}category_confirmed": True, f"{prefix}category__isnull": False},
-            then=F(f"{prefix}category__slug"),
-        ),
-        default=Value(UNCATEGORISED),
-        output_field=CharField(),
-    )
-
-
-def complaints() -> QuerySet[Case]:
-    """Cases that are complaints: not a merged duplicate, not spam/praise."""
-    return Case.objects.filter(merged_into__isnull=True).exclude(status=CaseStatus.NOT_ACTIONABLE)
 
 
 def _in(span: MonthSpan, field_name: str, prefix: str = "") -> Q:
@@ -453,12 +447,11 @@ def _exchange_rates(span: MonthSpan) -> dict[str, ExchangeRate]:
     }
 
 
-def _money_recorded(span: MonthSpan) -> _Money:
+def _money_recorded(span: MonthSpan) -> list[dict]:
     """Sections 8–9: outcomes and refunds recorded this month, from the outcome history
     (``CaseOutcome``): each resolution once, in the month it was recorded, whatever happened to the
-    case later (a reopen, a second resolution) — money that left the merchant stays on record.
-    Refunds are converted with ``_exchange_rates``; a currency without a rate is left out."""
-    outcome_rows = list(
+    case later (a reopen, a second resolution) — money that left the merchant stays on record."""
+    return list(
         CaseOutcome.objects.filter(_in(span, "recorded_at"))
         .filter(case__merged_into__isnull=True)
         .exclude(case__status=CaseStatus.NOT_ACTIONABLE)
@@ -467,6 +460,11 @@ def _money_recorded(span: MonthSpan) -> _Money:
         .annotate(n=Count("pk"), refunds=Count("refund_amount"), amount=Sum("refund_amount"))
         .order_by()
     )
+
+
+def _money_from(outcome_rows: list[dict], span: MonthSpan) -> _Money:
+    """Outcome counts and refunds per currency from (category, outcome, currency) rows. Refunds are
+    converted with ``_exchange_rates``; a currency without a rate is left out."""
     rates = _exchange_rates(span)
     reporting = app_settings.REPORTING_CURRENCY.upper()
 
@@ -715,25 +713,40 @@ def _risk_signals(opened: QuerySet[Case]) -> tuple[tuple[str, int], ...]:
     return tuple((kind, risk[kind] or 0) for kind in RISK_KINDS)
 
 
-def report_generate(*, month: dt.date) -> ReportData:
+def report_generate(*, month: dt.date, fold: bool = True, raw: bool = False) -> ReportData:
     """Build the complaint report for ``month`` (any day in it) with a fixed number of queries.
 
-    One function per section above; this one only puts them together (in the order the queries
-    have always run, so the query count stays fixed).
+    The figures come from the daily rollups (``crm_twitter.models.rollups``); ``fold`` first brings
+    them up to date (the report is generated by a task or a download, which may wait for that; the
+    dashboard reads without folding and says how fresh its figures are). ``raw`` computes every
+    figure from the raw history instead: the reference the rollups are tested against.
     """
+    if raw:
+        return _report_build(month, RAW_SECTIONS)
+    if fold:
+        rollups_fold()
+    return replace(_report_build(month, ROLLUP_SECTIONS), as_of=rollups_as_of())
+
+
+def rollups_as_of() -> dt.datetime | None:
+    """When the rollups were last folded: the figures' "as of" the pages show (one query)."""
+    return RollupState.objects.filter(pk="default").values_list("folded_at", flat=True).first()
+
+
+def _report_build(month: dt.date, src: _Sections) -> ReportData:
+    """One function per section above; this one only puts them together (in the order the queries
+    have always run, so the query count stays fixed)."""
     span = month_span(month_first(month))
     prev = month_span(month_add(span.month, -1))
     last_year = month_span(month_add(span.month, -12))
 
     category_meta = _category_meta()
-    volumes = _volumes(span, prev, last_year)
+    volumes = src.volumes(span, prev, last_year)
     names = {slug: c["name"] for slug, c in category_meta.items()} | {UNCATEGORISED: str(UNCATEGORISED_LABEL)}
-    opened = complaints().filter(_in(span, "opened_at"))
-    resolved = complaints().filter(_in(span, "resolved_at"))
-    measures, measures_all = _measures(opened, span)
-    durations = _durations(opened, resolved)
-    money = _money_recorded(span)
-    promise_counts = _promise_counts(span)
+    measures, measures_all = src.measures(span)
+    durations = src.durations(span)
+    money = _money_from(src.money_rows(span), span)
+    promise_counts = src.promises(span)
 
     # The categories shown: every active one, plus any inactive one and "Uncategorised" with data.
     with_data = set().union(
@@ -743,8 +756,8 @@ def report_generate(*, month: dt.date) -> ReportData:
     keys = _category_keys(category_meta, with_data)
 
     # Sections 11–15: breakdowns (this month and the previous one, for the rising section).
-    breakdowns, dims = _breakdowns(span, prev, keys)
-    excluded = _excluded(span)
+    breakdowns, dims = _breakdowns_from(src.breakdown_counts(span, prev), keys)
+    excluded = src.excluded(span)
     categories, total = _category_rows(
         keys,
         names,
@@ -772,32 +785,48 @@ def report_generate(*, month: dt.date) -> ReportData:
         refunds=money.summary,
         rising=_rising_groups(keys, names, volumes, dims),
         data_quality=_data_quality(volumes, dims, money.summary, excluded),
-        categorisation=_categorisation(opened, names, keys),
-        risk_signals=_risk_signals(opened),
+        categorisation=_categorisation_from(src.categorisation_rows(span), names, keys),
+        risk_signals=src.risk_signals(span),
+        incidents=report_incidents(span),
     )
 
 
-def _categorisation(opened: QuerySet[Case], names: dict[str, str], keys: list[str]) -> tuple[CategorisationRow, ...]:
+def _categorisation_rows(opened: QuerySet[Case]) -> list[tuple[str, str, str, int]]:
+    """(confirmed category or "", suggested category or "", model version, cases) from the raw rows."""
+    rows = (
+        opened.values("category_confirmed", "category__slug", "suggested_category__slug", "suggestion_model")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        (
+            r["category__slug"] if r["category_confirmed"] and r["category__slug"] else "",
+            r["suggested_category__slug"] or "",
+            r["suggestion_model"] or "",
+            r["n"],
+        )
+        for r in rows
+    ]
+
+
+def _categorisation_from(
+    rows: Iterable[tuple[str, str, str, int]], names: dict[str, str], keys: list[str]
+) -> tuple[CategorisationRow, ...]:
     """Confirmed vs suggested-only cases per category, and the model versions behind the
     suggestions (one query): how much of the month's picture rests on agents, how much on a model."""
     confirmed: dict[str, int] = defaultdict(int)
     agreed: dict[str, int] = defaultdict(int)
     suggested: dict[str, int] = defaultdict(int)
     models: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = (
-        opened.values("category_confirmed", "category__slug", "suggested_category__slug", "suggestion_model")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for r in rows:
-        if r["category_confirmed"] and r["category__slug"]:
-            confirmed[r["category__slug"]] += r["n"]
-            if r["suggested_category__slug"] == r["category__slug"]:
-                agreed[r["category__slug"]] += r["n"]
+    for confirmed_slug, suggested_slug, model, n in rows:
+        if confirmed_slug:
+            confirmed[confirmed_slug] += n
+            if suggested_slug == confirmed_slug:
+                agreed[confirmed_slug] += n
         else:
-            key = r["suggested_category__slug"] or UNCATEGORISED
-            suggested[key] += r["n"]
-            models[key][r["suggestion_model"] or "—"] += r["n"]
+            key = suggested_slug or UNCATEGORISED
+            suggested[key] += n
+            models[key][model or "—"] += n
     ordered = [k for k in keys if k != UNCATEGORISED]
     ordered += [k for k in sorted({*confirmed, *suggested}) if k not in ordered and k != UNCATEGORISED]
     if UNCATEGORISED in suggested:
@@ -814,62 +843,6 @@ def _categorisation(opened: QuerySet[Case], names: dict[str, str], keys: list[st
         for k in ordered
         if confirmed.get(k) or suggested.get(k)
     )
-
-
-def _sla_annotations(*, now: dt.datetime, policies: dict[str, SlaTargets]) -> dict[str, Expression]:
-    """Annotations that judge each case's first-response and resolution clocks from the real times.
-
-    A clock stops at the reply (or resolution); one still running is judged at the pause when the
-    case waits on the customer, else now. Due times are compared as datetimes (exact); a case
-    without one falls back on the policy's minutes for its priority, in elapsed seconds.
-    """
-    at = Value(now, output_field=DateTimeField())
-
-    def policy_seconds(clock: str) -> CaseWhen:
-        default = sla_targets("normal", policies)
-        return CaseWhen(
-            *(When(priority=p, then=Value(60.0 * getattr(t, clock))) for p, t in policies.items()),
-            default=Value(60.0 * getattr(default, clock)),
-            output_field=FloatField(),
-        )
-
-    # A reopen restarts the first-response due time from the reopening, while the first response
-    # stays the original one: for a reopened case that due time says nothing about the first reply.
-    reopened = Exists(CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.REOPENED))
-    fr_end = Coalesce("first_response_at", "sla_paused_at", at, output_field=DateTimeField())
-    res_end = Coalesce("resolved_at", "sla_paused_at", at, output_field=DateTimeField())
-    return {
-        "_reopened": reopened,
-        "_fr_end": fr_end,
-        "_res_end": res_end,
-        "_fr_policy": policy_seconds("first_response"),
-        "_res_policy": policy_seconds("resolution"),
-        "_fr_took": EpochSeconds(fr_end, "opened_at"),
-        "_res_took": EpochSeconds(res_end, "opened_at"),
-    }
-
-
-def _sla_late() -> Q:
-    """A first response or a resolution that came (or is still missing) after its due time."""
-    own_due = Q(sla_first_response_due__isnull=False, _reopened=False)
-    fr_late = (own_due & Q(_fr_end__gt=F("sla_first_response_due"))) | (~own_due & Q(_fr_took__gt=F("_fr_policy")))
-    res_late = Q(sla_resolution_due__isnull=False, _res_end__gt=F("sla_resolution_due")) | Q(
-        sla_resolution_due__isnull=True, _res_took__gt=F("_res_policy")
-    )
-    return fr_late | res_late
-
-
-def _highest_escalation(*, until: dt.datetime) -> Coalesce:
-    """The highest escalation level a case reached before ``until``, from its ESCALATED events
-    (0 when never escalated): what the month saw, whatever happened to the level afterwards."""
-    levels = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEvent.Kind.ESCALATED, created_at__lt=until)
-        .order_by()
-        .values("case")
-        .annotate(top=Max(Cast(KT("data__level"), IntegerField())))
-        .values("top")[:1]
-    )
-    return Coalesce(Subquery(levels, output_field=IntegerField()), Value(0))
 
 
 def _measure_aggregates() -> dict[str, Aggregate]:
@@ -925,35 +898,8 @@ SENTINEL_LABELS = {
 }
 
 
-def _order_value(field_name: str) -> CaseWhen:
-    return CaseWhen(
-        When(orders__id__isnull=True, then=Value(NO_ORDER)),
-        When(Q(**{f"orders__{field_name}__isnull": True}) | Q(**{f"orders__{field_name}": ""}), then=Value(UNKNOWN)),
-        default=F(f"orders__{field_name}"),
-        output_field=CharField(),
-    )
-
-
-def dimension_expressions() -> dict[str, CaseWhen | Coalesce]:
-    return {
-        "brand_account": Coalesce(F("brand_account__handle"), Value(UNKNOWN), output_field=CharField()),
-        "country": _order_value("destination_country"),
-        "language": CaseWhen(
-            When(Q(language="") | Q(language__isnull=True), then=Value(UNKNOWN)),
-            default=F("language"),
-            output_field=CharField(),
-        ),
-        "carrier": _order_value("carrier"),
-        "sku": CaseWhen(
-            When(orders__id__isnull=True, then=Value(NO_ORDER)),
-            When(orders__items__sku__isnull=True, then=Value(NO_ITEMS)),
-            default=F("orders__items__sku"),
-            output_field=CharField(),
-        ),
-    }
-
-
-def _breakdowns(span: MonthSpan, prev: MonthSpan, keys: list[str]) -> tuple[tuple[Breakdown, ...], dict]:
+def _breakdown_counts(span: MonthSpan, prev: MonthSpan) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """Sections 11–15 from the raw rows: dimension -> period -> value -> category -> cases."""
     period = CaseWhen(
         When(_in(span, "opened_at"), then=Value("cur")),
         default=Value("prev"),
@@ -962,8 +908,7 @@ def _breakdowns(span: MonthSpan, prev: MonthSpan, keys: list[str]) -> tuple[tupl
     base = complaints().filter(_in(span, "opened_at") | _in(prev, "opened_at"))
     cat = category_key()
     dims: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
-    result = []
-    for dimension, title, note in DIMENSIONS:
+    for dimension, _title, _note in DIMENSIONS:
         expr = dimension_expressions()[dimension]
         counts: dict[str, dict[str, dict[str, int]]] = {"cur": {}, "prev": {}}
         for r in (
@@ -976,6 +921,14 @@ def _breakdowns(span: MonthSpan, prev: MonthSpan, keys: list[str]) -> tuple[tupl
             bucket = counts[r["_period"]].setdefault(value, {})
             bucket[r["_cat"]] = bucket.get(r["_cat"], 0) + r["n"]
         dims[dimension] = counts
+    return dims
+
+
+def _breakdowns_from(dims: dict, keys: list[str]) -> tuple[tuple[Breakdown, ...], dict]:
+    """The breakdown tables from the per-dimension counts (raw or rolled up)."""
+    result = []
+    for dimension, title, note in DIMENSIONS:
+        counts = dims[dimension]
         labels = SENTINEL_LABELS[dimension]
         rows = [
             BreakdownRow(
@@ -1048,11 +1001,13 @@ class TrendData:
     months: tuple[TrendMonth, ...]  # oldest first, the last one is ``until`` (so far)
     backlog: tuple[BacklogBucket, ...]
     backlog_total: int
+    as_of: dt.datetime | None = None  # when the rollups were last folded (None: raw, or never folded)
 
 
-def trend_generate(*, until: dt.date, months: int = 12, now: dt.datetime | None = None) -> TrendData:
+def trend_generate_raw(*, until: dt.date, months: int = 12, now: dt.datetime | None = None) -> TrendData:
     """Volume by category and response/resolution times for ``months`` months before ``until``
-    and ``until`` itself, plus today's open backlog by age — five queries whatever the data."""
+    and ``until`` itself, plus today's open backlog by age, from the raw history: the reference
+    ``trend_generate`` (rollups) is tested against."""
     now = now or timezone.now()
     spans = [month_span(month_add(month_first(until), -i)) for i in range(months, -1, -1)]
     whole = Q(opened_at__gte=spans[0].start, opened_at__lt=spans[-1].end)
@@ -1118,4 +1073,275 @@ def trend_generate(*, until: dt.date, months: int = 12, now: dt.datetime | None 
         months=trend_months,
         backlog=backlog,
         backlog_total=sum(b.cases for b in backlog),
+    )
+
+
+# --- Where the figures come from: the rollups, or the raw history -------------------------------
+
+
+@dataclass(frozen=True)
+class _Sections:
+    """The section queries ``_report_build`` calls: the same figures from two sources."""
+
+    volumes: Callable[[MonthSpan, MonthSpan, MonthSpan], _Volumes]
+    measures: Callable[[MonthSpan], tuple[dict[str, dict], dict]]
+    durations: Callable[[MonthSpan], _Durations]
+    money_rows: Callable[[MonthSpan], list[dict]]
+    promises: Callable[[MonthSpan], dict[str, dict[str, int]]]
+    breakdown_counts: Callable[[MonthSpan, MonthSpan], dict]
+    excluded: Callable[[MonthSpan], dict[str, int]]
+    categorisation_rows: Callable[[MonthSpan], list[tuple[str, str, str, int]]]
+    risk_signals: Callable[[MonthSpan], tuple[tuple[str, int], ...]]
+
+
+def _opened(span: MonthSpan) -> QuerySet[Case]:
+    return complaints().filter(_in(span, "opened_at"))
+
+
+RAW_SECTIONS = _Sections(
+    volumes=_volumes,
+    measures=lambda span: _measures(_opened(span), span),
+    durations=lambda span: _durations(_opened(span), complaints().filter(_in(span, "resolved_at"))),
+    money_rows=_money_recorded,
+    promises=_promise_counts,
+    breakdown_counts=_breakdown_counts,
+    excluded=_excluded,
+    categorisation_rows=lambda span: _categorisation_rows(_opened(span)),
+    risk_signals=lambda span: _risk_signals(_opened(span)),
+)
+
+
+def _days(span: MonthSpan, field_name: str = "day") -> Q:
+    """Rollup rows of the month: their days are already the merchant's wall-clock dates."""
+    return Q(**{f"{field_name}__gte": span.month, f"{field_name}__lt": month_add(span.month, 1)})
+
+
+def _complaint_days() -> QuerySet[RollupCaseDay]:
+    return RollupCaseDay.objects.filter(kind=RollupCaseDay.Kind.COMPLAINT)
+
+
+def _volumes_rolled(span: MonthSpan, prev: MonthSpan, last_year: MonthSpan) -> _Volumes:
+    period = CaseWhen(
+        When(_days(span), then=Value("cur")),
+        When(_days(prev), then=Value("prev")),
+        When(_days(last_year), then=Value("ly")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    volumes: dict[str, dict[str, int]] = {"cur": {}, "prev": {}, "ly": {}}
+    for r in (
+        _complaint_days()
+        .filter(_days(span) | _days(prev) | _days(last_year))
+        .annotate(_period=period)
+        .values("_period", "category")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    ):
+        if r["n"]:
+            volumes[r["_period"]][r["category"]] = r["n"]
+    return _Volumes(by_period=volumes, totals={p: sum(v.values()) for p, v in volumes.items()})
+
+
+_MEASURE_SUMS = {
+    "sla_breached": "sla_breached",
+    "sla_met": "sla_met",
+    "escalated": "escalated",
+    "escalated_to_1": "escalated_1",
+    "escalated_to_2": "escalated_2",
+    "escalated_to_3": "escalated_3",
+    "moved_to_dm": "moved_to_dm",
+    "sat_count": "satisfaction_count",
+    "sat_sum": "satisfaction_sum",
+}
+
+
+def _measure_from(sums: dict) -> dict:
+    out = {key: sums.get(key) or 0 for key in _MEASURE_SUMS}
+    out["sat_avg"] = out["sat_sum"] / out["sat_count"] if out["sat_count"] else None
+    return out
+
+
+def _measures_rolled(span: MonthSpan) -> tuple[dict[str, dict], dict]:
+    rows = list(
+        _complaint_days()
+        .filter(_days(span))
+        .values("category")
+        .annotate(**{key: Sum(column) for key, column in _MEASURE_SUMS.items()})
+        .order_by()
+    )
+    total = {key: sum(r[key] or 0 for r in rows) for key in _MEASURE_SUMS}
+    return {r["category"]: _measure_from(r) for r in rows}, _measure_from(total)
+
+
+def _durations_rolled(span: MonthSpan) -> _Durations:
+    stats: dict[str, dict[str, DurationStats]] = {FIRST_RESPONSE: {}, RESOLUTION: {}}
+    for metric, category, sketch in RollupDurationMonth.objects.filter(month=span.month).values_list(
+        "metric", "category", "sketch"
+    ):
+        count, values = sketch_quantiles(sketch, (0.5, 0.9))
+        if count:
+            stats[metric][category] = duration_stats(count, values)
+    fr, res = stats[FIRST_RESPONSE], stats[RESOLUTION]
+    return _Durations(
+        first_response_by_cat={k: v for k, v in fr.items() if k != ROLLUP_ALL},
+        first_response_all=fr.get(ROLLUP_ALL, DurationStats()),
+        resolution_by_cat={k: v for k, v in res.items() if k != ROLLUP_ALL},
+        resolution_all=res.get(ROLLUP_ALL, DurationStats()),
+        resolved_counts={k: v.count for k, v in res.items() if k != ROLLUP_ALL and v.count},
+    )
+
+
+def _counts_of(kind: str, span: MonthSpan) -> QuerySet[RollupCountDay]:
+    return RollupCountDay.objects.filter(_days(span), kind=kind)
+
+
+def _money_rows_rolled(span: MonthSpan) -> list[dict]:
+    return [
+        {"_cat": r["category"], "_outcome": r["key1"], "_currency": r["key2"], **r}
+        for r in _counts_of("outcome", span)
+        .values("category", "key1", "key2")
+        .annotate(n=Sum("n"), refunds=Sum("refunds"), amount=Sum("amount"))
+        .order_by()
+    ]
+
+
+def _promises_rolled(span: MonthSpan) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in _counts_of("promise", span).values("category", "key1").annotate(n=Sum("n")).order_by():
+        counts[r["category"]][r["key1"]] += r["n"]
+    return counts
+
+
+def _breakdown_counts_rolled(span: MonthSpan, prev: MonthSpan) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """Brand account and language from the case rollup (one value per case), country, carrier and
+    SKU from the count rollup (distinct cases per value and day: a case has one opened day)."""
+    period = CaseWhen(When(_days(span), then=Value("cur")), default=Value("prev"), output_field=CharField())
+    dims: dict[str, dict[str, dict[str, dict[str, int]]]] = {
+        dimension: {"cur": {}, "prev": {}} for dimension, _t, _n in DIMENSIONS
+    }
+
+    def add(dimension: str, when: str, value: str, category: str, n: int) -> None:
+        bucket = dims[dimension][when].setdefault(value, {})
+        bucket[category] = bucket.get(category, 0) + n
+
+    rows = list(
+        _complaint_days()
+        .filter(_days(span) | _days(prev))
+        .annotate(_period=period)
+        .values("_period", "account_id", "language", "category")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    )
+    handles = dict(
+        BrandAccount.objects.filter(pk__in={r["account_id"] for r in rows if r["account_id"]}).values_list(
+            "pk", "handle"
+        )
+    )
+    for r in rows:
+        if r["n"]:
+            add("brand_account", r["_period"], handles.get(r["account_id"]) or UNKNOWN, r["category"], r["n"])
+            add("language", r["_period"], r["language"] or UNKNOWN, r["category"], r["n"])
+    for r in RollupCountMonth.objects.filter(month__in=(span.month, prev.month)).values(
+        "month", "kind", "category", "key1", "n"
+    ):
+        when = "cur" if r["month"] == span.month else "prev"
+        add(r["kind"], when, r["key1"] or UNKNOWN, r["category"], r["n"])
+    return dims
+
+
+def _excluded_rolled(span: MonthSpan) -> dict[str, int]:
+    counts = dict(
+        RollupCaseDay.objects.filter(_days(span))
+        .exclude(kind=RollupCaseDay.Kind.COMPLAINT)
+        .values("kind")
+        .annotate(n=Sum("cases"))
+        .order_by()
+        .values_list("kind", "n")
+    )
+    return {
+        "merged": counts.get(RollupCaseDay.Kind.MERGED, 0),
+        "not_actionable": counts.get(RollupCaseDay.Kind.NOT_ACTIONABLE, 0),
+    }
+
+
+def _categorisation_rows_rolled(span: MonthSpan) -> list[tuple[str, str, str, int]]:
+    return [
+        (r["category"], r["key1"], r["key2"], r["n"])
+        for r in _counts_of("categorisation", span).values("category", "key1", "key2").annotate(n=Sum("n")).order_by()
+    ]
+
+
+def _risk_signals_rolled(span: MonthSpan) -> tuple[tuple[str, int], ...]:
+    counts = dict(_counts_of("risk", span).values("key1").annotate(n=Sum("n")).order_by().values_list("key1", "n"))
+    return tuple((kind, counts.get(kind) or 0) for kind in RISK_KINDS)
+
+
+ROLLUP_SECTIONS = _Sections(
+    volumes=_volumes_rolled,
+    measures=_measures_rolled,
+    durations=_durations_rolled,
+    money_rows=_money_rows_rolled,
+    promises=_promises_rolled,
+    breakdown_counts=_breakdown_counts_rolled,
+    excluded=_excluded_rolled,
+    categorisation_rows=_categorisation_rows_rolled,
+    risk_signals=_risk_signals_rolled,
+)
+
+
+def trend_generate(*, until: dt.date, months: int = 12) -> TrendData:
+    """Volume by category and response/resolution times for ``months`` months before ``until`` and
+    ``until`` itself, plus the open backlog by age, from the rollups as of their last fold (``as_of``)
+    — four queries whatever the data."""
+    spans = [month_span(month_add(month_first(until), -i)) for i in range(months, -1, -1)]
+    index = CaseWhen(
+        *(When(_days(s), then=Value(str(i))) for i, s in enumerate(spans)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    category_meta = [
+        (slug, category_label(name), active)  # in the reader's language
+        for slug, name, active in ComplaintCategory.objects.values_list("slug", "name", "is_active").order_by(
+            "sort_order", "name"
+        )
+    ]
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in (
+        _complaint_days()
+        .filter(day__gte=spans[0].month, day__lt=month_add(spans[-1].month, 1))
+        .annotate(_i=index)
+        .values("_i", "category")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    ):
+        if r["n"]:
+            counts[r["_i"]][r["category"]] = r["n"]
+    with_data = {k for c in counts.values() for k in c}
+    cats = [(slug, name) for slug, name, active in category_meta if active or slug in with_data]
+    if UNCATEGORISED in with_data:
+        cats.append((UNCATEGORISED, str(UNCATEGORISED_LABEL)))
+    durations: dict[tuple[str, dt.date], DurationStats] = {}
+    for metric, month, sketch in RollupDurationMonth.objects.filter(
+        month__in=[s.month for s in spans], category=ROLLUP_ALL
+    ).values_list("metric", "month", "sketch"):
+        count, values = sketch_quantiles(sketch, (0.5, 0.9))
+        durations[(metric, month)] = duration_stats(count, values) if count else DurationStats()
+    state = RollupState.objects.filter(pk="default").values("folded_at", "backlog").first() or {}
+    backlog_counts = state.get("backlog") or {}
+    backlog = tuple(BacklogBucket(key, str(label), backlog_counts.get(key, 0)) for key, label, _, _ in BACKLOG_BUCKETS)
+    return TrendData(
+        categories=tuple(cats),
+        months=tuple(
+            TrendMonth(
+                month=s.month,
+                cases=sum(counts.get(str(i), {}).values()),
+                by_category=tuple(counts.get(str(i), {}).get(k, 0) for k, _ in cats),
+                first_response=durations.get((FIRST_RESPONSE, s.month), DurationStats()),
+                resolution=durations.get((RESOLUTION, s.month), DurationStats()),
+            )
+            for i, s in enumerate(spans)
+        ),
+        backlog=backlog,
+        backlog_total=sum(b.cases for b in backlog),
+        as_of=state.get("folded_at"),
     )

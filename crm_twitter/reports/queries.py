@@ -14,33 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Aggregate, Count, Expression, F, FloatField, Func, QuerySet
+from django.db.models import Aggregate, Count, Expression, FloatField, QuerySet
 
 from crm_twitter.db.sql import rows_fetch
-
-
-class EpochSeconds(Func):
-    """``end - start`` in seconds as a float (NULL when either side is NULL)."""
-
-    output_field = FloatField()
-
-    def __init__(self, end: str | Expression, start: str | Expression, **extra):
-        end = F(end) if isinstance(end, str) else end
-        start = F(start) if isinstance(start, str) else start
-        super().__init__(end, start, **extra)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        end, start = self.get_source_expressions()
-        end_sql, end_params = compiler.compile(end)
-        start_sql, start_params = compiler.compile(start)
-        params = (*end_params, *start_params)
-        if connection.vendor == "postgresql":
-            return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))::double precision", params
-        if connection.vendor == "sqlite":
-            return f"((julianday({end_sql}) - julianday({start_sql})) * 86400.0)", params
-        if connection.vendor == "mysql":
-            return f"(TIMESTAMPDIFF(MICROSECOND, {start_sql}, {end_sql}) / 1000000.0)", params
-        return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))", params
 
 
 class PercentileCont(Aggregate):
@@ -65,6 +41,11 @@ class DurationStats:
 
 
 PERCENTILES = (0.5, 0.9)
+
+
+def duration_stats(count: int, values: dict[float, float | None]) -> DurationStats:
+    """Stats as the report shows them (seconds to one decimal), from a count and its percentiles."""
+    return _stats_from(count, values)
 
 
 def _stats_from(count: int, values: dict[float, float | None]) -> DurationStats:

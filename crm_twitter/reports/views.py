@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crm_twitter.forbidden import forbidden_response
 from crm_twitter.models import ReportSnapshot
 from crm_twitter.reports.csv import report_csv
-from crm_twitter.reports.dashboard import TREND_MONTHS, dashboard_build
+from crm_twitter.reports.dashboard import TREND_MONTHS, dashboard_build, dashboard_open_incidents
 from crm_twitter.reports.generator import report_generate
 from crm_twitter.reports.html import report_html
-from crm_twitter.reports.months import ReportMonthError, current_month, month_parse
+from crm_twitter.reports.months import ReportMonthError, current_month, merchant_tz, month_parse
 from crm_twitter.reports.snapshots import FORMATS, snapshot_content, snapshot_filename
 from crm_twitter.reports.xlsx import report_xlsx
-from crm_twitter.roles import user_sees_all_cases
+from crm_twitter.roles import user_may_view_incidents, user_sees_all_cases
 
 SNAPSHOTS_SHOWN = 24
+
+
+def _as_of_text(folded_at: dt.datetime | None) -> str:
+    """When the rollups were last folded, on the merchant's clock: HH:MM today, else with the date
+    (so figures a stopped scheduler left behind never pass for fresh ones)."""
+    if folded_at is None:
+        return ""
+    local, now = timezone.localtime(folded_at, merchant_tz()), timezone.localtime(timezone.now(), merchant_tz())
+    return f"{local:%H:%M}" if local.date() == now.date() else f"{local:%Y-%m-%d %H:%M}"
 
 
 def reports_role_required(view):
@@ -59,11 +70,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend_charts": board.trend_charts,
         "backlog_chart": board.backlog_chart,
         "cards": board.cards,
+        "figures_as_of": _as_of_text(board.trend.as_of),
         "trend_months": TREND_MONTHS,
         "current_month": current_month(),
         "month_error": error,
         "snapshots": snapshots,
         "formats": list(FORMATS),
+        "open_incidents": dashboard_open_incidents() if user_may_view_incidents(request.user) else [],
     }
     return render(request, "crm_twitter/reports/dashboard.html", context, status=status)
 
@@ -101,7 +114,8 @@ def export(request: HttpRequest) -> HttpResponse:
         month = month_parse(request.GET.get("month", ""))
     except ReportMonthError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
-    data = report_generate(month=month)
+    # The page reads the rollups as of their last fold (it says when); snapshots fold first.
+    data = report_generate(month=month, fold=False)
     if fmt == "xlsx":
         content = report_xlsx(data)
     else:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from crm_twitter.models import CaseEvent, CaseOutcome, CaseStatus, ComplaintCategory, Promise
+from crm_twitter.services.rollups import rollups_fold
 from tests.factories import (
     BrandAccountFactory,
     CaseEventFactory,
@@ -175,4 +176,6 @@ def october(db, mid_november):
     ExchangeRateFactory(currency="EUR", rate=Decimal("1.10"), valid_from=dt.date(2026, 1, 1))
     ExchangeRateFactory(currency="EUR", rate=Decimal("1.20"), valid_from=dt.date(2026, 10, 15))
     ExchangeRateFactory(currency="EUR", rate=Decimal("1.30"), valid_from=dt.date(2026, 11, 1))
+    # The dashboard reads the rollups as of their last fold (every few minutes by the schedule).
+    rollups_fold()
     return {"c1": c1, "c2": c2, "c3": c3, "c4": c4, "c5": c5, "c7": c7}

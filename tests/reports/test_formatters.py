@@ -29,6 +29,7 @@ EXPECTED_SHEETS = [
     "Rising carriers",
     "How categories were set",
     "Risk signals",
+    "Incidents",
     "Data quality",
     "Definitions",
 ]

@@ -25,7 +25,7 @@ def test_dashboard_is_in_chinese_for_a_chinese_browser(client, october, manager)
 
     assert "投诉看板" in html  # Complaint dashboard
     assert "新增投诉" in html  # the "Complaints opened" card
-    assert "按类别统计的案件" in html  # the "Cases by category" table title
+    assert "按类别统计的工单" in html  # the "Cases by category" table title
     assert "Complaint dashboard" not in html
 
 

@@ -1,0 +1,680 @@
+"""Keep the daily rollups (``crm_twitter.models.rollups``) in step with the case history.
+
+The fold reads what changed since its last run and recomputes the *whole* affected days from the
+raw rows, with the same expressions the report's rules use (``services.report_rules``). Recomputing
+whole days rather than applying deltas is what keeps it exact and idempotent: a case whose category
+is confirmed later, that is reopened and resolved again, merged, or whose order gains an item, simply
+makes its days be recounted; folding twice changes nothing.
+
+What "changed" means (watermarks in ``RollupState``, read with an overlap so a transaction that
+committed late is not missed — re-reading is harmless, the fold is idempotent: times from 10 minutes
+before the last fold, ids from the marks of the fold before the last one):
+
+- cases updated (``Case.updated_at``) or created (id), events, outcome records, promises (created, or
+  kept/missed/cancelled), orders updated, order items and case–order links created;
+- for each changed case, its affected days are the days it counts on *now* (opened, resolved, outcome
+  recorded, promise due) **and** every day it has an event on: a reopen clears ``resolved_at``, and
+  the day it used to count as resolved on is the day of the event that resolved it;
+- days whose rows hold a case still *pending* on its SLA (``next_breach_at``) once that instant has
+  passed: such a case turns breached with time alone, without any write;
+- a change of the SLA policies (fingerprint) refolds everything.
+
+Not seen by the watermarks (``crm_twitter_rollups --rebuild`` repairs them): deleted cases or orders,
+a case–order link removed, a category slug renamed, a brand account re-handled is read live.
+
+Durations go into DDSketch (``ddsketch``, DataDog's mergeable quantile sketch) with a relative error
+of ``RELATIVE_ACCURACY`` (1%): a quantile it returns is within 1% of a value of the true quantile's
+rank. While a month/category has at most ``EXACT_LIMIT`` durations, the exact values are kept beside
+the sketch, and the report's median/p90 are computed exactly (``percentile_cont``'s interpolation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from ddsketch import DDSketch
+from django.db import transaction
+from django.db.models import Case as CaseWhen
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from crm_twitter.classify.risk import RISK_KINDS
+from crm_twitter.conf import app_settings
+from crm_twitter.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    Order,
+    OrderItem,
+    Promise,
+    RollupCaseDay,
+    RollupCountDay,
+    RollupCountMonth,
+    RollupDurationDay,
+    RollupDurationMonth,
+    RollupState,
+)
+from crm_twitter.services.report_rules import (
+    UNKNOWN,
+    EpochSeconds,
+    category_key,
+    complaints,
+    dimension_expressions,
+    highest_escalation,
+    language_key,
+    sla_annotations,
+    sla_done,
+    sla_late,
+    sla_own_first_response_due,
+)
+from crm_twitter.services.sla import SlaTargets, sla_policies, sla_targets
+
+RELATIVE_ACCURACY = 0.01
+EXACT_LIMIT = 1000  # durations per month and category kept exactly beside the sketch
+ALL = "__all__"
+FIRST_RESPONSE = "first_response"
+RESOLUTION = "resolution"
+TIME_OVERLAP = dt.timedelta(minutes=10)  # re-read this much before the time watermarks
+MARKS = ("case_id", "event_id", "outcome_id", "promise_id", "item_id", "link_id")
+COUNT_KINDS = ("country", "carrier", "sku")
+# Backlog age buckets (key, lower bound in days, upper bound or None): the report labels them.
+BACKLOG_BOUNDS = (
+    ("lt1d", 0, 1),
+    ("1_3d", 1, 3),
+    ("3_7d", 3, 7),
+    ("7_14d", 7, 14),
+    ("14_30d", 14, 30),
+    ("gt30d", 30, None),
+)
+
+
+# --- The sketch ---------------------------------------------------------------------------------
+
+
+def sketch_new() -> DDSketch:
+    return DDSketch(RELATIVE_ACCURACY)
+
+
+def sketch_dump(sketch: DDSketch, values: list[float] | None) -> dict:
+    """A JSON-safe form of a DDSketch (its non-empty bins), plus the exact values while few."""
+
+    def bins(store) -> list[list[float]]:
+        return [[i + store.offset, c] for i, c in enumerate(store.bins) if c]
+
+    data = {
+        "n": sketch._count,
+        "z": sketch._zero_count,
+        "p": bins(sketch._store),
+        "m": bins(sketch._negative_store),
+    }
+    if values is not None and len(values) <= EXACT_LIMIT:
+        data["v"] = sorted(values)
+    return data
+
+
+def sketch_load(data: dict) -> DDSketch:
+    sketch = sketch_new()
+    for key, c in data.get("p", ()):
+        sketch._store.add(int(key), c)
+    for key, c in data.get("m", ()):
+        sketch._negative_store.add(int(key), c)
+    sketch._zero_count = data.get("z", 0.0)
+    sketch._count = data.get("n", 0.0)
+    return sketch
+
+
+def sketch_merge(items: Iterable[dict]) -> dict:
+    """Merge dumped sketches; exact values survive while every part has them and they stay few."""
+    merged = sketch_new()
+    values: list[float] | None = []
+    for data in items:
+        if not data.get("n"):
+            continue
+        merged.merge(sketch_load(data))
+        if values is not None and "v" in data and len(values) + len(data["v"]) <= EXACT_LIMIT:
+            values.extend(data["v"])
+        else:
+            values = None
+    return sketch_dump(merged, values)
+
+
+def percentile_cont(ordered: list[float], fraction: float) -> float:
+    """PostgreSQL's ``percentile_cont``: linear interpolation between the two nearest ranks."""
+    pos = (len(ordered) - 1) * fraction
+    lo = int(pos)
+    low = ordered[lo]
+    high = ordered[lo + 1] if lo + 1 < len(ordered) else low
+    return low + (high - low) * (pos - lo)
+
+
+def sketch_quantiles(data: dict, fractions: Iterable[float]) -> tuple[int, dict[float, float | None]]:
+    """(count, {fraction: value}): exact when the values are kept, else the sketch's estimate."""
+    count = int(data.get("n") or 0)
+    if not count:
+        return 0, {f: None for f in fractions}
+    if "v" in data and len(data["v"]) == count:
+        return count, {f: percentile_cont(data["v"], f) for f in fractions}
+    sketch = sketch_load(data)
+    return count, {f: sketch.get_quantile_value(f) for f in fractions}
+
+
+# --- Days ---------------------------------------------------------------------------------------
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(app_settings.TIME_ZONE)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=_tz())
+
+
+def _month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _days_q(field_name: str, days: set[dt.date] | None, since: dt.date | None, prefix: str = "") -> Q:
+    """``field`` falls on one of ``days`` (merchant wall clock); contiguous days become one range."""
+    name = f"{prefix}{field_name}"
+    if days is None:
+        return Q(**{f"{name}__gte": day_start(since)}) if since else Q()
+    q = Q(pk__in=[])
+    ordered = sorted(days)
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + dt.timedelta(days=1):
+            j += 1
+        q |= Q(**{f"{name}__gte": day_start(ordered[i]), f"{name}__lt": day_start(ordered[j] + dt.timedelta(days=1))})
+        i = j + 1
+    return q
+
+
+def _local_day(field_name: str) -> TruncDate:
+    return TruncDate(field_name, tzinfo=_tz())
+
+
+def _as_date(value) -> dt.date:
+    return (
+        value
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        else dt.date.fromisoformat(str(value))
+    )
+
+
+# --- What changed -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Marks:
+    case_id: int
+    event_id: int
+    outcome_id: int
+    promise_id: int
+    item_id: int
+    link_id: int
+
+
+def _marks_now() -> Marks:
+    link = Case.orders.through
+
+    def top(model) -> int:
+        return model.objects.aggregate(m=Max("pk"))["m"] or 0
+
+    return Marks(
+        case_id=top(Case),
+        event_id=top(CaseEvent),
+        outcome_id=top(CaseOutcome),
+        promise_id=top(Promise),
+        item_id=top(OrderItem),
+        link_id=top(link),
+    )
+
+
+def _changed_cases(state: RollupState) -> QuerySet[Case]:
+    """Cases written since the fold *before* the last one: ids are read from the marks two folds back,
+    so a transaction that took an id before the last fold but committed after it is still seen."""
+    since = (state.changed_since or state.folded_at) - TIME_OVERLAP
+    low = Marks(**{name: int((state.previous_marks or {}).get(name, getattr(state, name))) for name in MARKS})
+    link = Case.orders.through
+    orders = Order.objects.filter(
+        Q(updated_at__gte=since) | Q(pk__in=OrderItem.objects.filter(pk__gt=low.item_id).values("order_id"))
+    ).values("pk")
+    return Case.objects.filter(
+        Q(updated_at__gte=since)
+        | Q(pk__gt=low.case_id)
+        | Q(pk__in=CaseEvent.objects.filter(pk__gt=low.event_id).values("case_id"))
+        | Q(pk__in=CaseOutcome.objects.filter(pk__gt=low.outcome_id).values("case_id"))
+        | Q(pk__in=Promise.objects.filter(Q(pk__gt=low.promise_id) | Q(resolved_at__gte=since)).values("case_id"))
+        | Q(pk__in=link.objects.filter(Q(pk__gt=low.link_id) | Q(order_id__in=orders)).values("case_id"))
+    ).values("pk")
+
+
+def _affected_days(state: RollupState, now: dt.datetime) -> set[dt.date]:
+    changed = _changed_cases(state)
+    days: set[dt.date] = set()
+    for opened, resolved in (
+        Case.objects.filter(pk__in=changed)
+        .annotate(_o=_local_day("opened_at"), _r=_local_day("resolved_at"))
+        .values_list("_o", "_r")
+        .distinct()
+        .order_by()
+    ):
+        days.add(_as_date(opened))
+        if resolved is not None:
+            days.add(_as_date(resolved))
+    for model, field_name in ((CaseEvent, "created_at"), (CaseOutcome, "recorded_at"), (Promise, "due_at")):
+        days.update(
+            _as_date(d)
+            for d in model.objects.filter(case_id__in=changed)
+            .annotate(_d=_local_day(field_name))
+            .values_list("_d", flat=True)
+            .distinct()
+            .order_by()
+        )
+    days.update(
+        _as_date(d)
+        for d in RollupCaseDay.objects.filter(next_breach_at__lt=now)
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return days
+
+
+def policies_fingerprint(policies: dict[str, SlaTargets]) -> str:
+    text = json.dumps({p: list(t) if isinstance(t, tuple) else repr(t) for p, t in sorted(policies.items())})
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# --- Recompute ----------------------------------------------------------------------------------
+
+
+def _policy_interval(clock: str, policies: dict[str, SlaTargets]) -> CaseWhen:
+    default = sla_targets("normal", policies)
+    return CaseWhen(
+        *(When(priority=p, then=Value(dt.timedelta(minutes=getattr(t, clock)))) for p, t in policies.items()),
+        default=Value(dt.timedelta(minutes=getattr(default, clock))),
+        output_field=DurationField(),
+    )
+
+
+def _breach_instants(policies: dict[str, SlaTargets]) -> dict[str, CaseWhen]:
+    """For a case whose clock is still running, the instant it turns late (``sla_late`` then holds)."""
+    fr_running = Q(first_response_at__isnull=True, sla_paused_at__isnull=True)
+    res_running = Q(resolved_at__isnull=True, sla_paused_at__isnull=True)
+    fr_by_policy = ExpressionWrapper(F("opened_at") + _policy_interval("first_response", policies), DateTimeField())
+    res_by_policy = ExpressionWrapper(F("opened_at") + _policy_interval("resolution", policies), DateTimeField())
+    return {
+        "_fr_t": CaseWhen(
+            When(fr_running & sla_own_first_response_due(), then=F("sla_first_response_due")),
+            When(fr_running, then=fr_by_policy),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+        "_res_t": CaseWhen(
+            When(res_running & Q(sla_resolution_due__isnull=False), then=F("sla_resolution_due")),
+            When(res_running, then=res_by_policy),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+    }
+
+
+def _escalation_until(months: list[dt.date]) -> CaseWhen:
+    """The end of the month the case was opened in (an escalation after it does not rewrite it)."""
+    return CaseWhen(
+        *(
+            When(
+                case__opened_at__gte=day_start(m),
+                case__opened_at__lt=day_start(_next_month(m)),
+                then=Value(day_start(_next_month(m))),
+            )
+            for m in months
+        ),
+        default=Value(day_start(_next_month(months[-1])) if months else timezone.now()),
+        output_field=DateTimeField(),
+    )
+
+
+def _case_rows(opened_q: Q, months: list[dt.date], now: dt.datetime, policies: dict[str, SlaTargets]) -> list:
+    late, done = sla_late(), sla_done()
+    pending = ~late & ~done
+    kind = CaseWhen(
+        When(merged_into__isnull=False, then=Value(RollupCaseDay.Kind.MERGED)),
+        When(status=CaseStatus.NOT_ACTIONABLE, then=Value(RollupCaseDay.Kind.NOT_ACTIONABLE)),
+        default=Value(RollupCaseDay.Kind.COMPLAINT),
+    )
+    rows = (
+        Case.objects.filter(opened_q)
+        .annotate(**sla_annotations(now=now, policies=policies))
+        .annotate(**_breach_instants(policies))
+        .annotate(
+            _esc=highest_escalation(until=_escalation_until(months)),
+            _day=_local_day("opened_at"),
+            _cat=category_key(),
+            _lang=language_key(),
+            _kind=kind,
+        )
+        .values("_day", "brand_account_id", "_lang", "_cat", "_kind")
+        .annotate(
+            cases=Count("pk"),
+            sla_breached=Count("pk", filter=late),
+            sla_met=Count("pk", filter=done & ~late),
+            escalated=Count("pk", filter=Q(_esc__gt=0)),
+            escalated_1=Count("pk", filter=Q(_esc=1)),
+            escalated_2=Count("pk", filter=Q(_esc=2)),
+            escalated_3=Count("pk", filter=Q(_esc=3)),
+            moved_to_dm=Count("pk", filter=Q(moved_to_dm_at__isnull=False)),
+            satisfaction_count=Count("satisfaction"),
+            satisfaction_sum=Sum("satisfaction"),
+            fr_t=Min("_fr_t", filter=pending),
+            res_t=Min("_res_t", filter=pending),
+        )
+        .order_by()
+    )
+    out = []
+    for r in rows:
+        instants = [t for t in (r["fr_t"], r["res_t"]) if t is not None]
+        out.append(
+            RollupCaseDay(
+                day=_as_date(r["_day"]),
+                account_id=r["brand_account_id"],
+                language=r["_lang"] or UNKNOWN,
+                category=r["_cat"],
+                kind=r["_kind"],
+                cases=r["cases"],
+                sla_met=r["sla_met"],
+                sla_breached=r["sla_breached"],
+                next_breach_at=min(instants) if instants else None,
+                escalated=r["escalated"],
+                escalated_1=r["escalated_1"],
+                escalated_2=r["escalated_2"],
+                escalated_3=r["escalated_3"],
+                moved_to_dm=r["moved_to_dm"],
+                satisfaction_count=r["satisfaction_count"],
+                satisfaction_sum=r["satisfaction_sum"] or 0,
+            )
+        )
+    return out
+
+
+def _count_rows(opened_q: Q, recorded_q: Q, due_q: Q) -> list[RollupCountDay]:
+    out: list[RollupCountDay] = []
+    opened = complaints().filter(opened_q)
+    expressions = dimension_expressions()
+    for kind in COUNT_KINDS:
+        for r in (
+            opened.annotate(_day=_local_day("opened_at"), _cat=category_key(), _value=expressions[kind])
+            .values("_day", "_cat", "_value")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by()
+        ):
+            value = r["_value"] if r["_value"] not in (None, "") else UNKNOWN
+            out.append(RollupCountDay(day=_as_date(r["_day"]), kind=kind, category=r["_cat"], key1=value, n=r["n"]))
+    for r in (
+        opened.annotate(_day=_local_day("opened_at"))
+        .values("_day", "category_confirmed", "category__slug", "suggested_category__slug", "suggestion_model")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        confirmed = r["category__slug"] if r["category_confirmed"] and r["category__slug"] else ""
+        out.append(
+            RollupCountDay(
+                day=_as_date(r["_day"]),
+                kind="categorisation",
+                category=confirmed,
+                key1=r["suggested_category__slug"] or "",
+                key2=r["suggestion_model"] or "",
+                n=r["n"],
+            )
+        )
+    risk = (
+        opened.annotate(_day=_local_day("opened_at"))
+        .values("_day")
+        .annotate(**{kind: Count("pk", filter=Q(risk_kinds__contains=kind)) for kind in RISK_KINDS})
+        .order_by()
+    )
+    for r in risk:
+        out.extend(
+            RollupCountDay(day=_as_date(r["_day"]), kind="risk", category="", key1=kind, n=r[kind])
+            for kind in RISK_KINDS
+            if r[kind]
+        )
+    for r in (
+        CaseOutcome.objects.filter(recorded_q, case__merged_into__isnull=True)
+        .exclude(case__status=CaseStatus.NOT_ACTIONABLE)
+        .annotate(_day=_local_day("recorded_at"), _cat=category_key("case__"))
+        .values("_day", "_cat", "outcome", "refund_currency")
+        .annotate(n=Count("pk"), refunds=Count("refund_amount"), amount=Sum("refund_amount"))
+        .order_by()
+    ):
+        out.append(
+            RollupCountDay(
+                day=_as_date(r["_day"]),
+                kind="outcome",
+                category=r["_cat"],
+                key1=r["outcome"] or "",
+                key2=r["refund_currency"] or "",
+                n=r["n"],
+                refunds=r["refunds"],
+                amount=r["amount"],
+            )
+        )
+    for r in (
+        Promise.objects.filter(due_q, case__merged_into__isnull=True)
+        .exclude(case__status=CaseStatus.NOT_ACTIONABLE)
+        .annotate(_day=_local_day("due_at"), _cat=category_key("case__"))
+        .values("_day", "_cat", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        out.append(
+            RollupCountDay(day=_as_date(r["_day"]), kind="promise", category=r["_cat"], key1=r["status"], n=r["n"])
+        )
+    return out
+
+
+def _duration_rows(opened_q: Q, resolved_q: Q) -> list[RollupDurationDay]:
+    """Durations per day and category into sketches (the values stream; only sketches are kept)."""
+    groups: dict[tuple[str, dt.date, str], tuple[DDSketch, list[float]]] = {}
+    sources = (
+        (FIRST_RESPONSE, "opened_at", complaints().filter(opened_q), EpochSeconds("first_response_at", "opened_at")),
+        (RESOLUTION, "resolved_at", complaints().filter(resolved_q), EpochSeconds("resolved_at", "opened_at")),
+    )
+    for metric, day_field, queryset, duration in sources:
+        rows = (
+            queryset.annotate(_day=_local_day(day_field), _cat=category_key(), _d=duration)
+            .filter(_d__isnull=False)
+            .values_list("_day", "_cat", "_d")
+            .order_by()
+        )
+        for day, cat, seconds in rows.iterator(chunk_size=5000):
+            sketch, values = groups.setdefault((metric, _as_date(day), cat), (sketch_new(), []))
+            sketch.add(float(seconds))
+            if len(values) <= EXACT_LIMIT:
+                values.append(float(seconds))
+    return [
+        RollupDurationDay(
+            day=day,
+            metric=metric,
+            category=cat,
+            count=int(sketch.count),
+            sketch=sketch_dump(sketch, values if len(values) <= EXACT_LIMIT else None),
+        )
+        for (metric, day, cat), (sketch, values) in groups.items()
+    ]
+
+
+def _months_refresh(months: set[dt.date] | None) -> None:
+    """Re-merge the month rows of ``months`` (None: all) from their daily duration rows."""
+    day_rows = RollupDurationDay.objects.all()
+    month_rows = RollupDurationMonth.objects.all()
+    if months is not None:
+        if not months:
+            return
+        ranges = Q(pk__in=[])
+        for m in months:
+            ranges |= Q(day__gte=m, day__lt=_next_month(m))
+        day_rows = day_rows.filter(ranges)
+        month_rows = month_rows.filter(month__in=months)
+    parts: dict[tuple[dt.date, str, str], list[dict]] = defaultdict(list)
+    for day, metric, cat, sketch in day_rows.values_list("day", "metric", "category", "sketch").order_by("day"):
+        month = _month_of(_as_date(day))
+        parts[(month, metric, cat)].append(sketch)
+        parts[(month, metric, ALL)].append(sketch)
+    month_rows.delete()
+    merged = []
+    for (month, metric, cat), items in parts.items():
+        data = sketch_merge(items)
+        merged.append(RollupDurationMonth(month=month, metric=metric, category=cat, count=int(data["n"]), sketch=data))
+    RollupDurationMonth.objects.bulk_create(merged, batch_size=500)
+
+
+def _count_months_refresh(months: set[dt.date] | None) -> None:
+    """Re-sum the month rows of the order dimensions (None: all months) from their daily rows."""
+    day_rows = RollupCountDay.objects.filter(kind__in=COUNT_KINDS)
+    month_rows = RollupCountMonth.objects.all()
+    if months is not None:
+        if not months:
+            return
+        ranges = Q(pk__in=[])
+        for m in months:
+            ranges |= Q(day__gte=m, day__lt=_next_month(m))
+        day_rows = day_rows.filter(ranges)
+        month_rows = month_rows.filter(month__in=months)
+    month_rows.delete()
+    RollupCountMonth.objects.bulk_create(
+        [
+            RollupCountMonth(month=_as_date(r["_m"]), kind=r["kind"], category=r["category"], key1=r["key1"], n=r["n"])
+            for r in day_rows.annotate(_m=TruncMonth("day"))
+            .values("_m", "kind", "category", "key1")
+            .annotate(n=Sum("n"))
+            .order_by()
+        ],
+        batch_size=500,
+    )
+
+
+def _backlog(now: dt.datetime) -> dict[str, int]:
+    filters = {}
+    for key, low, high in BACKLOG_BOUNDS:
+        q = Q(opened_at__lte=now - dt.timedelta(days=low))
+        if high is not None:
+            q &= Q(opened_at__gt=now - dt.timedelta(days=high))
+        filters[key] = Count("pk", filter=q)
+    counts = complaints().filter(status__in=OPEN_STATUSES).aggregate(**filters)
+    return {key: counts[key] or 0 for key, _low, _high in BACKLOG_BOUNDS}
+
+
+def _recompute(days: set[dt.date] | None, since: dt.date | None, now: dt.datetime, policies) -> int:
+    """Delete and recount the rollup rows of ``days`` (None: every day, or from ``since``)."""
+    opened_q = _days_q("opened_at", days, since)
+    if days is None:
+        bounds = Case.objects.filter(opened_q).aggregate(lo=Min("opened_at"), hi=Max("opened_at"))
+        months: list[dt.date] = []
+        if bounds["lo"] is not None:
+            m = _month_of(timezone.localtime(bounds["lo"], _tz()).date())
+            last = _month_of(timezone.localtime(bounds["hi"], _tz()).date())
+            while m <= last:
+                months.append(m)
+                m = _next_month(m)
+    else:
+        months = sorted({_month_of(d) for d in days})
+    for model in (RollupCaseDay, RollupCountDay, RollupDurationDay):
+        stale = model.objects.all()
+        if days is not None:
+            stale = stale.filter(day__in=sorted(days))
+        elif since is not None:
+            stale = stale.filter(day__gte=since)
+        stale.delete()
+    case_rows = _case_rows(opened_q, months, now, policies)
+    RollupCaseDay.objects.bulk_create(case_rows, batch_size=500)
+    count_rows = _count_rows(opened_q, _days_q("recorded_at", days, since), _days_q("due_at", days, since))
+    RollupCountDay.objects.bulk_create(count_rows, batch_size=500)
+    duration_rows = _duration_rows(opened_q, _days_q("resolved_at", days, since))
+    RollupDurationDay.objects.bulk_create(duration_rows, batch_size=500)
+    if days is None and since is None:
+        _months_refresh(None)
+        _count_months_refresh(None)
+    else:
+        touched = {_month_of(d) for d in days} if days is not None else None
+        if touched is None:
+            m, last = _month_of(since), _month_of(timezone.localtime(now, _tz()).date())
+            touched = set()
+            while m <= last:
+                touched.add(m)
+                m = _next_month(m)
+        _months_refresh(touched)
+        _count_months_refresh(touched)
+    return len(case_rows) + len(count_rows) + len(duration_rows)
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    folded_at: dt.datetime
+    days: int | None  # None: every day was recomputed
+    rows: int
+
+
+def rollups_fold(*, now: dt.datetime | None = None, rebuild: bool = False, since: dt.date | None = None) -> FoldResult:
+    """Bring the rollups up to date; ``rebuild`` recomputes every day (from ``since``), else only the
+    days touched since the last fold. Idempotent; concurrent folds queue on the state row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        RollupState.objects.get_or_create(pk="default")
+        state = RollupState.objects.select_for_update().get(pk="default")
+        marks = _marks_now()
+        policies = sla_policies()
+        fingerprint = policies_fingerprint(policies)
+        days: set[dt.date] | None = None
+        if rebuild or state.folded_at is None or state.policies != fingerprint:
+            if not rebuild:
+                since = None  # a first fold or new policies: everything
+        else:
+            days = _affected_days(state, now)
+            since = None
+        rows = _recompute(days, since, now, policies) if days is None or days else 0
+        # Full: everything up to ``marks`` was read. Incremental: re-read from this fold's low marks next time.
+        state.previous_marks = {
+            name: (getattr(marks, name) if days is None else getattr(state, name)) for name in MARKS
+        }
+        state.folded_at = now
+        state.changed_since = now
+        state.case_id, state.event_id, state.outcome_id = marks.case_id, marks.event_id, marks.outcome_id
+        state.promise_id, state.item_id, state.link_id = marks.promise_id, marks.item_id, marks.link_id
+        state.policies = fingerprint
+        state.backlog = _backlog(now)
+        state.save()
+    return FoldResult(folded_at=now, days=None if days is None else len(days), rows=rows)
+
+
+def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = None) -> FoldResult:
+    """Recompute the rollups from scratch (from ``since`` on): what the management command runs."""
+    return rollups_fold(now=now, rebuild=True, since=since)
