@@ -26,11 +26,44 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import markdown_table, median, p95, setup_django
+from bench.common import load_average, markdown_table, median, p95, pg_bulk_load, setup_django
 
 CASE_PAGE_MESSAGES = 200
 OPEN_STATUSES = ("new", "acknowledged", "in_dm", "pending_merchant", "awaiting_customer")
 LANGUAGES = ("en", "en", "en", "de", "fr", "es", "zh", "ja")
+# What customers write (none of it says "blender": that word is the 200-message case's alone, so
+# the message-text search finds one case at every scale). A number makes each message unique.
+PHRASES = (
+    "where is my parcel",
+    "my order still has not arrived",
+    "the package came damaged",
+    "wrong size delivered",
+    "I want a refund",
+    "tracking has not moved for a week",
+    "item missing from the box",
+    "courier left it at the wrong address",
+    "still waiting for my replacement",
+    "the screen is cracked",
+    "charged twice for one order",
+    "can someone help me please",
+)
+MINUTES_3_YEARS = 3 * 365 * 24 * 60
+MINUTES_60_DAYS = 60 * 24 * 60
+# Tables the seed fills with more than a handful of rows: loaded without their secondary indexes.
+BULK_TABLES = (
+    "crm_twitter_customer",
+    "crm_twitter_xuser",
+    "crm_twitter_case",
+    "crm_twitter_case_orders",
+    "crm_twitter_order",
+    "crm_twitter_tweet",
+    "crm_twitter_directmessage",
+    "crm_twitter_caseevent",
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def literal(field) -> str:
@@ -98,14 +131,41 @@ def index_migrations() -> list:
 
 
 def seed(*, cases: int, messages: int) -> dict:
-    from django.contrib.auth.models import Group
+    """Fill the database: one transaction, tables loaded without their secondary indexes, which are
+    rebuilt once at the end (``pg_bulk_load``); then VACUUM ANALYZE as autovacuum would."""
     from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        info = _seed(cases=cases, messages=messages)
+    step = time.perf_counter()
+    with connection.cursor() as cursor:
+        # What autovacuum does to a table in service: statistics, and the visibility map that lets
+        # the counts read their covering index alone (a fresh bulk load has none).
+        cursor.execute("VACUUM (ANALYZE)")
+    log(f"  VACUUM ANALYZE: {time.perf_counter() - step:.0f} s")
+    info["seconds"] = time.perf_counter() - started
+    return info
+
+
+def _seed(*, cases: int, messages: int) -> dict:
+    from django.contrib.auth.models import Group
+    from django.db import connection
 
     from crm_twitter import models as m
     from tests.factories import BrandAccountFactory, TeamFactory, TeamMembershipFactory, UserFactory
 
     customers = max(cases // 2, 1)
-    started = time.perf_counter()
+    # Customers with many cases: every hundredth case goes to one of a few regulars (one per 10,000
+    # cases, so each has about a hundred at every scale; customer 1, the 200-message case's, is one).
+    regulars = max(cases // 10_000, 1)
+
+    def cust_of(case_expr: str) -> str:
+        return (
+            f"(CASE WHEN ({case_expr}) % 100 = 0 THEN 1 + (({case_expr}) / 100) % {regulars} "
+            f"ELSE 1 + (({case_expr}) - 1) % {customers} END)"
+        )
+
     tables = [
         m.Media,
         m.Tweet,
@@ -127,33 +187,27 @@ def seed(*, cases: int, messages: int) -> dict:
     ]
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(f'"{t._meta.db_table}"' for t in tables) + " RESTART IDENTITY CASCADE")
-        # Build the inbox's search/urgency indexes once after the bulk load, not row by row during it.
-        for indexes, _create in index_migrations():
-            for name, *_rest in indexes:
-                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
-    with transaction.atomic():
-        teams = [
-            TeamFactory(name=f"Bench {code}", slug=f"bench-{code}", languages=[code])
-            for code in ("en", "de", "fr", "es", "zh", "ja")
-        ]
-        team_by_lang = {t.languages[0]: t.pk for t in teams}
-        agents = []
-        for i in range(40):
-            user = UserFactory(username=f"bench-agent-{i}", first_name="Agent", last_name=str(i), roles=["crm_agent"])
-            TeamMembershipFactory(team=teams[i % len(teams)], user=user)
-            agents.append(user.pk)
-        supervisor = UserFactory(
-            username="bench-supervisor", first_name="Sam", last_name="Visor", roles=["crm_supervisor"]
-        )
-        Group.objects.get(name="crm_supervisor")
-        brands = [
-            BrandAccountFactory(handle="benchhelp", x_user_id="990001"),
-            BrandAccountFactory(handle="benchhelp_eu", x_user_id="990002"),
-        ]
-        categories = list(m.ComplaintCategory.objects.values_list("pk", flat=True))
+    teams = [
+        TeamFactory(name=f"Bench {code}", slug=f"bench-{code}", languages=[code])
+        for code in ("en", "de", "fr", "es", "zh", "ja")
+    ]
+    team_by_lang = {t.languages[0]: t.pk for t in teams}
+    agents = []
+    for i in range(40):
+        user = UserFactory(username=f"bench-agent-{i}", first_name="Agent", last_name=str(i), roles=["crm_agent"])
+        TeamMembershipFactory(team=teams[i % len(teams)], user=user)
+        agents.append(user.pk)
+    supervisor = UserFactory(username="bench-supervisor", first_name="Sam", last_name="Visor", roles=["crm_supervisor"])
+    Group.objects.get(name="crm_supervisor")
+    brands = [
+        BrandAccountFactory(handle="benchhelp", x_user_id="990001"),
+        BrandAccountFactory(handle="benchhelp_eu", x_user_id="990002"),
+    ]
+    categories = list(m.ComplaintCategory.objects.values_list("pk", flat=True))
 
     lang = pick(LANGUAGES, "i * 7")
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, pg_bulk_load(cursor, BULK_TABLES, log=log):
+        step = time.perf_counter()
         insert_select(
             cursor,
             m.Customer,
@@ -181,16 +235,37 @@ def seed(*, cases: int, messages: int) -> dict:
             },
             customers,
         )
-        cust = f"(1 + (i - 1) % {customers})"
+        log(f"  customers and X users: {time.perf_counter() - step:.0f} s")
+        step = time.perf_counter()
+        cust = cust_of("i")
         bucket = "((i * 7919) % 100)"
         status = (
             f"CASE WHEN {bucket} < 25 THEN {pick(OPEN_STATUSES, 'i * 13')} "
             f"WHEN {bucket} < 85 THEN 'resolved' WHEN {bucket} < 97 THEN 'closed' ELSE 'not_actionable' END"
         )
         is_open = f"({bucket} < 25)"
-        opened = "(now() - ((i * 104729) % (365 * 24 * 60)) * INTERVAL '1 minute')"
+        # Three years of history: open cases were opened in the last 60 days, the rest at any time.
+        opened = (
+            f"(now() - ((i * 104729) % (CASE WHEN {is_open} THEN {MINUTES_60_DAYS} ELSE {MINUTES_3_YEARS} END))"
+            " * INTERVAL '1 minute')"
+        )
         due = "(now() + (((i * 37) % 2880) - 480) * INTERVAL '1 minute')"
         agent_array = "(ARRAY[" + ",".join(map(str, agents)) + "])"
+        # Agents work their own team's cases (agent j is in team j % 6); one case in twenty went to
+        # someone in another team (moved, or handed over).
+        team_agents = {
+            code: [pk for j, pk in enumerate(agents) if j % len(teams) == k]
+            for k, code in enumerate(t.languages[0] for t in teams)
+        }
+        own_team_agent = (
+            "CASE "
+            + " ".join(
+                f"WHEN {pick(LANGUAGES, f'({cust}) * 7')} = '{code}' "
+                f"THEN (ARRAY[{','.join(map(str, pks))}])[1 + (i % {len(pks)})]"
+                for code, pks in team_agents.items()
+            )
+            + " END"
+        )
         team_expr = (
             "CASE "
             + " ".join(
@@ -215,7 +290,10 @@ def seed(*, cases: int, messages: int) -> dict:
                 # A quarter unassigned, in runs of three consecutive cases so every language (hence
                 # every team, the measured agent's included) gets some: ``i % 4`` picked only
                 # customers whose language routes to the English and French teams.
-                "assignee_id": f"CASE WHEN (i / 3) % 4 = 0 THEN NULL ELSE {agent_array}[1 + (i % {len(agents)})] END",
+                "assignee_id": (
+                    f"CASE WHEN (i / 3) % 4 = 0 THEN NULL WHEN i % 20 = 7 THEN {agent_array}[1 + (i % {len(agents)})] "
+                    f"ELSE {own_team_agent} END"
+                ),
                 "team_id": team_expr,
                 "language": pick(LANGUAGES, f"({cust}) * 7"),
                 "category_id": f"CASE WHEN i % 5 = 0 THEN NULL ELSE {category_array}[1 + (i % {len(categories)})] END",
@@ -229,10 +307,25 @@ def seed(*, cases: int, messages: int) -> dict:
                 "first_response_at": f"{opened} + INTERVAL '30 minutes'",
                 "last_message_at": f"{opened} + INTERVAL '2 hours'",
                 "last_message_preview": "'@benchhelp my parcel ' || i || ' never arrived, where is it?'",
-                "resolved_at": f"CASE WHEN NOT {is_open} THEN {opened} + INTERVAL '3 days' END",
+                "resolved_at": f"CASE WHEN NOT {is_open} THEN LEAST(now(), {opened} + (1 + i % 96) * INTERVAL '1 hour') END",
                 # A rare 150k (0.5 %): the "reach 100k+" filter finds a handful deep in the queue.
                 "reach": "CASE WHEN i % 199 = 0 THEN 150000 WHEN i % 50 = 0 THEN 20000 ELSE i % 3000 END",
                 "conversation_ids": "'[]'::jsonb",
+            },
+            cases,
+        )
+        log(f"  cases: {time.perf_counter() - step:.0f} s")
+        step = time.perf_counter()
+        # Every case's "created" event (the case page and the reports read the event table).
+        insert_select(
+            cursor,
+            m.CaseEvent,
+            {
+                "case_id": "i",
+                "kind": "'created'",
+                "message": "''",
+                "data": "'{}'::jsonb",
+                "created_at": "(SELECT opened_at FROM crm_twitter_case WHERE id = i)",
             },
             cases,
         )
@@ -257,7 +350,10 @@ def seed(*, cases: int, messages: int) -> dict:
             f"SELECT 2 * g.i, g.i FROM generate_series(1, {cases // 2}) AS g(i)"
         )
         # Messages: 60 % public tweets, 40 % DMs, spread over the cases (case 1 gets its own 200).
+        log(f"  events and orders: {time.perf_counter() - step:.0f} s")
+        step = time.perf_counter()
         case_of = f"(2 + (i % {cases - 1}))"
+        three_years = f"((i * 7) % {MINUTES_3_YEARS}) * INTERVAL '1 minute'"
         tweets = int(messages * 0.6)
         dms = messages - tweets
         insert_select(
@@ -266,15 +362,15 @@ def seed(*, cases: int, messages: int) -> dict:
             {
                 "x_id": "(1800000000000000000 + i)::text",
                 "brand_account_id": str(brands[0].pk),
-                "author_id": f"1 + ({case_of} - 1) % {customers}",
+                "author_id": cust_of(case_of),
                 "case_id": case_of,
                 "direction": "'inbound'",
                 "party": "'customer'",
                 "kind": "'reply'",
-                "text": "'@benchhelp where is my parcel ' || i || '? ' || md5(i::text)",
+                "text": f"'@benchhelp ' || {pick(PHRASES, 'i * 13')} || ' #' || i",
                 "lang": "'en'",
                 "conversation_id": f"(1800000000000000000 + {case_of})::text",
-                "created_at": "now() - ((i * 7) % 500000) * INTERVAL '1 minute'",
+                "created_at": f"now() - {three_years}",
                 "public_metrics": "'{}'::jsonb",
                 "mentioned_user_ids": "'[]'::jsonb",
                 "raw": "'{}'::jsonb",
@@ -288,16 +384,18 @@ def seed(*, cases: int, messages: int) -> dict:
                 "x_event_id": "(1900000000000000000 + i)::text",
                 "dm_conversation_id": "'conv-' || " + case_of,
                 "brand_account_id": str(brands[0].pk),
-                "sender_id": f"1 + ({case_of} - 1) % {customers}",
+                "sender_id": cust_of(case_of),
                 "case_id": case_of,
                 "direction": "'inbound'",
                 "event_type": "'MessageCreate'",
-                "text": "'my order number is ' || (40000000 + i % 50000) || ' ' || md5(i::text)",
-                "created_at": "now() - ((i * 11) % 500000) * INTERVAL '1 minute'",
+                "text": f"'my order number is ' || (40000000 + i % 50000) || ', ' || {pick(PHRASES, 'i * 5')}",
+                "created_at": f"now() - {three_years} - INTERVAL '3 minutes'",
                 "raw": "'{}'::jsonb",
             },
             dms,
         )
+        log(f"  {messages:,} messages: {time.perf_counter() - step:.0f} s")
+        step = time.perf_counter()
         # The 200-message case: a thread, DMs both ways, notes, media, an order, a promise.
         half = CASE_PAGE_MESSAGES // 2
         insert_select(
@@ -381,15 +479,12 @@ def seed(*, cases: int, messages: int) -> dict:
             },
             1,
         )
-        with connection.schema_editor() as editor:
-            for _indexes, create in index_migrations():
-                create(None, editor)
-    with connection.cursor() as cursor:
-        # What autovacuum does to a table in service: statistics, and the visibility map that lets
-        # the counts read their covering index alone (a fresh bulk load has none).
-        cursor.execute("VACUUM (ANALYZE)")
+    with connection.schema_editor(atomic=False) as editor:
+        # The inbox's own indexes, should an earlier run (before pg_bulk_load) have left them dropped.
+        for _indexes, create in index_migrations():
+            create(None, editor)
+    log(f"  indexes rebuilt: {time.perf_counter() - step:.0f} s")
     return {
-        "seconds": time.perf_counter() - started,
         "supervisor": supervisor,
         "agent_id": agents[1],
         "brand_id": brands[1].pk,
@@ -438,14 +533,15 @@ def cold_caches() -> None:
     The queue counts are cached for 5 s, and the page refreshes every 20 s: in real use most
     requests (the first visit, every refresh) pay for counting, so each timed request here does
     too. The order matcher may memoise the numbers it found per text; a case page's first render
-    (a new message, another web worker) finds nothing there, so neither does the timed one.
+    (a new message, another web worker) finds nothing there, so neither does the timed one. The
+    whole cache is emptied (the queue's 20-second row fragments too): otherwise whether a request
+    found the rows cached depended on timing, and its query count varied by one to three.
     """
     from django.core.cache import cache
 
-    from crm_twitter.selectors.queues import counts_cache_key
     from crm_twitter.services import order_matching
 
-    cache.delete_many([counts_cache_key(user_id) for user_id in USER_IDS])
+    cache.clear()
     memo = getattr(order_matching, "_find_cached", None)
     if memo is not None and hasattr(memo, "cache_clear"):
         memo.cache_clear()
@@ -464,9 +560,14 @@ def rows_shown(response) -> int:
 
 
 def measure(
-    client, url: str, params: dict, *, repeat: int, headers: dict | None = None
-) -> tuple[float, float, int, int]:
-    """Median and p95 wall-clock ms of ``repeat`` GETs, the queries one GET runs and the rows it shows."""
+    client, url: str, params: dict, *, repeat: int, headers: dict | None = None, explain: int = 0
+) -> tuple[float, float, int, int, float]:
+    """Median and p95 wall-clock ms of ``repeat`` GETs, the queries one GET runs, the rows it shows and
+    the median ms spent waiting for the database (what grows with data; the rest is Python).
+
+    With ``explain``, the page's slowest queries (that many) go to stderr with their time and the
+    EXPLAIN (ANALYZE, BUFFERS) of each: where a page's time goes, without guessing.
+    """
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
@@ -488,29 +589,64 @@ def measure(
     executed = []
 
     def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            executed.append(((time.perf_counter() - start) * 1000, sql, params))
 
     cold_caches()
     with connection.execute_wrapper(count):
         client.get(url, params, headers=headers or {})
-    timings = []
+    if explain:
+        explain_slowest(executed, explain)
+    timings, sql_ms = [], []
+
+    def sql_time(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[0] += time.perf_counter() - start
+
     for _ in range(repeat):
         cold_caches()
-        start = time.perf_counter()
-        client.get(url, params, headers=headers or {})
-        timings.append((time.perf_counter() - start) * 1000)
-    return median(timings), p95(timings), len(executed), shown
+        spent = [0.0]
+        with connection.execute_wrapper(sql_time):
+            start = time.perf_counter()
+            client.get(url, params, headers=headers or {})
+            timings.append((time.perf_counter() - start) * 1000)
+        sql_ms.append(spent[0] * 1000)
+    return median(timings), p95(timings), len(executed), shown, median(sql_ms)
+
+
+def explain_slowest(executed: list, n: int) -> None:
+    from django.db import connection
+
+    for ms, sql, params in sorted(executed, key=lambda e: e[0], reverse=True)[:n]:
+        log(f"--- {ms:.1f} ms: {sql[:300]}")
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            log("\n".join("    " + line for (line,) in cursor.fetchall()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 100,000 cases / 1,000,000 messages")
-    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="timed runs per page (default 40; 20 above --scale 1, for time)"
+    )
     parser.add_argument("--force", action="store_true", help="seed a database whose name lacks 'bench'")
     parser.add_argument("--reuse", action="store_true", help="measure the data already seeded")
     parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
+    parser.add_argument("--explain", type=int, default=0, help="print each page's N slowest queries, explained")
     args = parser.parse_args()
+    if args.repeat is None:
+        # At 1M cases the seed alone takes ~15 minutes on two shared cores: 20 runs per page keep
+        # `BENCH_SCALE=10 make bench` within its half hour.
+        args.repeat = 40 if args.scale <= 1 else 20
 
     vendor = setup_django()
     from django.conf import settings
@@ -628,6 +764,18 @@ def main() -> None:
             None,
         ),
         (
+            # Three years of history: a week a year back, deep in the resolved queue's order.
+            "Filter: resolved, opened in a 7-day range a year ago",
+            supervisor,
+            queue,
+            {
+                "queue": "resolved",
+                "opened_from": (today - dt.timedelta(days=400)).isoformat(),
+                "opened_to": (today - dt.timedelta(days=394)).isoformat(),
+            },
+            None,
+        ),
+        (
             "Filter (agent): unassigned + language + escalation",
             agent,
             queue,
@@ -645,21 +793,26 @@ def main() -> None:
         (f"Case page ({CASE_PAGE_MESSAGES} messages + notes)", supervisor, case_url, {}, None),
     ]
     rows, empty = [], []
+    load_at_start = load_average()
+    log(f"  load average {load_at_start} before the pages")
     for label, client, url, params, headers in scenarios:
         if args.only.lower() not in label.lower():
             continue
-        med, p, queries, shown = measure(client, url, params, repeat=args.repeat, headers=headers)
-        rows.append((label, shown, f"{med:.1f}", f"{p:.1f}", queries))
+        med, p, queries, shown, sql = measure(
+            client, url, params, repeat=args.repeat, headers=headers, explain=args.explain
+        )
+        rows.append((label, shown, f"{med:.1f}", f"{p:.1f}", f"{sql:.1f}", queries))
         if not shown:
             empty.append(label)
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average()
     print(
         f"Inbox pages on PostgreSQL: {Case.objects.count():,} cases, "
         f"{Tweet.objects.count() + DirectMessage.objects.count():,} messages "
         f"(seeded in {info['seconds']:.0f} s); Django test client, server-side, {args.repeat} runs each, "
-        f"50 rows per queue page; {os.cpu_count()} CPUs, load average {load} at the end.\n"
+        f"50 rows per queue page; {os.cpu_count()} CPUs, load average {load_at_start} before the pages "
+        f"and {load} at the end (1, 5, 15 min).\n"
     )
-    print(markdown_table(("Page", "rows", "median ms", "p95 ms", "queries"), rows))
+    print(markdown_table(("Page", "rows", "median ms", "p95 ms", "SQL ms (median)", "queries"), rows))
     if empty:
         # A page that shows nothing times the empty-result path, not the page its label names.
         sys.exit(
