@@ -559,13 +559,23 @@ def _select_where_in(
     convert_key = _converter(key_field, connection)
     converters = _read_converters(fields, meta.db_table, connection)
     select = ", ".join(_quote(using, f.column) for f in fields)
-    head = f"SELECT {select} FROM {_quote(using, meta.db_table)} WHERE {_quote(using, key_field.column)} IN "  # noqa: S608
+    head = f"SELECT {select} FROM {_quote(using, meta.db_table)} WHERE {_quote(using, key_field.column)} "  # noqa: S608
+    key_type = _cast_type(key_field, connection) if connection.vendor == "postgresql" else None
     out: list[list] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = [convert_key(k) for k in keys[start : start + _IN_CHUNK]]
-            cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})" + suffix, chunk)
-            for row in cursor.fetchall():
+        if key_type is not None and key_type in _UNNEST_TYPES:
+            # PostgreSQL: one typed array instead of a list of placeholders, so the statement's
+            # text is the same for every page (the driver parses it once, not once per call).
+            cursor.execute(f"{head}= ANY(%s::{key_type}[]){suffix}", [[convert_key(k) for k in keys]])
+            batches = [cursor.fetchall()]
+        else:
+            batches = []
+            for start in range(0, len(keys), _IN_CHUNK):
+                chunk = [convert_key(k) for k in keys[start : start + _IN_CHUNK]]
+                cursor.execute(head + f"IN ({', '.join(['%s'] * len(chunk))})" + suffix, chunk)
+                batches.append(cursor.fetchall())
+        for fetched in batches:
+            for row in fetched:
                 row = list(row)
                 for index, convert in converters:
                     row[index] = convert(row[index])

@@ -18,7 +18,7 @@ from functools import cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from crm_twitter.classify.risk import risk_signals_find
@@ -52,7 +52,14 @@ from crm_twitter.services.categorisation import (
     suggestion_improves,
 )
 from crm_twitter.services.errors import CaseRuleError
-from crm_twitter.services.escalation import FiredRules, reach_exceeds, risk_rules, rules_apply, step_event
+from crm_twitter.services.escalation import (
+    FiredRules,
+    escalation_notice,
+    reach_exceeds,
+    risk_rules,
+    rules_apply,
+    step_event,
+)
 from crm_twitter.services.lifecycle import (
     CLOSED_STATUSES,
     apply_status,
@@ -67,6 +74,7 @@ from crm_twitter.services.sla import (
     SlaTargets,
     sla_customer_wrote,
     sla_policies,
+    sla_refresh,
     sla_reprioritise,
     sla_responded,
     sla_start,
@@ -295,7 +303,7 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
                 batch.watchers(case),
                 case,
                 Notification.Kind.ESCALATED,
-                f"{case.reference} escalated to level {case.escalation_level}: {case.escalation_reason}",
+                escalation_notice(case.reference, level=case.escalation_level, reason=case.escalation_reason),
             )
         if spec.reopened_from_id:
             batch.events.append(
@@ -374,10 +382,13 @@ _MAX_UPDATE_SHAPES = 4
 def _changed_save(cases: Iterable[Case], fields: Sequence[str], before: dict[int, tuple]) -> None:
     """Write the columns of ``fields`` that changed since ``before`` (a ``_snapshot``), by pk.
 
-    Every column in an UPDATE's SET costs index upkeep (a case row carries 20+ indexes for the
-    inbox), and a message usually changes a handful of them. Rows are grouped by the columns
-    they changed — at most ``_MAX_UPDATE_SHAPES`` statements: the rarest shapes share one
-    statement with the union of their columns — so a page costs a fixed number of queries.
+    SQLite updates every index holding a column named in the SET, and a message usually
+    changes a handful of a case's columns: rows are grouped by the columns they changed — at
+    most ``_MAX_UPDATE_SHAPES`` statements, the rarest shapes sharing one statement with the
+    union of their columns — so a page costs a fixed number of queries. PostgreSQL compares the
+    old and new values of indexed columns instead (a column set to its own value keeps the
+    update HOT), so there one statement with the union of the changed columns writes the page:
+    each statement is a round trip and a join of the rows, for nothing.
     """
     get = attrgetter(*fields)
     shapes: dict[tuple[str, ...], list[Case]] = {}
@@ -388,12 +399,14 @@ def _changed_save(cases: Iterable[Case], fields: Sequence[str], before: dict[int
         changed = fields if old is None else [f for f, a, b in zip(fields, now, old, strict=True) if a != b]
         shape = tuple(changed)
         shapes.setdefault(shape, []).append(case)
-    ordered = sorted(shapes.items(), key=lambda item: -len(item[1]))
-    if len(ordered) > _MAX_UPDATE_SHAPES:
-        rest = ordered[_MAX_UPDATE_SHAPES - 1 :]
+    # Rows that changed nothing are not written (nor merged into another shape's statement).
+    ordered = sorted(((shape, group) for shape, group in shapes.items() if shape), key=lambda item: -len(item[1]))
+    limit = 1 if connection.vendor == "postgresql" else _MAX_UPDATE_SHAPES
+    if len(ordered) > limit:
+        rest = ordered[limit - 1 :]
         union = {f for shape, _ in rest for f in shape}
         merged = (tuple(f for f in fields if f in union), [case for _, group in rest for case in group])
-        ordered = [*ordered[: _MAX_UPDATE_SHAPES - 1], merged]
+        ordered = [*ordered[: limit - 1], merged]
     for shape, group in ordered:
         if shape:
             rows_update(group, shape)
@@ -432,7 +445,9 @@ def _is_rating(case: Case, arrival: MessageArrival) -> int | None:
     return None
 
 
-def case_messages_received(*, arrivals: Sequence[MessageArrival], suggest_now: bool = True) -> list[Case]:
+def case_messages_received(
+    *, arrivals: Sequence[MessageArrival], suggest_now: bool = True, threads: Sequence[str] | None = None
+) -> list[Case]:
     """Apply a page of inbound customer messages; returns, per arrival, the case it belongs to.
 
     On an open case: contact count, last-message times, next-response SLA, public nudges
@@ -440,16 +455,20 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival], suggest_now: b
     and executive mentions (escalation), awaiting_customer → in_dm. On a resolved/closed case:
     a short DM answering the survey is stored as the rating; otherwise the case reopens when
     within ``REOPEN_WINDOW_DAYS``, else a new follow-up case (``reopened_from``) is opened.
+
+    ``threads`` (ingest: the public thread of each arrival, "" for a DM) also moves a case's start
+    back to a message X delivered after later ones (``_starts_move``), in the same UPDATE.
     """
     if not arrivals:
         return []
+    fields = _MESSAGE_FIELDS if threads is None else [*_MESSAGE_FIELDS, *_START_FIELDS]
     with transaction.atomic():
         locked = _lock_many(a.case_id for a in arrivals)
         missing = {a.case_id for a in arrivals} - set(locked)
         if missing:
             raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
         current = _follow_merges(locked)
-        before = _snapshot(current.values(), _MESSAGE_FIELDS)
+        before = _snapshot(current.values(), fields)
         batch = _Batch(now=timezone.now(), policies=sla_policies(), suggest_inline=suggest_now)
         batch.vip = _vip_of({c.customer_id for c in current.values() if c.customer_id})
         order = sorted(range(len(arrivals)), key=lambda i: (arrivals[i].at, i))
@@ -528,9 +547,61 @@ def case_messages_received(*, arrivals: Sequence[MessageArrival], suggest_now: b
                 case.version += 1  # the customer wrote: every open page of the case is out of date
                 case.updated_at = batch.now
             _events_versioned(batch.events, changed.values())
-            _changed_save(changed.values(), _MESSAGE_FIELDS, before)
+        if threads is not None:
+            for case in _starts_move(arrivals, result, threads, batch):  # type: ignore[arg-type]
+                changed[case.pk] = case
+        if changed:
+            _changed_save(changed.values(), fields, before)
         batch.flush()
     return result  # type: ignore[return-value]
+
+
+_START_FIELDS = ["opened_at", "conversation_ids"]
+
+
+def _starts_move(
+    arrivals: Sequence[MessageArrival], landed: Sequence[Case], threads: Sequence[str], batch: _Batch
+) -> list[Case]:
+    """Move a case's start back to a customer message that was delivered after later ones.
+
+    Chronologically the earliest message opens the case; when X delivers it late (the DM came
+    first, the tweet it followed up second) the case it joins began with it: ``opened_at``, the
+    first-response and resolution due times move back by the same amount, so response times and
+    SLA figures are what they would have been in order. The public thread of that message joins
+    the case's conversations. Applied to the batch's locked cases after their messages, so the
+    move is written by the batch's UPDATE (a case row carries 20+ indexes: a second UPDATE of
+    the same rows would double their upkeep). Returns the cases moved.
+    """
+    earliest: dict[int, tuple[dt.datetime, str]] = {}
+    by_pk: dict[int, Case] = {}
+    for arrival, case, thread in zip(arrivals, landed, threads, strict=True):
+        by_pk[case.pk] = case
+        if case.pk not in earliest or arrival.at < earliest[case.pk][0]:
+            earliest[case.pk] = (arrival.at, thread)
+    moved = []
+    now = timezone.now()
+    for pk in sorted(earliest):
+        case, (at, thread) = by_pk[pk], earliest[pk]
+        if at >= case.opened_at:
+            continue
+        shift = case.opened_at - at
+        case.opened_at = at
+        if case.sla_first_response_due is not None:
+            case.sla_first_response_due -= shift
+        if case.sla_resolution_due is not None:
+            case.sla_resolution_due -= shift
+        sla_refresh(case)
+        if thread and thread not in (case.conversation_ids or []):
+            case.conversation_ids = [*(case.conversation_ids or []), thread]
+        batch.event(
+            case,
+            K.UPDATED,
+            "An earlier customer message arrived late: the case starts with it",
+            {"opened_at": case.opened_at.isoformat()},
+            at=now,
+        )
+        moved.append(case)
+    return moved
 
 
 def _events_versioned(events: list[tuple], cases: Iterable[Case]) -> None:
@@ -686,7 +757,7 @@ def _apply_message(
             batch.watchers(case),
             case,
             Notification.Kind.ESCALATED,
-            f"{case} escalated to level {case.escalation_level}: {case.escalation_reason}",
+            escalation_notice(str(case), level=case.escalation_level, reason=case.escalation_reason),
         )
 
 

@@ -37,7 +37,7 @@ Routing converges whatever order X delivers in (two accounts' streams, webhooks,
   or its customer (any brand account's page) and by a periodic sweep (``parked_messages_route``).
 * A brand message sent before the case's first customer message is never its response.
 * A customer message older than the case it joins moves the case's start back to it
-  (``cases_started_earlier``); one written before the case moved to DM is not a public nudge.
+  (``case_intake._starts_move``); one written before the case moved to DM is not a public nudge.
 * The first response is the earliest brand reply, whenever it is attached (``sla_responded``).
 """
 
@@ -69,7 +69,6 @@ from crm_twitter.models import (
 from crm_twitter.models.choices import Direction
 from crm_twitter.services.case_inputs import CaseOpenSpec, MessageArrival, ResponseArrival
 from crm_twitter.services.case_intake import case_messages_received, case_open_many, case_responses_recorded
-from crm_twitter.services.sla import sla_refresh
 
 NUDGE_STATUSES = frozenset({CaseStatus.IN_DM, CaseStatus.PENDING_MERCHANT, CaseStatus.AWAITING_CUSTOMER})
 # A burst of public tweets (an angry customer, a bot: 30 mentions in a minute) is ONE public nudge:
@@ -621,18 +620,16 @@ def _route(*, items: Sequence[MessageItem], parked: Sequence[MessageItem], brand
     joined: set[int] = set()
     if arrivals:
         ready = [MessageArrival(**{**arrival.__dict__, "case_id": resolve(ref)}) for _, ref, arrival in arrivals]
-        landed = case_messages_received(arrivals=ready, suggest_now=False)
-        earliest: dict[int, dt.datetime] = {}
-        first_thread: dict[int, str] = {}  # the public thread of each case's earliest arrival
-        for (x_id, _, arrival), case in zip(arrivals, landed, strict=True):
+        # The public thread of each arrival: the engine moves a case's start back to a message
+        # delivered late, and that message's thread joins the case (see case_intake._starts_move).
+        threads = [
+            item_by_id[x_id].conversation_id if item_by_id[x_id].channel == "public" else "" for x_id, _, _ in arrivals
+        ]
+        landed = case_messages_received(arrivals=ready, suggest_now=False, threads=threads)
+        for (x_id, _, _), case in zip(arrivals, landed, strict=True):
             # The workflow may hand back a follow-up case (reopen window passed).
             routes[x_id].case_id = case.pk
             joined.add(case.pk)
-            if case.pk not in earliest or arrival.at < earliest[case.pk]:
-                earliest[case.pk] = arrival.at
-                item = item_by_id[x_id]
-                first_thread[case.pk] = item.conversation_id if item.channel == "public" else ""
-        cases_started_earlier(earliest=earliest, conversations=first_thread)
 
     if responses:
         # After the arrivals: a response is measured against the case's (possibly earlier) start.
@@ -826,69 +823,6 @@ def parked_messages_route(*, now: dt.datetime | None = None) -> list[str]:
         if not parked:
             return []
         return _route(items=[], parked=parked, brands=BrandDirectory.load()).rerouted
-
-
-def cases_started_earlier(*, earliest: dict[int, dt.datetime], conversations: dict[int, str] | None = None) -> int:
-    """Move a case's start back to a customer message that was delivered after later ones.
-
-    Chronologically the earliest message opens the case; when X delivers it late (the DM came
-    first, the tweet it followed up second) the case it joins began with it: ``opened_at``, the
-    first-response and resolution due times move back by the same amount, so response times and
-    SLA figures are what they would have been in order. Its public thread joins the case's
-    conversations. Returns the number of cases moved.
-    """
-    if not earliest:
-        return 0
-    conversations = conversations or {}
-    moved = []
-    for case in (
-        Case.objects.select_for_update()
-        .filter(pk__in=earliest)
-        .only(
-            "pk",
-            "status",
-            "opened_at",
-            "first_response_at",
-            "sla_first_response_due",
-            "sla_next_response_due",
-            "sla_resolution_due",
-            "sla_due_at",
-            "sla_paused_at",
-            "conversation_ids",
-        )
-    ):
-        at = earliest[case.pk]
-        if at >= case.opened_at:
-            continue
-        shift = case.opened_at - at
-        case.opened_at = at
-        if case.sla_first_response_due is not None:
-            case.sla_first_response_due -= shift
-        if case.sla_resolution_due is not None:
-            case.sla_resolution_due -= shift
-        sla_refresh(case)
-        conversation = conversations.get(case.pk)
-        if conversation and conversation not in (case.conversation_ids or []):
-            case.conversation_ids = [*(case.conversation_ids or []), conversation]
-        moved.append(case)
-    if moved:
-        Case.objects.bulk_update(
-            moved,
-            ["opened_at", "sla_first_response_due", "sla_resolution_due", "sla_due_at", "conversation_ids"],
-        )
-        CaseEvent.objects.bulk_create(
-            [
-                CaseEvent(
-                    case_id=case.pk,
-                    kind=CaseEvent.Kind.UPDATED,
-                    message="An earlier customer message arrived late: the case starts with it",
-                    data={"opened_at": case.opened_at.isoformat()},
-                    created_at=timezone.now(),
-                )
-                for case in moved
-            ]
-        )
-    return len(moved)
 
 
 def _customer_languages(items: Sequence[MessageItem]):

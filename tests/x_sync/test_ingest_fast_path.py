@@ -147,6 +147,34 @@ def test_a_page_of_messages_updates_only_the_columns_that_changed(frozen_now):
     assert (case.contact_count, case.last_message_at, case.version) == (2, frozen_now, 2)
 
 
+def test_a_message_delivered_late_moves_the_case_start_in_the_same_update(frozen_now):
+    """X delivered the customer's later tweet first: its earlier one moves the case's start back,
+    and the SLA clocks with it, written by the page's one UPDATE of the case (not a second one)."""
+    opened = frozen_now - dt.timedelta(hours=1)
+    case = CaseFactory(
+        status=CaseStatus.NEW,
+        contact_count=1,
+        opened_at=opened,
+        sla_first_response_due=opened + dt.timedelta(hours=2),
+        sla_resolution_due=opened + dt.timedelta(days=3),
+        conversation_ids=["111"],
+    )
+    earlier = opened - dt.timedelta(minutes=30)
+    arrival = case_inputs.MessageArrival(case_id=case.pk, at=earlier, channel="public", text="where is my parcel")
+    with CaptureQueriesContext(connection) as ctx:
+        case_intake.case_messages_received(arrivals=[arrival], threads=["222"])
+    updates = [q["sql"] for q in ctx.captured_queries if 'UPDATE "crm_twitter_case" SET' in q["sql"]]
+    assert len(updates) == 1 and '"opened_at"' in updates[0]
+    case.refresh_from_db()
+    assert case.opened_at == earlier
+    assert case.sla_first_response_due == earlier + dt.timedelta(hours=2)
+    assert case.sla_resolution_due == earlier + dt.timedelta(days=3)
+    assert case.conversation_ids == ["111", "222"]
+    assert case.contact_count == 2
+    moved = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.UPDATED)
+    assert moved.data == {"opened_at": earlier.isoformat()}
+
+
 def test_a_batch_suggester_agrees_with_category_suggest():
     categories = list(ComplaintCategory.objects.filter(is_active=True).order_by("sort_order", "name"))
     suggest = category_suggester(categories)
