@@ -55,14 +55,18 @@ done
 
 # The sandbox keeps its X in memory and replays the scenario's history with new ids each time it
 # starts, so a desk synced from an earlier sandbox would ingest everything again (DMs twice,
-# resolved cases reopened late). The demo database is therefore rebuilt with the sandbox.
+# resolved cases reopened late). The default SQLite file is therefore rebuilt with the sandbox;
+# a DATABASE_URL database is the user's and is kept: the demo load removes only the demo's own
+# data first (its brand accounts, their cases and messages, its customers: crm_twitter_demo --reset).
 db=$VAR/crm_twitter.sqlite3
+demo_reset=()
 if [ -z "${DATABASE_URL:-}" ]; then
   rm -f "$db" "$db-wal" "$db-shm"
   rm -rf "$VAR/mail"
   echo "==> Database: a fresh demo desk in ${db#"$PWD"/}"
 else
-  echo "==> Database: DATABASE_URL is kept as it is (rebuilt only for the default SQLite file)"
+  demo_reset=(--reset)
+  echo "==> Database: DATABASE_URL is kept; the demo's own data in it is loaded afresh"
 fi
 $PY manage.py migrate --noinput -v0
 $PY manage.py createcachetable
@@ -83,7 +87,7 @@ if [ -z "$sandbox_up" ]; then
   exit 1
 fi
 
-if ! $PY manage.py crm_twitter_demo --sync --advance >"$VAR/demo.log" 2>&1 \
+if ! $PY manage.py crm_twitter_demo "${demo_reset[@]}" --sync --advance >"$VAR/demo.log" 2>&1 \
   || ! $PY manage.py crm_twitter_schedules >>"$VAR/demo.log" 2>&1; then
   echo "make run: loading the demo desk failed; last lines of ${VAR#"$PWD"/}/demo.log:" >&2
   tail -n 20 "$VAR/demo.log" >&2

@@ -228,6 +228,7 @@ class DemoDesk:
     def __init__(self, *, write: Callable[[str], Any], style: Any) -> None:
         self.write = write
         self.style = style
+        self.brand_x_user_ids: list[str] = []  # set by load() from the scenario files
 
     def load(
         self,
@@ -238,8 +239,13 @@ class DemoDesk:
         history: int | None = None,
         no_history: bool = False,
         scenarios: list[str] | None = None,
+        reset: bool = False,
     ) -> None:
-        """Load the desk as the options ask; prints what it created through ``write``."""
+        """Load the desk as the options ask; prints what it created through ``write``.
+
+        ``reset`` first removes the demo's own data (``crm_twitter.demo.reset``): ``make run`` on a
+        database it must keep, whose sandbox replays the scenario with new ids.
+        """
         options = {
             "sync": sync,
             "advance": advance,
@@ -267,6 +273,14 @@ class DemoDesk:
         started = timezone.now()  # a live sandbox's new complaints arrive after this
         paths = scenario_files(options["scenarios"])
         scenarios, brands, customers = scenarios_load(paths)
+        # The demo's own accounts: what it loads, walks and resets, whatever else the database holds.
+        self.brand_x_user_ids = [str(brand["x_user_id"]) for brand in brands]
+        if reset:
+            from crm_twitter.demo.reset import demo_reset
+
+            gone = demo_reset(brand_x_user_ids=self.brand_x_user_ids)
+            if gone:
+                tally.info.append("Reset first: removed " + ", ".join(f"{n} {kind}" for kind, n in gone.items()))
         with transaction.atomic():
             users = self.users_load(tally)
             self.teams_load(users, tally)
@@ -488,7 +502,7 @@ class DemoDesk:
         from crm_twitter.demo.history import history_build
 
         started = time.monotonic()
-        result = history_build(users=users, months=months)
+        result = history_build(users=users, months=months, brand_x_user_ids=self.brand_x_user_ids)
         seconds = time.monotonic() - started
         tally.add("history customers", result.customers)
         tally.add("history orders", result.orders)
@@ -579,7 +593,7 @@ class DemoDesk:
         }
         categories = {c.slug: c for c in ComplaintCategory.objects.filter(is_active=True)}
         cases = list(
-            Case.objects.filter(merged_into__isnull=True)
+            Case.objects.filter(merged_into__isnull=True, brand_account__x_user_id__in=self.brand_x_user_ids)
             .exclude(customer_x_user__x_id__startswith=USER_PREFIX)  # the backdated history is finished work
             # Complaints that arrived live while this load ran are left as they came, and out of
             # the rotation: however long the load took, the desk it makes is the same.
@@ -629,7 +643,8 @@ class DemoDesk:
     def cases_to_language_teams(self, users: dict[str, Any], tally: Tally) -> None:
         from crm_twitter.demo.teams import cases_to_language_teams
 
-        tally.add("cases moved to the team speaking their language", cases_to_language_teams(supervisor=users["demo"]))
+        moved = cases_to_language_teams(supervisor=users["demo"], brand_x_user_ids=self.brand_x_user_ids)
+        tally.add("cases moved to the team speaking their language", moved)
 
     def sla_sweep(self, tally: Tally) -> None:
         """What the worker does every minute, once now: old open cases show up as overdue at once."""

@@ -354,8 +354,7 @@ def people_pool() -> list[_Person]:
 class _Context:
     """What the planner reads once: brands, categories, agents, teams, SLA targets."""
 
-    def __init__(self, users: dict[str, Any]) -> None:
-        accounts = list(BrandAccount.objects.order_by("pk"))
+    def __init__(self, users: dict[str, Any], accounts: list[BrandAccount]) -> None:
         self.support = next((a for a in accounts if a.role == BrandAccount.Role.SUPPORT), accounts[0])
         self.regional = next((a for a in accounts if a.role == BrandAccount.Role.REGIONAL), self.support)
         self.executive = next((a for a in accounts if a.role == BrandAccount.Role.EXECUTIVE), None)
@@ -875,20 +874,36 @@ def _latest(plan: _Plan) -> dt.datetime:
     return max(t for t in times if t is not None)
 
 
-def history_build(*, users: dict[str, Any], months: int = 12, now: dt.datetime | None = None) -> HistoryResult:
+def history_build(
+    *,
+    users: dict[str, Any],
+    months: int = 12,
+    now: dt.datetime | None = None,
+    brand_x_user_ids: list[str] | None = None,
+) -> HistoryResult:
     """Write ``months`` months of resolved and closed cases before the current month, plus the
-    current month up to ``RECENT_DAYS`` ago. Nothing is written twice (see the module notes)."""
+    current month up to ``RECENT_DAYS`` ago. Nothing is written twice (see the module notes).
+
+    ``brand_x_user_ids``: the demo's own accounts, which the history is written to (default: every
+    account); a kept database may hold a desk's real accounts, which must get none of it.
+    """
     result = HistoryResult()
     if months <= 0:
         return result
     now = now or timezone.now()
     this_month = dt.date(now.year, now.month, 1)
     cutoff = now - dt.timedelta(days=RECENT_DAYS)
+    accounts = BrandAccount.objects.order_by("pk")
+    if brand_x_user_ids is not None:
+        accounts = accounts.filter(x_user_id__in=brand_x_user_ids)
+    accounts = list(accounts)
+    if not accounts:
+        return result
     with transaction.atomic():
-        ctx = _Context(users)
+        ctx = _Context(users, accounts)
         if not ctx.categories:
             return result
-        for account in BrandAccount.objects.all():
+        for account in accounts:
             ctx.brand_users[account.x_user_id], _ = XUser.objects.get_or_create(
                 x_id=account.x_user_id,
                 defaults={"handle": account.handle, "name": account.display_name or account.handle},

@@ -14,14 +14,17 @@ from crm_twitter.models import OPEN_STATUSES, Case, Team
 from crm_twitter.services.case_teams import case_move_team, team_speaks
 
 
-def cases_to_language_teams(*, supervisor) -> int:
+def cases_to_language_teams(*, supervisor, brand_x_user_ids: list[str] | None = None) -> int:
     """Move every open case whose team does not speak its language to a (non-fallback) team that
-    does; returns how many moved. Cases already in a team speaking their language stay put."""
+    does; returns how many moved. Cases already in a team speaking their language stay put.
+
+    ``brand_x_user_ids`` limits it to the demo's own accounts (a kept database may hold others)."""
     teams = [t for t in Team.objects.order_by("name", "pk") if not t.is_fallback]
     moved = 0
     cases = (
         Case.objects.filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
         .exclude(language="")
+        .filter(**({} if brand_x_user_ids is None else {"brand_account__x_user_id__in": brand_x_user_ids}))
         .select_related("team")
         .order_by("opened_at", "pk")
     )

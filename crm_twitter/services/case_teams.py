@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from crm_twitter.models import CaseEvent, Notification, Team, TeamMembership
 from crm_twitter.roles import user_can_assign_others, user_may_take_cases, user_sees_all_cases
+from crm_twitter.selectors.queues import queue_counts_forget
 from crm_twitter.services.errors import CaseRuleError, NotPermitted
 
 
@@ -125,6 +126,7 @@ def case_move_team(*, case, team: Team, actor, reason: str = "", expected_versio
                 f"Unassigned: {_person(old_assignee)} does not work {team.name}",
                 {"assignee_id": None, "from_assignee_id": old_assignee.pk, "team_id": team.pk},
             )
+        queue_counts_forget(team_ids=[old_team_id, team.pk], user_ids=[getattr(old_assignee, "pk", None)])
         told = [case.assignee_id] if case.assignee_id else []
         told += team_supervisors(team_ids=[team.pk]).get(team.pk, [])
         notification_send(

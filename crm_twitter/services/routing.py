@@ -12,7 +12,6 @@ waits unassigned in the team queue. Manual assignment and "take it" ignore the c
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from crm_twitter.conf import app_settings
 from crm_twitter.db.sql import rows_fetch
 from crm_twitter.models import OPEN_STATUSES, Case, CaseEvent, Notification, Team, TeamMembership
 from crm_twitter.roles import user_can_assign_others, users_who_take_cases
+from crm_twitter.selectors.queues import queue_counts_forget
 from crm_twitter.services.case_teams import team_for_assignee
 from crm_twitter.services.case_teams import team_speaks as _speaks
 from crm_twitter.services.errors import CaseRuleError, NotPermitted
@@ -181,7 +181,7 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
     assignee agree; anyone else is refused with the reason.
     """
     from crm_twitter.services.case_writes import case_lock, case_save, event_add
-    from crm_twitter.services.notifications import notification_send
+    from crm_twitter.services.notifications import case_watchers_ids, notification_send
 
     if actor is not None and not user_can_assign_others(actor):
         # Agents take cases for themselves and drop their own; the rest is a supervisor's call.
@@ -217,6 +217,7 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
             message = f"Reassigned to {assignee}"
         if case.team_id != from_team_id:
             message += f" (the case moves to {case.team.name}, a team they work)"
+            queue_counts_forget(team_ids=[from_team_id, case.team_id], user_ids=[old_id, new_id])
         event_add(
             case,
             CaseEvent.Kind.ASSIGNED,
@@ -225,10 +226,9 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
             {"assignee_id": new_id, "from_assignee_id": old_id, "team_id": case.team_id, "from_team_id": from_team_id},
         )
         if new_id is not None:
-            # The new assignee and the team's supervisors hear of a person's (re)assignment.
-            supervisors = supervisors_of([case.team_id]).get(case.team_id, []) if case.team_id else []
+            # The new assignee and the team's active supervisors (``notification_recipients``) hear of it.
             notification_send(
-                users=[new_id, *supervisors],
+                users=case_watchers_ids(case),
                 case=case,
                 kind=Notification.Kind.ASSIGNED,
                 message=f"{case}: assigned to {assignee} by {actor or 'the system'}",
@@ -240,13 +240,3 @@ def case_assign(*, case: Case, assignee, actor, expected_version: int | None = N
 def case_take(*, case: Case, actor, expected_version: int | None = None) -> Case:
     """ "Take it": the acting agent assigns the case to themselves (refused on an outdated picture)."""
     return case_assign(case=case, assignee=actor, actor=actor, expected_version=expected_version)
-
-
-def supervisors_of(team_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Supervisor user ids per team (one query)."""
-    out: dict[int, list[int]] = defaultdict(list)
-    for team_id, user_id in TeamMembership.objects.filter(
-        team_id__in=list(team_ids), role=TeamMembership.Role.SUPERVISOR
-    ).values_list("team_id", "user_id"):
-        out[team_id].append(user_id)
-    return out

@@ -2,8 +2,9 @@
 Chinese: no string of the app's own catalogue shows up in English.
 
 The desk is the demo's (loaded offline: cases in every status, timelines with events, escalations,
-promises, a year of history for the charts). The language comes from the user's preference alone:
-the browser sends no Accept-Language.
+promises, a year of history for the charts), plus incidents from the builders in tests/incidents/
+(the demo opens none). The language comes from the user's preference alone: the browser sends no
+Accept-Language.
 """
 
 from __future__ import annotations
@@ -117,6 +118,46 @@ def untranslated(html: str, patterns) -> set[str]:
     return found
 
 
+def incident_pages() -> list[str]:
+    """An open incident with linked cases, orders, history and a public status update, a second
+    open one on the same account (so the page offers a merge), a closed one with its root cause;
+    the list, each page, and the reply-all plan (a GET: shown, nothing sent)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from crm_twitter.models import Case, Incident, IncidentEvent, OutboundMessage
+    from tests.factories import CaseFactory, OutboundMessageFactory
+    from tests.incidents.page_builders import surge_incident
+
+    # The demo's references are CS-<year>-<id>, as are the factory's: start the factory past them.
+    CaseFactory.reset_sequence(Case.objects.aggregate(last=Max("pk"))["last"] + 1000)
+    surge = surge_incident()
+    incident = surge.incident
+    OutboundMessageFactory(
+        case=None,
+        recipient=None,
+        incident=incident,
+        brand_account=surge.brand,
+        channel=OutboundMessage.Channel.POST,
+        text="Estamos cientes de atrasos da DHL para o Brasil.",
+    )
+    for kind in (IncidentEvent.Kind.GREW, IncidentEvent.Kind.ALERTED, IncidentEvent.Kind.STATUS_UPDATE):
+        IncidentEvent.objects.create(incident=incident, kind=kind, created_at=timezone.now())
+    surge_incident(brand=surge.brand, title="Broken blender · SKU-9", cases=2)
+    closed = surge_incident(title="Late parcel · Correios · BR", cases=2, status=Incident.Status.CLOSED)
+    Incident.objects.filter(pk=closed.incident.pk).update(
+        root_cause="Correios strike in São Paulo", closed_at=timezone.now()
+    )
+    return [
+        "/inbox/incidents/",
+        "/inbox/incidents/?status=closed",
+        f"/inbox/incidents/{incident.pk}/",
+        f"/inbox/incidents/{incident.pk}/?reply_channel=dm",
+        f"/inbox/incidents/{incident.pk}/?reply_channel=public",
+        f"/inbox/incidents/{closed.incident.pk}/",
+    ]
+
+
 @pytest.mark.django_db
 def test_every_inbox_and_report_page_reads_in_chinese_for_a_user_who_chose_it(demo_desk, client):
     from django.contrib.auth import get_user_model
@@ -144,6 +185,8 @@ def test_every_inbox_and_report_page_reads_in_chinese_for_a_user_who_chose_it(de
         f"/reports/?month={month:%Y-%m}",
         f"/reports/export/?month={month:%Y-%m}",
     ]
+    # Incidents, as a supervisor sees them (built before the dashboard is read: it lists the open ones).
+    pages += incident_pages()
 
     patterns = english_patterns()
     problems = {}

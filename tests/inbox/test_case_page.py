@@ -250,7 +250,7 @@ def test_chinese_interface(client, agent, team_case):
     html = client.get(case_url(case), headers={"Accept-Language": "zh-hans"}).content.decode()
     assert "内部备注" in html
     html = client.get(reverse("crm_twitter_inbox:queue"), headers={"Accept-Language": "zh-hans"}).content.decode()
-    assert "我的案件" in html
+    assert "我的工单" in html
 
 
 def test_a_fresh_presence_entry_is_not_rewritten_but_typing_is(agent, team_case, monkeypatch):

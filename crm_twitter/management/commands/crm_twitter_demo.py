@@ -3,6 +3,7 @@
 python manage.py crm_twitter_demo --sync --advance   # cases arrive through a real sync from the sandbox
 python manage.py crm_twitter_demo --offline          # same desk without the sandbox
 python manage.py crm_twitter_demo --history 12       # only the year of closed cases behind the desk
+python manage.py crm_twitter_demo --reset --sync --advance  # a kept database: the demo's own data afresh
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ class Command(BaseCommand):
             help="Do not add the backdated history of closed cases.",
         )
         parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="First remove the demo's own data (its brand accounts with their cases, messages, customers "
+            "and orders), keeping logins, teams and everything else: for a database that is kept between "
+            "runs while the sandbox starts afresh.",
+        )
+        parser.add_argument(
             "--scenario",
             action="append",
             dest="scenarios",
@@ -65,6 +73,7 @@ class Command(BaseCommand):
                 history=options["history"],
                 no_history=options["no_history"],
                 scenarios=options["scenarios"],
+                reset=options["reset"],
             )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
