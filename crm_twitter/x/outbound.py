@@ -539,19 +539,47 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
+# Channels that share one of X's rate limits (posts and replies are both POST /2/tweets).
+_SHARED_LIMIT = {
+    OutboundMessage.Channel.PUBLIC_REPLY: (OutboundMessage.Channel.PUBLIC_REPLY, OutboundMessage.Channel.POST),
+    OutboundMessage.Channel.POST: (OutboundMessage.Channel.PUBLIC_REPLY, OutboundMessage.Channel.POST),
+    OutboundMessage.Channel.DM: (OutboundMessage.Channel.DM,),
+}
+
+
 def _requeue_after_rate_limit(message: OutboundMessage, exc: XRateLimited) -> OutboundMessage:
-    """429: X did not take the request. Wait for its reset time; the wait does not use up an attempt."""
+    """429: X did not take the request. Wait for its reset time; the wait does not use up an attempt.
+
+    The account's other queued messages under the same limit wait too: each also has its own send
+    task (enqueued by compose), and without the hold every one of them would spend a refused
+    request on X before learning what this one already knows.
+    """
     now = timezone.now()
     reset_at = exc.reset_at if exc.reset_at and exc.reset_at > now else now + dt.timedelta(seconds=1)
+    waiting = f"X rate limit reached; the next try is after {reset_at:%Y-%m-%d %H:%M:%S} UTC."
     _still_ours(message).update(
         status=Status.QUEUED,
         attempts=F("attempts") - 1,
         next_attempt_at=reset_at,
         claimed_at=None,
         error_code="rate_limited",
-        last_error=f"X rate limit reached; the next try is after {reset_at:%Y-%m-%d %H:%M:%S} UTC.",
+        last_error=waiting,
         updated_at=now,
     )
+    held = (
+        OutboundMessage.objects.filter(
+            brand_account_id=message.brand_account_id,
+            channel__in=_SHARED_LIMIT.get(message.channel, (message.channel,)),
+            status=Status.QUEUED,
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=reset_at))
+        .exclude(pk=message.pk)
+    )
+    # A message already waiting for another reason (a backoff, a check on X) keeps that reason.
+    held.filter(error_code__in=("", "rate_limited")).update(
+        next_attempt_at=reset_at, error_code="rate_limited", last_error=waiting, updated_at=now
+    )
+    held.update(next_attempt_at=reset_at, updated_at=now)
     return OutboundMessage.objects.get(pk=message.pk)
 
 

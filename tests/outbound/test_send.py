@@ -350,3 +350,21 @@ def test_two_hundred_messages_through_faults_become_exactly_two_hundred_posts(
     assert sorted(OutboundMessage.objects.values_list("x_id", flat=True)) == sorted(p["id"] for p in posts)
     assert Tweet.objects.filter(case=desk.case, sent_via_desk=True).count() == 200
     assert OutboundMessage.objects.filter(ambiguous=True).exists()  # the faults did bite
+
+
+def test_after_a_429_the_accounts_other_send_tasks_wait_instead_of_asking_x_again(desk, agent, sandbox):
+    """Compose enqueues one send task per message; once X has said "wait", the others must not each
+    spend a refused request on X to learn it."""
+    messages = [desk.compose(agent, f"Reply number {n}") for n in range(5)]
+    sandbox.faults.rate_limit("POST /2/tweets", reset_in=120)
+    for message in messages:  # the five per-message tasks, one after another
+        outbound_send(message_id=message.pk)
+
+    assert len(sandbox.state.requests_to("POST /2/tweets")) == 1
+    assert sandbox.state.posts == []
+    for message in messages:
+        message.refresh_from_db()
+        assert (message.status, message.attempts, message.error_code) == ("queued", 0, "rate_limited")
+    OutboundMessage.objects.update(next_attempt_at=timezone.now())
+    assert outbound_drain() == 5
+    assert len(sandbox.state.posts) == 5
