@@ -14,7 +14,9 @@ Kinds (``RISK_KINDS``)
     ``legal``            lawyers, courts, lawsuits, police reports ("I'll sue", "Anwalt", "起诉").
     ``regulator``        regulators and consumer bodies, by name or generically ("FTC", "Procon",
                          "Роспотребнадзор", "12315", "消費生活センター", "consumer protection").
-    ``press``            journalists, newspapers, TV, "go to the press" ("媒体曝光", "언론").
+    ``press``            journalists, newspapers, TV, "go to the press" ("媒体曝光", "언론"), a
+                         newsroom named and told, going public with a following ("make this go
+                         viral", "my 200k followers", "ネットで拡散します", "공론화").
     ``platform_claim``   a marketplace's claim process ("A-to-z claim", "open a case on eBay",
                          "Reclame Aqui", "淘宝投诉 平台介入").
 
@@ -762,7 +764,10 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "journalists?",
             "journalism",
             "reporters?",
-            "newspapers?",
+            # "newspapers" or a newspaper that is told, not "saw your ad in the newspaper"
+            "newspapers",
+            r"(?:to|contact\w*|tell\w*|call\w*|writ\w*|e_?mail\w*|tip\w* off) "
+            r"(?:(?:a|the|my|our) )?(?:local |national )?newspaper",
             "(?:the|local|national|trade|tech|tabloid|gutter) press(?! (?:release|button|conference|and hold))",
             "bbc_?watchdog",
             "@which",
@@ -785,6 +790,23 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:to|contact\w*|tell\w*|call\w*|e_?mail\w*|writ\w*|tag\w*|ask\w*|cc\w*|alert\w*|complain\w* to|"
             r"report\w* (?:you |this |it )?to) which\?",
             "tabloids?",
+            r"consumer (?:column|columnist|reporter|journalist|champion|affairs (?:show|programme|program|reporter))s?",
+            "problem solvers",
+            # a newsroom or consumer programme by name, when it is told (not "the BBC app crashes")
+            r"(?:contact\w*|writ(?:e|ing) to|e_?mail\w*|tell\w*|tip\w* off|go(?:ing)? to|went to|alert\w*|call\w*|"
+            r"reach\w* out to|send\w* (?:this|it) to) (?:the )?(?:bbc|itv|channel [4579]|sky news|daily mail|telegraph|"
+            r"cnn|fox news|nbc|cbs|abc news|telemundo|univision)",
+            "i-team",
+            r"radio (?:station|show|programme|program|host|phone-in)s?",
+            "talk radio",
+            # going public with a following or a video (see docs/classifier.md: public exposure is press)
+            r"(?:make|making|made) (?:this|it|sure this|sure it|sure everyone sees this) go viral",
+            r"(?:this|it|that) (?:will|'ll|is going to|is gonna|gonna) go viral",
+            r"go(?:es|ing)? viral (?:with|about) (?:this|it|you|your)",
+            r"(?:my|i have|i've got) (?:\d+(?:[.,]\d+)?k|\d+ thousand|\d{5,}|thousands of) "
+            r"(?:followers|subscribers|subs)",
+            r"expos(?:e|ing) (?:you|u|ya|y'all|your (?:company|shop|store|brand)|"
+            r"this (?:company|shop|store|scam))(?! to)",
         ),
         "es": (
             "periodistas?",
@@ -799,6 +821,12 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:salir|saldra|saldremos|aparecer\w*|llevar\w*|estar\w*|estara) en (?:las|los) noticias",
             r"a (?:las|los) noticias",
             r"(?:salir|saldra|saldremos|aparecer\w*) en (?:la tele|television|el periodico|los periodicos)",
+            r"(?:exhibir|exponer)(?:los|las|te|les)",
+            "escrachar~",
+            r"(?:hacer|hare|hacerlo) viral",
+            "telemundo responde",
+            r"(?:contact\w*|escrib\w* a|mand\w* (?:esto |todo )?a|llam\w* a) "
+            r"(?:telemundo|univision|televisa|tv azteca|noticias caracol|noticias rcn)",
         ),
         "pt": (
             "jornalistas?",
@@ -809,6 +837,10 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "reportagem",
             "reporter",
             "programa de (?:tv|televisao)",
+            r"(?:botar|colocar|levar|jogar|mandar)(?: isso| voces| vcs| vc| essa historia)? (?:na|pra|para a) "
+            r"(?:tv|televisao|globo|record|midia)",
+            r"(?:expor|exponho|exporei) (?:voces|vcs|vc|a empresa|a loja|essa empresa|essa loja|tudo)",
+            "viralizar",
         ),
         "fr": (
             "journalistes?",
@@ -819,6 +851,10 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"emission (?:de )?(?:tele|television)",
             r"journa(?:l|ux) televises?",
             "reportage",
+            r"(?:appel\w*|contact\w*|passer a|aller a|ira a|irai a) la tele",
+            "faire le buzz",
+            r"(?:contact\w*|ecri\w* a|appel\w*|previen\w*|alert\w*) (?:\w+ sur )?"
+            r"(?:tf1|france [23]|m6|bfm|rmc|le parisien|ouest_france)",
         ),
         "de": (
             "journalist~",
@@ -831,6 +867,11 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "reporter~",
             "stiftung warentest",
             "öffentlichkeit",
+            "marktcheck",
+            "verbrauchermagazin~",
+            "an die medien",
+            r"(?:wende\w* mich an|schreib\w* an|kontaktier\w*|informier\w*|einschalt\w*) "
+            r"(?:den |das |die )?(?:wdr|ndr|zdf|ard|rtl|bild|spiegel)",
         ),
         "ru": (
             "журналист~",
@@ -840,6 +881,9 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"газет\w*",
             r"редакци\w*",
             "репорт[её]р~",
+            r"(?:на|в) (?:первый канал|нтв|рен тв|россию 1)",
+            r"(?:придам|предам) огласке",
+            "огласк~",
         ),
         "zh": (
             "媒体",
@@ -852,9 +896,26 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "315晚会",
             "3·15",
             "央视",
+            "(?:发|挂|曝|晒)到(?:微博|抖音|小红书|网上)",
+            "(?:微博|抖音|小红书|网上)(?:挂|曝|晒)",
+            "让大家(?:都)?看看",
+            "爆料",
         ),
-        "ja": ("マスコミ", "(?<!ソーシャル)メディア", "新聞", "記者", "テレビ局", "テレビ番組", "報道", "週刊誌"),
-        "ko": ("언론", "기자", "방송국", "방송사", "신문사", "신문에", "제보", "매스컴", "소비자 ?고발"),
+        "ja": (
+            "マスコミ",
+            "(?<!ソーシャル)メディア",
+            "新聞",
+            "記者",
+            "テレビ局",
+            "テレビ番組",
+            "報道",
+            "週刊誌",
+            "拡散(?:し|する|させ|希望)",
+            "晒します",
+            "晒してやる",
+            "晒す(?:から|ぞ|よ|つもり)",
+        ),
+        "ko": ("언론", "기자", "방송국", "방송사", "신문사", "신문에", "제보", "매스컴", "소비자 ?고발", "공론화"),
         "ar": (
             "(?:ال|لل|بال)?صحافه",
             "(?:ال|لل|بال)صحف",
@@ -864,6 +925,8 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "جريده",
             "(?:ال|لل)جرائد",
             "قناه تلفزيونيه",
+            "فضح",
+            "(?:ال)?سوشيال ميديا",
         ),
     },
     "platform_claim": {
@@ -873,13 +936,16 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "a_(?:to_)?z guarantee~",
             "a_(?:to_)?z claims?",
             "money_?back guarantee claim~",
+            r"(?:item )?not received (?:claim|case|request)s?",
+            r"(?:item )?not as described (?:claim|case|request)s?",
+            r"(?:inr|snad) (?:claim|case)s?",
         ),
         "es": ("garantia de (?:la )?a a (?:la )?z", "mediacion (?:de|en) mercado libre"),
         "pt": ("reclame_?aqui", "reclameaqui", "portal da queixa", "garantia de a a z"),
         "fr": ("garantie (?:de )?a (?:a|to) z", "garantie a_z"),
         "de": ("a_bis_z_garantie~",),
         "ru": (),
-        "zh": ("平台介入", "小二介入", "申请介入", "客服介入", "黑猫投诉"),
+        "zh": ("平台介入", "小二介入", "申请介入", "客服介入", "黑猫投诉", "小法庭"),
         "ja": ("マーケットプレイス保証", "aからz保証"),
         "ko": (),
         "ar": (),
@@ -1148,6 +1214,19 @@ _ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
             r"report\w* (?:it|this|you|them|the seller|this seller|the store|this store|the shop|this shop) to",
             "resolution cent(?:er|re)",
             "customer service (?:case|claim)",
+            "to step in",
+            r"intervene\w*",
+            r"escalat\w* (?:it |this |the (?:issue|case|matter|problem) )?(?:to|with)",
+            r"buyer protection(?: claim)?",
+            r"purchase protection(?: claim)?",
+            r"report(?:e|ar|are|amos|o)",
+            r"(?:acion|ped|solicit|us)\w* (?:a )?garantia",
+            "dossier ouvert",
+            r"(?:verkäufer|händler|shop|artikel|angebot)\w* (?:bei|an) \w+ gemeldet",
+            r"пожаловал\w*",
+            r"пожалуюсь",
+            "報告し(?:ました|ます|た)",
+            "민원",
             r"disputa\w*",
             r"reclam\w*",
             "queja",
@@ -1511,7 +1590,7 @@ _PT_WORDS = re.compile(
 
 _NEG_WINDOW = 40  # normalised characters looked at before a signal (about six words)
 _NEG_WINDOW_CJK = 12  # CJK cues are denser: about one short clause
-_POST_WINDOW = 14
+_POST_WINDOW = 18  # "в СМИ писать не буду": the Russian verb comes between the signal and its negation
 _PAIR_BEFORE = 35  # action … entity: "dispute it with my card issuer"
 _PAIR_AFTER = 40  # entity … action: "PayPal… open a case"
 _ABSORB_GAP = 30

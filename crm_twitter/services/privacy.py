@@ -87,13 +87,14 @@ _RANK = {
     "card_last4": 1,
     "email": 2,
     "payment_reference": 3,
-    "known_order": 4,
-    "tracking_number": 5,
-    "phone_formatted": 6,
-    "order_number": 7,
-    "phone": 8,
-    "tracking_generic": 9,
-    "address": 10,
+    "address_shaped": 4,  # "Carrera 7 # 71-21", "102동 1504호", "а/я 123, 190000 …": not an order's "#" or digits
+    "known_order": 5,
+    "tracking_number": 6,
+    "phone_formatted": 7,
+    "order_number": 8,
+    "phone": 9,
+    "tracking_generic": 10,
+    "address": 11,
 }
 
 # --- folding: one character in, one character out, so offsets stay those of the original text ---
@@ -152,7 +153,7 @@ _CUR_AFTER = (
 _UNITS = (
     r"%|percent|sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|h|days?|business\s+days|working\s+days|weeks?|wks?|"
     r"months?|years?|yrs?|items?|pcs|pieces?|units?|packs?|boxes|times|x|kg|g|grams?|lbs?|oz|ml|l|"
-    r"lit(?:er|re)s?|cm|mm|m|km|inch(?:es)?|ft|gb|tb|mb|mah|w|v|hz|mp|k|fps|followers|likes|points|pts|"
+    r"lit(?:er|re)s?|cm|mm|m|km|inch(?:es)?|ft|gb|tb|mb|mah|(?-i:w|W(?!\s[A-Z]))|v|hz|mp|k|fps|followers|likes|points|pts|"
     r"stars|orders|"
     r"d[íi]as|horas?|semanas?|meses|mes|años|anos|minutos?|segundos?|unidades?|art[íi]culos?|artigos?|"
     r"piezas?|peças?|veces|vezes|"
@@ -187,7 +188,7 @@ _NUMBER_LED = re.compile(
     # 48 hours, 5-7 business days, 3〜5営業日 (a unit right after), 100000 points
     r"|(?<![0-9.,])(?:[0-9]{1,3}(?:[,. ][0-9]{3}){1,3}|[0-9]{1,5}(?:[.,][0-9]{1,3})?)"
     r"(?:\s?(?:-|~|〜|to|a|à|bis|до|al)\s?[0-9]{1,5}(?:[.,][0-9]+)?)?"
-    rf"\s?(?:営業)?(?:{_UNITS})(?![A-Za-z0-9])"
+    rf"\s?(?:営業)?(?:{_UNITS})(?![A-Za-z0-9À-ɏ])"  # not "50452 Köln", a postcode and its town
     r"|(?<![0-9.,])[0-9]{6,9}\s?(?:followers|likes|views|subscribers|retweets|reviews|points|pts|steps|miles)\b"
     r")",
     re.IGNORECASE,
@@ -207,7 +208,8 @@ _NUMBER_PREFIX = re.compile(
 _PREFIXED_NUMBER = {
     "currency": re.compile(rf"{_NUM}(?:\s?[-~]\s?{_NUM})?"),
     "product": re.compile(r"[0-9]{1,5}[A-Za-z]{0,4}(?:\s?(?:Pro|Max|Plus|Ultra|Mini|Lite|Ti|Super|XTX|XT|SE|FE|5G))*"),
-    "size": re.compile(r"[0-9]{1,3}(?:[.,][05])?(?:/[0-9]{1,3})?(?![0-9])"),
+    # not "FR76 3000 6000 …", an IBAN's first group
+    "size": re.compile(r"[0-9]{1,3}(?:[.,][05])?(?:/[0-9]{1,3})?(?![0-9])(?! [0-9A-Z]{4})"),
 }
 _DIGIT_RUN = re.compile(r"[0-9]+")
 
@@ -303,15 +305,19 @@ _PHONE_WORDS = (
 )
 _PAYMENT_WORDS = (
     r"transaction|trans\.|txn|payment|paypal|receipt|invoice|ref(?:erence)?|"
-    r"交易|流水|支付|付款|发票|"  # zh
-    r"transacci[oó]n|pago|referencia|recibo|factura|"  # es
-    r"transaktion|zahlung|referenz|rechnung|"  # de
-    r"paiement|r[ée]f[ée]rence|re[çc]u|facture|"  # fr
-    r"取引|決済|支払い?|請求書|"  # ja
-    r"pagamento|transa[çc][ãa]o|comprovante|fatura|"  # pt
-    r"платеж\w{0,4}|платёж\w{0,4}|транзакци\w{0,4}|квитанци\w{0,4}|"  # ru
-    r"결제|거래|영수증|승인번호|"  # ko
-    r"الدفع|دفع|المعاملة|معاملة|إيصال|ايصال|فاتورة"  # ar
+    # payment providers and bank transfers, whose own ids customers paste: "Klarna reference …",
+    # "ARN 745…" (the bank's acquirer reference for a refund), "IBAN …", "SPEI …", "chave pix …"
+    r"klarna|alipay|wechat\s?pay|stripe|venmo|zelle|afterpay|clearpay|arn|iban|bank\s+transfer|wire\s+transfer|"
+    r"交易|流水|支付|付款|发票|转账|轉賬|"  # zh
+    r"transacci[oó]n|pago|referencia|recibo|factura|operaci[oó]n|transferencia|spei|bizum|"  # es
+    r"transaktion|zahlung|referenz|rechnung|[üu]berweisung|verwendungszweck|"  # de
+    r"paiement|r[ée]f[ée]rence|re[çc]u|facture|virement|rib|"  # fr
+    r"取引|決済|支払い?|請求書|振込|振り込み|"  # ja
+    r"pagamento|transa[çc][ãa]o|comprovante|fatura|(?:chave\s+)?pix|"  # pt
+    r"платеж\w{0,4}|платёж\w{0,4}|транзакци\w{0,4}|квитанци\w{0,4}|операци[ийя]|перевод\w{0,2}|сбп|"  # ru
+    r"결제|거래|영수증|승인번호|이체|"  # ko
+    r"الدفع|دفع|المعاملة|معاملة|إيصال|ايصال|فاتورة|"  # ar
+    r"العملية|عملية|الحوالة|حوالة|التحويل|الآيبان|الايبان|آيبان|ايبان"
 )
 _CARD_WORDS = (
     r"(?<![A-Za-z])(?:card|visa|master\s?card|amex|american\s+express|maestro|discover|tarjeta|cart[ãa]o|"
@@ -370,8 +376,35 @@ _PAYPAL_TXN = re.compile(
 )
 _PAYID = re.compile(r"\bPAYID-[A-Z0-9-]{6,40}\b")
 _STRIPE = re.compile(r"\b(?:pi|ch|txn|py|re|in)_[A-Za-z0-9]{10,40}\b")
+# An IBAN, spaced in fours or not (DE89 3704 0044 0532 0130 00); kept only when its mod-97 check holds,
+# cut to its country's length, so a product code or an order number never passes for one.
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}", re.IGNORECASE)
+_IBAN_LENGTHS = {
+    **dict.fromkeys(("NO",), 15), **dict.fromkeys(("BE",), 16), **dict.fromkeys(("DK", "FI", "NL"), 18),
+    **dict.fromkeys(("AT", "EE", "KZ", "LU"), 20), **dict.fromkeys(("CH", "LI", "LV", "HR"), 21),
+    **dict.fromkeys(("DE", "GB", "IE", "BH", "GE", "ME", "RS"), 22), **dict.fromkeys(("AE", "TL", "IL"), 23),
+    **dict.fromkeys(("ES", "SA", "CZ", "SE", "SK", "TN", "RO", "MD"), 24), **dict.fromkeys(("PT",), 25),
+    **dict.fromkeys(("IS", "TR"), 26), **dict.fromkeys(("FR", "IT", "MC", "SM", "GR", "MR"), 27),
+    **dict.fromkeys(("PL", "HU", "CY", "LB", "AL", "DO"), 28), **dict.fromkeys(("BR", "EG", "QA", "UA", "JO"), 29),
+    **dict.fromkeys(("KW", "MU"), 30), **dict.fromkeys(("MT",), 31), **dict.fromkeys(("RU",), 33),
+}  # fmt: skip
+# Trade numbers Chinese wallets print on every receipt, pasted without a word: Alipay's 28 digits start
+# with the date (2026031422001412345678901234), WeChat Pay's with 4 and carry the date from the 11th
+# digit (4200001988202603145512345678).
+_WALLET_TRADE_NO = re.compile(
+    r"(?<![0-9A-Za-z])(?:20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{20}|"
+    r"4[0-9]{9}20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{10})(?![0-9A-Za-z])"
+)
+# A Pix end-to-end id (Brazil): E or D, the bank's 8-digit ISPB, yyyyMMddHHmm, 11 letters or digits.
+_PIX_E2E = re.compile(
+    r"(?<![A-Za-z0-9])[ED][0-9]{8}20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{4}[A-Za-z0-9]{11}"
+    r"(?![A-Za-z0-9])"
+)
+# The first letters of the payment words: scanning only where one stands keeps this pattern, run on
+# every message with a digit, as cheap as when it had half the words (a test checks the list).
+_PAYMENT_FIRST = "tprikawszvcbofuüTPRIKAWSZVCBOFUÜптксоПТКСО交流支付发转轉取決請振결거영승이اإآدمفعح"
 _PAYMENT_CONTEXT = re.compile(
-    rf"(?<![A-Za-z])(?:{_PAYMENT_WORDS})\s*(?:id|no\.?|number|nr\.?|n[º°]|#|号|番号|编号|번호|№|رقم)?\s*[:：#]?\s*"
+    rf"(?=[{_PAYMENT_FIRST}])(?<![A-Za-z])(?:{_PAYMENT_WORDS})\s*(?:id|no\.?|number|nr\.?|n[º°]|#|单?号|の?(?:受付)?番号|编号|번호|№|رقم)?\s*[:：#]?\s*"
     r"(?P<ref>(?=[A-Za-z0-9-]{0,40}\d)[A-Za-z0-9][A-Za-z0-9-]{7,40})",
     re.IGNORECASE,
 )
@@ -457,81 +490,278 @@ _NOT_CARD_TAIL = re.compile(
 _MASKED_CARD = re.compile(r"(?<![A-Za-z0-9])(?:(?:[*•●·]{2,}+|[xX]{4})[ -]?){1,4}+(?P<digits>[0-9]{4})(?![0-9])")
 
 _DIGIT = r"[0-9０-９]"
-_ADDRESS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    # en: 221B Baker Street, 1600 Pennsylvania Ave NW, 12 High St.
-    (
+_EN_STREET = (
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Highway|Hwy|"
+    r"Parkway|Pkwy|Square|Sq|Crescent|Close"
+)
+# Words that announce an address in English, so a lower-case one counts: "my address is 14 maple street",
+# "it got left at 88 baker st".
+_EN_ADDRESS_CUE = (
+    r"address(?:\s+is)?|addr|ship(?:ped)?\s+(?:it\s+)?to|deliver(?:ed)?\s+(?:it\s+)?to|(?:re)?sen[dt]\s+(?:it\s+)?to|"
+    r"live[sd]?\s+(?:at|on)|left\s+(?:it\s+)?at|dropped\s+(?:it\s+)?(?:off\s+)?at"
+)
+_ES_PT_STREET = (
+    r"Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Pza\.|Carrera|Camino|Ronda|Travesía|Carretera|Calzada|Pasaje|Jirón|"
+    r"Rua|R\.|Travessa|Alameda|Praça|Estrada|Rodovia|Largo|Beco"
+)
+_FR_STREET = r"rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours"
+_RU_STREET = (
+    r"ул\.|улица|пр-кт|пр-т|пр\.|проспект|пер\.|переулок|ш\.|шоссе|б-р|бульвар|наб\.|набережная|проезд|пл\.|площадь"
+)
+_POSTCODE_CITY = r"(?:\s*,?\s*\d{4,6}(?:-\d{3})?\s+[^\W\d_][\w'-]*+)?"  # ", 190000 Санкт-Петербург"
+# Named by what they find: (script the pattern needs, pattern, rank key). A pattern with an "addr" group
+# reports only that group (the words before it only announce it). "address_shaped" outranks an order
+# number in the same span: "Carrera 7 # 71-21" is a Colombian address, not order #71-21.
+_ADDRESS_PATTERNS: dict[str, tuple[str, re.Pattern[str], str]] = {
+    # en: 221B Baker Street, 1600 Pennsylvania Ave NW, 12 High St., 350 5th Ave, 1200 W Lakeshore Dr
+    "en_street": (
         "",
         re.compile(
-            r"(?<![\w.,])\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*+\s+){1,4}"
-            r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
-            r"Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close)\b\.?"
+            r"(?<![\w.,])\d{1,5}[A-Za-z]?,?\s+(?:(?:[A-Z][\w'.-]*+|[0-9]{1,3}(?:st|nd|rd|th))\s{1,3}){1,4}"
+            rf"(?:{_EN_STREET})\b\.?"
         ),
+        "address",
     ),
-    # zh: 上海市浦东新区世纪大道100号, 北京市朝阳区建国路 88 号
-    ("zh", re.compile(rf"[\u4e00-\u9fff]{{1,20}}(?:路|街|大道|大街|巷|弄|胡同)\s*{_DIGIT}{{1,5}}\s*(?:号|號)")),
+    # en, written in lower case after a word that announces it: "left at 88 baker st"
+    "en_announced": (
+        "",
+        re.compile(
+            rf"(?<![A-Za-z])(?:{_EN_ADDRESS_CUE})\s*:?\s*(?P<addr>\d{{1,5}}[a-z]?,?\s+(?:[a-z0-9][\w'.-]*+\s{{1,3}}){{1,3}}"
+            rf"(?:{_EN_STREET})\b\.?)",
+            re.IGNORECASE,
+        ),
+        "address",
+    ),
+    # PO boxes, with the postcode and town that follow: PO Box 4417, Postfach 10 12 34, Apartado de correos 123,
+    # Caixa Postal 1234, а/я 123, 190000 Санкт-Петербург; BP 123, 97200 Fort-de-France
+    "po_box": (
+        "",
+        re.compile(
+            r"(?:(?<![A-Za-z])(?i:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos|\s+postal)?|"
+            r"Caixa\s+Postal|Bo[iî]te\s+postale)|(?<![А-Яа-яЁё])(?:а/я|абонентский\s+ящик))\s*:?\s*[0-9]{1,6}(?:\s[0-9]{2,3}){0,3}"
+            rf"{_POSTCODE_CITY}"
+            r"|(?<![A-Za-z])BP\s?[0-9]{1,5}\s*,?\s*[0-9]{5}\s+[A-Z][\w'-]*+"
+        ),
+        "address_shaped",
+    ),
+    # Colombian and other grid addresses: Carrera 7 # 71-21, Calle 93 # 11-27, Cra. 15 No. 88-64
+    "grid_street": (
+        "",
+        re.compile(
+            r"(?<![A-Za-z])(?i:Calle|Cll?\.|Carrera|Cra\.?|Kra\.?|Avenida|Av\.|Diagonal|Dg\.|Transversal|Tv\.)\s*[0-9]{1,3}"
+            r"\s?[A-Za-z]?(?:\s?bis)?\s*(?:#|No\.?|N[º°])\s*[0-9]{1,3}\s?[A-Za-z]?\s*-\s*[0-9]{1,3}"
+        ),
+        "address_shaped",
+    ),
+    # zh: 上海市浦东新区世纪大道100号, 北京市朝阳区建国路 88 号, 人民南路四段11号, 高新南七道018号
+    "zh_road": (
+        "zh",
+        re.compile(
+            rf"[\u4e00-\u9fff]{{1,20}}(?:路|街|大道|大街|巷|弄|胡同|道)(?:[一二三四五六七八九十]{{1,3}}段)?\s*{_DIGIT}{{1,5}}\s*(?:号|號)"
+        ),
+        "address",
+    ),
+    # zh: a building, its entrance and flat: 5号楼3单元402, 3栋2单元501室
+    "zh_building": (
+        "zh",
+        re.compile(
+            rf"{_DIGIT}{{1,4}}\s*(?:号楼|號樓|栋|棟|幢)\s*(?:{_DIGIT}{{1,3}}\s*单元\s*)?{_DIGIT}{{1,5}}\s*(?:室|号|號)?"
+        ),
+        "address",
+    ),
     # ja: 東京都渋谷区神南1丁目2番3号, 大阪市北区梅田3-1-1 (needs 丁目/番地/番…号)
-    (
+    "ja_chome": (
         "zh",
         re.compile(
             rf"[\u4e00-\u9fff\u3040-\u30ff]{{0,20}}(?:{_DIGIT}{{1,4}}|[一二三四五六七八九十]{{1,3}})\s*丁目"
             rf"(?:\s*{_DIGIT}{{1,5}}\s*(?:番地?|[-－]))?(?:\s*{_DIGIT}{{1,5}}\s*号?)?"
         ),
+        "address",
     ),
-    ("zh", re.compile(rf"[\u4e00-\u9fff\u3040-\u30ff]{{0,20}}{_DIGIT}{{1,5}}\s*番地(?:\s*{_DIGIT}{{1,5}})?")),
-    ("zh", re.compile(rf"[\u4e00-\u9fff\u3040-\u30ff]{{0,20}}{_DIGIT}{{1,5}}\s*番\s*{_DIGIT}{{1,5}}\s*号")),
-    # es / pt: Calle Mayor 12, Avenida de la Constitución, 45; C/ Alcalá 100; Rua Augusta, 1500
-    (
+    "ja_banchi": (
+        "zh",
+        re.compile(rf"[\u4e00-\u9fff\u3040-\u30ff]{{0,20}}{_DIGIT}{{1,5}}\s*番地(?:\s*{_DIGIT}{{1,5}})?"),
+        "address",
+    ),
+    "ja_ban_go": (
+        "zh",
+        re.compile(rf"[\u4e00-\u9fff\u3040-\u30ff]{{0,20}}{_DIGIT}{{1,5}}\s*番\s*{_DIGIT}{{1,5}}\s*号"),
+        "address",
+    ),
+    # ja, the way addresses are usually typed: a town after its prefecture, city or ward, then chōme-ban-gō
+    # with dashes (渋谷区神南1-2-3, 北区梅田3-1-1, 中区山下町2-5)
+    "ja_dashed": (
+        "zh",
+        re.compile(
+            rf"[都道府県市区町村郡][\u4e00-\u9fff\u3040-\u30ff]{{1,10}}{_DIGIT}{{1,4}}\s?[-－‐ー−]\s?{_DIGIT}{{1,4}}"
+            rf"(?:\s?[-－‐ー−]\s?{_DIGIT}{{1,4}})?"
+        ),
+        "address",
+    ),
+    # es / pt: Calle Mayor 12, Avenida de la Constitución, 45; C/ Alcalá 100; Rua Augusta, 1500; Largo do Carmo 12
+    "es_pt_street": (
         "",
         re.compile(
-            r"\b(?:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Pza\.|Carrera|Camino|Ronda|Travesía|Rua|R\.|Travessa|"
-            r"Alameda|Praça|Estrada|Rodovia)\s*"
-            r"(?:(?:de|del|la|las|los|el|y|da|do|das|dos|e)\s+|[A-ZÁÉÍÓÚÑÂÊÔÃÕÇ][\wáéíóúñüâêôãõç'.-]*+\s*){1,6},?\s*"
+            rf"\b(?:{_ES_PT_STREET})\s*"
+            r"(?:(?:de|del|la|las|los|el|y|da|do|das|dos|e)\s{1,3}|[A-ZÁÉÍÓÚÑÂÊÔÃÕÇ][\wáéíóúñüâêôãõç'.-]*+\s{0,3}){1,6},?\s*"
             r"(?:n[º°o]\.?\s*)?\d{1,5}\b",
         ),
+        "address",
     ),
-    # de: Hauptstraße 5, Berliner Str. 12a, Am Lindenweg 3
-    (
+    # es / pt in lower case, with a full street word: "calle mayor 5", "rua xv de novembro 300"
+    "es_pt_lower_case": (
         "",
         re.compile(
-            r"\b[A-ZÄÖÜ][\wäöüß-]{2,}(?:straße|strasse|str\.|weg|allee|platz|gasse|damm|(?<![ei])ring|ufer)\s*"
-            r"(?!(?:19|20)[0-9]{2}(?![0-9]))\d{1,4}(?![0-9])(?:\s?[a-z](?![a-zäöüß]))?"
+            r"(?<![\w/])(?:calle|avenida|paseo|carrera|rua|travessa|alameda|pra[çc]a|estrada|largo)\s+"
+            r"(?:[^\W\d_][\w'.-]*+\s{1,3}){1,5}(?:n[º°o]\.?\s*)?\d{1,5}(?![0-9]|[/.,:-][0-9])"
         ),
+        "address",
     ),
-    ("", re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse)\s*\d{1,4}\s?[a-z]?\b")),
-    # fr: 12 rue de la Paix, 5 bis avenue Victor Hugo, 3, boulevard Haussmann
-    (
+    # de: Hauptstraße 5, Berliner Str. 12a, Am Lindenweg 3, Karl-Marx-Allee 34, hauptstraße 17
+    "de_street": (
         "",
         re.compile(
-            r"(?<![\w.,])\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|"
-            r"quai|route|cours)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])?[A-ZÀ-Ý][\w'’-]*",
+            r"\b[A-ZÄÖÜ][\wäöüß-]{2,}(?i:straße|strasse|str\.|weg|allee|platz|gasse|damm|(?<![ei])ring|ufer)\s*"
+            r"(?!(?:19|20)[0-9]{2}(?![0-9]))\d{1,4}(?![0-9])(?:\s?[a-z](?![a-zäöüß]))?"
+            r"|\b[a-zäöü][\wäöüß-]{2,}(?:straße|strasse)\s*\d{1,4}(?![0-9])"
+        ),
+        "address",
+    ),
+    "de_street_spaced": (
+        "",
+        re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse)\s*\d{1,4}\s?[a-z]?\b"),
+        "address",
+    ),
+    # de: any street name with its number, then a postcode and a town: Unter den Linden 77, 10117 Berlin;
+    # An der Alster 12 / 20099 Hamburg (on the next line)
+    "de_street_postcode": (
+        "",
+        re.compile(
+            r"(?<![\w-])(?:[A-ZÄÖÜ][\wäöüß.-]*+\s{1,3}(?:(?:den|der|dem|am|an|im|zum|zur|von|vom|auf|in)\s{1,3})?){1,3}"
+            r"\d{1,4}\s?[a-z]?\s*,?\s*[0-9]{5}\s+[A-ZÄÖÜ][a-zäöüß]+"
+        ),
+        "address",
+    ),
+    # fr: 12 rue de la Paix, 5 bis avenue Victor Hugo, 3, boulevard Haussmann
+    "fr_street": (
+        "",
+        re.compile(
+            rf"(?<![\w.,])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+(?:{_FR_STREET})\s+"
+            r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])?[A-ZÀ-Ý][\w'’-]*",
             re.IGNORECASE,
         ),
+        "address",
     ),
-    # ru: ул. Ленина, д. 5; улица Тверская 12, кв. 4; пр. Мира 15
-    (
+    # fr, the rarer kinds of street (lower case, as French writes them, and a capitalised name):
+    # 15 bis square Montholon, 22 cité Riverin, 4 passage Brady
+    "fr_rare_street": (
+        "",
+        re.compile(
+            r"(?<![\w.,])\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:square|cité|villa|passage|sentier|résidence|lotissement|"
+            r"hameau|esplanade|promenade|faubourg|parvis|rond-point|voie|clos)\s+"
+            r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])?[A-ZÀ-Ý][\w'’-]*"
+        ),
+        "address",
+    ),
+    # ru: ул. Ленина, д. 5; улица Тверская 12, кв. 4; пр. Мира 15; ул. ленина 5
+    "ru_street": (
         "ru",
         re.compile(
-            r"(?<![А-Яа-яЁё])(?:ул\.|улица|пр-т|пр\.|проспект|пер\.|переулок|ш\.|шоссе|б-р|бульвар|наб\.|набережная)"
-            r"\s*[А-ЯЁ][а-яё-]*+(?:\s+[А-ЯЁа-яё][а-яё-]*+){0,3},?\s*(?:д\.?\s*|дом\s*)?\d{1,4}[а-я]?"
+            rf"(?<![А-Яа-яЁё])(?:{_RU_STREET})"
+            r"\s*[А-ЯЁа-яё][а-яё-]*+(?:\s{1,3}[А-ЯЁа-яё][а-яё-]*+){0,3},?\s*(?:д\.?\s*|дом\s*)?\d{1,4}[а-я]?"
             r"(?:\s*,?\s*(?:кв\.?|квартира)\s*\d{1,4})?"
         ),
+        "address",
     ),
-    # ko: 서울특별시 강남구 테헤란로 123, 부산 해운대구 우동 1408
-    (
+    # ru, the name before the kind of street: Ленинградский проспект 39, Невский пр., 28, Кутузовский пр-кт, д. 32
+    "ru_name_first": (
+        "ru",
+        re.compile(
+            rf"(?<![А-Яа-яЁё])[А-ЯЁ][а-яё-]+\s+(?:{_RU_STREET})\s*,?\s*(?:д\.?\s*|дом\s*)?\d{{1,4}}[а-я]?"
+            r"(?:\s*,?\s*(?:кв\.?|квартира)\s*\d{1,4})?"
+        ),
+        "address",
+    ),
+    # ko: 서울특별시 강남구 테헤란로 123, 부산 해운대구 우동 1408, 성남시 판교역로 235
+    "ko_road": (
         "ko",
         re.compile(
-            r"(?<![가-힣])[가-힣]{1,10}(?:구|군)\s+[가-힣0-9]{1,12}(?:로|길|동)\s*\d{1,4}(?:-\d{1,4})?(?:\s*\d{1,4}호)?"
+            r"(?<![가-힣])[가-힣]{1,10}(?:구|군|시)\s+[가-힣0-9]{1,12}(?:로|길|동)\s*\d{1,4}(?:-\d{1,4})?"
+            r"(?:\s*\d{1,4}호)?"
         ),
+        "address",
     ),
+    # ko: a block of flats, its building and flat: 래미안아파트 102동 1504호
+    "ko_flat": ("ko", re.compile(r"(?<![0-9])[0-9]{1,4}\s?동\s?[0-9]{1,4}\s?호"), "address"),
     # ar: شارع الملك فهد 1234, حي النخيل شارع 15
-    (
+    "ar_street": (
         "ar",
         re.compile(
-            r"(?<!عن )(?:شارع|طريق)\s+[\u0621-\u064a]++(?:\s+[\u0621-\u064a]++){0,3}"
+            r"(?<!عن )(?:شارع|طريق)\s+[\u0621-\u064a]++(?:\s{1,3}[\u0621-\u064a]++){0,3}"
             r"\s*[،,]?\s*(?:رقم\s*)?[0-9]{1,5}(?![0-9])"
         ),
+        "address",
     ),
-]
+    # ar: the number before the street (Egypt: ٢٤ شارع التحرير), a building or villa number (مبنى 1234,
+    # عمارة 5), a PO box (ص.ب 1234)
+    "ar_number_first": (
+        "ar",
+        re.compile(
+            r"(?<![0-9])[0-9]{1,5}\s+(?:شارع|ش\.)\s*[\u0621-\u064a]++(?:\s{1,3}[\u0621-\u064a]++){0,2}"
+            r"|(?<![\u0621-\u064a])(?:مبنى|مبني|عمارة|عماره|بناية|بنايه|فيلا)\s*(?:رقم\s*)?[0-9]{1,5}(?![0-9])"
+            r"(?:\s*[،,]?\s*(?:شقة|شقه)\s*(?:رقم\s*)?[0-9]{1,4})?"
+            r"|(?<![\u0621-\u064a])ص\s?\.?\s?ب\.?\s*:?\s*[0-9]{1,6}(?![0-9])"
+        ),
+        "address_shaped",
+    ),
+}
+# Words (lower case) without one of which a pattern cannot match: it is not run at all (this runs on every
+# message with a digit).
+_ADDRESS_NEEDS: dict[str, tuple[str, ...]] = {
+    "en_announced": ("addr", "ship", "deliver", "sen", "live", "left", "dropped"),
+    "po_box": ("box", "postfach", "apartado", "caixa", "boîte", "boite", "а/я", "ящик", "bp"),
+    "grid_street": ("#", "no", "n°", "nº"),
+    "zh_building": ("号楼", "號樓", "栋", "棟", "幢"),
+    "ja_chome": ("丁目",),
+    "ja_banchi": ("番地",),
+    "ja_ban_go": ("番",),
+    "es_pt_lower_case": (
+        "calle",
+        "avenida",
+        "paseo",
+        "carrera",
+        "rua",
+        "travessa",
+        "alameda",
+        "praça",
+        "praca",
+        "estrada",
+        "largo",
+    ),
+    "ko_flat": ("동",),
+    "ko_road": ("구", "군", "시"),
+    "zh_road": ("路", "街", "道", "巷", "弄", "胡同"),
+    "ar_street": ("شارع", "طريق"),
+    "ru_street": ("ул", "пр", "пер", "ш.", "шоссе", "б-р", "бульвар", "наб", "проезд", "пл.", "площадь"),
+    "ru_name_first": ("ул", "пр", "пер", "ш.", "шоссе", "б-р", "бульвар", "наб", "проезд", "пл.", "площадь"),
+    "fr_street": ("rue", "av", "boulevard", "bd", "place", "chemin", "allée", "impasse", "quai", "route", "cours"),
+    "fr_rare_street": (
+        *("square", "cité", "villa", "passage", "sentier", "résidence", "lotissement", "hameau", "esplanade"),
+        *("promenade", "faubourg", "parvis", "rond-point", "voie", "clos"),
+    ),
+    "es_pt_street": (
+        *("calle", "c/", "av", "paseo", "plaza", "pza.", "carrera", "camino", "ronda", "travesía", "carretera"),
+        *("calzada", "pasaje", "jirón", "rua", "r.", "travessa", "alameda", "praça", "estrada", "rodovia", "largo"),
+        "beco",
+    ),
+    "de_street": ("str", "weg", "allee", "platz", "gasse", "damm", "ring", "ufer"),
+    "de_street_spaced": ("str", "weg", "allee", "platz", "gasse"),
+    "ar_number_first": ("شارع", "ش.", "مبن", "عمار", "عماره", "بناي", "فيلا", "ص"),
+}
+_ADDRESS_NEEDS_RE = {
+    name: re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)))
+    for name, words in _ADDRESS_NEEDS.items()
+}
 _SCRIPTS = {
     "zh": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"),
     "ru": re.compile(r"[А-Яа-яЁё]"),
@@ -589,11 +819,11 @@ def _candidates(text: str, known: Iterable[str]) -> list[tuple[str, int, int, st
         return found
     _addresses(text, add)  # "12 rue de la Paix": an address needs only one digit
     _store_orders(text, add)  # a store's own format may have few digits (ZX99A1)
+    _payments(text, add, digits)  # "ref: 7HG2K9QX" has three digits
     if digits < 4:
         return found
     if digits >= 13:
         _cards(text, add)
-    _payments(text, add)
     _tracking(text, add)
     _orders(text, add)
     _card_last4(text, add)
@@ -612,11 +842,14 @@ def _cards(text: str, add: Add) -> None:
         groups = "".join(str(len(g)) if len(g) < 10 else "x" for g in re.split(r"[ -]", m.group(0)))
         if len(groups) > 1 and not _CARD_GROUPS.fullmatch(groups):
             continue  # "+55 21 99876-5432" is a phone number, not a card
-        if (digits[0] in "3456" and _luhn_ok(digits)) or _context(text, m.start())[0] == "card":
+        context = _context(text, m.start())[0]
+        if context == "pay" and len(digits) not in (15, 16):
+            continue  # "Venmo payment ID 3456789012345678901": a payment's id, not a card
+        if (digits[0] in "3456" and _luhn_ok(digits)) or context == "card":
             add("card_number", "card_number", m.start(), m.end())
 
 
-def _payments(text: str, add: Add) -> None:
+def _payments(text: str, add: Add, digits: int) -> None:
     for m in _PAYPAL_TXN.finditer(text):
         add("payment_reference", "payment_reference", m.start(), m.end())
     if "PAYID-" in text:
@@ -627,6 +860,34 @@ def _payments(text: str, add: Add) -> None:
             add("payment_reference", "payment_reference", m.start(), m.end())
     for m in _PAYMENT_CONTEXT.finditer(text):
         add("payment_reference", "payment_reference", m.start("ref"), m.end("ref"))
+    if digits >= 10:  # the shortest IBANs (Norway's 15 characters) carry at least 11 digits
+        for m in _IBAN.finditer(text):
+            end = _iban_end(m.group(0))
+            if end:
+                add("payment_reference", "payment_reference", m.start(), m.start() + end)
+    if digits >= 20:
+        for pattern in (_WALLET_TRADE_NO, _PIX_E2E):
+            for m in pattern.finditer(text):
+                add("payment_reference", "payment_reference", m.start(), m.end())
+
+
+def _iban_end(candidate: str) -> int:
+    """How much of ``candidate`` is an IBAN (0: none): its country's length when known, else the
+    longest prefix of 15–34 characters whose mod-97 check holds — so "FR76 … 189 MERCI" stops at 189."""
+    compact = candidate.replace(" ", "").upper()
+    known = _IBAN_LENGTHS.get(compact[:2])
+    lengths = (known,) if known else range(min(len(compact), 34), 14, -1)
+    for length in lengths:
+        if len(compact) < length:
+            continue
+        iban = compact[:length]
+        if int("".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])) % 97 == 1:
+            seen = 0  # map the length back onto the spaced text
+            for i, ch in enumerate(candidate):
+                seen += ch != " "
+                if seen == length:
+                    return i + 1
+    return 0
 
 
 def _tracking(text: str, add: Add) -> None:
@@ -863,11 +1124,16 @@ def _valid_phone(raw: str) -> bool:
 
 def _addresses(text: str, add: Add) -> None:
     present = {script for script, pattern in _SCRIPTS.items() if pattern.search(text)}
-    for script, pattern in _ADDRESS_PATTERNS:
+    lower = text.lower()
+    for name, (script, pattern, rank_key) in _ADDRESS_PATTERNS.items():
         if script and script not in present:
             continue
+        needs = _ADDRESS_NEEDS_RE.get(name)
+        if needs is not None and needs.search(lower) is None:
+            continue
+        group = "addr" if "addr" in pattern.groupindex else 0
         for m in pattern.finditer(text):
-            add("address", "address", m.start(), m.end())
+            add(rank_key, "address", m.start(group), m.end(group))
 
 
 def _order_pattern_sources() -> tuple[str, ...]:
