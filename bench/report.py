@@ -5,7 +5,7 @@
 Seeds the data set-based (one ``INSERT … SELECT`` per table from ``generate_series`` on
 PostgreSQL, a recursive CTE on SQLite — seconds, not hours), rebuilds the report rollups, then
 times the dashboard and the monthly report page (both read rollups only), an incremental fold
-after 50 cases changed and the rebuild, next to ``report_generate(raw=True)`` (every section from
+after 50 cases changed, 20 cases and 5 orders deleted and the fold after them, and the rebuild, next to ``report_generate(raw=True)`` (every section from
 the raw history, what the pages did before rollups) and hand-written raw SQL ``GROUP BY`` queries
 computing the same sections, and prints a markdown table with the rows each produced (a month with
 no complaints fails the run, exit status 1). ``--scale 0.1`` gives 10,000 cases / 100,000 messages (the default on SQLite).
@@ -388,7 +388,8 @@ def raw_sql_report(vendor: str, month: dt.date) -> tuple[int, int]:
 
 def pages_bench(vendor: str, *, repeat: int) -> dict:
     """Rebuild the rollups, then time what a manager opens: the dashboard and the monthly report page
-    (both read rollups only), an incremental fold (what the 5-minute schedule runs) and a rebuild."""
+    (both read rollups only), an incremental fold (what the 5-minute schedule runs), deletes and the
+    fold after them, and a rebuild."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.db.models import F
@@ -402,6 +403,7 @@ def pages_bench(vendor: str, *, repeat: int) -> dict:
         RollupCaseDay,
         RollupCountDay,
         RollupCountMonth,
+        RollupDirtyDay,
         RollupDurationDay,
         RollupDurationMonth,
     )
@@ -420,6 +422,20 @@ def pages_bench(vendor: str, *, repeat: int) -> dict:
         Case.objects.filter(pk__in=newest).update(updated_at=timezone.now())
         fold += timed(rollups_fold)
     fold_days = rollups_fold().days
+    # Deletes leave no watermark: each noted its days where it happened (signal receivers), and the
+    # next fold recomputes them. 20 cases (with their events, outcomes, promises) and 5 orders.
+    doomed_cases = list(Case.objects.order_by("pk").values_list("pk", flat=True)[1000:1020])
+    doomed_orders = list(Order.objects.filter(cases__isnull=False).order_by("pk").values_list("pk", flat=True)[:5])
+    noted: list[int] = []
+
+    def delete() -> None:
+        Case.objects.filter(pk__in=doomed_cases).delete()
+        Order.objects.filter(pk__in=doomed_orders).delete()
+        noted.append(RollupDirtyDay.objects.values("day").distinct().count())
+
+    deleted = timed(delete)
+    after_deletes: list[int | None] = []
+    fold_after_deletes = timed(lambda: after_deletes.append(rollups_fold().days))
     counts = {
         m.__name__: m.objects.count()
         for m in (RollupCaseDay, RollupCountDay, RollupCountMonth, RollupDurationDay, RollupDurationMonth)
@@ -454,6 +470,22 @@ def pages_bench(vendor: str, *, repeat: int) -> dict:
             f"{fold_days} day(s) recomputed",
             "",
             f"{median(fold) * 1000:,.0f}",
+        )
+    )
+    rows.append(
+        (
+            f"delete {len(doomed_cases)} cases and {len(doomed_orders)} linked orders (QuerySet.delete, noting days)",
+            f"{noted[0]} day(s) noted",
+            "",
+            f"{deleted[0] * 1000:,.0f}",
+        )
+    )
+    rows.append(
+        (
+            "rollups_fold after those deletes (no rebuild)",
+            f"{after_deletes[0]} day(s) recomputed",
+            "",
+            f"{fold_after_deletes[0] * 1000:,.0f}",
         )
     )
     rows.append(

@@ -10,3 +10,4 @@ class CrmTwitterConfig(AppConfig):
     def ready(self) -> None:
         # Only registrations here: system checks are imported so Django runs them.
         from crm_twitter import checks, middleware  # noqa: F401  (middleware: its sign-in receiver)
+        from crm_twitter.signals import rollups  # noqa: F401  (what the rollup fold's watermarks miss)

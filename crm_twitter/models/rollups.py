@@ -19,6 +19,9 @@ by every dimension at once a case would be counted once per combination, and tot
   (by resolved day) times per category: a count, the exact values while few, and a DDSketch.
 - ``RollupState``: the fold's watermarks, when it last ran ("figures as of"), and the open backlog
   by age at that moment.
+- ``RollupDirtyDay``: days a change made stale where the watermarks cannot see it (a row deleted, a
+  case–order link removed, a dated row edited in place), noted in the changing transaction and
+  recomputed by the next fold (``crm_twitter.signals.rollups``).
 
 Every rollup row is derived data: ``crm_twitter_rollups --rebuild`` recreates them all.
 """
@@ -154,6 +157,9 @@ class RollupState(models.Model):
     link_id = models.BigIntegerField(default=0)
     previous_marks = models.JSONField(default=dict, help_text=_("The id marks of the fold before the last one."))
     policies = models.CharField(max_length=64, blank=True, help_text=_("Fingerprint of the SLA policies folded with."))
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text=_("The merchant time zone the days were cut in (a change refolds).")
+    )
     backlog = models.JSONField(default=dict)
 
     class Meta:
@@ -161,3 +167,23 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"rollups as of {self.folded_at}"
+
+
+class RollupDirtyDay(models.Model):
+    """A day (merchant wall clock) whose rollup rows a change made stale where the fold's watermarks
+    cannot see it: a case, order, item, event, outcome or promise deleted, a case–order link removed,
+    an outcome, promise or order item edited in place. Written in the changing transaction (so it
+    exists exactly when the change does), read and deleted by the next fold, which recomputes the day.
+
+    No unique key on purpose: each transaction adds its own rows and the fold deletes only the rows
+    it read, so a change committing while a fold runs is never swallowed by a row the fold is
+    clearing; duplicates only mean a day recounted once more.
+    """
+
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("rollup day to refold")
+
+    def __str__(self) -> str:
+        return f"refold {self.day}"

@@ -368,15 +368,24 @@ def cases_suggest(case_ids: Iterable[int], *, suggester: CategorySuggester | Non
             .filter(pk__in=order, category_confirmed=False)
             .values_list("pk", "suggested_category_id", "suggested_confidence", "suggestion_model")
         }
+        # ``updated_at`` moves too: the rollup fold finds changed cases by it (a suggestion counts
+        # in the report's "how categories were set"), and the inbox row shows the suggestion.
+        now = timezone.now()
         updates = [
             Case(
-                pk=pk, suggested_category_id=s.category_id, suggested_confidence=s.confidence, suggestion_model=s.model
+                pk=pk,
+                suggested_category_id=s.category_id,
+                suggested_confidence=s.confidence,
+                suggestion_model=s.model,
+                updated_at=now,
             )
             for pk, s in zip(order, suggestions, strict=True)
             if pk in current and current[pk] != (s.category_id, s.confidence, s.model)
         ]
         Case.objects.bulk_update(
-            updates, ["suggested_category_id", "suggested_confidence", "suggestion_model"], batch_size=500
+            updates,
+            ["suggested_category_id", "suggested_confidence", "suggestion_model", "updated_at"],
+            batch_size=500,
         )
     return len(updates)
 

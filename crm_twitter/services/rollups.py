@@ -17,10 +17,27 @@ before the last fold, ids from the marks of the fold before the last one):
   the day it used to count as resolved on is the day of the event that resolved it;
 - days whose rows hold a case still *pending* on its SLA (``next_breach_at``) once that instant has
   passed: such a case turns breached with time alone, without any write;
-- a change of the SLA policies (fingerprint) refolds everything.
+- the days noted in ``RollupDirtyDay`` (below);
+- a change of the SLA policies (fingerprint) or of the merchant time zone refolds everything.
 
-Not seen by the watermarks (``crm_twitter_rollups --rebuild`` repairs them): deleted cases or orders,
-a case–order link removed, a category slug renamed, a brand account re-handled is read live.
+What leaves no trace a watermark can read — a row deleted, a case–order link removed, a dated row
+edited in place — is noted where it happens: receivers (``crm_twitter.signals.rollups``) call
+``rollups_note_stale`` in the changing transaction with the days the vanished or moved rows counted
+on, read from the rows themselves before they go (a deleted case's opened and resolved days, each
+cascaded event's, outcome's and promise's own day; the opened days of the cases of a deleted order,
+item or link; the days of the duplicates a deleted case leaves unmerged; an edited outcome's or
+promise's old and new day). The fold reads those days, deletes the rows it read and recomputes the
+days, all in its own transaction. Rollup rows carry no case ids, so the days must come from the rows
+before they go; reading them afterwards would need an anti-join of every rollup day against the
+history. A category renamed is re-keyed in place (``rollups_category_renamed``: rows hold slugs); a
+category deleted (only possible while no case has it) leaves its suggestions as "no suggestion"
+(``rollups_category_deleted``). A brand account re-handled is read live.
+
+Not seen, as they bypass Django's signals (``crm_twitter_rollups --rebuild`` repairs them): raw SQL,
+``QuerySet.update()`` of a rollup-relevant column without ``updated_at`` (on cases, orders, outcomes,
+promises, items or a category's slug), and a ``QuerySet.delete()`` on the auto-created case–order
+link model itself (``Case.orders.through.objects…delete()``: Django sends no signal for an
+auto-created model; ``case.orders.remove()``/``clear()``/``set()`` and every cascade are seen).
 
 Durations go into DDSketch (``ddsketch``, DataDog's mergeable quantile sketch) with a relative error
 of ``RELATIVE_ACCURACY`` (1%): a quantile it returns is within 1% of a value of the true quantile's
@@ -71,6 +88,7 @@ from crm_twitter.models import (
     RollupCaseDay,
     RollupCountDay,
     RollupCountMonth,
+    RollupDirtyDay,
     RollupDurationDay,
     RollupDurationMonth,
     RollupState,
@@ -291,9 +309,11 @@ def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def _affected_days(state: RollupState, now: dt.datetime) -> set[dt.date]:
+def _case_days(case_ids: Iterable[int]) -> set[dt.date]:
+    """Every day these cases count on now (opened, resolved, outcome recorded, promise due) and every
+    day they have an event on (a reopen took a resolution off the day of the event that resolved it)."""
     days: set[dt.date] = set()
-    for chunk in _chunks(sorted(_changed_cases(state))):
+    for chunk in _chunks(sorted(set(case_ids))):
         for opened, resolved in (
             Case.objects.filter(pk__in=chunk)
             .annotate(_o=_local_day("opened_at"), _r=_local_day("resolved_at"))
@@ -313,6 +333,24 @@ def _affected_days(state: RollupState, now: dt.datetime) -> set[dt.date]:
                 .distinct()
                 .order_by()
             )
+    return days
+
+
+def _opened_days(cases: Q) -> set[dt.date]:
+    """The opened days of the cases matching ``cases``: where their order dimensions, escalation and
+    SLA judgement are counted."""
+    return {
+        _as_date(d)
+        for d in Case.objects.filter(cases)
+        .annotate(_d=_local_day("opened_at"))
+        .values_list("_d", flat=True)
+        .distinct()
+        .order_by()
+    }
+
+
+def _affected_days(state: RollupState, now: dt.datetime) -> set[dt.date]:
+    days = _case_days(_changed_cases(state))
     days.update(
         _as_date(d)
         for d in RollupCaseDay.objects.filter(next_breach_at__lt=now)
@@ -321,6 +359,70 @@ def _affected_days(state: RollupState, now: dt.datetime) -> set[dt.date]:
         .order_by()
     )
     return days
+
+
+def local_date(instant: dt.datetime) -> dt.date:
+    """The merchant's wall-clock date of an instant: the day a rollup row counts it on."""
+    return timezone.localtime(instant, _tz()).date()
+
+
+def rollups_note_stale(
+    *,
+    instants: Iterable[dt.datetime | None] = (),
+    opened_of_cases: Iterable[int] = (),
+    all_of_cases: Iterable[int] = (),
+    opened_of_orders: Iterable[int] = (),
+) -> int:
+    """Note the days a change the watermarks cannot see made stale, for the next fold to recompute;
+    call it in the changing transaction. ``instants``: times the changed rows counted at (their days);
+    ``opened_of_cases``: cases whose opened day holds what changed (an order link, an event);
+    ``all_of_cases``: cases whose every day may have changed (a duplicate left unmerged);
+    ``opened_of_orders``: orders whose linked cases' opened days hold what changed (an item).
+    Cases or orders already gone count nothing (their own rows noted their days). Returns the days."""
+    days = {local_date(t) for t in instants if t is not None}
+    days |= _case_days(all_of_cases)
+    for chunk in _chunks(sorted(set(opened_of_cases))):
+        days |= _opened_days(Q(pk__in=chunk))
+    for chunk in _chunks(sorted(set(opened_of_orders))):
+        days |= _opened_days(Q(orders__in=chunk))
+    RollupDirtyDay.objects.bulk_create([RollupDirtyDay(day=d) for d in sorted(days)], batch_size=500)
+    return len(days)
+
+
+def _state_locked() -> RollupState:
+    """The state row, locked: a fold and a re-key of the rollup rows never interleave."""
+    RollupState.objects.get_or_create(pk="default")
+    return RollupState.objects.select_for_update().get(pk="default")
+
+
+def rollups_category_renamed(old_slug: str, new_slug: str) -> None:
+    """Re-key the rollup rows of a category whose slug changed (they are keyed by slug). Exact: every
+    row under the old slug counted cases of this category, and those now count under the new one."""
+    if not old_slug or old_slug == new_slug:
+        return
+    with transaction.atomic():
+        _state_locked()
+        for model in (RollupCaseDay, RollupCountDay, RollupCountMonth, RollupDurationDay):
+            model.objects.filter(category=old_slug).update(category=new_slug)
+        RollupCountDay.objects.filter(kind="categorisation", key1=old_slug).update(key1=new_slug)
+        # One month row per (month, metric, category): where the new slug already has one (rows of
+        # a slug used before), merge the months again from their re-keyed daily rows instead.
+        months = RollupDurationMonth.objects.filter(category=old_slug)
+        clash = set(
+            months.filter(month__in=RollupDurationMonth.objects.filter(category=new_slug).values("month")).values_list(
+                "month", flat=True
+            )
+        )
+        months.exclude(month__in=clash).update(category=new_slug)
+        _months_refresh(clash)
+
+
+def rollups_category_deleted(slug: str) -> None:
+    """A category deleted while no case has it (cases protect it) can still be some cases' suggestion,
+    which the deletion clears: their categorisation rows say "no suggestion" from now on."""
+    with transaction.atomic():
+        _state_locked()
+        RollupCountDay.objects.filter(kind="categorisation", key1=slug).update(key1="")
 
 
 def policies_fingerprint(policies: dict[str, SlaTargets]) -> str:
@@ -663,18 +765,25 @@ def rollups_fold(*, now: dt.datetime | None = None, rebuild: bool = False, since
     days touched since the last fold. Idempotent; concurrent folds queue on the state row."""
     now = now or timezone.now()
     with transaction.atomic():
-        RollupState.objects.get_or_create(pk="default")
-        state = RollupState.objects.select_for_update().get(pk="default")
+        state = _state_locked()
         marks = _marks_now()
         policies = sla_policies()
         fingerprint = policies_fingerprint(policies)
+        zone = str(app_settings.TIME_ZONE)
+        # Read the noted days first and delete exactly those rows: a day noted by a transaction that
+        # commits meanwhile stays for the next fold (its change may be missing from this one).
+        noted = list(RollupDirtyDay.objects.values_list("pk", "day"))
         days: set[dt.date] | None = None
-        if rebuild or state.folded_at is None or state.policies != fingerprint:
+        if rebuild or state.folded_at is None or state.policies != fingerprint or state.time_zone not in ("", zone):
             if not rebuild:
-                since = None  # a first fold or new policies: everything
+                since = None  # a first fold, new policies or another time zone: everything
+            if since is not None:
+                noted = [(pk, day) for pk, day in noted if _as_date(day) >= since]  # earlier: next fold
         else:
-            days = _affected_days(state, now)
+            days = _affected_days(state, now) | {_as_date(day) for _pk, day in noted}
             since = None
+        for chunk in _chunks(sorted(pk for pk, _day in noted)):
+            RollupDirtyDay.objects.filter(pk__in=chunk).delete()
         rows = _recompute(days, since, now, policies) if days is None or days else 0
         # Full: everything up to ``marks`` was read. Incremental: re-read from this fold's low marks next time.
         state.previous_marks = {
@@ -685,6 +794,7 @@ def rollups_fold(*, now: dt.datetime | None = None, rebuild: bool = False, since
         state.case_id, state.event_id, state.outcome_id = marks.case_id, marks.event_id, marks.outcome_id
         state.promise_id, state.item_id, state.link_id = marks.promise_id, marks.item_id, marks.link_id
         state.policies = fingerprint
+        state.time_zone = zone
         state.backlog = _backlog(now)
         state.save()
     return FoldResult(folded_at=now, days=None if days is None else len(days), rows=rows)

@@ -42,6 +42,7 @@ DERIVED_WITHOUT_ADMIN = {
     "RollupCaseDay",
     "RollupCountDay",
     "RollupCountMonth",
+    "RollupDirtyDay",
     "RollupDurationDay",
     "RollupDurationMonth",
     "RollupState",

@@ -7,7 +7,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crm_twitter.models import RollupCaseDay, RollupCountDay, RollupCountMonth, RollupDurationDay, RollupDurationMonth
+from crm_twitter.models import (
+    RollupCaseDay,
+    RollupCountDay,
+    RollupCountMonth,
+    RollupDirtyDay,
+    RollupDurationDay,
+    RollupDurationMonth,
+)
 from crm_twitter.services.rollups import rollups_fold, rollups_rebuild
 
 
@@ -44,3 +51,7 @@ class Command(BaseCommand):
             f"{RollupDurationDay.objects.count()} daily and "
             f"{RollupDurationMonth.objects.count()} monthly duration rows."
         )
+        waiting = RollupDirtyDay.objects.values("day").distinct().count()
+        if waiting:
+            # A rebuild from a date leaves the days noted before it (a delete, an unlink) to the next fold.
+            self.stdout.write(f"{waiting} earlier day(s) noted as changed wait for the next fold.")
