@@ -12,6 +12,7 @@ import zlib
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from crm_twitter.models import OPEN_STATUSES, CaseStatus
 
@@ -27,6 +28,21 @@ def duration_span(seconds: float) -> str:
     if hours:
         return f"{hours}h {minutes:02d}m"
     return f"{minutes}m"
+
+
+def duration_text(seconds: float) -> str:
+    """How long something has lasted, in the reader's language: "1d 3h", "2h 05m", "7m" in English,
+    "1天3小时", "2小时5分钟", "7分钟" in Chinese. The units, their order and the spacing are the
+    translator's (``duration_span`` stays English: the page's live SLA clock redraws it in JS)."""
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return pgettext("duration", "%(days)dd %(hours)dh") % {"days": days, "hours": hours}
+    if hours:
+        return pgettext("duration", "%(hours)dh %(minutes)02dm") % {"hours": hours, "minutes": minutes}
+    return pgettext("duration", "%(minutes)dm") % {"minutes": minutes}
 
 
 def sla_countdown(due: dt.datetime | None, now: dt.datetime | None = None, labels: dict | None = None) -> dict:

@@ -28,12 +28,15 @@ Business rules enforced here:
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm_twitter.conf import app_settings
 from crm_twitter.models import Case, CaseEvent, IncidentEvent, OutboundMessage, ReplyTemplate, Tweet
@@ -42,7 +45,7 @@ from crm_twitter.models.messages import Party
 from crm_twitter.services.case_writes import case_lock, case_save
 from crm_twitter.services.errors import ComposeRefused
 from crm_twitter.services.privacy import PrivateDataFinding, private_data_find, private_data_summary
-from crm_twitter.services.templates import template_choose
+from crm_twitter.services.templates import template_chooser
 from crm_twitter.services.text_length import (
     dm_text_validate,
     tweet_text_validate,
@@ -101,8 +104,14 @@ def _short(channel: str) -> str:
 # --- reply target -----------------------------------------------------------------------------
 
 
-def tweet_mentions_brand(tweet: Tweet, *, brand_x_user_id: str, brand_handle: str) -> bool:
-    """Did the author of ``tweet`` mention or quote the brand (what X requires for an API reply)?"""
+def tweet_mentions_brand(
+    tweet: Tweet, *, brand_x_user_id: str, brand_handle: str, brand_posts: Collection[str] | None = None
+) -> bool:
+    """Did the author of ``tweet`` mention or quote the brand (what X requires for an API reply)?
+
+    ``brand_posts``: the ids of the brand's posts among those quoted, read beforehand for many
+    tweets (``reply_facts_many``); without it a quote is looked up here.
+    """
     for mention in tweet.mentioned_user_ids or []:
         mention_id = mention.get("id") if isinstance(mention, dict) else mention
         if str(mention_id) == str(brand_x_user_id):
@@ -112,28 +121,42 @@ def tweet_mentions_brand(tweet: Tweet, *, brand_x_user_id: str, brand_handle: st
     if brand_handle and f"@{brand_handle.lower()}" in (tweet.text or "").lower():
         return True
     if tweet.quoted_tweet_id:
+        if brand_posts is not None:
+            return tweet.quoted_tweet_id in brand_posts
         return Tweet.objects.filter(x_id=tweet.quoted_tweet_id, author__x_id=brand_x_user_id).exists()
     return False
 
 
-def _customer_tweets(case: Case):
-    return Tweet.objects.filter(case=case, direction=Direction.INBOUND, is_deleted=False).filter(
-        Q(party=Party.CUSTOMER) | Q(author_id=case.customer_x_user_id)
-    )
+# The customer's own tweets in a case (by party, or by the case's customer as author), newest first;
+# the default reply target is the first of the latest ``_TARGET_SCAN`` that mentions the brand.
+_CUSTOMER_TWEET = Q(direction=Direction.INBOUND, is_deleted=False) & (
+    Q(party=Party.CUSTOMER) | Q(author_id=F("case__customer_x_user_id"))
+)
+_NEWEST_FIRST = ("-created_at", "-x_id")
+_TARGET_SCAN = 50
 
 
-def reply_target_default(*, case: Case) -> Tweet | None:
-    """The customer's latest tweet in the case that mentions the brand: the one X lets us answer."""
+def _first_mention(tweets: Iterable[Tweet], case: Case, brand_posts: Collection[str] | None = None) -> Tweet | None:
     account = case.brand_account
-    for tweet in _customer_tweets(case).order_by("-created_at", "-x_id")[:50]:
-        if tweet_mentions_brand(tweet, brand_x_user_id=account.x_user_id, brand_handle=account.handle):
+    for tweet in tweets:
+        if tweet_mentions_brand(
+            tweet, brand_x_user_id=account.x_user_id, brand_handle=account.handle, brand_posts=brand_posts
+        ):
             return tweet
     return None
 
 
-def _reply_target(case: Case, in_reply_to_tweet_id: str | None) -> tuple[str, Tweet | None, ComposeRefused | None]:
+def reply_target_default(*, case: Case) -> Tweet | None:
+    """The customer's latest tweet in the case that mentions the brand: the one X lets us answer."""
+    tweets = Tweet.objects.filter(_CUSTOMER_TWEET, case=case).order_by(*_NEWEST_FIRST)[:_TARGET_SCAN]
+    return _first_mention(tweets, case)
+
+
+def _reply_target(
+    case: Case, in_reply_to_tweet_id: str | None, facts: ReplyFacts | None = None
+) -> tuple[str, Tweet | None, ComposeRefused | None]:
     account = case.brand_account
-    default = reply_target_default(case=case)
+    default = facts.reply_target if facts is not None else reply_target_default(case=case)
     if not in_reply_to_tweet_id:
         if default is None:
             refusal = ComposeRefused(
@@ -190,16 +213,81 @@ def _dm_refusal(case: Case) -> ComposeRefused | None:
     return None
 
 
+# --- what the checks read, for many cases at once -----------------------------------------------
+
+_ORDER_PRIVATE_FIELDS = ("order_number", "tracking_number", "payment_reference")
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    """What checking one case's reply reads from the database, read for many cases at once by
+    ``reply_facts_many``: a reply to every customer of an incident checks each case exactly like a
+    single reply, without a query per case."""
+
+    known_private_values: tuple[str, ...] = ()
+    reply_target: Tweet | None = None  # the default one: the customer's latest mention of the brand
+    privacy_template: ReplyTemplate | None = None  # only for a case flagged for private data in public
+
+
+def _customer_private_values(case: Case) -> list[str]:
+    if not case.customer_id:
+        return []
+    return [v for v in (case.customer.email, case.customer.phone) if v]
+
+
+def reply_facts_many(cases: Sequence[Case]) -> dict[int, ReplyFacts]:
+    """``ReplyFacts`` of ``cases`` (fetched with brand_account, customer and customer_x_user) in a
+    fixed number of queries: their orders, their customers' latest tweets, the brand posts those
+    quote, the privacy-warning templates."""
+    ids = [case.pk for case in cases]
+    private: dict[int, list[str]] = {pk: [] for pk in ids}
+    rows = Case.orders.through.objects.filter(case_id__in=ids).values_list(
+        "case_id", *(f"order__{name}" for name in _ORDER_PRIVATE_FIELDS)
+    )
+    for case_id, *values in rows:
+        private[case_id].extend(v for v in values if v)
+    tweets: dict[int, list[Tweet]] = {pk: [] for pk in ids}
+    ranked = (
+        Tweet.objects.filter(_CUSTOMER_TWEET, case_id__in=ids)
+        .annotate(
+            scan=Window(RowNumber(), partition_by=[F("case_id")], order_by=[F(n[1:]).desc() for n in _NEWEST_FIRST])
+        )
+        .filter(scan__lte=_TARGET_SCAN)
+        .order_by("case_id", *_NEWEST_FIRST)
+    )
+    for tweet in ranked:
+        tweets[tweet.case_id].append(tweet)
+    quoted = {t.quoted_tweet_id for latest in tweets.values() for t in latest if t.quoted_tweet_id}
+    authors: dict[str, set[str]] = {}
+    if quoted:
+        for x_id, author_x_id in Tweet.objects.filter(x_id__in=quoted).values_list("x_id", "author__x_id"):
+            authors.setdefault(str(author_x_id), set()).add(x_id)
+    pick_privacy = None
+    facts = {}
+    for case in cases:
+        template = None
+        if case.has_private_data_in_public:
+            pick_privacy = pick_privacy or template_chooser(step=ReplyTemplate.Step.PRIVACY_WARNING, channel="public")
+            template = pick_privacy(case.language)
+        brand_posts = authors.get(str(case.brand_account.x_user_id), set())
+        facts[case.pk] = ReplyFacts(
+            known_private_values=(*private[case.pk], *_customer_private_values(case)),
+            reply_target=_first_mention(tweets[case.pk], case, brand_posts),
+            privacy_template=template,
+        )
+    return facts
+
+
 # --- assessment -------------------------------------------------------------------------------
 
 
-def _known_private_values(case: Case) -> list[str]:
+def _known_private_values(case: Case, facts: ReplyFacts | None = None) -> list[str]:
+    if facts is not None:
+        return list(facts.known_private_values)
     values: list[str] = []
     for order in case.orders.all():
-        values.extend(v for v in (order.order_number, order.tracking_number, order.payment_reference) if v)
-    if case.customer_id:
-        values.extend(v for v in (case.customer.email, case.customer.phone) if v)
-    return values
+        values.extend(v for v in (getattr(order, name) for name in _ORDER_PRIVATE_FIELDS) if v)
+    return values + _customer_private_values(case)
 
 
 def _price(kind: str) -> Decimal:
@@ -207,8 +295,89 @@ def _price(kind: str) -> Decimal:
     return price_of(kind)
 
 
+# Who a public text speaks for: a reply to one customer, or an incident's status update to everyone.
+PUBLIC_REPLY = "reply"
+STATUS_UPDATE = "status_update"
+
+
+@dataclass(frozen=True)
+class PublicTextChecks:
+    """The checks every public post gets before it goes out: X's weighted length, the privacy
+    guard, and what X bills for it (a link makes any post a "post with URL")."""
+
+    weighted_length: int
+    limit: int
+    findings: tuple[PrivateDataFinding, ...]
+    refusal: ComposeRefused | None  # empty or too long, else private data; None when it may go
+    warnings: tuple[str, ...]
+    resource_kind: str
+    estimated_cost: Decimal
+
+
+def public_text_checks(text: str, *, known: Iterable[str], base_kind: str, speaks_as: str) -> PublicTextChecks:
+    """Check a public text: a customer reply (``speaks_as=PUBLIC_REPLY``, from ``reply_preview``
+    and ``reply_compose``) or an incident's status update (``STATUS_UPDATE``, from
+    ``incidents.incident_status_update_preview``). The one place a new check of a public post
+    goes; ``base_kind`` is what X bills the post without a link."""
+    refusal: ComposeRefused | None = None
+    try:
+        length = tweet_text_validate(text)  # weighs the text once (X's parser is the costly part)
+    except ComposeRefused as exc:
+        refusal, length = exc, tweet_weighted_length(text)
+    findings = tuple(private_data_find(text, known=list(known)))
+    if findings and refusal is None:
+        summary = private_data_summary(findings)
+        if speaks_as == STATUS_UPDATE:
+            refusal = ComposeRefused(
+                _(
+                    "This public post contains private data: %(summary)s. Everyone would see it. Remove it before "
+                    "posting."
+                )
+                % {"summary": summary},
+                code="private_data",
+                field="text",
+            )
+        else:
+            refusal = ComposeRefused(
+                f"This public reply contains private data: {summary}. Posting it would "
+                "expose the customer. Remove it, or send this message by DM instead.",
+                code="private_data",
+                field="text",
+            )
+            refusal.offer_channel = "dm"
+        refusal.findings = findings
+    warnings: list[str] = []
+    resource_kind = base_kind
+    urls = tweet_urls(text)
+    if urls:
+        resource_kind = "post_with_url"
+        prices = {"url": urls[0], "url_price": _price("post_with_url"), "price": _price(base_kind)}
+        if speaks_as == STATUS_UPDATE:
+            warnings.append(
+                _(
+                    "This post contains a link (%(url)s). X bills a post with a URL at $%(url_price)s instead of "
+                    "$%(price)s."
+                )
+                % prices
+            )
+        else:
+            warnings.append(
+                "This public reply contains a link ({url}). X bills a post with a URL at "
+                "${url_price} instead of ${price} — consider sending the link by DM.".format(**prices)
+            )
+    return PublicTextChecks(
+        weighted_length=length,
+        limit=app_settings.TWEET_MAX_WEIGHTED_LENGTH,
+        findings=findings,
+        refusal=refusal,
+        warnings=tuple(warnings),
+        resource_kind=resource_kind,
+        estimated_cost=_price(resource_kind),
+    )
+
+
 def _assess(
-    *, case: Case, channel: str, text: str, in_reply_to_tweet_id: str | None
+    *, case: Case, channel: str, text: str, in_reply_to_tweet_id: str | None, facts: ReplyFacts | None = None
 ) -> tuple[ComposeVerdict, ComposeRefused | None]:
     """Check a draft; return the verdict and the first refusal (None when it may be sent)."""
     text = text or ""
@@ -228,36 +397,23 @@ def _assess(
         refusal = refusal or _dm_refusal(case)
         resource_kind = "dm_create"
     else:
-        limit = app_settings.TWEET_MAX_WEIGHTED_LENGTH
-        length = tweet_weighted_length(text)
-        try:
-            tweet_text_validate(text)
-        except ComposeRefused as exc:
-            refusal = exc
-        findings = tuple(private_data_find(text, known=_known_private_values(case)))
-        if findings and refusal is None:
-            refusal = ComposeRefused(
-                f"This public reply contains private data: {private_data_summary(findings)}. Posting it would "
-                "expose the customer. Remove it, or send this message by DM instead.",
-                code="private_data",
-                field="text",
-            )
-            refusal.offer_channel = "dm"
-            refusal.findings = findings
-        target_id, target, target_refusal = _reply_target(case, in_reply_to_tweet_id)
-        refusal = refusal or target_refusal
-        urls = tweet_urls(text)
-        if urls:
-            resource_kind = "post_with_url"
-            base_kind = "reply_to_mention" if target is not None else "post_create"
-            warnings.append(
-                f"This public reply contains a link ({urls[0]}). X bills a post with a URL at "
-                f"${_price('post_with_url')} instead of ${_price(base_kind)} — consider sending the link by DM."
-            )
-        else:
-            resource_kind = "reply_to_mention" if target is not None else "post_create"
+        target_id, target, target_refusal = _reply_target(case, in_reply_to_tweet_id, facts)
+        checks = public_text_checks(
+            text,
+            known=_known_private_values(case, facts),
+            base_kind="reply_to_mention" if target is not None else "post_create",
+            speaks_as=PUBLIC_REPLY,
+        )
+        limit, length, findings = checks.limit, checks.weighted_length, checks.findings
+        refusal = checks.refusal or target_refusal
+        warnings.extend(checks.warnings)
+        resource_kind = checks.resource_kind
     if case.has_private_data_in_public:
-        template = template_choose(step=ReplyTemplate.Step.PRIVACY_WARNING, language=case.language, channel="public")
+        template = (
+            facts.privacy_template
+            if facts is not None
+            else template_chooser(step=ReplyTemplate.Step.PRIVACY_WARNING, channel="public")(case.language)
+        )
         if template is not None:
             suggested_template_id = template.pk
             warnings.append(
@@ -286,15 +442,27 @@ def _assess(
     return verdict, refusal
 
 
-def reply_preview(*, case: Case, channel: str, text: str, in_reply_to_tweet_id: str | None = None) -> ComposeVerdict:
-    """Check a draft without queueing it (what the compose box shows as the agent types)."""
+def reply_preview(
+    *,
+    case: Case,
+    channel: str,
+    text: str,
+    in_reply_to_tweet_id: str | None = None,
+    facts: ReplyFacts | None = None,
+) -> ComposeVerdict:
+    """Check a draft without queueing it (what the compose box shows as the agent types).
+
+    ``facts``: what the checks read, from ``reply_facts_many`` when many cases are checked at once.
+    """
     try:
         normalized = _channel(channel)
     except ComposeRefused as exc:
         return ComposeVerdict(
             ok=False, channel=channel, weighted_length=0, limit=0, errors=(exc.message,), error_code=exc.code
         )
-    verdict, _refusal = _assess(case=case, channel=normalized, text=text, in_reply_to_tweet_id=in_reply_to_tweet_id)
+    verdict, _refusal = _assess(
+        case=case, channel=normalized, text=text, in_reply_to_tweet_id=in_reply_to_tweet_id, facts=facts
+    )
     return verdict
 
 
@@ -341,16 +509,19 @@ def reply_compose(
     in_reply_to_tweet_id: str | None = None,
     template: ReplyTemplate | None = None,
     expected_version: int | None = None,
+    facts: ReplyFacts | None = None,
 ) -> OutboundMessage:
     """Check and queue a public reply or a DM; the send task runs after the transaction commits.
 
     Raises ComposeRefused (with ``code``, and ``offer_channel="dm"`` / ``findings`` when a DM
     would solve it) when the message must not go out as written, and StaleCase when the case
-    moved past ``expected_version`` while the author was writing.
+    moved past ``expected_version`` while the author was writing. ``facts`` as for ``reply_preview``.
     """
     normalized = _channel(channel)
     text = (text or "").strip()
-    verdict, refusal = _assess(case=case, channel=normalized, text=text, in_reply_to_tweet_id=in_reply_to_tweet_id)
+    verdict, refusal = _assess(
+        case=case, channel=normalized, text=text, in_reply_to_tweet_id=in_reply_to_tweet_id, facts=facts
+    )
     if refusal is not None:
         raise refusal
     with transaction.atomic():

@@ -88,6 +88,7 @@ from crm_twitter.models import (
 from crm_twitter.models.choices import Direction
 from crm_twitter.models.messages import Party
 from crm_twitter.roles import Ability, users_with
+from crm_twitter.services.incident_counts import incidents_open_count_forget
 from crm_twitter.services.incident_links import incident_cases_link
 from crm_twitter.services.notifications import NotificationSpec, notifications_send_many
 
@@ -579,6 +580,7 @@ def _apply(now, surges, open_incidents, recent: _Recent, *, since, min_customers
             p_value=p_value,
             opened_at=now,
         )
+        incidents_open_count_forget()
         claimed.update(case_ids)
         linked_total += incident_cases_link(incident=incident, case_ids=case_ids, at=now)
         message = (

@@ -27,7 +27,6 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm_twitter.conf import app_settings
 from crm_twitter.models import (
     Case,
     CaseEvent,
@@ -41,20 +40,29 @@ from crm_twitter.models import (
 )
 from crm_twitter.roles import user_may_manage_incidents
 from crm_twitter.services.case_writes import event_add
-from crm_twitter.services.compose import ComposeVerdict, _enqueue_send, reply_compose, reply_preview
+from crm_twitter.services.compose import (
+    STATUS_UPDATE,
+    ComposeVerdict,
+    ReplyFacts,
+    _enqueue_send,
+    public_text_checks,
+    reply_compose,
+    reply_facts_many,
+    reply_preview,
+)
 from crm_twitter.services.errors import CaseRuleError, ComposeRefused, NotPermitted, StaleCase
+from crm_twitter.services.incident_counts import incidents_open_count_forget
 from crm_twitter.services.incident_links import incident_cases_link
 from crm_twitter.services.lifecycle import case_resolve, outcome_validate
-from crm_twitter.services.privacy import private_data_find, private_data_summary
 from crm_twitter.services.templates import (
     agent_signature,
     language_base,
     template_choose,
+    template_chooser,
+    template_facts_many,
     template_fill,
     template_render,
 )
-from crm_twitter.services.text_length import tweet_text_validate, tweet_urls, tweet_weighted_length
-from crm_twitter.x.costs import price_of
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +156,13 @@ def _not_open(incident: Incident) -> CaseRuleError:
 
 
 def _save(incident: Incident, fields: list[str]) -> None:
-    """Save ``fields`` and move the version (every action does), on the row and the instance."""
+    """Save ``fields`` and move the version (every action does), on the row and the instance.
+
+    A new status (closed, merged) changes the top bar's count of open incidents."""
     incident.version = (incident.version or 0) + 1
     incident.save(update_fields=[*dict.fromkeys(fields), "version", "updated_at"])
+    if "status" in fields:
+        incidents_open_count_forget()
 
 
 def _event(incident: Incident, kind: str, actor, message: str, data: dict | None = None) -> IncidentEvent:
@@ -235,30 +247,14 @@ def _known_private_values(incident: Incident) -> list[str]:
 
 
 def incident_status_update_preview(*, incident: Incident, text: str) -> ComposeVerdict:
-    """Check a status update as the supervisor types: X weighted length, private data, cost."""
+    """Check a status update as the supervisor types: the checks of any public post (X weighted
+    length, private data of the linked cases' orders, cost; ``compose.public_text_checks``), and
+    the incident still open."""
     text = (text or "").strip()
-    refusal: ComposeRefused | None = None
-    try:
-        tweet_text_validate(text)
-    except ComposeRefused as exc:
-        refusal = exc
-    findings = tuple(private_data_find(text, known=_known_private_values(incident)))
-    if findings and refusal is None:
-        refusal = ComposeRefused(
-            _("This public post contains private data: %(summary)s. Everyone would see it. Remove it before posting.")
-            % {"summary": private_data_summary(findings)},
-            code="private_data",
-            field="text",
-        )
-    warnings: list[str] = []
-    resource_kind = "post_create"
-    urls = tweet_urls(text)
-    if urls:
-        resource_kind = "post_with_url"
-        warnings.append(
-            _("This post contains a link (%(url)s). X bills a post with a URL at $%(url_price)s instead of $%(price)s.")
-            % {"url": urls[0], "url_price": price_of("post_with_url"), "price": price_of("post_create")}
-        )
+    checks = public_text_checks(
+        text, known=_known_private_values(incident), base_kind="post_create", speaks_as=STATUS_UPDATE
+    )
+    refusal = checks.refusal
     if not incident.is_open and refusal is None:
         refusal = ComposeRefused(
             _("This incident is %(status)s; a status update is posted only while it is open.")
@@ -269,14 +265,14 @@ def incident_status_update_preview(*, incident: Incident, text: str) -> ComposeV
     return ComposeVerdict(
         ok=refusal is None,
         channel="public",
-        weighted_length=tweet_weighted_length(text),
-        limit=app_settings.TWEET_MAX_WEIGHTED_LENGTH,
-        findings=findings,
-        warnings=tuple(warnings),
+        weighted_length=checks.weighted_length,
+        limit=checks.limit,
+        findings=checks.findings,
+        warnings=checks.warnings,
         errors=(refusal.message,) if refusal else (),
         error_code=refusal.code if refusal else "",
-        estimated_cost=price_of(resource_kind),
-        resource_kind=resource_kind,
+        estimated_cost=checks.estimated_cost,
+        resource_kind=checks.resource_kind,
     )
 
 
@@ -327,7 +323,16 @@ def incident_status_update_post(
 # --- reply to every linked customer ---------------------------------------------------------------
 
 
-def _plan(*, incident: Incident, channel: str, template_id: int | None, actor) -> IncidentReplyPlan:
+def _plan(
+    *, incident: Incident, channel: str, template_id: int | None, actor
+) -> tuple[IncidentReplyPlan, dict[int, tuple[Case, ReplyFacts]]]:
+    """The plan, and the planned cases with what their checks read (``incident_reply_all`` queues
+    from them without reading each case again).
+
+    A fixed number of queries for any number of cases: what each case's checks and template read
+    (orders, promises, the customer's latest tweets, templates) is read for all of them at once
+    (``compose.reply_facts_many``, ``templates.template_facts_many``) and handed to the same
+    checks a single reply gets."""
     if channel not in ("public", "dm"):
         raise ComposeRefused(
             _("Unknown channel “%(channel)s”: use public or dm.") % {"channel": channel},
@@ -339,15 +344,22 @@ def _plan(*, incident: Incident, channel: str, template_id: int | None, actor) -
         chosen = ReplyTemplate.objects.filter(pk=template_id, is_active=True).first()
         if chosen is None:
             raise ComposeRefused(_("There is no active template with that id."), code="template", field="template_id")
-    by_language: dict[str, ReplyTemplate | None] = {}
+    # The template asked for, else each customer's language's (the step's templates read once).
+    pick_template = (
+        template_chooser(step=ReplyTemplate.Step.INCIDENT_REPLY, channel=channel)
+        if chosen is None
+        else lambda _language: chosen
+    )
     replies: list[PlannedReply] = []
     skipped: list[tuple[int, str]] = []
+    planned: dict[int, tuple[Case, ReplyFacts]] = {}
     # A customer answered once for this incident is not answered again by a second "reply to all".
     answered = set(
         OutboundMessage.objects.filter(incident=incident, case__isnull=False)
         .exclude(status__in=[OutboundMessage.Status.FAILED, OutboundMessage.Status.CANCELLED])
         .values_list("case_id", flat=True)
     )
+    candidates: list[Case] = []
     for case in _linked_cases(incident):
         reason = _ineligible_reason(case)
         if not reason and case.pk in answered:
@@ -356,21 +368,19 @@ def _plan(*, incident: Incident, channel: str, template_id: int | None, actor) -
             reason = _("No X user to reach.")
         if reason:
             skipped.append((case.pk, reason))
-            continue
+        else:
+            candidates.append(case)
+    facts = reply_facts_many(candidates)
+    template_facts = template_facts_many(case.pk for case in candidates)
+    for case in candidates:
         language = _case_language(case)
-        template = chosen
-        if template is None:
-            if language not in by_language:
-                by_language[language] = template_choose(
-                    step=ReplyTemplate.Step.INCIDENT_REPLY, language=language, channel=channel
-                )
-            template = by_language[language]
+        template = pick_template(language)
         if template is None:
             skipped.append((case.pk, _("No incident reply template for this channel.")))
             continue
-        text = template_render(template=template, case=case, actor=actor)
+        text = template_render(template=template, case=case, actor=actor, facts=template_facts[case.pk])
         # The same checks a single reply gets (reply target, DM refusal, privacy, length).
-        verdict = reply_preview(case=case, channel=channel, text=text)
+        verdict = reply_preview(case=case, channel=channel, text=text, facts=facts[case.pk])
         if not verdict.ok:
             skipped.append((case.pk, verdict.errors[0] if verdict.errors else verdict.error_code))
             continue
@@ -385,10 +395,13 @@ def _plan(*, incident: Incident, channel: str, template_id: int | None, actor) -
                 in_reply_to_tweet_id=verdict.in_reply_to_tweet_id,
             )
         )
+        planned[case.pk] = (case, facts[case.pk])
+    skipped.sort(key=lambda row: row[0])  # in case order, as the page lists the cases
     total = sum((reply.estimated_cost for reply in replies), Decimal("0"))
-    return IncidentReplyPlan(
+    plan = IncidentReplyPlan(
         channel=channel, replies=tuple(replies), skipped=tuple(skipped), total_cost=total, count=len(replies)
     )
+    return plan, planned
 
 
 def incident_reply_plan(*, incident: Incident, channel: str, template_id: int | None = None) -> IncidentReplyPlan:
@@ -397,7 +410,8 @@ def incident_reply_plan(*, incident: Incident, channel: str, template_id: int | 
     The texts leave ``{agent_signature}`` empty (the plan has no author); the queued replies carry
     the signature of whoever confirms, which changes no cost.
     """
-    return _plan(incident=incident, channel=channel, template_id=template_id, actor=None)
+    plan, _planned = _plan(incident=incident, channel=channel, template_id=template_id, actor=None)
+    return plan
 
 
 def incident_reply_all(
@@ -425,7 +439,7 @@ def incident_reply_all(
     done: list[int] = []
     with transaction.atomic():
         locked = _lock(incident, expected_version=expected_version)
-        plan = _plan(incident=locked, channel=channel, template_id=template_id, actor=actor)
+        plan, planned = _plan(incident=locked, channel=channel, template_id=template_id, actor=actor)
         if plan.total_cost != confirmed:
             exc = StaleCase(
                 _(
@@ -442,7 +456,7 @@ def incident_reply_all(
         skipped = list(plan.skipped)
         templates = {t.pk: t for t in ReplyTemplate.objects.filter(pk__in={r.template_id for r in plan.replies})}
         for reply in plan.replies:
-            case = Case.objects.select_related("brand_account", "customer", "customer_x_user").get(pk=reply.case_id)
+            case, facts = planned[reply.case_id]
             try:
                 with transaction.atomic():  # a savepoint: one refused case leaves the others queued
                     message = reply_compose(
@@ -452,6 +466,7 @@ def incident_reply_all(
                         text=reply.text,
                         in_reply_to_tweet_id=reply.in_reply_to_tweet_id or None,
                         template=templates.get(reply.template_id),
+                        facts=facts,
                     )
                     OutboundMessage.objects.filter(pk=message.pk).update(incident=locked)
             except CaseRuleError as exc:

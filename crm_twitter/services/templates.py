@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from crm_twitter.conf import app_settings
@@ -41,10 +42,20 @@ def template_choose(*, step: str, language: str, channel: str | None = None) -> 
 
     ``channel`` ("public"/"dm") narrows the choice when a step exists for both.
     """
+    return template_chooser(step=step, channel=channel)(language)
+
+
+def template_chooser(*, step: str, channel: str | None = None) -> Callable[[str], ReplyTemplate | None]:
+    """``template_choose`` for many customers: the step's templates are read once (one query), then
+    picked per language, so a reply to every customer of an incident costs no query per customer."""
     qs = ReplyTemplate.objects.filter(step=step, is_active=True)
     if channel:
         qs = qs.filter(channel=channel)
     candidates = list(qs.order_by("name", "id"))
+    return lambda language: _template_pick(candidates, language)
+
+
+def _template_pick(candidates: list[ReplyTemplate], language: str) -> ReplyTemplate | None:
     if not candidates:
         return None
     wanted = (language or "").lower()
@@ -135,27 +146,62 @@ def _promise_due_text(promise: Promise | None, case: Case) -> str:
     return local.strftime("%a %d %b %Y, %H:%M ") + (local.tzname() or zone_name)
 
 
+# {promise_due} is the open promise due first; {order_number} the latest order's number.
+_PROMISE_ORDER = ("due_at", "id")
+_ORDER_ORDER = ("-ordered_at", "-id")
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What filling a template reads from the database beyond the case row, read for many cases at
+    once by ``template_facts_many``."""
+
+    order_number: str = ""
+    promise: Promise | None = None
+
+
 def _case_promise(case: Case) -> Promise | None:
-    return case.promises.filter(status=Promise.Status.OPEN).order_by("due_at").first()
+    return case.promises.filter(status=Promise.Status.OPEN).order_by(*_PROMISE_ORDER).first()
 
 
 def _order_number(case: Case) -> str:
-    order = case.orders.order_by("-ordered_at", "-id").first()
+    order = case.orders.order_by(*_ORDER_ORDER).first()
     return order.order_number if order else ""
 
 
-def template_values(*, case: Case, actor, promise: Promise | None = None) -> dict[str, str]:
-    """The placeholder values for ``case`` (empty strings where the case has nothing yet)."""
+def template_facts_many(case_ids: Iterable[int]) -> dict[int, TemplateFacts]:
+    """``TemplateFacts`` of many cases in two queries (the same choice of promise and order as for
+    one case); a case with neither gets the empty facts."""
+    ids = list(case_ids)
+    promises: dict[int, Promise] = {}
+    for promise in Promise.objects.filter(case_id__in=ids, status=Promise.Status.OPEN).order_by(
+        "case_id", *_PROMISE_ORDER
+    ):
+        promises.setdefault(promise.case_id, promise)
+    numbers: dict[int, str] = {}
+    through = Case.orders.through.objects.filter(case_id__in=ids)
+    ordering = [f"-order__{o[1:]}" if o.startswith("-") else f"order__{o}" for o in _ORDER_ORDER]
+    for case_id, number in through.order_by("case_id", *ordering).values_list("case_id", "order__order_number"):
+        numbers.setdefault(case_id, number)
+    return {pk: TemplateFacts(order_number=numbers.get(pk, ""), promise=promises.get(pk)) for pk in ids}
+
+
+def template_values(
+    *, case: Case, actor, promise: Promise | None = None, facts: TemplateFacts | None = None
+) -> dict[str, str]:
+    """The placeholder values for ``case`` (empty strings where the case has nothing yet).
+
+    ``facts``: the case's promise and order read beforehand for many cases (no query here)."""
     x_user = case.customer_x_user
     customer = case.customer
     handle = f"@{x_user.handle}" if x_user and x_user.handle else ""
     name = (customer.display_name if customer else "") or (x_user.name if x_user else "") or handle
     if promise is None:
-        promise = _case_promise(case)
+        promise = facts.promise if facts is not None else _case_promise(case)
     return {
         "handle": handle,
         "name": name,
-        "order_number": _order_number(case),
+        "order_number": facts.order_number if facts is not None else _order_number(case),
         "promise_due": _promise_due_text(promise, case),
         "agent_signature": agent_signature(actor),
         "case_reference": case.reference or f"#{case.pk}",
@@ -166,9 +212,11 @@ def template_values(*, case: Case, actor, promise: Promise | None = None) -> dic
 _FALLBACKS = {"order_number": "your order", "promise_due": "as soon as we can"}
 
 
-def template_render(*, template: ReplyTemplate, case: Case, actor, promise: Promise | None = None) -> str:
+def template_render(
+    *, template: ReplyTemplate, case: Case, actor, promise: Promise | None = None, facts: TemplateFacts | None = None
+) -> str:
     """The template body with the case's values filled in, ready for the agent to edit and send."""
-    values = template_values(case=case, actor=actor, promise=promise)
+    values = template_values(case=case, actor=actor, promise=promise, facts=facts)
     for key, fallback in _FALLBACKS.items():
         if not values[key] and language_base(template.language) == "en":
             values[key] = fallback

@@ -20,6 +20,9 @@ The glossary, one term per concept:
 * surge → 激增; usual/baseline → 往常 (the everyday word for "as usual", read as a figure:
   "客户数 / 往常"; 常态 and 基线 are the statistician's words); status update → 状态更新;
   root cause → 根本原因; rollup → 汇总.
+* filter → 筛选 (to narrow a list: 筛选工单, 更多筛选), never 过滤/过滤器 (Django admin's word for
+  its sidebar); the desk's "Filter" button carries a context, so the admin's translation of the
+  bare word cannot take its place.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ GLOSSARY = {
     "status update": (re.compile(r"\bstatus updates?\b", re.IGNORECASE), "状态更新", ()),
     "root cause": (re.compile(r"\broot causes?\b", re.IGNORECASE), "根本原因", ("根因",)),
     "rollup": (re.compile(r"\brollups?\b", re.IGNORECASE), "汇总", ("上卷",)),
+    "filter": (re.compile(r"\bfilter(s|ed|ing)?\b", re.IGNORECASE), "筛选", ("过滤",)),
 }
 # A placeholder such as %(case)s is not the word.
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")

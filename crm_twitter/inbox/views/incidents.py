@@ -27,7 +27,7 @@ from crm_twitter.conf import app_settings
 from crm_twitter.dates import short_date, short_datetime
 from crm_twitter.forbidden import forbidden_response
 from crm_twitter.inbox.access import crm_role_required
-from crm_twitter.inbox.display import duration_span, person
+from crm_twitter.inbox.display import duration_text, person
 from crm_twitter.inbox.incident_forms import (
     CloseForm,
     IncidentFilterForm,
@@ -85,7 +85,8 @@ def incidents_manage_required(view: Callable[..., HttpResponse]) -> Callable[...
 
 
 def _duration(incident: Incident, now) -> str:
-    return duration_span(((incident.closed_at or now) - incident.opened_at).total_seconds())
+    """How long the incident has lasted (until it closed), in the reader's language."""
+    return duration_text(((incident.closed_at or now) - incident.opened_at).total_seconds())
 
 
 @require_GET
