@@ -1,13 +1,15 @@
 """Benchmark: the demo's year of history (``crm_twitter_demo --history 12``), as ``make run`` loads it.
 
-    DATABASE_URL=sqlite:///var/bench.sqlite3 python bench/demo_history.py [--months 12]
+    DATABASE_URL=sqlite:///var/bench.sqlite3 python bench/demo_history.py [--months 12] [--sla-clock working_hours]
 
 Times building the backdated closed cases of the last ``--months`` months (cases, tweets, DMs,
 orders, events, promises, exchange rates) on an empty desk, with the number of SQL queries and
 rows written, then the second run that finds nothing to create. The test suite checks the query
 budget (tests/demo/test_demo_command.py); the seconds are measured here, where a loaded machine
-cannot fail a test. It wipes the database first (``flush``), so it refuses a PostgreSQL database
-whose name does not contain "bench" unless ``--force`` is given.
+cannot fail a test. ``--sla-clock working_hours`` loads it with due times counted in each team's
+working hours (``SLA_CLOCK``; the history asks the SLA service for every case's due times, which
+walks the team's shifts day by day). It wipes the database first (``flush``), so it refuses a
+PostgreSQL database whose name does not contain "bench" unless ``--force`` is given.
 """
 
 from __future__ import annotations
@@ -28,12 +30,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--sla-clock", choices=("calendar", "working_hours"), default="calendar")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres") and "bench" not in url.rsplit("/", 1)[-1] and not args.force:
         sys.exit("refusing to wipe a PostgreSQL database whose name lacks 'bench' (use --force)")
     vendor = setup_django(flush=True)
 
+    from django.conf import settings
+
+    settings.CRM_TWITTER = {**getattr(settings, "CRM_TWITTER", {}), "SLA_CLOCK": args.sla_clock}
     from django.apps import apps
     from django.core.management import call_command
     from django.db import connection
@@ -57,7 +63,7 @@ def main() -> None:
     cases = apps.get_model("crm_twitter", "Case").objects.count()
     if not cases:
         sys.exit("the history wrote no case: nothing was measured")
-    print(f"Database: {vendor}; load average {load_average()}; {cases} cases")
+    print(f"Database: {vendor}; SLA clock: {args.sla_clock}; load average {load_average()}; {cases} cases")
     print(markdown_table(("run", "months", "seconds", "SQL queries", "rows written"), results))
 
 

@@ -15,7 +15,11 @@ section has something to say.
 How: every case is planned in memory from a random generator seeded by its calendar month, then
 written with ``bulk_create`` (a few hundred cases in about a second on SQLite). The services are
 not used per case — they would take minutes for a year — so this module keeps the fields they
-maintain consistent itself (status and milestones, SLA due times and breaches, outcome, events).
+maintain consistent itself (status and milestones, SLA breaches, outcome, events). The pure rules
+are the services' own, called per case without a query: the escalation steps, and the SLA due
+times (``services.sla.sla_start``: the priority's policy, on the calendar or the team's working
+hours as ``SLA_CLOCK`` says), so a backdated case is judged against the due times the live desk
+would have set.
 
 Idempotent: each case is keyed by the X id of its opening tweet (a snowflake of its time with a
 worker number no sandbox id carries). A past month that already holds history is left alone; in
@@ -63,7 +67,7 @@ from crm_twitter.models import (
 from crm_twitter.models.choices import Direction
 from crm_twitter.models.messages import Party
 from crm_twitter.services.escalation import escalation_step, rule_level, step_data, step_message
-from crm_twitter.services.sla import sla_policies, sla_targets
+from crm_twitter.services.sla import sla_policies, sla_start, sla_targets
 
 TWITTER_EPOCH_MS = 1288834974657
 HISTORY_WORKER = 677  # bits 12–21 of every history id; sandbox ids leave them at zero
@@ -565,9 +569,6 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
     if to_executive:
         priority_score += 15
     priority = Priority.URGENT if priority_score >= 60 else Priority.HIGH if priority_score >= 30 else Priority.NORMAL
-    targets = sla_targets(priority, ctx.policies)
-    first_due = opened + dt.timedelta(minutes=targets.first_response)
-    resolution_due = opened + dt.timedelta(minutes=targets.resolution)
     case = Case(
         customer_x_user=None,
         brand_account=account,
@@ -583,10 +584,11 @@ def _plan_case(ctx, rng, by_market, month, days, seq, speed, force, force_sku) -
         has_risk_words=risk,
         risk_kinds="chargeback" if risk else "",
         has_private_data_in_public=private_in_public,
-        sla_first_response_due=first_due,
-        sla_resolution_due=resolution_due,
         suggested_category=None if is_spam else category,
     )
+    # The due times the engine sets when a case opens (its team's working hours, if SLA_CLOCK asks).
+    sla_start(case, targets=sla_targets(priority, ctx.policies), team=team)
+    first_due, resolution_due = case.sla_first_response_due, case.sla_resolution_due
     event(
         K.CREATED,
         opened,

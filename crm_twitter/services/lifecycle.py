@@ -60,6 +60,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 CLOSED_STATUSES = (S.RESOLVED, S.CLOSED, S.NOT_ACTIONABLE)
 
+# A merge closes the duplicate (``services/merge.py``): the one move from an open status straight to
+# closed, so it has its own rows here and is never offered as a status to pick. A resolved or
+# closed case is not merged: merged cases are not complaints, so its outcome (a refund paid) would
+# quietly leave the monthly report — it is reopened first, like a target.
+MERGE_TRANSITIONS: dict[str, tuple[str, ...]] = {status: (S.CLOSED,) for status in (*OPEN_STATUSES, S.NOT_ACTIONABLE)}
+
 
 # --- Rules ----------------------------------------------------------------------------------------
 
@@ -76,22 +82,30 @@ def _check_status(to_status: str) -> None:
         raise CaseRuleError(f"Unknown status {to_status!r}.", field="to_status", code="unknown_status")
 
 
-def transition_allowed(case: Case, to_status: str) -> bool:
-    """Whether the transition table lets ``case`` move to ``to_status`` now (pure: no query)."""
-    return not case.merged_into_id and to_status != case.status and to_status in TRANSITIONS.get(case.status, ())
+def transition_allowed(case: Case, to_status: str, *, merge: bool = False) -> bool:
+    """Whether the transition table lets ``case`` move to ``to_status`` now (pure: no query).
+
+    ``merge``: the move a merge makes of its source (``MERGE_TRANSITIONS``), not a person's pick.
+    """
+    table = MERGE_TRANSITIONS if merge else TRANSITIONS
+    return not case.merged_into_id and to_status != case.status and to_status in table.get(case.status, ())
 
 
-def transition_check(case: Case, to_status: str) -> None:
+def transition_check(case: Case, to_status: str, *, merge: bool = False) -> None:
     """Refuse a move the transition table does not allow, saying why (the one transition check).
 
-    ``apply_status`` calls it, so the single-case services and the batch intake alike cannot
-    set a status the table forbids.
+    ``apply_status`` calls it, so the single-case services, the batch intake and a merge alike
+    cannot set a status the table forbids.
     """
     _check_status(to_status)
-    if transition_allowed(case, to_status):
+    if transition_allowed(case, to_status, merge=merge):
         return
     if case.merged_into_id:
         raise IllegalTransition(f"{case} was merged into another case; work on that one.", field="to_status")
+    if merge:
+        raise IllegalTransition(
+            f"A {CaseStatus(case.status).label.lower()} case cannot be merged; reopen it first.", field="source"
+        )
     if to_status == case.status:
         raise IllegalTransition(f"{case} is already {case.get_status_display().lower()}.", field="to_status")
     if to_status not in TRANSITIONS.get(case.status, ()):
@@ -139,10 +153,13 @@ def status_after_reply(case: Case, channel: str) -> str | None:
     return to_status if transition_allowed(case, to_status) else None
 
 
-def apply_status(case: Case, to_status: str, *, at: dt.datetime, targets=None) -> list[str]:
+def apply_status(case: Case, to_status: str, *, at: dt.datetime, targets=None, merge: bool = False) -> list[str]:
     """Check the move against the table, then set the status and its side fields in memory
-    (SLA pause/resume, milestones). Returns the changed fields; the caller saves them."""
-    transition_check(case, to_status)
+    (SLA pause/resume, milestones). Returns the changed fields; the caller saves them.
+
+    ``merge``: the source of a merge is being closed (checked against ``MERGE_TRANSITIONS``).
+    """
+    transition_check(case, to_status, merge=merge)
     from_status = case.status
     targets = targets or sla_targets(case.priority)
     fields = [

@@ -5,6 +5,10 @@ conversation ids — moves to the surviving target; the source is closed and poi
 survivor through ``merged_into`` so old links still lead somewhere. The survivor keeps the
 stronger of the two for every signal (earliest opening, highest escalation, risk words …).
 The person merging looks at the source: its ``expected_version`` is checked under the lock.
+
+Closing the source is a transition like any other (``lifecycle.apply_status`` against the merge
+rows of the table, ``MERGE_TRANSITIONS``): the same refusal whichever interface asks, the SLA
+clocks stop, the version moves and the source records the status change a close records.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from crm_twitter.models import (
 from crm_twitter.models.choices import PRIORITY_RANK
 from crm_twitter.services.case_writes import case_save, event_add, version_check
 from crm_twitter.services.errors import CaseRuleError
+from crm_twitter.services.lifecycle import apply_status, transition_check
 from crm_twitter.services.sla import sla_refresh
 
 
@@ -62,6 +67,7 @@ def case_merge(*, source: Case, target: Case, actor, expected_version: int | Non
             )
         if target.status not in OPEN_STATUSES:
             raise CaseRuleError(f"Reopen {target} before merging into it.", field="target", code="case_not_open")
+        transition_check(source, CaseStatus.CLOSED, merge=True)
         now = timezone.now()
 
         moved = {
@@ -139,13 +145,19 @@ def case_merge(*, source: Case, target: Case, actor, expected_version: int | Non
         )
 
         from_status = source.status
+        fields = apply_status(source, CaseStatus.CLOSED, at=now, merge=True)
         source.merged_into = target
-        source.status = CaseStatus.CLOSED
-        source.closed_at = source.closed_at or now
-        source.is_overdue = False
-        sla_refresh(source)
-        case_save(source, ["merged_into", "status", "closed_at", "is_overdue", "sla_due_at"])
+        case_save(source, ["merged_into", *fields])
+        reason = f"Merged into {target}"
+        event_add(
+            source,
+            CaseEvent.Kind.STATUS_CHANGED,
+            actor,
+            f"{CaseStatus(from_status).label} → {CaseStatus.CLOSED.label}: merged into {target}",
+            {"from": from_status, "to": CaseStatus.CLOSED, "reason": reason},
+            at=now,
+        )
         data = {"source_id": source.pk, "target_id": target.pk, "moved": moved, "source_status": from_status}
         event_add(target, CaseEvent.Kind.MERGED, actor, f"Merged {source} into this case", data, at=now)
-        event_add(source, CaseEvent.Kind.MERGED, actor, f"Merged into {target}", data, at=now)
+        event_add(source, CaseEvent.Kind.MERGED, actor, reason, data, at=now)
     return target

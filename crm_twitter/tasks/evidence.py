@@ -14,6 +14,13 @@ def media_archive_task(media_keys: list[str] | None = None) -> dict:
 def evidence_pack_build_task(pack_id: int) -> dict:
     """Build one requested evidence pack (enqueued by ``evidence_pack_request`` after commit)."""
     from crm_twitter.evidence.build import evidence_pack_build
+    from crm_twitter.models import EvidencePack
+    from crm_twitter.tasks.rows import unless_gone
 
-    pack = evidence_pack_build(pack_id=pack_id)
-    return {"pack": pack.pk, "status": pack.status}
+    def build() -> dict:
+        pack = evidence_pack_build(pack_id=pack_id)
+        return {"pack": pack.pk, "status": pack.status}
+
+    return unless_gone(
+        EvidencePack, pack_id, build, task="evidence_pack_build_task", gone={"pack": pack_id, "status": "gone"}
+    )

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from crm_twitter.models import OutboundMessage
+from crm_twitter.tasks.rows import unless_gone
 from crm_twitter.x.outbound import outbound_drain, outbound_send
 
 
 def outbound_send_task(message_id: int) -> str:
-    """Send one message (enqueued by compose after commit)."""
-    return outbound_send(message_id=message_id).status
+    """Send one message (enqueued by compose after commit); "gone" if it was deleted meanwhile."""
+    return unless_gone(
+        OutboundMessage,
+        message_id,
+        lambda: outbound_send(message_id=message_id).status,
+        task="outbound_send_task",
+        gone="gone",
+    )
 
 
 def outbound_drain_task(limit: int = 100) -> int:

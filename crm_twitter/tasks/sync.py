@@ -8,10 +8,20 @@ import datetime as dt
 def sync_account_task(account_id: int, until: str | None = None) -> dict:
     """One scheduler tick of one brand account (enqueued by ``sync_due_accounts`` with the tick's
     end as ``until``; without it — the admin's "sync now" — a single sync)."""
+    from crm_twitter.models import BrandAccount
     from crm_twitter.services.categorisation import cases_suggest_pending
+    from crm_twitter.tasks.rows import unless_gone
     from crm_twitter.x.sync import account_sync_tick
 
-    result = account_sync_tick(account_id=account_id, until=dt.datetime.fromisoformat(until) if until else None)
+    result = unless_gone(
+        BrandAccount,
+        account_id,
+        lambda: account_sync_tick(account_id=account_id, until=dt.datetime.fromisoformat(until) if until else None),
+        task="sync_account_task",
+        gone=None,
+    )
+    if result is None:
+        return {"account_id": account_id, "stopped": "gone"}
     suggested = cases_suggest_pending() if result.new_tweets or result.new_dms else 0
     return {
         "suggested": suggested,
@@ -62,10 +72,20 @@ def webhook_deliveries_catch_up_task() -> dict:
 
 def webhook_delivery_task(delivery_id: int) -> dict:
     """Process one stored webhook delivery (enqueued by the webhook view once the row is committed)."""
+    from crm_twitter.models import WebhookDelivery
     from crm_twitter.services.categorisation import cases_suggest_pending
+    from crm_twitter.tasks.rows import unless_gone
     from crm_twitter.x.deliveries import webhook_delivery_process
 
-    delivery = webhook_delivery_process(delivery_id=delivery_id)
+    delivery = unless_gone(
+        WebhookDelivery,
+        delivery_id,
+        lambda: webhook_delivery_process(delivery_id=delivery_id),
+        task="webhook_delivery_task",
+        gone=None,
+    )
+    if delivery is None:
+        return {"delivery_id": delivery_id, "outcome": "gone"}
     if delivery.counts.get("tweets") or delivery.counts.get("dms"):
         cases_suggest_pending()
     return {"delivery_id": delivery_id, "outcome": delivery.outcome, **delivery.counts}
