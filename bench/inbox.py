@@ -47,6 +47,35 @@ PHRASES = (
     "charged twice for one order",
     "can someone help me please",
 )
+# Customers' names: a first and a last name from the desk's languages and a few more (ASCII, as X
+# display names often are), 6,400 combinations, so a name is shared by a few customers at 100k cases
+# and by about 80 at 1M — as on a real desk. Names used to be "Customer 1", "Customer 2"…: every name then shared the
+# trigrams of "Customer ", and the name search read all 500,000 names' posting lists at 1M.
+_FIRST_NAMES = (
+    "Anna Ben Carla David Emma Felix Grace Hugo Isabel Jonas Karin Lukas Maria Noah Olivia "
+    "Paul Quentin Rosa Simon Tanja Ugo Vera William Xenia Yusuf Zoe Amelie Bruno Chloe Diego "
+    "Elena Fabian Giulia Hannah Ivan Julia Klaus Lea Mateo Nina Oscar Pilar Rafael Sofia "
+    "Thomas Lucia Camille Louis Manon Jakob Wei Fang Jing Lei Min Hao Yan Xin Jun Ling Yuki "
+    "Haruto Sakura Ren Aoi Sota Mei Kenji Hiroshi Emi Sarah James Laura Daniel Marta Pablo "
+    "Ines Tom Alice Mohammed"
+)
+FIRST_NAMES = tuple(_FIRST_NAMES.split())
+_LAST_NAMES = (
+    "Smith Johnson Brown Taylor Wilson Davies Evans Roberts Walker Wright Muller Schmidt "
+    "Schneider Fischer Weber Meyer Wagner Becker Hoffmann Koch Martin Bernard Dubois Durand "
+    "Lefebvre Moreau Laurent Girard Michel Fournier Garcia Rodriguez Gonzalez Fernandez Lopez "
+    "Martinez Sanchez Perez Gomez Ruiz Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Sato "
+    "Suzuki Takahashi Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Kato Rossi Russo "
+    "Ferrari Esposito Bianchi Nowak Kowalski Jensen Nielsen Hansen Andersson Johansson Silva "
+    "Santos Oliveira Costa Murphy Kelly Novak Horvat"
+)
+LAST_NAMES = tuple(_LAST_NAMES.split())
+# Customer i's name, an SQL expression of ``i``: the first name cycles with i, the last name with
+# i / 80, so customers i and i + 6,400 are namesakes.
+CUSTOMER_NAME = (
+    "(ARRAY[" + ", ".join(f"'{n}'" for n in FIRST_NAMES) + f"])[1 + i % {len(FIRST_NAMES)}] || ' ' || "
+    "(ARRAY[" + ", ".join(f"'{n}'" for n in LAST_NAMES) + f"])[1 + (i / {len(FIRST_NAMES)}) % {len(LAST_NAMES)}]"
+)
 MINUTES_3_YEARS = 3 * 365 * 24 * 60
 MINUTES_60_DAYS = 60 * 24 * 60
 # Tables the seed fills with more than a handful of rows: loaded without their secondary indexes.
@@ -124,9 +153,11 @@ def index_migrations() -> list:
 
     search = importlib.import_module("crm_twitter.migrations.0003_inbox_search_indexes")
     unassigned = importlib.import_module("crm_twitter.migrations.0005_inbox_unassigned_team_index")
+    scale = importlib.import_module("crm_twitter.migrations.0017_bench_scale")
     return [
         (search.SEARCH_INDEXES, search.create_search_indexes),
         (unassigned.INDEXES, unassigned.create_indexes),
+        (scale.INDEXES, scale.create_indexes),
     ]
 
 
@@ -212,7 +243,7 @@ def _seed(*, cases: int, messages: int) -> dict:
             cursor,
             m.Customer,
             {
-                "display_name": "'Customer ' || i",
+                "display_name": CUSTOMER_NAME,
                 "email": "'customer' || i || '@example.com'",
                 "country": pick(("US", "US", "GB", "DE", "FR", "ES", "CN", "JP"), "i * 7"),
                 "language": lang,
@@ -227,7 +258,7 @@ def _seed(*, cases: int, messages: int) -> dict:
             {
                 "x_id": "(100000000 + i)::text",
                 "handle": "'cust' || i",
-                "name": "'Customer ' || i",
+                "name": CUSTOMER_NAME,
                 "customer_id": "i",
                 "followers_count": "CASE WHEN i % 50 = 0 THEN 20000 + i % 90000 ELSE i % 3000 END",
                 "lang": lang,

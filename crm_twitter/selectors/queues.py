@@ -58,6 +58,12 @@ REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{3,}$", re.IGNORECASE)
 SEARCH_MATCH_CAP = 1000  # cases one identifier may point at (an order shared by many cases is rare)
 
 
+# A resolved queue filtered to opening dates that hold at most this many of its cases is read through
+# those dates and sorted (a few ms at 10,000); a wider range walks the queue's own index. Either way the
+# rows and their order are the same: only the plan differs (docs/scale.md, "resolved … a year ago").
+NARROW_RANGE_CASES = 10_000
+
+
 IDENTIFIER_RE = re.compile(r"^(?=\S*\d)[\w.-]{4,64}$")
 
 
@@ -79,6 +85,9 @@ class CaseFilters:
     opened_from: dt.date | None = None
     opened_to: dt.date | None = None
     q: str = ""
+    # What the search found, kept for the life of these filters: the page and its header count search
+    # once, not twice (an id lookup over names and messages is most of a search page's database time).
+    _found: dict[str, Q] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> CaseFilters:
@@ -86,6 +95,8 @@ class CaseFilters:
         data = data or {}
         values: dict[str, Any] = {}
         for f in fields(cls):
+            if f.name.startswith("_"):
+                continue
             raw = data.get(f.name)
             if raw in (None, ""):
                 continue
@@ -109,6 +120,12 @@ class CaseFilters:
     @property
     def is_empty(self) -> bool:
         return self == CaseFilters()
+
+    def search_q(self) -> Q:
+        """``_search_q(self.q)``, looked up once for these filters."""
+        if self.q not in self._found:
+            self._found[self.q] = _search_q(self.q)
+        return self._found[self.q]
 
 
 def _queue_q(queue: str, user) -> Q:
@@ -164,27 +181,46 @@ def _search_q(text: str) -> Q:
     # more than SEARCH_MATCH_CAP: filter by the sets instead and let the queue walk its urgency
     # index — matches come early, so it stops at a page. (OR-ing correlated EXISTS per case, or
     # the sets with a rare term, would read every open case.)
-    people = XUser.objects.filter(Q(handle__iexact=text) | Q(name__icontains=text)).values("pk")
-    customers = Customer.objects.filter(display_name__icontains=text).values("pk")
+    #
+    # Names are matched from their start first ("David" finds "David Tanaka": a b-tree range), then
+    # anywhere inside ("Tanaka" finds him too, and "Weber" finds Anna Weber even when a "Webermann"
+    # exists). The union is read in that order under a limit, so when names starting with the text
+    # already fill it PostgreSQL never runs the trigram reads, whose posting lists grow with the
+    # number of names (the common ones, "ANN", "ER ", hold a good part of them).
+    people = XUser.objects.filter(Q(handle__iexact=text) | Q(name__istartswith=text)).values("pk")
+    customers = Customer.objects.filter(display_name__istartswith=text).values("pk")
+    people_inside = XUser.objects.filter(name__icontains=text).values("pk")
+    customers_inside = Customer.objects.filter(display_name__icontains=text).values("pk")
     in_tweets = Tweet.objects.filter(text__icontains=text, case__isnull=False).values("case_id")
     in_dms = DirectMessage.objects.filter(text__icontains=text, case__isnull=False).values("case_id")
+    by_name = (
+        Q(customer_x_user__in=people)
+        | Q(customer__in=customers)
+        | Q(customer_x_user__in=people_inside)
+        | Q(customer__in=customers_inside)
+    )
     found = (
         Case.objects.filter(customer_x_user__in=people)
         .order_by()
         .values_list("id", flat=True)
         .union(
             Case.objects.filter(customer__in=customers).order_by().values_list("id", flat=True),
+            Case.objects.filter(customer_x_user__in=people_inside).order_by().values_list("id", flat=True),
+            Case.objects.filter(customer__in=customers_inside).order_by().values_list("id", flat=True),
             in_tweets.order_by().values_list("case_id", flat=True),
             in_dms.order_by().values_list("case_id", flat=True),
             all=True,
         )
     )
     # No ORDER BY on the compound query: Django 6 would otherwise carry Case's default ordering
-    # into it, which SQLite refuses for a UNION of bare ids.
-    ids = list(found.order_by()[: SEARCH_MATCH_CAP + 1])  # duplicates count: a full slice means "maybe more"
+    # into it, which SQLite refuses for a UNION of bare ids. Read through a server-side cursor on
+    # PostgreSQL: it plans no parallel workers for a cursor, and at 1M cases it chose two for these
+    # few index entries, whose start-up cost 10–40 ms against 0.6 ms for the reads (docs/scale.md).
+    # Duplicates count: a full slice means "maybe more".
+    ids = list(found.order_by()[: SEARCH_MATCH_CAP + 1].iterator(chunk_size=SEARCH_MATCH_CAP + 1))
     if len(ids) <= SEARCH_MATCH_CAP:
         return Q(pk__in=set(ids))
-    return Q(customer_x_user__in=people) | Q(customer__in=customers) | Q(pk__in=in_tweets) | Q(pk__in=in_dms)
+    return by_name | Q(pk__in=in_tweets) | Q(pk__in=in_dms)
 
 
 def _filters_q(filters: CaseFilters, user) -> Q:
@@ -230,19 +266,38 @@ def case_list(*, user, queue: str = "all_open", filters: CaseFilters | dict | No
     Urgency: the earliest SLA due time first (cases without one last), then the higher escalation
     level, then the higher priority score. The resolved queue shows the latest resolutions first.
     """
-    if queue not in QUEUES:
-        queue = "all_open"
-    if not isinstance(filters, CaseFilters):
-        filters = CaseFilters.from_dict(filters)
+    queue, filters = _queue_and_filters(queue, filters)
+    qs = _case_list_unordered(user=user, queue=queue, filters=filters).select_related(*ROW_RELATED)
+    if queue == "resolved":
+        if (filters.opened_from or filters.opened_to) and _holds_at_most(qs, NARROW_RANGE_CASES):
+            # The same order, written so the queue's index (resolved_at DESC, id DESC: NULLS FIRST)
+            # cannot serve it: PostgreSQL reads the dates' cases and sorts them. It would otherwise
+            # walk the index from today, since it expects a week's cases to be spread along it — a
+            # week a year ago is a year deep (257,000 entries read at 1M cases; docs/scale.md).
+            # resolved_at is never NULL in this queue, so NULLS LAST changes nothing a user sees.
+            return qs.order_by(F("resolved_at").desc(nulls_last=True), "-id")
+        return qs.order_by("-resolved_at", "-id")
+    return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id")
+
+
+def _queue_and_filters(queue: str, filters: CaseFilters | dict | None) -> tuple[str, CaseFilters]:
+    return (queue if queue in QUEUES else "all_open"), (
+        filters if isinstance(filters, CaseFilters) else CaseFilters.from_dict(filters)
+    )
+
+
+def _case_list_unordered(*, user, queue: str, filters: CaseFilters) -> QuerySet[Case]:
     unassigned = queue == "unassigned" or filters.assignee == "none"
     visible = unassigned_cases_visible_to(user) if unassigned else cases_visible_to(user)
     qs = visible.filter(_queue_q(queue, user)).filter(_filters_q(filters, user))
     if filters.q:
-        qs = qs.filter(_search_q(filters.q))
-    qs = qs.select_related(*ROW_RELATED)
-    if queue == "resolved":
-        return qs.order_by("-resolved_at", "-id")
-    return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id")
+        qs = qs.filter(filters.search_q())
+    return qs
+
+
+def _holds_at_most(qs: QuerySet[Case], n: int) -> bool:
+    """Whether ``qs`` has at most ``n`` cases, reading at most ``n + 1`` index entries to say so."""
+    return qs.order_by().values("id")[: n + 1].count() <= n
 
 
 @dataclass(slots=True)
@@ -409,7 +464,8 @@ def case_list_count(
     The queue header shows this while a filter or search is active: the queue's own live count
     beside "Showing 1–1" reads as if the search lost cases.
     """
-    qs = case_list(user=user, queue=queue, filters=filters).select_related(None).order_by()
+    queue, filters = _queue_and_filters(queue, filters)
+    qs = _case_list_unordered(user=user, queue=queue, filters=filters).order_by()
     return qs.values("id")[: cap + 1].count()
 
 
