@@ -35,12 +35,26 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import connections
-from django.db.models import Model, signals
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
+from django.db.models import Lookup, Model, signals
 from django.db.models.base import ModelState
 from django.utils import timezone
 
 _PG_MAX_PARAMS = 60_000  # below PostgreSQL's 65,535 bind parameters per statement
+
+
+def batch_atomic(using: str = "default") -> transaction.Atomic:
+    """The transaction of a batch write: the caller's when it has one (no savepoint), else its own.
+
+    A savepoint costs two round trips (``SAVEPOINT``, ``RELEASE``), and an ingest page passed
+    through up to three nested batches (ingest, case opening, messages received): 5.2 of its 39
+    statements on average in ``bench/ingest.py``. Nothing in a batch can be resumed halfway, so
+    on an error the caller's whole transaction is marked for rollback (Django's
+    ``savepoint=False``); a caller that means to go on after a failed batch opens its own
+    savepoint around it, as ``x.outbound`` does.
+    """
+    return transaction.atomic(using=using, savepoint=False)
 
 
 def _quote(using: str, name: str) -> str:
@@ -171,11 +185,12 @@ def _is_stamped(field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
-# Statements at least this wide go as one array per column (``unnest``): measured on PostgreSQL
-# 15 with pages of rows, a 50-column case insert costs about half as much (the client quotes 50
-# arrays instead of 3,000 literals, the server parses less), while narrower tables carrying long
-# text and JSON (tweets, case events) gain nothing or lose up to 30%: quoting long strings into
-# an array literal costs more than quoting them alone.
+# Statements at least this wide, too few rows for COPY or skipping conflicts, go as one array per
+# column (``unnest``): measured on PostgreSQL 15 with pages of rows, a 50-column case insert costs
+# about half as much as VALUES (the client quotes 50 arrays instead of 3,000 literals, the server
+# parses less), while narrower tables carrying long text and JSON (tweets, case events) gain
+# nothing or lose up to 30%: quoting long strings into an array literal costs more than quoting
+# them alone.
 _UNNEST_MIN_COLUMNS = 40
 # Column types whose arrays round-trip exactly what the VALUES statement stores (no array columns:
 # unnest would flatten them).
@@ -195,7 +210,8 @@ _UNNEST_TYPES = frozenset(
 )
 
 
-# Narrower statements of at least this many rows go by COPY on PostgreSQL (see ``_copy_insert``).
+# Statements of at least this many rows go by COPY on PostgreSQL (see ``_copy_insert``); wide rows
+# that must skip conflicts keep unnest (their staging table would cost two more statements).
 _COPY_MIN_ROWS = 20
 
 
@@ -206,7 +222,9 @@ def _logged(connection, sql: str, started: float) -> None:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
-def _copy_insert(cursor, connection, table: str, columns: str, suffix: str, params: list[Sequence[Any]]) -> None:
+def _copy_insert(
+    cursor, connection, table: str, columns: str, suffix: str, params: list[Sequence[Any]], returning: str = ""
+) -> list | None:
     """INSERT rows by COPY: for a page of 100 tweets a third of the time of one VALUES statement.
 
     A multi-row VALUES statement makes PostgreSQL parse and bind every value (1,900 for a page of
@@ -234,8 +252,10 @@ def _copy_insert(cursor, connection, table: str, columns: str, suffix: str, para
     if suffix:
         cursor.execute(
             f"WITH staged AS (DELETE FROM {target} RETURNING {columns}) "  # noqa: S608 (quoted identifiers)
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM staged{suffix}"
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM staged{suffix}{returning}"
         )
+        return cursor.fetchall() if returning else None
+    return None  # COPY straight into the table returns nothing
 
 
 def _can_stage(connection) -> bool:
@@ -256,8 +276,16 @@ _TEMP_ALLOWED: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary(
 
 
 def _execute_insert(
-    connection, model: type[Model], fields: Sequence[Any], suffix: str, params: list[Sequence[Any]], using: str
-) -> None:
+    connection,
+    model: type[Model],
+    fields: Sequence[Any],
+    suffix: str,
+    params: list[Sequence[Any]],
+    using: str,
+    returning: str = "",
+) -> list | None:
+    """Write the rows; with ``returning`` (" RETURNING a, b"), the rows written where the statement
+    can return them (PostgreSQL, not a plain COPY), else None."""
     width = len(fields)
     table = _quote(using, model._meta.db_table)
     columns = ", ".join(_quote(using, f.column) for f in fields)
@@ -267,25 +295,33 @@ def _execute_insert(
         if connection.vendor == "postgresql":
             step = max(1, _PG_MAX_PARAMS // width)
             types = [_cast_type(f, connection) for f in fields] if width >= _UNNEST_MIN_COLUMNS else []
-            if not types and len(params) >= _COPY_MIN_ROWS and _psycopg3() and (not suffix or _can_stage(connection)):
-                _copy_insert(cursor, connection, table, columns, suffix, params)
-                return
+            copyable = len(params) >= _COPY_MIN_ROWS and _psycopg3()
+            # Wide rows go by COPY too when no conflict is skipped (no staging table): measured for
+            # a page of 70 cases, 3 ms of client CPU against 6.5 ms for unnest and 14 ms for VALUES.
+            if copyable and (not suffix or (not types and _can_stage(connection))):
+                return _copy_insert(cursor, connection, table, columns, suffix, params, returning)
+            written: list = []
             if types and _UNNEST_TYPES.issuperset(types):
                 # Typed arrays, cast to the column's type without its modifier as in values_update:
                 # assignment to the column then checks lengths and rounds as VALUES would.
                 arrays = ", ".join(f"%s::{t}[]" for t in types)
-                sql = f"{head}SELECT * FROM unnest({arrays}){suffix}"  # noqa: S608 (quoted identifiers, known types)
+                sql = f"{head}SELECT * FROM unnest({arrays}){suffix}{returning}"  # noqa: S608 (quoted identifiers, known types)
                 for start in range(0, len(params), step):
                     cursor.execute(sql, [list(column) for column in zip(*params[start : start + step], strict=True)])
-                return
+                    written += cursor.fetchall() if returning else []
+                return written if returning else None
             # One multi-row statement per chunk: one round trip, where executemany makes one per row.
             for start in range(0, len(params), step):
                 chunk = params[start : start + step]
                 cursor.execute(
-                    head + "VALUES " + ", ".join([row_sql] * len(chunk)) + suffix, [v for row in chunk for v in row]
+                    head + "VALUES " + ", ".join([row_sql] * len(chunk)) + suffix + returning,
+                    [v for row in chunk for v in row],
                 )
-        else:  # SQLite runs executemany's loop in C
-            cursor.executemany(head + "VALUES " + row_sql + suffix, params)
+                written += cursor.fetchall() if returning else []
+            return written if returning else None
+        # SQLite runs executemany's loop in C (and returns no rows from it)
+        cursor.executemany(head + "VALUES " + row_sql + suffix, params)
+        return None
 
 
 def rows_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False, using: str = "default") -> None:
@@ -334,8 +370,42 @@ def values_insert(
     converted per column as ``rows_insert`` does. Returns the number of rows sent.
     """
     rows = list(rows)
+    _values_insert(model, columns, rows, ignore_conflicts=ignore_conflicts, using=using)
+    return len(rows)
+
+
+def values_insert_returning(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    returning: Sequence[str],
+    *,
+    ignore_conflicts: bool = False,
+    using: str = "default",
+) -> list[tuple] | None:
+    """``values_insert``, handing back the ``returning`` columns of the rows it wrote (in no set
+    order; rows skipped as conflicts are not among them), or None where the database cannot
+    return them from the batch statement (SQLite's ``executemany``, a plain ``COPY``).
+
+    Saves the read-back by key that the callers (new X users, new tweets) make otherwise; they
+    still read back what is missing, so a row another transaction wrote first is found as before.
+    """
+    return _values_insert(
+        model, columns, list(rows), ignore_conflicts=ignore_conflicts, using=using, returning=returning
+    )
+
+
+def _values_insert(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: list[Sequence[Any]],
+    *,
+    ignore_conflicts: bool,
+    using: str,
+    returning: Sequence[str] | None = None,
+) -> list[tuple] | None:
     if not rows:
-        return 0
+        return [] if returning is not None else None
     meta = model._meta
     connection = connections[using]
     fields = [meta.get_field(name) for name in columns]
@@ -354,8 +424,29 @@ def values_insert(
     params = [(*[c(v) for c, v in zip(converters, row, strict=True)], *tail) for row in rows]
     suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     all_fields = [*fields, *extra_fields]
-    _execute_insert(connection, model, all_fields, suffix, params, using)
-    return len(params)
+    if returning is None:
+        _execute_insert(connection, model, all_fields, suffix, params, using)
+        return None
+    selected = [meta.get_field(name) for name in returning]
+    written = _execute_insert(
+        connection,
+        model,
+        all_fields,
+        suffix,
+        params,
+        using,
+        f" RETURNING {', '.join(_quote(using, f.column) for f in selected)}",
+    )
+    if written is None:
+        return None
+    converters = _read_converters(selected, meta.db_table, connection)
+    out = []
+    for row in written:
+        row = list(row)
+        for index, convert in converters:
+            row[index] = convert(row[index])
+        out.append(tuple(row))
+    return out
 
 
 def rows_update(objs: Sequence[Model], fields: Sequence[str], *, using: str = "default") -> None:
@@ -447,6 +538,19 @@ def _update_from_values(
         f") AS {alias} ({', '.join([*names, pk_name])}) "
         f"WHERE {table}.{_quote(using, meta.pk.column)} = {alias}.{pk_name}"
     )
+    if _UNNEST_TYPES.issuperset(types):
+        # One typed array per column, as in _execute_insert: the statement's text depends only on
+        # the columns (the driver converts it once, not a placeholder per value: a page of cases
+        # is 60 rows × 37 columns), and the server parses 37 parameters instead of 2,000.
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) "  # noqa: S608 (quoted identifiers, known types)
+            f"AS {alias} ({', '.join([*names, pk_name])}) "
+            f"WHERE {table}.{_quote(using, meta.pk.column)} = {alias}.{pk_name}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(column) for column in zip(*params, strict=True)])
+        return
     head = f"UPDATE {table} SET {assignments} FROM (VALUES "  # noqa: S608 (quoted identifiers)
     step = max(1, _PG_MAX_PARAMS // len(types))
     with connection.cursor() as cursor:
@@ -581,6 +685,60 @@ def _select_where_in(
                     row[index] = convert(row[index])
                 out.append(row)
     return out
+
+
+def sql_in(column: str, field: Any, keys: Iterable[Any], *, using: str = "default") -> tuple[str, list]:
+    """``column IN (keys)`` as a SQL condition and its parameters, for precomposed hot-path queries.
+
+    PostgreSQL: one typed array (``column = ANY(%s::varchar[])``), so the statement's text is the
+    same on every page: the driver converts it once, and Django's per-value ``__in`` machinery
+    (a lookup object per value, 1–5 ms of CPU per query on a page of 100 messages) is skipped.
+    Elsewhere: the placeholder list the ORM would write, so SQLite plans the query as before.
+    ``field`` converts the keys as the ORM would (``Case._meta.pk``, ``Tweet._meta.get_field(…)``).
+    """
+    connection = connections[using]
+    convert = _converter(field, connection)
+    values = [convert(k) for k in dict.fromkeys(keys)]
+    cast = _cast_type(field, connection) if connection.vendor == "postgresql" else None
+    if cast is not None and cast in _UNNEST_TYPES:
+        return f"{column} = ANY(%s::{cast}[])", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+class AnyOf(Lookup):
+    """``AnyOf(F("conversation_id"), keys)`` in ``filter()``: ``IN (keys)`` as ``sql_in`` writes it.
+
+    For ORM queries on the ingest path that filter by a page's worth of keys: Django's ``__in``
+    prepares, resolves and quotes every value one by one; here they are converted once and, on
+    PostgreSQL, sent as one array. No keys match nothing (the condition drops out of an ``OR``,
+    as ``__in`` with an empty list does).
+    """
+
+    lookup_name = "crm_any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list:
+        return list(self.rhs)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        condition, params = sql_in(lhs, self.lhs.output_field, self.rhs, using=connection.alias)
+        return condition, [*lhs_params, *params]
+
+
+def rows_fetch(sql: str, params: Sequence[Any], fields: Sequence[Any], *, using: str = "default") -> list[list]:
+    """Run a precomposed SELECT whose columns are ``fields``; values converted as the ORM would."""
+    connection = connections[using]
+    converters = _read_converters(fields, fields[0].model._meta.db_table, connection) if fields else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [list(row) for row in cursor.fetchall()]
+    for row in rows:
+        for index, convert in converters:
+            row[index] = convert(row[index])
+    return rows
 
 
 def values_where_in(

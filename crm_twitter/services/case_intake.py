@@ -18,12 +18,13 @@ from functools import cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from crm_twitter.classify.risk import risk_signals_find
 from crm_twitter.conf import app_settings
 from crm_twitter.db.bulk import (
+    batch_atomic,
     ids_allocate,
     instances_factory,
     instances_locked,
@@ -338,7 +339,7 @@ def case_open_many(*, specs: Sequence[CaseOpenSpec], actor=None, suggest_now: bo
     which calls ``cases_suggest_after_ingest`` once the page's messages are stored."""
     if not specs:
         return []
-    with transaction.atomic():
+    with batch_atomic():
         batch = _batch_load([s.customer_id for s in specs])
         batch.suggest_inline = suggest_now
         cases = _open(specs, batch, actor)
@@ -462,7 +463,7 @@ def case_messages_received(
     if not arrivals:
         return []
     fields = _MESSAGE_FIELDS if threads is None else [*_MESSAGE_FIELDS, *_START_FIELDS]
-    with transaction.atomic():
+    with batch_atomic():
         locked = _lock_many(a.case_id for a in arrivals)
         missing = {a.case_id for a in arrivals} - set(locked)
         if missing:
@@ -772,7 +773,7 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
     """
     if not responses:
         return []
-    with transaction.atomic():
+    with batch_atomic():
         current = _follow_merges(_lock_many(r.case_id for r in responses))
         before = _snapshot(current.values(), _RESPONSE_FIELDS)
         missing = {r.case_id for r in responses} - set(current)

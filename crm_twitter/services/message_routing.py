@@ -48,12 +48,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from crm_twitter.classify.language import languages_detect
-from crm_twitter.db.bulk import ids_allocate, values_insert, values_update, values_where_in
+from crm_twitter.db.bulk import AnyOf, ids_allocate, rows_fetch, sql_in, values_insert, values_update, values_where_in
 from crm_twitter.models import (
     OPEN_STATUSES,
     BrandAccount,
@@ -325,12 +325,7 @@ def _route(*, items: Sequence[MessageItem], parked: Sequence[MessageItem], brand
         conv_root_case.update({c: tweet_case[c] for c in conversations if c in tweet_case})
     if conversations:
         # One row per thread however long it is: the case that owns it first (lowest id).
-        conv_case.update(
-            Tweet.objects.filter(conversation_id__in=conversations, case__isnull=False)
-            .values("conversation_id")
-            .annotate(first_case=Min("case_id"))
-            .values_list("conversation_id", "first_case")
-        )
+        conv_case.update(_threads_first_case(conversations))
     if dm_conversations:
         # The latest case of each DM thread (one row per thread).
         dm_conv_case.update(
@@ -346,17 +341,7 @@ def _route(*, items: Sequence[MessageItem], parked: Sequence[MessageItem], brand
     case_start: dict[object, dt.datetime] = {}  # case ref → its earliest customer message so far
     open_case: dict[object, object] = {}  # customer key → case ref
     if thread_case_ids or customer_ids:
-        rows = (
-            Case.objects.filter(
-                # Merged cases are skipped below, not here: "merged_into IS NULL" matches nearly every
-                # row, and SQLite (no statistics) would scan that index instead of (customer, status).
-                Q(pk__in=thread_case_ids) | Q(customer_id__in=customer_ids, status__in=OPEN_STATUSES)
-            )
-            .order_by("opened_at", "pk")
-            .values_list(
-                "pk", "status", "customer_id", "customer_x_user_id", "merged_into_id", "opened_at", "moved_to_dm_at"
-            )
-        )
+        rows = _cases_of_threads_and_customers(thread_case_ids, customer_ids)
         merged: dict[int, int] = {}
         for pk, status, customer_id, customer_x_user_id, merged_into_id, opened_at, moved_to_dm_at in rows:
             if merged_into_id and pk not in thread_case_ids:
@@ -649,6 +634,55 @@ def _route(*, items: Sequence[MessageItem], parked: Sequence[MessageItem], brand
     )
 
 
+_CASE_ROW = ("id", "status", "customer_id", "customer_x_user_id", "merged_into_id", "opened_at", "moved_to_dm_at")
+
+
+def _threads_first_case(conversations: Iterable[str]) -> list[tuple[str, int]]:
+    """(thread, the lowest case id with a tweet in it) for the page's public threads.
+
+    Precomposed SQL (``db.bulk.sql_in``): the ORM's ``__in`` builds a lookup per value, and this
+    runs on every page.
+    """
+    meta = Tweet._meta
+    qn = connection.ops.quote_name
+    thread, case = meta.get_field("conversation_id"), meta.get_field("case")
+    condition, params = sql_in(qn(thread.column), thread, conversations)
+    sql = (
+        f"SELECT {qn(thread.column)}, MIN({qn(case.column)}) FROM {qn(meta.db_table)} "  # noqa: S608 (quoted identifiers)
+        f"WHERE {condition} AND {qn(case.column)} IS NOT NULL GROUP BY {qn(thread.column)}"
+    )
+    return [(row[0], row[1]) for row in rows_fetch(sql, params, [thread, case])]
+
+
+def _cases_of_threads_and_customers(case_ids: set[int], customer_ids: set[int]) -> list[list]:
+    """The page's thread cases and its customers' open cases (``_CASE_ROW``), oldest first.
+
+    Merged cases are skipped by the caller, not here: "merged_into IS NULL" matches nearly every
+    row, and SQLite (no statistics) would scan that index instead of (customer, status).
+    Precomposed SQL, as ``_threads_first_case``; empty key sets leave their condition out, as the
+    ORM does, so SQLite's plan is the ORM's.
+    """
+    meta = Case._meta
+    qn = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in _CASE_ROW]
+    conditions, params = [], []
+    if case_ids:
+        condition, values = sql_in(qn(meta.pk.column), meta.pk, case_ids)
+        conditions.append(condition)
+        params += values
+    if customer_ids:
+        customer, status = meta.get_field("customer"), meta.get_field("status")
+        by_customer, customer_values = sql_in(qn(customer.column), customer, customer_ids)
+        is_open, status_values = sql_in(qn(status.column), status, OPEN_STATUSES)
+        conditions.append(f"({by_customer} AND {is_open})")
+        params += customer_values + status_values
+    sql = (
+        f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(meta.db_table)} "  # noqa: S608 (quoted identifiers)
+        f"WHERE {' OR '.join(conditions)} ORDER BY {qn(meta.get_field('opened_at').column)}, {qn(meta.pk.column)}"
+    )
+    return rows_fetch(sql, params, fields)
+
+
 # --- parked messages: routing that converges whatever order X delivers in -------------------------
 #
 # X delivers one conversation through several streams (each brand account's mentions and
@@ -765,8 +799,10 @@ def parked_related(items: Sequence[MessageItem]) -> list[MessageItem]:
     threads = tweet_ids | {i.conversation_id for i in public if i.conversation_id}
     dm_threads = {i.conversation_id for i in items if i.channel == "dm" and i.conversation_id}
     authors = {i.author_pk for i in items if i.is_message and not i.is_retweet}
-    tweets = _parked_tweets().filter(Q(in_reply_to_tweet_id__in=tweet_ids) | Q(conversation_id__in=threads))
-    dms = _parked_dms().filter(Q(dm_conversation_id__in=dm_threads) | Q(recipient_id__in=authors))
+    tweets = _parked_tweets().filter(
+        Q(AnyOf(F("in_reply_to_tweet_id"), tweet_ids)) | Q(AnyOf(F("conversation_id"), threads))
+    )
+    dms = _parked_dms().filter(Q(AnyOf(F("dm_conversation_id"), dm_threads)) | Q(AnyOf(F("recipient_id"), authors)))
     return _parked_items(tweets if tweet_ids else None, dms if dm_threads or authors else None)
 
 

@@ -24,10 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import transaction
 from django.utils import timezone
 
-from crm_twitter.db.bulk import values_insert, values_update, values_where_in
+from crm_twitter.db.bulk import batch_atomic, values_insert, values_insert_returning, values_update, values_where_in
 from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
 from crm_twitter.services import message_routing, order_matching
 from crm_twitter.services.categorisation import cases_suggest_after_ingest
@@ -287,8 +286,12 @@ def users_upsert(
         for x, h in missing.items()
         if x not in known
     ]
+    ref_columns = ["x_id", "id", "customer_id", "followers_count", "name"]
+    inserted = None
     if new_rows:
-        values_insert(XUser, ["x_id", *USER_PROFILE_FIELDS, "lang"], new_rows, ignore_conflicts=True)
+        inserted = values_insert_returning(
+            XUser, ["x_id", *USER_PROFILE_FIELDS, "lang"], new_rows, ref_columns, ignore_conflicts=True
+        )
     if changed_rows:
         values_update(XUser, [*USER_PROFILE_FIELDS, "updated_at"], changed_rows)
     gone = [x for x in unavailable if x in known and x not in by_id and not known[x][6]]
@@ -300,12 +303,16 @@ def users_upsert(
         x_id = pk_to_x[row[-1]]
         refs[x_id] = _UserRef(row[-1], known[x_id][2], row[2], row[1])
     if new_rows:
+        written = {row[0]: row for row in inserted or ()}
+        # Read back what the INSERT did not return: all of it on SQLite, and on PostgreSQL the rows
+        # another transaction wrote first (skipped as conflicts): theirs are the rows to point at.
+        unread = [r[0] for r in new_rows if r[0] not in written]
+        if unread:
+            written.update((row[0], row) for row in values_where_in(XUser, ref_columns, "x_id", unread))
         refs.update(
             {
                 x_id: _UserRef(pk, customer_id, followers, name)
-                for x_id, pk, customer_id, followers, name in values_where_in(
-                    XUser, ["x_id", "id", "customer_id", "followers_count", "name"], "x_id", [r[0] for r in new_rows]
-                )
+                for x_id, pk, customer_id, followers, name in written.values()
             }
         )
     return refs
@@ -483,7 +490,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
     placeholders = {t["author_id"]: "" for t in tweets}
     placeholders.update({a.x_user_id: a.handle for a in brands.by_x_id.values() if a.x_user_id in placeholders})
 
-    with transaction.atomic():
+    with batch_atomic():
         users = users_upsert(
             users=includes.get("users", []),
             placeholders=placeholders,
@@ -577,7 +584,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
                     t,
                 )
             )
-        values_insert(Tweet, TWEET_COLUMNS, rows, ignore_conflicts=True)
+        stored = values_insert_returning(Tweet, TWEET_COLUMNS, rows, ["x_id", "id"], ignore_conflicts=True)
 
         # Known tweets: refresh what changes over time (public metrics) where it changed — one
         # prepared UPDATE by primary key for the page (cheaper than bulk_update's CASE WHEN per row).
@@ -594,7 +601,10 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
             media_by_key = {m["media_key"]: m for m in includes.get("media", [])}
             media_rows, media_missing = _media_rows(keys_by_tweet, media_by_key)
             if media_rows:
-                tweet_pks = dict(values_where_in(Tweet, ["x_id", "id"], "x_id", keys_by_tweet))
+                tweet_pks = dict(stored or ())
+                unread = [x_id for x_id in keys_by_tweet if x_id not in tweet_pks]  # as for users, above
+                if unread:
+                    tweet_pks.update(values_where_in(Tweet, ["x_id", "id"], "x_id", unread))
                 _media_insert(media_rows, "tweet_id", tweet_pks)
                 media_archive_after_commit([key for _, key, _ in media_rows])
             if media_missing:
@@ -661,7 +671,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         if x_id in brands.by_x_id:
             placeholders[x_id] = brands.by_x_id[x_id].handle
 
-    with transaction.atomic():
+    with batch_atomic():
         users = users_upsert(
             users=includes.get("users", []), placeholders=placeholders, unavailable=_unavailable_ids(errors)
         )
