@@ -10,7 +10,8 @@ incidents) can leave behind.
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.db import transaction
 
 from crm_twitter.selectors.incidents import incidents_open_count
@@ -22,7 +23,14 @@ OPEN_COUNT_CACHE_SECONDS = 60
 
 
 def incidents_open_count_cached() -> int:
-    """Open incidents, from the cache (counted once when the cache has no number)."""
+    """Open incidents, from the cache (counted once when the cache has no number).
+
+    With Django's database cache (the standalone project's default without Redis) a cache read is
+    itself a query and a miss writes a row in a transaction of its own: more than the one indexed
+    count it would save. There the count is read directly, as before the cache.
+    """
+    if isinstance(caches[DEFAULT_CACHE_ALIAS], DatabaseCache):
+        return incidents_open_count()
     count = cache.get(OPEN_COUNT_CACHE_KEY)
     if count is None:
         count = incidents_open_count()

@@ -74,3 +74,15 @@ def test_pages_between_changes_do_not_count_incidents(client, supervisor):
         with CaptureQueriesContext(connection) as later:
             assert client.get(page).status_code == 200
         assert not counts_incidents(later.captured_queries), page
+
+
+def test_with_the_database_cache_the_badge_is_one_count_and_no_cache_write():
+    """A database cache read is a query and a miss a committed write: more than the count it saves."""
+    from django.test import override_settings
+
+    from crm_twitter.services.incident_counts import incidents_open_count_cached
+
+    database_cache = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "unused"}}
+    with override_settings(CACHES=database_cache), CaptureQueriesContext(connection) as counted:
+        assert incidents_open_count_cached() == 0
+    assert [q["sql"] for q in counted.captured_queries] == [badge_query()]
