@@ -28,8 +28,13 @@ def setup_django(*, migrate: bool = True, flush: bool = False) -> str:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+
+    # The work a bench times sends notification e-mails; the project's console backend would print
+    # thousands of them between the tables (kept in memory instead: ``django.core.mail.outbox``).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
     if migrate:
         call_command("migrate", verbosity=0, interactive=False)
