@@ -60,7 +60,7 @@ if [ "$have_pg" = 1 ]; then
       || failed="$failed $b(PostgreSQL)"
     timing "$b" "$t0"
   done
-  echo "## incidents (PostgreSQL, detection tick over 100k cases, 2,000 new in the last hour × scale $SCALE)"
+  echo "## incidents (PostgreSQL, detection tick over 100k cases × scale $SCALE, 2,000 new in the last hour)"
   t0=$SECONDS
   BENCH_DB=postgresql DATABASE_URL="$PG_URL" $PY bench/incidents.py --scale "$SCALE" | tee bench-results/incidents-postgresql.md \
     || failed="$failed incidents(PostgreSQL)"
