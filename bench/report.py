@@ -545,7 +545,17 @@ def main() -> None:
         ),
         ("raw SQL GROUP BY (same sections)", f"{raw_rows:,} result rows", raw_queries, f"{median(raw) * 1000:,.0f}"),
     ]
-    print(markdown_table(("what", "rows", "queries", f"median of {args.repeat} (ms)"), rows))
+    print(
+        markdown_table(
+            (
+                "what",
+                "rows",
+                "queries",
+                f"median ms (pages: of {max(args.repeat, 5)} loads; the rest: of {args.repeat})",
+            ),
+            rows,
+        )
+    )
     print(f"\nRollup rows: {pages['rollup_rows']}. Machine load average: {load_average()}.")
     if vendor != "postgresql":
         print("\nOn SQLite the raw SQL uses AVG instead of percentiles (SQLite has no percentile_cont).")
