@@ -8,6 +8,7 @@ import logging
 
 import pytest
 from django.core.management import call_command
+from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule
 from django_q.tasks import async_task, fetch, schedule
 
@@ -40,6 +41,10 @@ def their_own(db):
     return case
 
 
+@pytest.mark.skipif(
+    not Conf.ORM,
+    reason="the reset empties the database broker's queue; with Redis a stale task ends quietly when it runs (below)",
+)
 def test_a_reset_removes_the_demos_queued_tasks_and_keeps_everyone_elses(their_own, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _demo("--offline")  # its replies (satisfaction surveys) and photos wait for the worker
