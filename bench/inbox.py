@@ -154,10 +154,12 @@ def index_migrations() -> list:
     search = importlib.import_module("crm_twitter.migrations.0003_inbox_search_indexes")
     unassigned = importlib.import_module("crm_twitter.migrations.0005_inbox_unassigned_team_index")
     scale = importlib.import_module("crm_twitter.migrations.0017_bench_scale")
+    plans = importlib.import_module("crm_twitter.migrations.0021_queue_plans")
     return [
         (search.SEARCH_INDEXES, search.create_search_indexes),
         (unassigned.INDEXES, unassigned.create_indexes),
         (scale.INDEXES, scale.create_indexes),
+        (plans.INDEXES, plans.create_indexes),
     ]
 
 
@@ -671,7 +673,9 @@ def main() -> None:
     )
     parser.add_argument("--force", action="store_true", help="seed a database whose name lacks 'bench'")
     parser.add_argument("--reuse", action="store_true", help="measure the data already seeded")
-    parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
+    parser.add_argument(
+        "--only", default="", help="measure only the pages whose label contains this text (or one of a|b|c)"
+    )
     parser.add_argument("--explain", type=int, default=0, help="print each page's N slowest queries, explained")
     args = parser.parse_args()
     if args.repeat is None:
@@ -807,6 +811,26 @@ def main() -> None:
             None,
         ),
         (
+            # Wide and old: too many cases to read and sort (a quarter of the history), and two years
+            # of later resolutions between today and them in the queue's order.
+            "Filter: resolved, opened 2 to 3 years ago (wide, old)",
+            supervisor,
+            queue,
+            {
+                "queue": "resolved",
+                "opened_from": (today - dt.timedelta(days=3 * 365)).isoformat(),
+                "opened_to": (today - dt.timedelta(days=2 * 365)).isoformat(),
+            },
+            None,
+        ),
+        (
+            "Filter: resolved, opened before 18 months ago (no start)",
+            supervisor,
+            queue,
+            {"queue": "resolved", "opened_to": (today - dt.timedelta(days=548)).isoformat()},
+            None,
+        ),
+        (
             "Filter (agent): unassigned + language + escalation",
             agent,
             queue,
@@ -827,7 +851,7 @@ def main() -> None:
     load_at_start = load_average()
     log(f"  load average {load_at_start} before the pages")
     for label, client, url, params, headers in scenarios:
-        if args.only.lower() not in label.lower():
+        if not any(part.lower() in label.lower() for part in args.only.split("|")):
             continue
         med, p, queries, shown, sql = measure(
             client, url, params, repeat=args.repeat, headers=headers, explain=args.explain

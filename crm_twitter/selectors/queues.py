@@ -18,12 +18,16 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import (
+    BooleanField,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from crm_twitter.models import (
@@ -39,7 +43,7 @@ from crm_twitter.models import (
 )
 from crm_twitter.roles import user_sees_all_cases
 from crm_twitter.selectors.related import ROW_SMALL_RELATED, _small_related_find
-from crm_twitter.selectors.visibility import cases_visible_to, unassigned_cases_visible_to
+from crm_twitter.selectors.visibility import cases_visible_to, team_ids_of, unassigned_cases_visible_to
 
 QUEUES = ("mine", "unassigned", "escalated", "overdue", "awaiting_customer", "all_open", "resolved")
 
@@ -62,6 +66,27 @@ SEARCH_MATCH_CAP = 1000  # cases one identifier may point at (an order shared by
 # those dates and sorted (a few ms at 10,000); a wider range walks the queue's own index. Either way the
 # rows and their order are the same: only the plan differs (docs/scale.md, "resolved … a year ago").
 NARROW_RANGE_CASES = 10_000
+
+
+# A wider range is read one month of opening at a time (UTC months, each the first page's worth of its
+# cases in the queue's order, from ``crm_tw_case_done_month``), then merged: up to this many months.
+# Beyond it (a range over more than ten years of history) the queue's own index is walked.
+MONTH_SLICES_MAX = 120
+
+
+# The month of opening as ``crm_tw_case_done_month`` (migration 0021) indexes it: the same expression,
+# or PostgreSQL cannot use the index for it.
+OPENED_MONTH_SQL = "date_trunc('month', {} AT TIME ZONE 'UTC')"
+
+
+# The queues' orders, as the ORM writes them and as the merge of several reads (``_merged_page_ids``)
+# writes them over the reads' columns. Both must say the same thing: the tests compare the two plans.
+URGENCY_ORDER = (F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id")
+URGENCY_ORDER_SQL = "sla_due_at ASC NULLS LAST, escalation_level DESC, priority_score DESC, opened_at ASC, id ASC"
+URGENCY_COLUMNS = ("sla_due_at", "escalation_level", "priority_score", "opened_at")
+RESOLVED_ORDER = ("-resolved_at", "-id")
+RESOLVED_ORDER_SQL = "resolved_at DESC, id DESC"
+RESOLVED_COLUMNS = ("resolved_at",)
 
 
 IDENTIFIER_RE = re.compile(r"^(?=\S*\d)[\w.-]{4,64}$")
@@ -88,6 +113,9 @@ class CaseFilters:
     # What the search found, kept for the life of these filters: the page and its header count search
     # once, not twice (an id lookup over names and messages is most of a search page's database time).
     _found: dict[str, Q] = field(default_factory=dict, compare=False, repr=False)
+    # The teams of the user the page is for, kept likewise: an agent's Unassigned rows and their header
+    # count use them as literal ids (``team_ids_of``), read once per page.
+    _teams: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> CaseFilters:
@@ -126,6 +154,12 @@ class CaseFilters:
         if self.q not in self._found:
             self._found[self.q] = _search_q(self.q)
         return self._found[self.q]
+
+    def team_ids_for(self, user) -> list[int]:
+        """``team_ids_of(user)``, looked up once for these filters."""
+        if user.pk not in self._teams:
+            self._teams[user.pk] = team_ids_of(user)
+        return self._teams[user.pk]
 
 
 def _queue_q(queue: str, user) -> Q:
@@ -267,17 +301,49 @@ def case_list(*, user, queue: str = "all_open", filters: CaseFilters | dict | No
     level, then the higher priority score. The resolved queue shows the latest resolutions first.
     """
     queue, filters = _queue_and_filters(queue, filters)
+    return _case_list_planned(user=user, queue=queue, filters=filters)[0]
+
+
+# How ``case_list_page`` reads a page's ids (``_case_list_planned``).
+WALK = "walk"  # the ordered queryset, sliced: PostgreSQL walks the queue's index (or sorts a range)
+BY_TEAM = "by team"  # one ordered read per team of an agent's Unassigned queue, merged
+BY_MONTH = "by month"  # one ordered read per month of a wide opening-date range, merged
+
+
+def _case_list_planned(*, user, queue: str, filters: CaseFilters) -> tuple[QuerySet[Case], str]:
+    """``case_list``'s queryset, and how a page of it is best read (``WALK``, ``BY_TEAM``, ``BY_MONTH``).
+
+    Every plan returns the same rows in the same order; only what PostgreSQL reads differs.
+    """
     qs = _case_list_unordered(user=user, queue=queue, filters=filters).select_related(*ROW_RELATED)
     if queue == "resolved":
-        if (filters.opened_from or filters.opened_to) and _holds_at_most(qs, NARROW_RANGE_CASES):
-            # The same order, written so the queue's index (resolved_at DESC, id DESC: NULLS FIRST)
-            # cannot serve it: PostgreSQL reads the dates' cases and sorts them. It would otherwise
-            # walk the index from today, since it expects a week's cases to be spread along it — a
-            # week a year ago is a year deep (257,000 entries read at 1M cases; docs/scale.md).
-            # resolved_at is never NULL in this queue, so NULLS LAST changes nothing a user sees.
-            return qs.order_by(F("resolved_at").desc(nulls_last=True), "-id")
-        return qs.order_by("-resolved_at", "-id")
-    return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-escalation_level", "-priority_score", "opened_at", "id")
+        if filters.opened_from or filters.opened_to:
+            if _holds_at_most(qs, NARROW_RANGE_CASES):
+                # The same order, written so the queue's index (resolved_at DESC, id DESC: NULLS FIRST)
+                # cannot serve it: PostgreSQL reads the dates' cases and sorts them. It would otherwise
+                # walk the index from today, since it expects a week's cases to be spread along it — a
+                # week a year ago is a year deep (257,000 entries read at 1M cases; docs/scale.md).
+                # resolved_at is never NULL in this queue, so NULLS LAST changes nothing a user sees.
+                return qs.order_by(F("resolved_at").desc(nulls_last=True), "-id"), WALK
+            # Too many to sort: the walk from today would read every resolution since the range's
+            # cases were resolved (a range two to three years old: two years of them). A page reads
+            # each month of the range instead (``_month_slices``). Not with a search that matched
+            # too many cases to list (it filters by subqueries over the messages, which every month
+            # would run again): the walk meets its matches early.
+            by_month = settings.USE_TZ and not filters.q
+            return qs.order_by(*RESOLVED_ORDER), BY_MONTH if by_month else WALK
+        return qs.order_by(*RESOLVED_ORDER), WALK
+    qs = qs.order_by(*URGENCY_ORDER)
+    if _unassigned(queue, filters) and not user_sees_all_cases(user) and len(filters.team_ids_for(user)) > 1:
+        # PostgreSQL can walk one team's unassigned cases in queue order (``team_id = 2`` is an index
+        # condition) but not several teams' at once: for ``team_id IN (2, 5)`` it reads every match
+        # and sorts. A page reads each team's first cases in order and merges them.
+        return qs, BY_TEAM
+    return qs, WALK
+
+
+def _unassigned(queue: str, filters: CaseFilters) -> bool:
+    return queue == "unassigned" or filters.assignee == "none"
 
 
 def _queue_and_filters(queue: str, filters: CaseFilters | dict | None) -> tuple[str, CaseFilters]:
@@ -287,8 +353,15 @@ def _queue_and_filters(queue: str, filters: CaseFilters | dict | None) -> tuple[
 
 
 def _case_list_unordered(*, user, queue: str, filters: CaseFilters) -> QuerySet[Case]:
-    unassigned = queue == "unassigned" or filters.assignee == "none"
-    visible = unassigned_cases_visible_to(user) if unassigned else cases_visible_to(user)
+    if _unassigned(queue, filters):
+        # The agent's teams as literal ids: one team's unassigned cases are then an index range in
+        # queue order (with a language filter, ``crm_tw_case_unassigned_lang``'s), read up to a page.
+        # Through the membership subquery PostgreSQL joined, estimated the language's share as if a
+        # team's cases were in any language, and read and sorted all of them (docs/scale.md).
+        team_ids = None if user_sees_all_cases(user) else filters.team_ids_for(user)
+        visible = unassigned_cases_visible_to(user, team_ids=team_ids)
+    else:
+        visible = cases_visible_to(user)
     qs = visible.filter(_queue_q(queue, user)).filter(_filters_q(filters, user))
     if filters.q:
         qs = qs.filter(filters.search_q())
@@ -298,6 +371,98 @@ def _case_list_unordered(*, user, queue: str, filters: CaseFilters) -> QuerySet[
 def _holds_at_most(qs: QuerySet[Case], n: int) -> bool:
     """Whether ``qs`` has at most ``n`` cases, reading at most ``n + 1`` index entries to say so."""
     return qs.order_by().values("id")[: n + 1].count() <= n
+
+
+def _month_slices(qs: QuerySet[Case], filters: CaseFilters) -> list[QuerySet[Case]] | None:
+    """``qs`` (the resolved queue, filtered by opening date) cut into one queryset per UTC month of the
+    range, each ordered as the queue; None when the range spans more than ``MONTH_SLICES_MAX`` months.
+
+    On PostgreSQL each slice also says its month as ``crm_tw_case_done_month`` indexes it, so a slice
+    is one index range already in the queue's order, read up to a page: the page costs about a page
+    per month of the range, not a walk through every later resolution. A range open at either end is
+    closed at the earliest or latest opening of a resolved case (one query).
+
+    A slice holding less than half its month is read and sorted instead (the order written as in
+    ``_case_list_planned``'s narrow range, so no index serves it): walking its month in resolution
+    order would first pass the rest of the month — at 1M cases, a range ending on the 6th read 15,585
+    entries of December to find 51 of its first six days. Either way a slice reads at most about half
+    a month of cases, and usually a page.
+    """
+    start = _day_start(filters.opened_from) if filters.opened_from else None
+    end = None
+    if filters.opened_to and filters.opened_to < dt.date.max:
+        end = _day_start(filters.opened_to + dt.timedelta(days=1))
+    if start is None or end is None:
+        bounds = Case.objects.filter(_queue_q("resolved", None)).aggregate(
+            first=Min("opened_at"), last=Max("opened_at")
+        )
+        if bounds["first"] is None:
+            return []
+        start = start or bounds["first"]
+        end = end or bounds["last"] + dt.timedelta(microseconds=1)
+    months = _utc_months(start, end)
+    if len(months) > MONTH_SLICES_MAX:
+        return None
+    postgres = connections[qs.db].vendor == "postgresql"
+    column = f'"{Case._meta.db_table}"."opened_at"'
+    slices = []
+    for month, next_month in zip(months, [*months[1:], _next_month(months[-1])] if months else [], strict=True):
+        lower, upper = max(start, month), min(end, next_month)
+        part = qs.filter(opened_at__gte=lower, opened_at__lt=upper)
+        if (upper - lower) * 2 < next_month - month:
+            part = part.order_by(F("resolved_at").desc(nulls_last=True), "-id")
+        elif postgres:
+            same_month = RawSQL(  # noqa: S611 (a constant expression; the month is a parameter)
+                f"{OPENED_MONTH_SQL.format(column)} = %s::timestamp",
+                (month.replace(tzinfo=None),),
+                output_field=BooleanField(),
+            )
+            part = part.filter(same_month)
+        slices.append(part)
+    return slices
+
+
+def _utc_months(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """The first instants (UTC) of the months that hold some of ``[start, end)``."""
+    first = start.astimezone(dt.UTC)
+    month = dt.datetime(first.year, first.month, 1, tzinfo=dt.UTC)
+    months = []
+    while month < end and len(months) <= MONTH_SLICES_MAX:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def _next_month(month: dt.datetime) -> dt.datetime:
+    return month.replace(year=month.year + 1, month=1) if month.month == 12 else month.replace(month=month.month + 1)
+
+
+def _merged_page_ids(
+    parts: list[QuerySet[Case]], columns: tuple[str, ...], order_sql: str, *, offset: int, limit: int
+) -> list[int]:
+    """The ids of one page of the union of ``parts`` (disjoint querysets, each in the queue's order),
+    in one statement: each part cut at ``offset + limit`` in its own order, then merged and cut again.
+
+    The page's cases are among each part's first ``offset + limit``, so the result is what the one
+    ordered query over all the parts would return; but each part is a read PostgreSQL can stop early
+    (an index range in the queue's order), where the whole was a read of every match and a sort.
+    ``columns`` are the order's columns after the id, ``order_sql`` the order over them.
+    """
+    sqls, params = [], []
+    for part in parts:
+        try:
+            sql, part_params = part.values_list("id", *columns)[: offset + limit].query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        sqls.append(f"SELECT * FROM ({sql}) AS part_{len(sqls)}")  # noqa: S608 (ORM-compiled SQL)
+        params.extend(part_params)
+    if not sqls:
+        return []
+    merged = " UNION ALL ".join(sqls)
+    statement = f"SELECT id FROM ({merged}) AS parts ORDER BY {order_sql} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608
+    with connections[parts[0].db].cursor() as cursor:
+        cursor.execute(statement, params)
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 @dataclass(slots=True)
@@ -435,11 +600,16 @@ def case_list_page(
     maps a model to ``{pk: object}`` the caller already loaded (categories, teams, accounts,
     users) so rows reuse them.
     """
-    ids = list(
-        case_list(user=user, queue=queue, filters=filters)
-        .select_related(None)
-        .values_list("id", flat=True)[offset : offset + limit]
-    )
+    queue, filters = _queue_and_filters(queue, filters)
+    qs, plan = _case_list_planned(user=user, queue=queue, filters=filters)
+    qs = qs.select_related(None)
+    if plan == BY_TEAM:
+        parts = [qs.filter(team_id=team_id) for team_id in filters.team_ids_for(user)]
+        ids = _merged_page_ids(parts, URGENCY_COLUMNS, URGENCY_ORDER_SQL, offset=offset, limit=limit)
+    elif plan == BY_MONTH and (parts := _month_slices(qs, filters)) is not None:
+        ids = _merged_page_ids(parts, RESOLVED_COLUMNS, RESOLVED_ORDER_SQL, offset=offset, limit=limit)
+    else:
+        ids = list(qs.values_list("id", flat=True)[offset : offset + limit])
     if not ids:
         return []
     by_pk = {}
@@ -520,14 +690,18 @@ def queue_counts_forget(*, team_ids: Iterable[int | None] = (), user_ids: Iterab
         transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def case_queue_counts(*, user, max_age: int = COUNTS_CACHE_SECONDS) -> dict[str, int]:
+def case_queue_counts(
+    *, user, max_age: int = COUNTS_CACHE_SECONDS, filters: CaseFilters | None = None
+) -> dict[str, int]:
     """Live count per queue, each counted up to ``RESOLVED_COUNT_CAP + 1`` (the page says "999+"), in
     one query.
 
     Capped because an exact count reads every open case: 127 ms over 250,000 open cases at 1M
     (docs/scale.md), on every refresh. A capped count stops after 1,000 index entries, so it costs
     the same on any desk. The page refreshes them every 20 s; several agents' tabs (and a queue
-    switch right after a refresh) reuse one result for ``max_age`` seconds.
+    switch right after a refresh) reuse one result for ``max_age`` seconds. ``filters``: the page's,
+    whose rows have already read the agent's teams (``CaseFilters.team_ids_for``), so they are not
+    read twice.
     """
     if not user.is_authenticated:
         return dict.fromkeys(QUEUES, 0)
@@ -543,7 +717,7 @@ def case_queue_counts(*, user, max_age: int = COUNTS_CACHE_SECONDS) -> dict[str,
         # plain list of team ids is an index condition; the rule's OR with a subquery is a filter
         # tested on every open case: 146 ms for an agent at 1M, docs/scale.md) and the cases
         # assigned to the agent outside those teams (a few, from the assignee index).
-        team_ids = list(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+        team_ids = filters.team_ids_for(user) if filters is not None else team_ids_of(user)
         visible_parts = [
             Case.objects.filter(team_id__in=team_ids),
             Case.objects.filter(assignee=user).exclude(team_id__in=team_ids),

@@ -23,19 +23,34 @@ def cases_visible_to(user, queryset: QuerySet[Case] | None = None) -> QuerySet[C
     return qs.filter(Q(team_id__in=team_ids) | Q(assignee=user))
 
 
-def unassigned_cases_visible_to(user) -> QuerySet[Case]:
+def team_ids_of(user) -> list[int]:
+    """The ids of the user's teams, read now (one small query), in id order.
+
+    For the queue reads that need them as plain values: ``team_id = 2`` is an index condition the
+    planner can order by, a membership subquery is a join whose order it cannot know.
+    """
+    if not user.is_authenticated:
+        return []
+    return list(TeamMembership.objects.filter(user=user).order_by("team_id").values_list("team_id", flat=True))
+
+
+def unassigned_cases_visible_to(user, *, team_ids: list[int] | None = None) -> QuerySet[Case]:
     """The unassigned cases a user may see: ``cases_visible_to`` narrowed to cases nobody owns.
 
     Same rule, written for the query planner: an agent sees an unassigned case through their teams
     only (the "assigned to them" half cannot match), and a plain team filter lets PostgreSQL read
     the team's unassigned cases from their own index (``crm_tw_case_unassigned_team``). With the
     rule's OR it walked every open case in urgency order whenever the teams had few or none.
+    ``team_ids`` (``team_ids_of(user)``, when the caller has them) makes the teams literal values
+    instead of a subquery, so one team's queue is an ordered index range (docs/scale.md).
     """
     if not user.is_authenticated:
         return Case.objects.none()
     qs = Case.objects.filter(assignee__isnull=True)
     if user_sees_all_cases(user):
         return qs
+    if team_ids is not None:
+        return qs.filter(team_id__in=team_ids)
     return qs.filter(team_id__in=TeamMembership.objects.filter(user=user).values("team_id"))
 
 

@@ -225,7 +225,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     labels = _row_labels()
     for case in rows:
         case.row = _row_display(case, user=user, url=url_pattern.format(case.pk), now=now, labels=labels)
-    counts = case_queue_counts(user=user)
+    counts = case_queue_counts(user=user, filters=filters)
     header_count = counts[queue]
     if not filters.is_empty:
         # The header counts what the filters match; a short last page needs no extra query.
