@@ -807,6 +807,11 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:followers|subscribers|subs)",
             r"expos(?:e|ing) (?:you|u|ya|y'all|your (?:company|shop|store|brand)|"
             r"this (?:company|shop|store|scam))(?! to)",
+            # posting the exchange for an audience, in texting style ("post this whole convo on tiktok")
+            r"(?:post|put|upload)\w* (?:this|it|everything|all of (?:this|it)|(?:this|the) whole \w+|"
+            r"our (?:convo|chat|dms?)|these (?:dms|messages|screenshots)|the receipts)(?: \w+)? "
+            r"(?:on|to) (?:tiktok|youtube|reddit)",
+            r"(?:about to|gonna|going to|will|'ll) go viral (?:w|with) (?:this|it)",
         ),
         "es": (
             "periodistas?",
@@ -824,6 +829,8 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:exhibir|exponer)(?:los|las|te|les)",
             "escrachar~",
             r"(?:hacer|hare|hacerlo) viral",
+            r"(?:subir|subo|subire|publicar|publico|publicare|colgar|cuelgo)(?: esto| todo| el chat| la conversacion)? "
+            r"(?:a|en) (?:tiktok|youtube|twitter|instagram)",
             "telemundo responde",
             r"(?:contact\w*|escrib\w* a|mand\w* (?:esto |todo )?a|llam\w* a) "
             r"(?:telemundo|univision|televisa|tv azteca|noticias caracol|noticias rcn)",
@@ -841,6 +848,8 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:tv|televisao|globo|record|midia)",
             r"(?:expor|exponho|exporei) (?:voces|vcs|vc|a empresa|a loja|essa empresa|essa loja|tudo)",
             "viralizar",
+            r"(?:mand\w*|envi\w*|lev\w*)(?: isso| tudo)? (?:pro|pra|para o|para a|pra a|pro a) "
+            r"(?:g1|globo|record|sbt|band|fantastico|jornal nacional)",
         ),
         "fr": (
             "journalistes?",
@@ -853,6 +862,8 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "reportage",
             r"(?:appel\w*|contact\w*|passer a|aller a|ira a|irai a) la tele",
             "faire le buzz",
+            r"balance\w* (?:ca|tout|cette histoire|l'affaire|votre boite)(?: \w+)? "
+            r"sur (?:tiktok|twitter|youtube|insta|les reseaux)",
             r"(?:contact\w*|ecri\w* a|appel\w*|previen\w*|alert\w*) (?:\w+ sur )?"
             r"(?:tf1|france [23]|m6|bfm|rmc|le parisien|ouest_france)",
         ),
@@ -860,7 +871,7 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "journalist~",
             "presse",
             r"(?<!sozialen\x20)(?<!soziale\x20)medien",
-            "zeitung~",
+            r"zeitung\w*(?! gesehen| gelesen| entdeckt)",  # told, not read ("in der Zeitung gesehen")
             "fernsehen",
             "verbrauchersendung~",
             "tv_sendung~",
@@ -870,6 +881,7 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "marktcheck",
             "verbrauchermagazin~",
             "an die medien",
+            r"(?:mach\w*|dreh\w*) (?:ein|nen|'n) (?:tiktok|youtube_?video)(?: draus| daraus| darüber)",
             r"(?:wende\w* mich an|schreib\w* an|kontaktier\w*|informier\w*|einschalt\w*) "
             r"(?:den |das |die )?(?:wdr|ndr|zdf|ard|rtl|bild|spiegel)",
         ),
@@ -884,6 +896,8 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:на|в) (?:первый канал|нтв|рен тв|россию 1)",
             r"(?:придам|предам) огласке",
             "огласк~",
+            r"вылож\w* (?:\w+ )?(?:в|на) (?:тикток|tiktok|ютуб|youtube|телеграм)",
+            r"(?:napish\w*|pozhalu\w*|obrashch\w*|soobshch\w*) (?:v|k|vo) smi",
         ),
         "zh": (
             "媒体",
@@ -900,6 +914,7 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "(?:微博|抖音|小红书|网上)(?:挂|曝|晒)",
             "让大家(?:都)?看看",
             "爆料",
+            "baoguang~",
         ),
         "ja": (
             "マスコミ",
@@ -927,6 +942,8 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             "قناه تلفزيونيه",
             "فضح",
             "(?:ال)?سوشيال ميديا",
+            r"نشر\w* (?:\S{1,15}\s){0,2}(?:في|على|ع) (?:تيك ?توك|تويتر|يوتيوب|سناب|انستا)",
+            r"(?:hanshar|hanshor|hnshar)\w*",
         ),
     },
     "platform_claim": {
@@ -939,16 +956,21 @@ _TERMS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:item )?not received (?:claim|case|request)s?",
             r"(?:item )?not as described (?:claim|case|request)s?",
             r"(?:inr|snad) (?:claim|case)s?",
+            r"(?:open|file|raise|start|submit)\w* (?:an? )?(?:inr|snad)",
         ),
         "es": ("garantia de (?:la )?a a (?:la )?z", "mediacion (?:de|en) mercado libre"),
         "pt": ("reclame_?aqui", "reclameaqui", "portal da queixa", "garantia de a a z"),
         "fr": ("garantie (?:de )?a (?:a|to) z", "garantie a_z"),
         "de": ("a_bis_z_garantie~",),
         "ru": (),
-        "zh": ("平台介入", "小二介入", "申请介入", "客服介入", "黑猫投诉", "小法庭"),
-        "ja": ("マーケットプレイス保証", "aからz保証"),
+        "zh": ("平台介入", "小二介入", "申请介入", "客服介入", "黑猫投诉", "小法庭", "pingtai jieru"),
+        "ja": (
+            "マーケットプレイス保証",
+            "aからz保証",
+            "(?:メルカリ|ラクマ|ヤフオク|楽天|アマゾン|amazon)(?:の)?(?:事務局|運営)に(?:連絡|通報|報告|問い合わせ)",
+        ),
         "ko": (),
-        "ar": (),
+        "ar": (r"بلغ\w* عن\w* (?:في|عند|ل) ?(?:نون|امازون|علي ?اكسبريس|شي ?ان|تيمو|جوميا)",),
     },
 }
 
@@ -1223,6 +1245,7 @@ _ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:acion|ped|solicit|us)\w* (?:a )?garantia",
             "dossier ouvert",
             r"(?:verkäufer|händler|shop|artikel|angebot)\w* (?:bei|an) \w+ gemeldet",
+            r"meld\w* (?:das|es|ihn|sie|euch|den verkäufer|den händler)(?: \w+)? (?:bei|an)",
             r"пожаловал\w*",
             r"пожалуюсь",
             "報告し(?:ました|ます|た)",
