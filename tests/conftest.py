@@ -21,6 +21,11 @@ def _crm_test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The local-memory cache outlives a test (module-level storage); entries keyed by a fold stamp
+    # or a frozen "now" would otherwise answer a later test with an earlier test's data.
+    from django.core.cache import cache
+
+    cache.clear()
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -74,8 +74,12 @@ class Table:
         return kinds
 
     def display_rows(self) -> list[list[str]]:
-        """Rows as text for the page."""
-        return [[display(v, k) for v, k in zip(row, self.kinds(i), strict=True)] for i, row in enumerate(self.rows)]
+        """Rows as text for the page (the column kinds are worked out once, not once per row: the
+        SKU breakdown has hundreds of rows)."""
+        if self.row_kinds:
+            return [[display(v, k) for v, k in zip(row, self.kinds(i), strict=True)] for i, row in enumerate(self.rows)]
+        kinds = [c.kind for c in self.columns]
+        return [[display(v, k) for v, k in zip(row, kinds, strict=True)] for row in self.rows]
 
     def file_headers(self) -> list[str]:
         """Headers for CSV/XLSX, where a bare number needs its unit: "(%)" and "(hours)"."""
@@ -123,6 +127,8 @@ def hours(seconds: float | None) -> float | None:
 def display(value, kind: str) -> str:
     if value is None:
         return "—"
+    if kind == INT:  # most cells (the breakdowns): asked first
+        return f"{value:,}"
     if kind == PCT:
         return f"{value:.1f}%"
     if kind == DURATION:
@@ -135,8 +141,6 @@ def display(value, kind: str) -> str:
         return f"{value:.2f}"
     if kind == RATE:
         return f"{Decimal(value).normalize():f}"
-    if kind == INT:
-        return f"{value:,}"
     return str(value)
 
 

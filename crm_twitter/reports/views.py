@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from crm_twitter.forbidden import forbidden_response
 from crm_twitter.models import ReportSnapshot
 from crm_twitter.reports.csv import report_csv
-from crm_twitter.reports.dashboard import TREND_MONTHS, dashboard_build, dashboard_open_incidents
+from crm_twitter.reports.dashboard import TREND_MONTHS, dashboard_get, dashboard_open_incidents
 from crm_twitter.reports.generator import report_generate
 from crm_twitter.reports.html import report_html
 from crm_twitter.reports.months import ReportMonthError, current_month, merchant_tz, month_parse
@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             month = month_parse(request.GET["month"])
         except ReportMonthError as exc:
             error, status = str(exc), 400
-    board = dashboard_build(month=month)
+    board = dashboard_get(month=month)
     snapshots = list(
         ReportSnapshot.objects.filter(is_current=True).only("pk", "month", "generated_at", "scheduled")[
             :SNAPSHOTS_SHOWN
