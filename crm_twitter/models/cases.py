@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.models.choices import Priority
+from crm_twitter.models.watch import WatchedManager, links_watch
 
 
 class CaseStatus(models.TextChoices):
@@ -154,6 +155,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = WatchedManager()  # update() tells the report rollups (crm_twitter.models.watch)
+
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
@@ -215,6 +218,9 @@ class Case(models.Model):
         return None if self.suggested_confidence is None else round(self.suggested_confidence * 100)
 
 
+links_watch(Case.orders.through)  # its deletes tell the report rollups (crm_twitter.models.watch)
+
+
 class CaseEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
@@ -263,6 +269,8 @@ class CaseEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
+    objects = WatchedManager()
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
@@ -302,6 +310,8 @@ class Promise(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+
+    objects = WatchedManager()
 
     class Meta:
         ordering = ["due_at"]

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from crm_twitter.models.watch import WatchedManager
+
 
 class Order(models.Model):
     class Status(models.TextChoices):
@@ -42,6 +44,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = WatchedManager()  # update() tells the report rollups (crm_twitter.models.watch)
+
     class Meta:
         ordering = ["-ordered_at", "-id"]
         constraints = [
@@ -64,6 +68,8 @@ class OrderItem(models.Model):
     title = models.CharField(max_length=300, blank=True)
     quantity = models.PositiveIntegerField(default=1)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+
+    objects = WatchedManager()
 
     class Meta:
         ordering = ["id"]

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm_twitter.models.cases import Case, Outcome
+from crm_twitter.models.watch import WatchedManager
 
 
 class CaseOutcome(models.Model):
@@ -31,6 +32,8 @@ class CaseOutcome(models.Model):
         db_index=False,
         help_text=_("Empty when the system recorded it."),
     )
+
+    objects = WatchedManager()  # update() tells the report rollups (crm_twitter.models.watch)
 
     class Meta:
         verbose_name = _("recorded outcome")

@@ -161,6 +161,10 @@ class RollupState(models.Model):
         max_length=64, blank=True, help_text=_("The merchant time zone the days were cut in (a change refolds).")
     )
     backlog = models.JSONField(default=dict)
+    checks = models.JSONField(
+        default=dict,
+        help_text=_("Per-day digests of the raw rows behind the recent days, as last folded (the self-check)."),
+    )
 
     class Meta:
         verbose_name = _("rollup state")

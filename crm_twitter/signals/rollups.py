@@ -5,14 +5,20 @@ row itself while Django still holds it, and noted (``rollups_note_stale``) in th
 Django sends ``pre_delete`` for every row a delete collects — ``instance.delete()``,
 ``QuerySet.delete()``, the admin's bulk delete and every cascade — and then, after the DELETEs,
 ``post_delete``; the days gathered by the ``pre_*`` receivers are written by the first ``post_*``
-one, so one delete of a thousand rows writes its days once. A link removed by ``remove()``,
-``clear()`` or ``set()`` goes the same way (``m2m_changed``, pre then post). Edits in place of a
-dated row that has no ``updated_at`` (an outcome, a promise, an order item) note the row's old and
-new days; a category's slug change re-keys the rollup rows.
+one, so one delete of a thousand rows writes its days once. Case–order links: Django sends no delete
+signal for an auto-created link model (``Collector.delete`` skips ``auto_created`` models even when
+it loads their rows), so a deleted case or order reads its links itself, and every other delete of
+links — ``remove()``, ``clear()``, ``set()`` (they run a ``QuerySet.delete()`` of the link model) and
+``Case.orders.through.objects…delete()`` — goes through the link model's watched manager, which
+sends ``crm_twitter.models.watch.links_deleting`` before the DELETE. Edits in
+place of a dated row that has no ``updated_at`` (an outcome, a promise, an order item) note the row's
+old and new days; a category's slug change re-keys the rollup rows. A ``QuerySet.update()`` of the
+counted models sends ``crm_twitter.models.watch.pre_update``/``post_update``; what it must note is
+``services.rollups.rollups_update_begin``'s rule.
 
 Listening on a model costs Django its fast path for deleting it (it loads the rows to send the
-signals): a case deleted loads its events, outcomes and promises, a thing done by an admin or the
-demo reset, never by the desk's own flows.
+signals): a case deleted loads its events, outcomes and promises, a thing done by an
+admin or the demo reset, never by the desk's own flows.
 """
 
 from __future__ import annotations
@@ -21,11 +27,18 @@ import threading
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from crm_twitter.models import Case, CaseEvent, CaseOutcome, ComplaintCategory, Order, OrderItem, Promise
-from crm_twitter.services.rollups import rollups_category_deleted, rollups_category_renamed, rollups_note_stale
+from crm_twitter.models.watch import links_deleting, post_update, pre_update
+from crm_twitter.services.rollups import (
+    rollups_category_deleted,
+    rollups_category_renamed,
+    rollups_note_stale,
+    rollups_update_begin,
+    rollups_update_end,
+)
 
 
 @dataclass
@@ -113,17 +126,14 @@ def _promise_deleted(sender, instance: Promise, **kwargs) -> None:
 
 @receiver(pre_delete, sender=Order, dispatch_uid="crm_twitter_rollups_order_deleted")
 def _order_deleted(sender, instance: Order, origin=None, **kwargs) -> None:
-    # Its links go by cascade without a signal (an auto-created model): read them now. Orders too
-    # are only deleted themselves (a customer's deletion nulls theirs).
+    # Its links go by cascade without a signal (Django sends none for an auto-created model, even
+    # when it loads the rows): read them now. Orders too are only deleted themselves (a customer's
+    # deletion nulls theirs).
     first = _first_of(origin, Order)
     if first is False:
         return
     links = Case.orders.through.objects.filter(order_id__in=origin.values("pk") if first else [instance.pk])
     _noted().opened_of_cases.update(links.values_list("case_id", flat=True))
-
-
-def _cases_of_order(order_id: int) -> list[int]:
-    return list(Case.orders.through.objects.filter(order_id=order_id).values_list("case_id", flat=True))
 
 
 @receiver(pre_delete, sender=OrderItem, dispatch_uid="crm_twitter_rollups_item_deleted")
@@ -135,21 +145,16 @@ for _model in (Case, CaseEvent, CaseOutcome, Promise, Order, OrderItem):
     post_delete.connect(_flush, sender=_model, dispatch_uid=f"crm_twitter_rollups_flush_{_model.__name__}")
 
 
-# --- Links removed --------------------------------------------------------------------------------
+# --- Links deleted --------------------------------------------------------------------------------
 
 
-@receiver(m2m_changed, sender=Case.orders.through, dispatch_uid="crm_twitter_rollups_orders_unlinked")
-def _orders_unlinked(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
-    """``case.orders.remove/clear/set`` (instance: a case) or ``order.cases…`` (instance: an order)."""
-    if action in ("pre_remove", "pre_clear"):
-        if not reverse:
-            _noted().opened_of_cases.add(instance.pk)
-        elif pk_set is not None:
-            _noted().opened_of_cases.update(pk_set)
-        else:  # an order's cases cleared: read them while the links are there
-            _noted().opened_of_cases.update(_cases_of_order(instance.pk))
-    elif action in ("post_remove", "post_clear"):
-        _flush()
+@receiver(links_deleting, sender=Case.orders.through, dispatch_uid="crm_twitter_rollups_links_deleted")
+def _links_deleted(sender, queryset, **kwargs) -> None:
+    """Case–order links deleted with a ``QuerySet.delete()`` of the link model: what ``remove()``,
+    ``clear()`` and ``set()`` run (``case.orders…`` and ``order.cases…``) and a direct
+    ``Case.orders.through.objects…delete()``. The cases' opened days hold the orders' dimensions;
+    noted before the DELETE (the cases stay), in its transaction."""
+    rollups_note_stale(opened_of_cases=queryset.values_list("case_id", flat=True).distinct().order_by())
 
 
 # --- Edits in place -------------------------------------------------------------------------------
@@ -210,3 +215,19 @@ def _category_saved(sender, instance: ComplaintCategory, created: bool, **kwargs
 @receiver(pre_delete, sender=ComplaintCategory, dispatch_uid="crm_twitter_rollups_category_deleted")
 def _category_deleted(sender, instance: ComplaintCategory, **kwargs) -> None:
     rollups_category_deleted(instance.slug)
+
+
+# --- QuerySet.update() ----------------------------------------------------------------------------
+
+
+def _updating(sender, queryset, values, extra, state, **kwargs) -> None:
+    rollups_update_begin(sender, queryset, values, extra, state)
+
+
+def _updated(sender, state, **kwargs) -> None:
+    rollups_update_end(sender, state)
+
+
+for _model in (Case, CaseEvent, CaseOutcome, Promise, Order, OrderItem):
+    pre_update.connect(_updating, sender=_model, dispatch_uid=f"crm_twitter_rollups_updating_{_model.__name__}")
+    post_update.connect(_updated, sender=_model, dispatch_uid=f"crm_twitter_rollups_updated_{_model.__name__}")
