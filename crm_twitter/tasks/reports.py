@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from crm_twitter.reports.dashboard import dashboard_warm
 from crm_twitter.reports.snapshots import monthly_report_run
 from crm_twitter.services.rollups import rollups_fold
 
@@ -31,4 +32,10 @@ def rollups_fold_task() -> int:
             len(result.unexplained),
             ", ".join(d.isoformat() for d in result.unexplained),
         )
+    # The dashboard is kept per fold: build this fold's now, off the managers' request path. A
+    # failure here must not fail the fold (its rows are committed); the page builds it on demand.
+    try:
+        dashboard_warm()
+    except Exception:
+        logger.exception("Report rollups: building the dashboard after the fold failed")
     return result.rows

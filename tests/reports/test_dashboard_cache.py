@@ -17,6 +17,7 @@ from django.utils import translation
 from crm_twitter.models import CaseStatus, ComplaintCategory
 from crm_twitter.reports.dashboard import Dashboard, dashboard_cache_key, fold_stamp
 from crm_twitter.services.rollups import rollups_fold
+from crm_twitter.tasks.reports import rollups_fold_task
 from tests.factories import CaseFactory
 from tests.incidents.page_builders import surge_incident
 from tests.reports.conftest import OCTOBER, local
@@ -130,3 +131,20 @@ def test_the_cache_entry_holds_nothing_of_the_request(client, october, manager):
     kept = pickle.dumps(board)
     for request_bound in (token, client.session.session_key, manager.username, str(nonce)):
         assert request_bound.encode() not in kept, request_bound
+
+
+def test_the_fold_task_builds_the_dashboard_for_the_first_manager_after_it(client, october, manager, mid_november):
+    """The build (the rollup reads, the sketches) moves off the request path: after the scheduled
+    fold, the first view of this month's dashboard — in each language it was read in — is a reload."""
+    client.force_login(manager)
+    client.get(DASHBOARD)  # this month, English
+    client.get(DASHBOARD, headers={"Accept-Language": "zh-hans"})  # and Chinese
+    CaseFactory(status=CaseStatus.NEW, opened_at=local(2026, 11, 14, 9, 0))
+    mid_november.shift(dt.timedelta(minutes=5))
+    rollups_fold_task()
+
+    for language in ("en", "zh-hans"):
+        with CaptureQueriesContext(connection) as first:
+            html = client.get(DASHBOARD, headers={"Accept-Language": language}).content.decode()
+        assert not any(t in q["sql"] for q in first.captured_queries for t in ROLLUP_TABLES), language
+        assert ("按类别统计的工单" in html) == (language == "zh-hans")
