@@ -12,7 +12,9 @@ services use: the next status comes from the lifecycle (``status_after_message``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
@@ -74,7 +76,8 @@ from crm_twitter.services.satisfaction import satisfaction_reply_score
 from crm_twitter.services.sla import (
     SlaTargets,
     sla_customer_wrote,
-    sla_policies,
+    sla_policies_cached,
+    sla_policies_page,
     sla_refresh,
     sla_reprioritise,
     sla_responded,
@@ -88,6 +91,7 @@ __all__ = [
     "case_open_many",
     "case_response_recorded",
     "case_responses_recorded",
+    "intake_page",
 ]
 
 PREVIEW_CHARS = 200
@@ -131,7 +135,13 @@ class _Batch:
     @property
     def routing(self) -> RoutingContext:
         if self._routing is None:
-            self._routing = RoutingContext.load()
+            held = _PAGE_ROUTING.get()
+            if held is None:
+                self._routing = RoutingContext.load()
+            else:  # one reading for the page's batches (see intake_page)
+                if not held:
+                    held.append(RoutingContext.load())
+                self._routing = held[0]
         return self._routing
 
     def event(self, case: Case, kind: str, message: str, data: dict | None = None, *, at=None, actor_id=None):
@@ -163,6 +173,28 @@ class _Batch:
         if self.notifications or self.extra_mail:
             notifications_send_many(specs=self.notifications, extra_mail=self.extra_mail)
             self.notifications, self.extra_mail = [], {}
+
+
+_PAGE_ROUTING: ContextVar[list[RoutingContext] | None] = ContextVar("crm_twitter_routing_page", default=None)
+
+
+@contextmanager
+def intake_page() -> Iterator[None]:
+    """One ingest page: what its batches read once and share — the SLA policies and the routing
+    context (teams, memberships, agents' open-case counts).
+
+    A page opens cases, applies messages and records replies, each a batch of its own; without
+    this each batch read the policies (a query) and, when it routed or notified, the routing
+    context (three). Inside one transaction a second reading would see the same rows, and the
+    context's counts already include the cases the page's own batches assigned (``agent_choose``
+    counts each pick), so sharing it changes no decision.
+    """
+    token = _PAGE_ROUTING.set([])
+    try:
+        with sla_policies_page():
+            yield
+    finally:
+        _PAGE_ROUTING.reset(token)
 
 
 def _reference_year(opened_at: dt.datetime) -> int:
@@ -321,7 +353,7 @@ def _open(specs: Sequence[CaseOpenSpec], batch: _Batch, actor) -> list[Case]:
 
 
 def _batch_load(customer_ids) -> _Batch:
-    batch = _Batch(now=timezone.now(), policies=sla_policies())
+    batch = _Batch(now=timezone.now(), policies=sla_policies_cached())
     batch.vip = _vip_of(customer_ids)
     return batch
 
@@ -470,7 +502,7 @@ def case_messages_received(
             raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
         current = _follow_merges(locked)
         before = _snapshot(current.values(), fields)
-        batch = _Batch(now=timezone.now(), policies=sla_policies(), suggest_inline=suggest_now)
+        batch = _Batch(now=timezone.now(), policies=sla_policies_cached(), suggest_inline=suggest_now)
         batch.vip = _vip_of({c.customer_id for c in current.values() if c.customer_id})
         order = sorted(range(len(arrivals)), key=lambda i: (arrivals[i].at, i))
 
@@ -779,7 +811,7 @@ def case_responses_recorded(*, responses: Sequence[ResponseArrival]) -> list[Cas
         missing = {r.case_id for r in responses} - set(current)
         if missing:
             raise CaseRuleError(f"Unknown case id(s): {sorted(missing)}", field="case_id", code="unknown_case")
-        batch = _Batch(now=timezone.now(), policies=sla_policies())
+        batch = _Batch(now=timezone.now(), policies=sla_policies_cached())
         result: list[Case | None] = [None] * len(responses)
         changed: dict[int, Case] = {}
         for i in sorted(range(len(responses)), key=lambda i: (responses[i].at, i)):

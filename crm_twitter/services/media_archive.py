@@ -71,21 +71,49 @@ def media_source_url(media: Media) -> str:
 
 
 def media_archive_after_commit(media_keys: Sequence[str]) -> None:
-    """Ingest's hook: once the page is committed, a task archives its new media. Cheap (one
-    enqueue per page); if the enqueue fails the schedule archives them within a minute."""
+    """Ingest's hook: once the page is committed, a task archives its new media (one task a page).
+
+    Exactly once with the page: the task exists if and only if the page's rows were committed.
+    With django-q2's ORM broker on the page's own database the task row is written inside the
+    page's transaction (``_queue_in_transaction``): one commit for both, where queueing it after
+    the commit cost a second commit (a second WAL flush) per page. With any other broker (Redis)
+    the task is queued on commit, and if that enqueue fails the schedule archives the media
+    within a minute.
+    """
     if not media_keys or not app_settings.MEDIA_ARCHIVE:
         return
     keys = list(media_keys)
 
     def enqueue() -> None:
-        try:
-            from django_q.tasks import async_task
+        from django_q.tasks import async_task
 
-            async_task(TASK, keys, group="crm_twitter:media-archive")
+        async_task(TASK, keys, group="crm_twitter:media-archive")
+
+    if _queue_in_transaction():
+        enqueue()  # same database, same transaction: a failure here fails the page, as its own rows would
+        return
+
+    def enqueue_logged() -> None:
+        try:
+            enqueue()
         except Exception:
             logger.exception("crm_twitter: could not enqueue the media archive; the schedule will catch up")
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue_logged)
+
+
+def _queue_in_transaction(using: str = "default") -> bool:
+    """Is the task queue a table of the database whose transaction is open (ORM broker, not sync)?
+
+    Then a task row written now commits or rolls back with the page. A synchronous queue
+    (``sync``: the task runs at once, in tests and ``Q_SYNC``) must wait for the commit, as must
+    any broker outside this database.
+    """
+    from django_q.conf import Conf
+
+    if Conf.SYNC or not Conf.ORM or Conf.BROKER_CLASS or Conf.IRON_MQ or isinstance(Conf.SQS, dict):
+        return False
+    return using == Conf.ORM and transaction.get_connection(using).in_atomic_block
 
 
 def _due(now: dt.datetime) -> Q:

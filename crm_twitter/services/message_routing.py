@@ -49,11 +49,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from crm_twitter.classify.language import languages_detect
-from crm_twitter.db.bulk import AnyOf, ids_allocate, rows_fetch, sql_in, values_insert, values_update, values_where_in
+from crm_twitter.db.bulk import ids_allocate, rows_fetch, sql_in, values_insert, values_update, values_where_in
 from crm_twitter.models import (
     OPEN_STATUSES,
     BrandAccount,
@@ -792,18 +792,120 @@ def _parked_items(tweets: QuerySet | None, dms: QuerySet | None) -> list[Message
 
 def parked_related(items: Sequence[MessageItem]) -> list[MessageItem]:
     """The parked messages a page of new messages may complete: brand replies in the page's
-    threads (or to its tweets), brand DMs in its DM conversations or to its authors. Two queries
-    at most, whatever the page size."""
+    threads (or to its tweets), brand DMs in its DM conversations or to its authors. One query at
+    most, whatever the page size (``_parked_related_rows``), locked as ``_parked_items`` locks."""
     public = [i for i in items if i.channel == "public"]
     tweet_ids = {i.x_id for i in public}
     threads = tweet_ids | {i.conversation_id for i in public if i.conversation_id}
     dm_threads = {i.conversation_id for i in items if i.channel == "dm" and i.conversation_id}
     authors = {i.author_pk for i in items if i.is_message and not i.is_retweet}
-    tweets = _parked_tweets().filter(
-        Q(AnyOf(F("in_reply_to_tweet_id"), tweet_ids)) | Q(AnyOf(F("conversation_id"), threads))
-    )
-    dms = _parked_dms().filter(Q(AnyOf(F("dm_conversation_id"), dm_threads)) | Q(AnyOf(F("recipient_id"), authors)))
-    return _parked_items(tweets if tweet_ids else None, dms if dm_threads or authors else None)
+    if not tweet_ids and not (dm_threads or authors):
+        return []
+    out = []
+    for row in _parked_related_rows(tweet_ids, threads, dm_threads, authors):
+        x_id, account_id, author_pk, author_x_id, name, at, text, lang, conversation, reply_to, to_pk, to_customer = (
+            row[:12]
+        )
+        is_dm = row[12] == 1
+        out.append(
+            MessageItem(
+                x_id=x_id,
+                channel="dm" if is_dm else "public",
+                brand_account_id=account_id,
+                author_pk=author_pk,
+                author_x_id=author_x_id,
+                author_customer_id=None,
+                author_name=name,
+                created_at=at,
+                text=text,
+                lang=lang,
+                conversation_id=conversation,
+                in_reply_to_tweet_id="" if is_dm else reply_to,
+                recipient_pk=to_pk if is_dm else None,
+                recipient_customer_id=to_customer if is_dm else None,
+            )
+        )
+    return out
+
+
+def _parked_related_rows(tweet_ids: set[str], threads: set[str], dm_threads: set[str], authors: set[int]) -> list[list]:
+    """The rows of ``parked_related``: the ``_parked_tweets`` and ``_parked_dms`` conditions as one
+    precomposed statement (tweets first, then DMs, each in its model's order), rows locked in a
+    transaction as ``_parked_items`` locks them.
+
+    It runs on every page and almost always finds nothing: as two ORM queries it cost about 4 ms
+    of CPU a page (two querysets with joins built and compiled) and two round trips.
+    """
+    qn = connection.ops.quote_name
+    lock = connection.vendor == "postgresql" and transaction.get_connection().in_atomic_block
+    tweet, dm, user = Tweet._meta, DirectMessage._meta, XUser._meta
+    users, user_pk = qn(user.db_table), qn(user.pk.column)
+
+    def col(meta, alias: str, name: str) -> str:
+        return f"{alias}.{qn(meta.get_field(name).column)}"
+
+    parts, params = [], []
+    if tweet_ids:
+        conditions, values = [], []
+        for name, keys in (("in_reply_to_tweet_id", tweet_ids), ("conversation_id", threads)):
+            condition, keys_params = sql_in(col(tweet, "t", name), tweet.get_field(name), keys)
+            conditions.append(condition)
+            values += keys_params
+        columns = ", ".join(
+            [
+                *(col(tweet, "t", n) for n in ("x_id", "brand_account", "author")),
+                col(user, "u", "x_id"),
+                col(user, "u", "name"),
+                *(
+                    col(tweet, "t", n)
+                    for n in ("created_at", "text", "lang", "conversation_id", "in_reply_to_tweet_id")
+                ),
+            ]
+        )
+        parts.append(
+            f"SELECT {columns}, CAST(NULL AS bigint) AS r_id, CAST(NULL AS bigint) AS r_customer, 0 AS channel "  # noqa: S608 (quoted identifiers)
+            f"FROM {qn(tweet.db_table)} t INNER JOIN {users} u ON u.{user_pk} = {col(tweet, 't', 'author')} "
+            f"WHERE {col(tweet, 't', 'case')} IS NULL AND {col(tweet, 't', 'direction')} = %s "
+            f"AND {col(tweet, 't', 'sent_via_desk')} = %s AND {col(tweet, 't', 'is_deleted')} = %s "
+            f"AND NOT ({col(tweet, 't', 'in_reply_to_tweet_id')} = %s) AND NOT ({col(tweet, 't', 'kind')} = %s) "
+            f"AND ({' OR '.join(conditions)})" + (" FOR UPDATE OF t" if lock else "")
+        )
+        params += [str(Direction.OUTBOUND), False, False, "", str(Tweet.Kind.RETWEET), *values]
+    if dm_threads or authors:
+        conditions, values = [], []
+        for name, keys in (("dm_conversation_id", dm_threads), ("recipient", authors)):
+            if keys:
+                condition, keys_params = sql_in(col(dm, "d", name), dm.get_field(name), keys)
+                conditions.append(condition)
+                values += keys_params
+        columns = ", ".join(
+            [
+                *(col(dm, "d", n) for n in ("x_event_id", "brand_account", "sender")),
+                col(user, "s", "x_id"),
+                col(user, "s", "name"),
+                *(col(dm, "d", n) for n in ("created_at", "text", "lang", "dm_conversation_id")),
+                "''",
+                col(dm, "d", "recipient"),
+                col(user, "r", "customer"),
+            ]
+        )
+        parts.append(
+            f"SELECT {columns}, 1 AS channel "  # noqa: S608 (quoted identifiers)
+            f"FROM {qn(dm.db_table)} d INNER JOIN {users} s ON s.{user_pk} = {col(dm, 'd', 'sender')} "
+            f"LEFT OUTER JOIN {users} r ON r.{user_pk} = {col(dm, 'd', 'recipient')} "
+            f"WHERE {col(dm, 'd', 'case')} IS NULL AND {col(dm, 'd', 'direction')} = %s "
+            f"AND {col(dm, 'd', 'sent_via_desk')} = %s AND {col(dm, 'd', 'event_type')} = %s "
+            f"AND {col(dm, 'd', 'dm_conversation_id')} LIKE %s "
+            f"AND ({' OR '.join(conditions)})" + (" FOR UPDATE OF d" if lock else "")
+        )
+        params += [str(Direction.OUTBOUND), False, "MessageCreate", "%-%", *values]
+    # Each part a subquery (a locking clause may not sit in a UNION's branch); ordered as the
+    # models order their rows, tweets first.
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part}) p{n}" for n, part in enumerate(parts))  # noqa: S608
+    sql += " ORDER BY 13, 6, 1"
+    fields = [tweet.get_field(n) for n in ("x_id", "brand_account", "author")]
+    fields += [user.get_field("x_id"), user.get_field("name"), tweet.get_field("created_at")]
+    return rows_fetch(sql, params, fields)
 
 
 def _parked_attach(parked: dict[str, str], routes: dict[str, Route]) -> list[str]:

@@ -14,11 +14,12 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from crm_twitter.conf import app_settings
+from crm_twitter.db.bulk import AnyOf
 from crm_twitter.models import Case, CaseEvent, Order
 
 ANY_STORE = "*"
@@ -171,13 +172,15 @@ def _order_query(texts: Iterable[str]) -> Q | None:
                 if found:
                     per_store.setdefault(store, set()).update(found)
         tracking.update(tracking_numbers_find(text))
+    # ``AnyOf``, not ``__in``: a page of messages names a hundred numbers, and ``__in`` prepares
+    # and quotes each one (milliseconds of CPU a page); AnyOf sends one array on PostgreSQL.
     query = Q()
     if generic:
-        query |= Q(number_upper__in=sorted(generic))
+        query |= Q(AnyOf(F("number_upper"), sorted(generic)))
     for store, numbers in per_store.items():
-        query |= Q(store=store, number_upper__in=sorted(numbers))
+        query |= Q(Q(store=store), AnyOf(F("number_upper"), sorted(numbers)))
     if tracking:
-        query |= Q(tracking_number__in=sorted(tracking))
+        query |= Q(AnyOf(F("tracking_number"), sorted(tracking)))
     return query if query.children else None
 
 

@@ -20,7 +20,9 @@ because its clock ran out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -70,6 +72,35 @@ def sla_policies() -> dict[str, SlaTargets]:
             p.first_response_minutes, p.next_response_minutes, p.resolution_minutes, p.pause_when_awaiting_customer
         )
     return out
+
+
+# --- per page: the policies read once for a whole ingest page ---------------------------------------
+
+_PAGE_POLICIES: ContextVar[list[dict[str, SlaTargets]] | None] = ContextVar("crm_twitter_sla_page", default=None)
+
+
+@contextmanager
+def sla_policies_page() -> Iterator[None]:
+    """Within it ``sla_policies_cached`` reads the policies once: an ingest page opens cases,
+    applies messages and records replies, each a batch that asked for them (a query each).
+
+    The page is one transaction, so one reading is what each batch would have seen anyway.
+    """
+    token = _PAGE_POLICIES.set([])
+    try:
+        yield
+    finally:
+        _PAGE_POLICIES.reset(token)
+
+
+def sla_policies_cached() -> dict[str, SlaTargets]:
+    """``sla_policies()``, read once per ``sla_policies_page`` (every time outside one)."""
+    held = _PAGE_POLICIES.get()
+    if held is None:
+        return sla_policies()
+    if not held:
+        held.append(sla_policies())
+    return held[0]
 
 
 def sla_targets(priority: str, policies: dict[str, SlaTargets] | None = None) -> SlaTargets:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from crm_twitter.db.bulk import batch_atomic, values_insert, values_insert_returning, values_update, values_where_in
 from crm_twitter.models import BrandAccount, Direction, DirectMessage, Media, Tweet, XUser
 from crm_twitter.services import message_routing, order_matching
+from crm_twitter.services.case_intake import intake_page
 from crm_twitter.services.categorisation import cases_suggest_after_ingest
 from crm_twitter.services.media_archive import media_archive_after_commit
 from crm_twitter.services.message_routing import BrandDirectory, MessageItem, messages_route
@@ -490,7 +491,7 @@ def tweets_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
     placeholders = {t["author_id"]: "" for t in tweets}
     placeholders.update({a.x_user_id: a.handle for a in brands.by_x_id.values() if a.x_user_id in placeholders})
 
-    with batch_atomic():
+    with batch_atomic(), intake_page():
         users = users_upsert(
             users=includes.get("users", []),
             placeholders=placeholders,
@@ -671,7 +672,7 @@ def dm_events_ingest(*, account: BrandAccount, page: PageLike) -> IngestResult:
         if x_id in brands.by_x_id:
             placeholders[x_id] = brands.by_x_id[x_id].handle
 
-    with batch_atomic():
+    with batch_atomic(), intake_page():
         users = users_upsert(
             users=includes.get("users", []), placeholders=placeholders, unavailable=_unavailable_ids(errors)
         )
