@@ -358,8 +358,14 @@ def test_keyboard_moves_through_the_queue_and_back(browser_page, browser_login):
     assert page.locator(".case-row.is-selected").get_attribute("data-case") == str(first.pk)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/inbox/case/{first.pk}/")
+    # A case page fetches its composer's preview as it loads: let it finish before moving on, as a
+    # reader would. The test's in-memory SQLite is one connection shared by the live server's
+    # request threads, and that fetch overlapping the next page's request used it from two threads
+    # at once (a 404 for the next case, once in a CI run on Python 3.12).
+    page.wait_for_load_state("networkidle")
     page.keyboard.press("j")
     page.wait_for_url(f"**/inbox/case/{second.pk}/")
+    page.wait_for_load_state("networkidle")
     page.keyboard.press("n")
     assert page.evaluate("() => document.activeElement.id") == "id_note_text"
     page.keyboard.press("Escape")
